@@ -1,0 +1,130 @@
+# ucr: checkpoint/restart for Linux, with BLCR's interface.
+#
+#   make                 build everything into $(B)/
+#   make check           build and run the whole test suite (TAP, prove)
+#   make check-sanitize  the same with the tools built with ASan and UBSan
+#   make demo            install what is missing, build, show a checkpoint
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench           the benchmarks in bench/
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+B ?= build
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(CFLAGS)
+# The tools (not the agent, not the blob) can be built with sanitizers.
+ifeq ($(SANITIZE),1)
+TOOL_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+TOOL_LIBS := -lxxhash
+
+VERSION := 0.1.0
+
+# ---- libcr (the agent) ------------------------------------------------------
+AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
+LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
+
+$(B)/obj/%.pic.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -MMD -c -o $@ $<
+$(B)/obj/%.pic.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -fPIC -c -o $@ $<
+
+$(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
+		-Wl,-z,defs -o $@ $(AGENT_OBJS)
+	ln -sf libcr.so.0 $(B)/lib/libcr.so
+
+# libcr_run and libcr_omit load libcr.so.0 beside them ($ORIGIN).
+$(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o src/agent/libcr_%.map $(B)/lib/libcr.so.0
+	$(CC) -shared -Wl,-soname,libcr_$*.so.0 -Wl,--version-script=src/agent/libcr_$*.map \
+		-Wl,--no-as-needed -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(B)/lib -lcr
+	ln -sf libcr_$*.so.0 $(B)/lib/libcr_$*.so
+
+# ---- the restorer blob: freestanding, position independent, no relocations --
+BLOB_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -O2 -ffreestanding -fPIE -nostdlib \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-builtin -fno-jump-tables -fcf-protection=none -mno-red-zone -fvisibility=hidden
+
+$(B)/obj/restorer.o: src/restorer/restorer.c src/restorer/plan.h src/common/sys.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BLOB_CFLAGS) -c -o $@ $<
+	@# only PC-relative relocations: the blob runs wherever it is mapped
+	@if readelf -rW $@ | awk 'NR>2 && /R_X86_64/ && !/R_X86_64_(PC32|PLT32)/' | grep .; then \
+		echo "restorer: position-dependent relocation" >&2; exit 1; fi
+$(B)/restorer.bin: $(B)/obj/restorer.o src/restorer/blob.lds
+	$(CC) -nostdlib -static -Wl,-T,src/restorer/blob.lds -Wl,--build-id=none \
+		-o $(B)/restorer.elf $<
+	@if nm -u $(B)/restorer.elf | grep .; then echo "restorer: undefined symbols" >&2; exit 1; fi
+	objcopy -O binary $(B)/restorer.elf $@
+$(B)/obj/blob.o: $(B)/restorer.bin
+	printf '\t.section .rodata\n\t.globl restorer_blob, restorer_blob_end\n\t.balign 4096\nrestorer_blob:\n\t.incbin "%s"\nrestorer_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
+		$(B)/restorer.bin > $(B)/obj/blob.S
+	$(CC) -c -o $@ $(B)/obj/blob.S
+
+# ---- the tools ----------------------------------------------------------------
+CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c \
+	src/proc/proc.c src/res/memory.c src/res/files.c src/res/process.c \
+	src/image/machine.c src/checkpoint/dump.c src/checkpoint/output.c \
+	src/restart/restart.c src/restart/child.c
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
+TOOLS := cr_checkpoint cr_restart cr_info cr_run
+TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -MMD -c -o $@ $<
+
+$(B)/bin/%: $(B)/obj/src/cmd/%.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+# ---- tests --------------------------------------------------------------------
+WORKLOADS := $(patsubst tests/workloads/%.c,$(B)/tests/%,$(wildcard tests/workloads/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
+
+$(B)/tests/%: tests/workloads/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $< -lm
+$(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+# ---- top-level targets ----------------------------------------------------------
+all: $(LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS)
+
+check: all
+	UCR_BUILD=$(abspath $(B)) prove --exec '' --timer $(UNIT_TESTS) tests/e2e/*.t
+
+check-sanitize:
+	$(MAKE) B=build-sanitize SANITIZE=1 check
+
+demo:
+	@./tools/demo.sh
+
+bench: all
+	./bench/checkpoint-restart.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LIBS) $(DESTDIR)$(PREFIX)/lib/
+	for l in libcr libcr_run libcr_omit; do ln -sf $$l.so.0 $(DESTDIR)$(PREFIX)/lib/$$l.so; done
+	install -m 644 include/libcr.h include/blcr_common.h include/blcr_errcodes.h \
+		$(DESTDIR)$(PREFIX)/include/
+	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build build-sanitize
+
+.SECONDARY:
+.PHONY: all check check-sanitize demo bench install clean
+.DEFAULT_GOAL := all
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals of the agent (libcr) shared by its files; nothing exported. */
+#ifndef UCR_AGENT_H
+#define UCR_AGENT_H
+
+#include <stdint.h>
+
+#include "../common/agent_abi.h"
+#include "libcr.h"
+
+#define AGENT_HIDDEN __attribute__((visibility("hidden")))
+
+/* resume.S */
+AGENT_HIDDEN int agent_save_context(struct agent_jmpbuf *jb) __attribute__((returns_twice));
+AGENT_HIDDEN void agent_resume_trampoline(void);
+
+/* agent.c: the request being served */
+struct agent_request {
+	int active;
+	int restarted;
+	struct cr_checkpoint_info ckpt_info;
+	char dest[UCR_PATH_MAX];
+	struct cr_restart_info rstrt_info;
+};
+AGENT_HIDDEN extern struct agent_request agent_req;
+/* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
+AGENT_HIDDEN int agent_take_checkpoint(void);
+
+/* callbacks.c: runs the chain, innermost is agent_take_checkpoint().  On a
+ * callback's refusal, *ret_fail_code is the CR_E* (or user) code. */
+AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
+AGENT_HIDDEN int agent_in_callback(void);
+AGENT_HIDDEN int agent_checkpoint_called(void);
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cr_checkpoint [options] ID: BLCR's command line over checkpoint_run(). */
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+
+#include "checkpoint/checkpoint.h"
+#include "common/util.h"
+
+enum {
+	OPT_ATOMIC = 256, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
+	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE,
+	OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE, OPT_PTRACED_ERROR, OPT_PTRACED_SKIP,
+	OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR, OPT_PTRACER_SKIP, OPT_KMSG_NONE, OPT_KMSG_ERROR,
+	OPT_KMSG_WARNING, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "tree", no_argument, NULL, 'T' },
+	{ "pid", no_argument, NULL, 'p' },
+	{ "process", no_argument, NULL, 'p' },
+	{ "pgid", no_argument, NULL, 'g' },
+	{ "group", no_argument, NULL, 'g' },
+	{ "sid", no_argument, NULL, 's' },
+	{ "session", no_argument, NULL, 's' },
+	{ "cwd", no_argument, NULL, 'c' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "fd", required_argument, NULL, 'F' },
+	{ "atomic", no_argument, NULL, OPT_ATOMIC },
+	{ "backup", optional_argument, NULL, OPT_BACKUP },
+	{ "clobber", no_argument, NULL, OPT_CLOBBER },
+	{ "noclobber", no_argument, NULL, OPT_NOCLOBBER },
+	{ "run", no_argument, NULL, OPT_RUN },
+	{ "signal", required_argument, NULL, 'S' },
+	{ "stop", no_argument, NULL, OPT_STOP },
+	{ "term", no_argument, NULL, OPT_TERM },
+	{ "abort", no_argument, NULL, OPT_ABORT },
+	{ "kill", no_argument, NULL, OPT_KILL },
+	{ "cont", no_argument, NULL, OPT_CONT },
+	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "nosync", no_argument, NULL, OPT_NOSYNC },
+	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
+	{ "save-private", no_argument, NULL, OPT_SAVE_PRIVATE },
+	{ "save-shared", no_argument, NULL, OPT_SAVE_SHARED },
+	{ "save-all", no_argument, NULL, OPT_SAVE_ALL },
+	{ "save-none", no_argument, NULL, OPT_SAVE_NONE },
+	{ "ptraced-error", no_argument, NULL, OPT_PTRACED_ERROR },
+	{ "ptraced-skip", no_argument, NULL, OPT_PTRACED_SKIP },
+	{ "ptraced-allow", no_argument, NULL, OPT_PTRACED_ALLOW },
+	{ "ptracer-error", no_argument, NULL, OPT_PTRACER_ERROR },
+	{ "ptracer-skip", no_argument, NULL, OPT_PTRACER_SKIP },
+	{ "kmsg-none", no_argument, NULL, OPT_KMSG_NONE },
+	{ "kmsg-error", no_argument, NULL, OPT_KMSG_ERROR },
+	{ "kmsg-warning", no_argument, NULL, OPT_KMSG_WARNING },
+	{ "time", required_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cr_checkpoint [options] ID\n"
+		"Save process ID (and by default its descendants) into a context file.\n\n"
+		"Scope:        -T, --tree (default)   -p, --pid   -g, --pgid   -s, --sid\n"
+		"Destination:  -c, --cwd (context.ID here, default)   -f, --file FILE   -F, --fd FD\n"
+		"Replace:      --atomic (default)   --backup[=NAME]   --clobber   --noclobber\n"
+		"Afterwards:   --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
+		"              --kill   --cont\n"
+		"Sync:         --sync (default)   --nosync\n"
+		"Memory:       --save-none (default)   --save-exe   --save-private\n"
+		"              --save-shared   --save-all\n"
+		"Tracing:      --ptraced-error (default)   --ptraced-allow\n"
+		"Other:        -t, --time SEC   -v, --verbose   -q, --quiet   -h, --help   --version\n");
+}
+
+static int fail_usage(const char *what)
+{
+	log_error("%s (see --help)", what);
+	return EINVAL;
+}
+
+int main(int argc, char **argv)
+{
+	struct checkpoint_opts o = { .scope = CR_SCOPE_TREE, .fd = -1, .sync = true };
+	int c, r;
+
+	log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "TpgscSd:f:F:S:t:vqh?", options, NULL)) != -1) {
+		switch (c) {
+		case 'T': o.scope = CR_SCOPE_TREE; break;
+		case 'p': o.scope = CR_SCOPE_PROC; break;
+		case 'g': o.scope = CR_SCOPE_PGRP; break;
+		case 's': o.scope = CR_SCOPE_SESS; break;
+		case 'c': o.path = NULL; o.fd = -1; break;
+		case 'd': return fail_usage("--dir is not implemented (as in BLCR)");
+		case 'f': o.path = optarg; o.fd = -1; break;
+		case 'F':
+			if (parse_int(optarg, &o.fd) || o.fd < 0)
+				return fail_usage("--fd needs a descriptor number");
+			o.path = NULL;
+			break;
+		case OPT_ATOMIC: o.policy = OUT_ATOMIC; break;
+		case OPT_BACKUP: o.policy = OUT_BACKUP; o.backup = optarg; break;
+		case OPT_CLOBBER: o.policy = OUT_CLOBBER; break;
+		case OPT_NOCLOBBER: o.policy = OUT_NOCLOBBER; break;
+		case OPT_RUN: o.signal = 0; break;
+		case 'S':
+			if (parse_int(optarg, &o.signal) || o.signal < 0 || o.signal > 64)
+				return fail_usage("--signal needs a signal number");
+			break;
+		case OPT_STOP: o.signal = SIGSTOP; break;
+		case OPT_TERM: o.signal = SIGTERM; break;
+		case OPT_ABORT: o.signal = SIGABRT; break;
+		case OPT_KILL: o.signal = SIGKILL; break;
+		case OPT_CONT: o.signal = SIGCONT; break;
+		case OPT_SYNC: o.sync = true; break;
+		case OPT_NOSYNC: o.sync = false; break;
+		case OPT_SAVE_EXE: break;	/* the executable's changed pages are saved anyway */
+		case OPT_SAVE_PRIVATE: o.save_private = true; break;
+		case OPT_SAVE_SHARED: o.save_shared = true; break;
+		case OPT_SAVE_ALL: o.save_private = o.save_shared = true; break;
+		case OPT_SAVE_NONE: o.save_private = o.save_shared = false; break;
+		case OPT_PTRACED_ERROR: o.ptraced_allow = false; break;
+		case OPT_PTRACED_ALLOW: o.ptraced_allow = true; break;
+		case OPT_PTRACED_SKIP:
+		case OPT_PTRACER_SKIP:
+			return fail_usage("--ptraced-skip and --ptracer-skip are not supported yet");
+		case OPT_PTRACER_ERROR: break;	/* a target that traces others is refused anyway */
+		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
+		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
+		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
+		case 't': {
+			int t;
+
+			if (parse_int(optarg, &t) || t < 0)
+				return fail_usage("--time needs a number of seconds");
+			o.timeout = t;
+			break;
+		}
+		case 'v': log_level = LOG_INFO; break;
+		case 'q': log_level = LOG_QUIET; break;
+		case 'h': usage(stdout); return 0;
+		case OPT_VERSION: printf("cr_checkpoint (ucr) %s\n", CR_RELEASE_VERSION); return 0;
+		default: usage(stderr); return EINVAL;
+		}
+	}
+	if (optind != argc - 1 || parse_int(argv[optind], &o.target) || o.target <= 0)
+		return fail_usage("one process ID is needed");
+	r = checkpoint_run(&o);
+	if (r && log_level >= LOG_INFO)
+		log_info("checkpoint of %d failed", (int)o.target);
+	/* BLCR exits with the errno-style code of the failure */
+	return r ? (-r & 0xff ? -r & 0xff : 1) : 0;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cr_restart [options] [FILE]: restores a context file and stays the parent
+ * of the restored process, exiting with its status, or dying of the same
+ * signal with core dumps off, as BLCR does.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "restart/restart.h"
+#include "common/util.h"
+#include "blcr_common.h"
+
+enum {
+	OPT_RUN = 256, OPT_STOP, OPT_TERM, OPT_ABORT, OPT_KILL, OPT_CONT, OPT_OMIT_MAYBE,
+	OPT_OMIT_ALWAYS, OPT_OMIT_NEVER, OPT_ON_SUCCESS, OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP,
+	OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE, OPT_RELOCATE, OPT_RESTORE_PID,
+	OPT_NO_RESTORE_PID, OPT_RESTORE_PGID, OPT_NO_RESTORE_PGID, OPT_RESTORE_SID,
+	OPT_NO_RESTORE_SID, OPT_KMSG_NONE, OPT_KMSG_ERROR, OPT_KMSG_WARNING,
+};
+
+static const struct option options[] = {
+	{ "file", required_argument, NULL, 'f' },
+	{ "fd", required_argument, NULL, 'F' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "run", no_argument, NULL, OPT_RUN },
+	{ "signal", required_argument, NULL, 'S' },
+	{ "stop", no_argument, NULL, OPT_STOP },
+	{ "term", no_argument, NULL, OPT_TERM },
+	{ "abort", no_argument, NULL, OPT_ABORT },
+	{ "kill", no_argument, NULL, OPT_KILL },
+	{ "cont", no_argument, NULL, OPT_CONT },
+	{ "omit-maybe", no_argument, NULL, OPT_OMIT_MAYBE },
+	{ "omit-always", no_argument, NULL, OPT_OMIT_ALWAYS },
+	{ "omit-never", no_argument, NULL, OPT_OMIT_NEVER },
+	{ "run-on-success", required_argument, NULL, OPT_ON_SUCCESS },
+	{ "run-on-fail-args", required_argument, NULL, OPT_ON_FAIL_ARGS },
+	{ "run-on-fail-temp", required_argument, NULL, OPT_ON_FAIL_TEMP },
+	{ "run-on-fail-env", required_argument, NULL, OPT_ON_FAIL_ENV },
+	{ "run-on-fail-perm", required_argument, NULL, OPT_ON_FAIL_PERM },
+	{ "run-on-failure", required_argument, NULL, OPT_ON_FAILURE },
+	{ "relocate", required_argument, NULL, OPT_RELOCATE },
+	{ "restore-pid", no_argument, NULL, OPT_RESTORE_PID },
+	{ "no-restore-pid", no_argument, NULL, OPT_NO_RESTORE_PID },
+	{ "restore-pgid", no_argument, NULL, OPT_RESTORE_PGID },
+	{ "no-restore-pgid", no_argument, NULL, OPT_NO_RESTORE_PGID },
+	{ "restore-sid", no_argument, NULL, OPT_RESTORE_SID },
+	{ "no-restore-sid", no_argument, NULL, OPT_NO_RESTORE_SID },
+	{ "kmsg-none", no_argument, NULL, OPT_KMSG_NONE },
+	{ "kmsg-error", no_argument, NULL, OPT_KMSG_ERROR },
+	{ "kmsg-warning", no_argument, NULL, OPT_KMSG_WARNING },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ 0 },
+};
+
+/* The four kinds of failure of BLCR's --run-on-fail-* hooks. */
+enum fail_kind { FAIL_ARGS, FAIL_TEMP, FAIL_ENV, FAIL_PERM, N_FAIL };
+static const char *arg_on_success;
+static const char *arg_on_fail[N_FAIL];
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: cr_restart [options] [FILE]\n"
+		"Restart the processes saved in a context file.\n\n"
+		"Source:      FILE   -f, --file FILE   -F, --fd FD\n"
+		"Afterwards:  --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
+		"             --kill   --cont\n"
+		"Ids:         --restore-pid (default)   --no-restore-pid\n"
+		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
+		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
+		"Other:       -q, --quiet   -h, --help   -v, --version\n");
+}
+
+static enum fail_kind fail_kind_of(int err)
+{
+	switch (-err) {
+	case EBUSY: case ENOMEM: case EAGAIN:
+		return FAIL_TEMP;
+	case EACCES: case EPERM: case ENOENT: case EEXIST: case EISDIR: case ENOTDIR:
+	case ESTALE:
+		return FAIL_ENV;
+	default:
+		return FAIL_PERM;
+	}
+}
+
+/* Runs a failure hook; its non-zero status becomes ours. */
+static int fail(enum fail_kind kind, int code)
+{
+	if (arg_on_fail[kind]) {
+		int st = system(arg_on_fail[kind]);
+
+		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st))
+			return WEXITSTATUS(st);
+	}
+	return code;
+}
+
+static int fail_usage(const char *what)
+{
+	log_error("%s (see --help)", what);
+	return fail(FAIL_ARGS, EINVAL);
+}
+
+/* Waits for the restored root and passes its end on. */
+static int wait_root(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return log_errno(-errno, "cannot wait for %d", (int)pid), 1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	/* die the same way, without leaving a core of cr_restart */
+	struct rlimit none = { 0, 0 };
+	sigset_t mask;
+
+	setrlimit(RLIMIT_CORE, &none);
+	signal(WTERMSIG(st), SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, WTERMSIG(st));
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	kill(getpid(), WTERMSIG(st));
+	return 128 + WTERMSIG(st);
+}
+
+int main(int argc, char **argv)
+{
+	struct restart_opts o = { .fd = -1, .restore_pid = true };
+	int c;
+	pid_t pid;
+
+	log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "f:F:d:S:qh?v", options, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.path = optarg; break;
+		case 'F':
+			if (parse_int(optarg, &o.fd) || o.fd < 0)
+				return fail_usage("--fd needs a descriptor number");
+			break;
+		case 'd': return fail_usage("--dir is not implemented (as in BLCR)");
+		case OPT_RUN: o.signal = 0; break;
+		case 'S':
+			if (parse_int(optarg, &o.signal) || o.signal < 0 || o.signal > 64)
+				return fail_usage("--signal needs a signal number");
+			break;
+		case OPT_STOP: o.signal = SIGSTOP; break;
+		case OPT_TERM: o.signal = SIGTERM; break;
+		case OPT_ABORT: o.signal = SIGABRT; break;
+		case OPT_KILL: o.signal = SIGKILL; break;
+		case OPT_CONT: o.signal = SIGCONT; break;
+		/* cr_restart is never part of a checkpoint of its children: the
+		 * scope a checkpoint starts from is the restored root */
+		case OPT_OMIT_MAYBE: case OPT_OMIT_ALWAYS: case OPT_OMIT_NEVER: break;
+		case OPT_ON_SUCCESS: arg_on_success = optarg; break;
+		case OPT_ON_FAIL_ARGS: arg_on_fail[FAIL_ARGS] = optarg; break;
+		case OPT_ON_FAIL_TEMP: arg_on_fail[FAIL_TEMP] = optarg; break;
+		case OPT_ON_FAIL_ENV: arg_on_fail[FAIL_ENV] = optarg; break;
+		case OPT_ON_FAIL_PERM: arg_on_fail[FAIL_PERM] = optarg; break;
+		case OPT_ON_FAILURE:
+			for (int k = 0; k < N_FAIL; k++)
+				arg_on_fail[k] = optarg;
+			break;
+		case OPT_RELOCATE: return fail_usage("--relocate is not supported yet");
+		case OPT_RESTORE_PID: o.restore_pid = true; break;
+		case OPT_NO_RESTORE_PID: o.restore_pid = false; break;
+		case OPT_RESTORE_PGID: case OPT_RESTORE_SID:
+			return fail_usage("--restore-pgid and --restore-sid are not supported yet");
+		case OPT_NO_RESTORE_PGID: case OPT_NO_RESTORE_SID: break;
+		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
+		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
+		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
+		case 'q': log_level = LOG_QUIET; break;
+		case 'h': usage(stdout); return 0;
+		case 'v': printf("cr_restart (ucr) %s\n", CR_RELEASE_VERSION); return 0;
+		default: usage(stderr); return fail(FAIL_ARGS, EINVAL);
+		}
+	}
+	if (optind < argc) {
+		if (o.path || optind != argc - 1)
+			return fail_usage("only one context file can be given");
+		o.path = argv[optind];
+	}
+	if (!o.path && o.fd < 0)
+		return fail_usage("no context file given");
+	if (o.path && o.fd >= 0)
+		return fail_usage("give either a file or --fd, not both");
+
+	pid = restart_run(&o);
+	if (pid < 0) {
+		/* a file that cannot be opened or read is a bad argument */
+		bool unreadable = pid == -ENOENT || pid == -EACCES || pid == -EISDIR;
+
+		return fail(unreadable ? FAIL_ARGS : fail_kind_of(pid), -pid & 0xff ?: 1);
+	}
+	if (arg_on_success && system(arg_on_success) == -1)
+		log_warn("cannot run the success hook");
+	return wait_root(pid);
+}

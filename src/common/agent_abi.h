@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the agent (libcr, inside the target) shares with the dumper and the
+ * restorer: the messages on the request socket and the state block that the
+ * agent fills in target memory for the dumper to read with
+ * process_vm_readv, and that the restorer patches after a restart.
+ *
+ * Both sides come from the same ucr install; the version fields still
+ * make a mismatch a clear error rather than garbage.
+ */
+#ifndef UCR_AGENT_ABI_H
+#define UCR_AGENT_ABI_H
+
+#include <stdint.h>
+
+#define UCR_PROTO_VERSION 1
+#define UCR_STATE_MAGIC 0x75637241u /* "Arcu" */
+#define UCR_STATE_VERSION 1
+#define UCR_PATH_MAX 4096
+#define UCR_NSIG 64
+
+/* Abstract socket names: "\0ucr.ckpt.<requester pid>.<token>" for a
+ * checkpoint request, "\0ucr.rstrt.<cr_restart pid>.<token>" for the
+ * restored agent to report back to its cr_restart. */
+#define UCR_SOCK_CKPT "ucr.ckpt."
+#define UCR_SOCK_RSTRT "ucr.rstrt."
+
+enum ucr_msg_type {
+	UCR_MSG_HELLO = 1,	/* agent -> dumper: pid, state block address */
+	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal */
+	UCR_MSG_READY,		/* agent -> dumper: parked, state block is valid */
+	UCR_MSG_FAIL,		/* agent -> dumper: a callback refused (code) */
+	UCR_MSG_CONTINUE,	/* dumper -> agent: checkpoint written, resume */
+	UCR_MSG_ABORT,		/* dumper -> agent: checkpoint failed, resume */
+	UCR_MSG_RESTORED,	/* agent -> cr_restart: restart callbacks done */
+};
+
+struct ucr_msg {
+	uint32_t type;
+	uint32_t version;
+	int32_t pid;
+	int32_t code;		/* FAIL: the CR_E* error; REQUEST: scope */
+	uint64_t addr;		/* HELLO/READY: address of struct agent_state */
+	int32_t signal;		/* REQUEST: signal sent after the checkpoint */
+	uint32_t path_len;
+	char path[UCR_PATH_MAX];	/* REQUEST: context file path */
+};
+
+/*
+ * A thread's resume point: what a setjmp keeps.  The interrupted state of
+ * the thread (every register, the FPU area, the signal mask) is in the
+ * kernel's signal frame on its stack and comes back with rt_sigreturn.
+ */
+struct agent_jmpbuf {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+	uint32_t mxcsr;
+	uint16_t fpucw;
+	uint16_t pad;
+};
+
+/* Per-thread state only the thread itself can read. */
+struct agent_thread {
+	int32_t tid;
+	uint32_t rseq_len;
+	uint64_t fsbase;
+	uint64_t gsbase;
+	uint64_t tid_address;	/* PR_GET_TID_ADDRESS */
+	uint64_t robust_head;
+	uint64_t robust_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+	uint32_t pad;
+	struct agent_jmpbuf resume;
+};
+
+/* Filled in by the restorer before it jumps back into the agent. */
+struct agent_restart_info {
+	int32_t requester;	/* pid of cr_restart */
+	uint32_t token;
+	char src[UCR_PATH_MAX];	/* the context file restarted from */
+};
+
+struct agent_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct agent_state {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t trampoline;	/* agent_resume_trampoline() in this process */
+	uint64_t brk;		/* current program break (not in /proc) */
+	int32_t sock_fd;	/* the request socket: not part of the image */
+	uint32_t n_threads;
+	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
+	struct agent_thread threads[1];
+	struct agent_restart_info restart;
+};
+
+#endif

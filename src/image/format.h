@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The context file, version 1.  docs/FORMAT.md mirrors this header.
+ *
+ * A file is the 8-byte magic followed by records.  Every record is
+ *
+ *	struct img_rec  (tag, flags, payload length)
+ *	payload         (len bytes)
+ *	uint64_t        XXH3-64 of the record header and the payload
+ *	zero padding    to the next multiple of 8
+ *
+ * The checksum follows the payload so that the file is written in one
+ * pass, also to a pipe.  Page data (IMG_PAGES) starts 4 KiB aligned in the
+ * file: the writer puts an IMG_PAD record before it.  The first record is
+ * IMG_HEADER, the last IMG_END.  For each process: IMG_PROCESS, then its
+ * IMG_THREAD, IMG_AUXV, IMG_SIGACTS, IMG_FILE records and its IMG_AREA
+ * records, each area with the IMG_PAGES record of its saved pages right
+ * after it.  All integers are little-endian.
+ */
+#ifndef UCR_IMAGE_FORMAT_H
+#define UCR_IMAGE_FORMAT_H
+
+#include <stdint.h>
+
+#define IMG_MAGIC "UCRCTX\r\n"
+#define IMG_MAGIC_LEN 8
+#define IMG_VERSION 1
+#define IMG_PAGE_SIZE 4096u
+#define IMG_ALIGN 8u
+
+enum img_tag {
+	IMG_HEADER = 1,
+	IMG_PROCESS = 2,
+	IMG_THREAD = 3,
+	IMG_AUXV = 4,
+	IMG_SIGACTS = 5,
+	IMG_AREA = 6,
+	IMG_PAGES = 7,
+	IMG_FILE = 8,
+	IMG_PAD = 9,
+	IMG_END = 10,
+};
+
+struct img_rec {
+	uint32_t tag;
+	uint32_t flags;		/* none defined: must be 0 */
+	uint64_t len;
+};
+_Static_assert(sizeof(struct img_rec) == 16, "img_rec");
+
+struct img_header {
+	uint32_t version;
+	uint32_t page_size;
+	uint64_t created;	/* seconds since the epoch */
+	char kernel[65];	/* uname release, NUL-terminated */
+	char machine[15];	/* uname machine */
+	uint64_t xcr0;		/* enabled XSAVE features: the signal frame layout */
+	uint32_t cpuid1_ecx, cpuid1_edx, cpuid7_ebx, cpuid7_ecx;
+	uint32_t n_processes;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_header) == 128, "img_header");
+
+#define IMG_NRLIMIT 16
+
+struct img_rlimit {
+	uint64_t cur, max;
+};
+
+/* Followed by exe path (exe_len bytes) and cwd (cwd_len bytes), no NULs. */
+struct img_process {
+	int32_t pid, ppid, pgid, sid;
+	uint32_t uid, euid, gid, egid;
+	uint32_t umask;
+	uint32_t n_threads;
+	char comm[16];
+	/* mm fields, as PR_SET_MM_MAP takes them */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	/* the agent in the target */
+	uint64_t agent_state;	/* address of struct agent_state */
+	uint64_t trampoline;
+	struct img_rlimit rlimits[IMG_NRLIMIT];
+	/* identity of the executable, checked at restart */
+	uint64_t exe_size;
+	int64_t exe_mtime_sec, exe_mtime_nsec;
+	uint32_t exe_len;
+	uint32_t cwd_len;
+};
+_Static_assert(sizeof(struct img_process) == 448, "img_process");
+
+struct img_thread {
+	int32_t tid;
+	uint32_t rseq_len;
+	uint64_t fsbase, gsbase;
+	uint64_t tid_address;
+	uint64_t robust_head, robust_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+	uint32_t pad;
+	uint64_t resume;	/* address of the thread's struct agent_jmpbuf */
+};
+_Static_assert(sizeof(struct img_thread) == 72, "img_thread");
+
+/* IMG_AUXV: the raw auxiliary vector, pairs of uint64_t, AT_NULL last. */
+
+/* IMG_SIGACTS: 64 of these, for signals 1..64 (kernel sigaction layout). */
+struct img_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+enum img_area_kind {
+	AREA_ANON = 1,		/* private anonymous: heap, stack, mmap */
+	AREA_FILE = 2,		/* file mapping (private or shared) */
+	AREA_SHARED_ANON = 3,	/* MAP_SHARED|MAP_ANONYMOUS */
+	AREA_VDSO = 4,		/* [vdso], [vvar], [vvar_vclock]: moved, not saved */
+};
+
+#define AREA_F_SHARED 0x1
+#define AREA_F_GROWSDOWN 0x2	/* [stack] */
+#define AREA_F_HEAP 0x4
+
+struct img_run {
+	uint64_t first;		/* page index within the area */
+	uint64_t n_pages;
+};
+
+/*
+ * Followed by n_runs struct img_run (ascending, disjoint) and the path
+ * (path_len bytes).  The pages of the runs, in order, are the payload of
+ * the IMG_PAGES record that follows when n_runs > 0.
+ */
+struct img_area {
+	uint64_t start, end;
+	uint32_t prot;		/* PROT_* */
+	uint32_t flags;		/* AREA_F_* */
+	uint32_t kind;		/* enum img_area_kind */
+	uint32_t path_len;
+	uint64_t pgoff;		/* file offset of start, in bytes */
+	uint64_t file_size;
+	int64_t mtime_sec, mtime_nsec;
+	uint64_t n_runs;
+	uint64_t n_pages;	/* sum of the runs */
+};
+_Static_assert(sizeof(struct img_area) == 80, "img_area");
+
+enum img_file_kind {
+	FILE_REGULAR = 1,	/* reopened by path, at offset */
+	FILE_INHERIT = 2,	/* tty, pipe or socket to outside: cr_restart's own */
+	FILE_CLOSED = 3,	/* not restorable (device, socket...): closed */
+};
+
+/* Followed by the path (path_len bytes). */
+struct img_file {
+	int32_t fd;
+	uint32_t kind;		/* enum img_file_kind */
+	uint32_t open_flags;	/* O_ACCMODE, O_APPEND, O_NONBLOCK... */
+	uint32_t fd_flags;	/* FD_CLOEXEC */
+	uint64_t pos;
+	uint64_t size;
+	int64_t mtime_sec, mtime_nsec;
+	uint32_t mode;		/* st_mode */
+	uint32_t path_len;
+};
+_Static_assert(sizeof(struct img_file) == 56, "img_file");
+
+struct img_end {
+	uint64_t n_records;	/* records before this one */
+};
+
+#endif

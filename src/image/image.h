@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Writing and reading the context file (format.h). */
+#ifndef UCR_IMAGE_H
+#define UCR_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xxhash.h>
+
+#include "format.h"
+
+/* The writer streams records in one pass; it never seeks. */
+struct img_writer {
+	int fd;
+	uint64_t off;		/* bytes written so far, buffered included */
+	uint64_t n_records;
+	XXH3_state_t *hash;	/* the record being written */
+	char *buf;
+	size_t buf_len;
+};
+
+int img_writer_open(struct img_writer *w, int fd);
+void img_writer_close(struct img_writer *w);
+/* A whole record whose payload is the concatenation of n parts. */
+int img_write_record(struct img_writer *w, uint32_t tag, const void *const *parts,
+		     const size_t *lens, size_t n);
+/* A record written in pieces: begin, data..., end. */
+int img_record_begin(struct img_writer *w, uint32_t tag, uint64_t len, int page_aligned);
+int img_record_data(struct img_writer *w, const void *data, size_t len);
+int img_record_end(struct img_writer *w);
+int img_writer_finish(struct img_writer *w);	/* IMG_END and flush */
+
+struct image_area {
+	const struct img_area *a;
+	const struct img_run *runs;
+	char *path;
+	uint64_t data_off;	/* file offset of the first saved page */
+};
+
+struct image_file {
+	const struct img_file *f;
+	char *path;
+};
+
+struct image_process {
+	const struct img_process *p;
+	char *exe, *cwd;
+	const struct img_thread *thread;
+	const uint64_t *auxv;
+	size_t auxv_len;	/* bytes */
+	const struct img_sigaction *sigacts;
+	struct image_area *areas;
+	size_t n_areas;
+	struct image_file *files;
+	size_t n_files;
+};
+
+struct image {
+	int fd;
+	const uint8_t *map;
+	uint64_t size;
+	const struct img_header *hdr;
+	struct image_process *procs;
+	size_t n_procs;
+};
+
+/*
+ * Maps and checks the whole file: every record's bounds and checksum, every
+ * length, offset and address.  On failure *ret_err says what and where.
+ */
+int image_load(int fd, struct image **ret, char *err, size_t err_len);
+void image_free(struct image *img);
+
+/* machine.c: the machine a context file needs */
+void image_header_fill(struct img_header *h, uint32_t n_processes);
+int image_header_check(const struct img_header *saved);
+
+#endif

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Reads a context file.  The file is untrusted: every length, offset,
+ * count and address is checked before it is used, and every record's
+ * checksum is verified before its payload is looked at.
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "image.h"
+#include "common/util.h"
+
+/* Addresses a process on x86_64 can map: below the 47-bit user limit. */
+#define USER_ADDR_MAX (1ULL << 47)
+#define MAX_FD (1 << 20)
+#define UCR_STRING_MAX 4096
+
+struct reader {
+	struct image *img;
+	uint64_t off;
+	char *err;
+	size_t err_len;
+};
+
+struct rec_view {
+	uint32_t tag;
+	uint64_t off;		/* of the record header */
+	uint64_t payload_off;
+	uint64_t len;
+	const uint8_t *payload;
+};
+
+static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->err_len, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+static int next_record(struct reader *r, struct rec_view *v)
+{
+	const struct img_rec *rec;
+	uint64_t size = r->img->size, sum, end;
+
+	if (r->off + sizeof(*rec) > size)
+		return fail(r, "file is cut short at offset %llu (no end record)",
+			    (unsigned long long)r->off);
+	rec = (const void *)(r->img->map + r->off);
+	if (rec->len > size - r->off - sizeof(*rec) - sizeof(sum))
+		return fail(r, "file is cut short: record at offset %llu needs %llu bytes",
+			    (unsigned long long)r->off, (unsigned long long)rec->len);
+	v->tag = rec->tag;
+	v->off = r->off;
+	v->payload_off = r->off + sizeof(*rec);
+	v->len = rec->len;
+	v->payload = r->img->map + v->payload_off;
+	memcpy(&sum, v->payload + v->len, sizeof(sum));
+	if (XXH3_64bits(rec, sizeof(*rec) + v->len) != sum)
+		return fail(r, "checksum mismatch in record at offset %llu (tag %u): the file is damaged",
+			    (unsigned long long)r->off, rec->tag);
+	if (rec->flags)
+		return fail(r, "record at offset %llu has unknown flags %#x",
+			    (unsigned long long)r->off, rec->flags);
+	end = ALIGN_UP(v->payload_off + v->len + sizeof(sum), (uint64_t)IMG_ALIGN);
+	r->off = end < size ? end : size;
+	return 0;
+}
+
+static int expect(struct reader *r, struct rec_view *v, uint32_t tag, uint64_t min_len)
+{
+	int ret;
+
+	do
+		ret = next_record(r, v);
+	while (!ret && v->tag == IMG_PAD);
+	if (ret)
+		return ret;
+	if (v->tag != tag)
+		return fail(r, "record at offset %llu: expected tag %u, found %u",
+			    (unsigned long long)v->off, tag, v->tag);
+	if (v->len < min_len)
+		return fail(r, "record at offset %llu is too short", (unsigned long long)v->off);
+	return 0;
+}
+
+/* A string that follows a struct in a payload: no NULs inside. */
+static int take_string(struct reader *r, const struct rec_view *v, uint64_t at, uint32_t len,
+		       char **ret)
+{
+	if (at > v->len || len > v->len - at || len >= UCR_STRING_MAX)
+		return fail(r, "record at offset %llu: string out of bounds",
+			    (unsigned long long)v->off);
+	if (memchr(v->payload + at, 0, len))
+		return fail(r, "record at offset %llu: string holds a NUL",
+			    (unsigned long long)v->off);
+	*ret = xstrndup((const char *)v->payload + at, len);
+	return 0;
+}
+
+static int read_area(struct reader *r, struct image_process *proc, const struct rec_view *v)
+{
+	const struct img_area *a = (const void *)v->payload;
+	struct image_area *ia;
+	uint64_t pages, sum = 0, next = 0, runs_len;
+	struct rec_view pv;
+	int ret;
+
+	if (v->len < sizeof(*a))
+		return fail(r, "area record at offset %llu is too short",
+			    (unsigned long long)v->off);
+	if (a->start >= a->end || a->end > USER_ADDR_MAX || a->start % IMG_PAGE_SIZE ||
+	    a->end % IMG_PAGE_SIZE || a->prot & ~7u || a->kind < AREA_ANON ||
+	    a->kind > AREA_VDSO || a->pgoff % IMG_PAGE_SIZE)
+		return fail(r, "area record at offset %llu is invalid", (unsigned long long)v->off);
+	if (proc->n_areas && proc->areas[proc->n_areas - 1].a->end > a->start)
+		return fail(r, "area %#llx-%#llx overlaps or is out of order",
+			    (unsigned long long)a->start, (unsigned long long)a->end);
+	pages = (a->end - a->start) / IMG_PAGE_SIZE;
+	if (a->n_runs > pages || a->n_pages > pages)
+		return fail(r, "area record at offset %llu: too many runs", (unsigned long long)v->off);
+	runs_len = a->n_runs * sizeof(struct img_run);
+	if (runs_len > v->len - sizeof(*a))
+		return fail(r, "area record at offset %llu: runs out of bounds",
+			    (unsigned long long)v->off);
+	const struct img_run *runs = (const void *)(v->payload + sizeof(*a));
+	for (uint64_t i = 0; i < a->n_runs; i++) {
+		if (runs[i].first < next || runs[i].first > pages || runs[i].n_pages == 0 ||
+		    runs[i].n_pages > pages - runs[i].first)
+			return fail(r, "area %#llx-%#llx: page run %llu is invalid",
+				    (unsigned long long)a->start, (unsigned long long)a->end,
+				    (unsigned long long)i);
+		next = runs[i].first + runs[i].n_pages;
+		sum += runs[i].n_pages;
+	}
+	if (sum != a->n_pages)
+		return fail(r, "area %#llx-%#llx: page count mismatch",
+			    (unsigned long long)a->start, (unsigned long long)a->end);
+
+	proc->areas = xrealloc(proc->areas, (proc->n_areas + 1) * sizeof(*proc->areas));
+	ia = &proc->areas[proc->n_areas];
+	memset(ia, 0, sizeof(*ia));
+	ia->a = a;
+	ia->runs = runs;
+	proc->n_areas++;
+	ret = take_string(r, v, sizeof(*a) + runs_len, a->path_len, &ia->path);
+	if (ret)
+		return ret;
+	if (a->kind == AREA_FILE && !a->path_len)
+		return fail(r, "file area %#llx-%#llx has no path", (unsigned long long)a->start,
+			    (unsigned long long)a->end);
+	if (!a->n_pages)
+		return 0;
+	ret = expect(r, &pv, IMG_PAGES, 0);
+	if (ret)
+		return ret;
+	if (pv.len != a->n_pages * IMG_PAGE_SIZE || pv.payload_off % IMG_PAGE_SIZE)
+		return fail(r, "page data at offset %llu does not match its area",
+			    (unsigned long long)pv.off);
+	ia->data_off = pv.payload_off;
+	return 0;
+}
+
+static int read_file_rec(struct reader *r, struct image_process *proc, const struct rec_view *v)
+{
+	const struct img_file *f = (const void *)v->payload;
+	struct image_file *imf;
+
+	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
+	    f->kind > FILE_CLOSED)
+		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
+	for (size_t i = 0; i < proc->n_files; i++)
+		if (proc->files[i].f->fd == f->fd)
+			return fail(r, "descriptor %d is saved twice", f->fd);
+	proc->files = xrealloc(proc->files, (proc->n_files + 1) * sizeof(*proc->files));
+	imf = &proc->files[proc->n_files++];
+	imf->f = f;
+	imf->path = NULL;
+	return take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+}
+
+static int read_process(struct reader *r, struct image_process *proc)
+{
+	struct rec_view v;
+	const struct img_process *p;
+	int ret;
+
+	ret = expect(r, &v, IMG_PROCESS, sizeof(*p));
+	if (ret)
+		return ret;
+	p = proc->p = (const void *)v.payload;
+	if (p->pid <= 0 || p->n_threads != 1 || memchr(p->comm, 0, sizeof(p->comm)) == NULL)
+		return fail(r, "process record at offset %llu is invalid",
+			    (unsigned long long)v.off);
+	ret = take_string(r, &v, sizeof(*p), p->exe_len, &proc->exe);
+	if (!ret)
+		ret = take_string(r, &v, sizeof(*p) + p->exe_len, p->cwd_len, &proc->cwd);
+	if (ret)
+		return ret;
+
+	ret = expect(r, &v, IMG_THREAD, sizeof(struct img_thread));
+	if (ret)
+		return ret;
+	proc->thread = (const void *)v.payload;
+	ret = expect(r, &v, IMG_AUXV, 0);
+	if (ret)
+		return ret;
+	if (v.len % 16 || v.len > 4096)
+		return fail(r, "auxiliary vector record at offset %llu is invalid",
+			    (unsigned long long)v.off);
+	proc->auxv = (const void *)v.payload;
+	proc->auxv_len = v.len;
+	ret = expect(r, &v, IMG_SIGACTS, 0);
+	if (ret)
+		return ret;
+	if (v.len != 64 * sizeof(struct img_sigaction))
+		return fail(r, "signal record at offset %llu is invalid", (unsigned long long)v.off);
+	proc->sigacts = (const void *)v.payload;
+
+	for (;;) {
+		uint64_t save = r->off;
+
+		ret = next_record(r, &v);
+		if (ret)
+			return ret;
+		if (v.tag == IMG_PAD)
+			continue;
+		if (v.tag == IMG_FILE)
+			ret = read_file_rec(r, proc, &v);
+		else if (v.tag == IMG_AREA)
+			ret = read_area(r, proc, &v);
+		else {
+			r->off = save;	/* the next process, or the end */
+			return 0;
+		}
+		if (ret)
+			return ret;
+	}
+}
+
+static int read_all(struct reader *r)
+{
+	struct image *img = r->img;
+	const struct img_header *h;
+	struct rec_view v;
+	int ret;
+
+	if (img->size < IMG_MAGIC_LEN || memcmp(img->map, IMG_MAGIC, IMG_MAGIC_LEN))
+		return fail(r, "not a ucr context file (bad magic)");
+	r->off = IMG_MAGIC_LEN;
+	ret = expect(r, &v, IMG_HEADER, sizeof(*h));
+	if (ret)
+		return ret;
+	h = img->hdr = (const void *)v.payload;
+	if (h->version != IMG_VERSION)
+		return fail(r, "context file version %u is not supported (this ucr reads %u)",
+			    h->version, IMG_VERSION);
+	if (h->page_size != IMG_PAGE_SIZE || !memchr(h->kernel, 0, sizeof(h->kernel)) ||
+	    !memchr(h->machine, 0, sizeof(h->machine)) || h->n_processes == 0 ||
+	    h->n_processes > 1 << 16)
+		return fail(r, "context file header is invalid");
+	img->procs = xcalloc(h->n_processes, sizeof(*img->procs));
+	for (uint32_t i = 0; i < h->n_processes; i++) {
+		img->n_procs = i + 1;
+		ret = read_process(r, &img->procs[i]);
+		if (ret)
+			return ret;
+	}
+	ret = expect(r, &v, IMG_END, sizeof(struct img_end));
+	if (ret)
+		return ret;
+	if (r->off != img->size)
+		return fail(r, "%llu bytes of garbage after the end record",
+			    (unsigned long long)(img->size - r->off));
+	return 0;
+}
+
+int image_load(int fd, struct image **ret, char *err, size_t err_len)
+{
+	struct image *img = xcalloc(1, sizeof(*img));
+	struct reader r = { .img = img, .err = err, .err_len = err_len };
+	struct stat st;
+	int ret_code;
+
+	img->fd = fd;
+	if (fstat(fd, &st) < 0) {
+		ret_code = -errno;
+		snprintf(err, err_len, "cannot stat: %s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret_code = -EINVAL;
+		snprintf(err, err_len, "not a regular file");
+		goto fail;
+	}
+	img->size = st.st_size;
+	if (img->size == 0) {
+		ret_code = fail(&r, "file is empty");
+		goto fail;
+	}
+	img->map = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (img->map == MAP_FAILED) {
+		img->map = NULL;
+		ret_code = -errno;
+		snprintf(err, err_len, "cannot map: %s", strerror(errno));
+		goto fail;
+	}
+	ret_code = read_all(&r);
+	if (ret_code)
+		goto fail;
+	*ret = img;
+	return 0;
+fail:
+	image_free(img);
+	return ret_code;
+}
+
+void image_free(struct image *img)
+{
+	if (!img)
+		return;
+	for (size_t i = 0; i < img->n_procs; i++) {
+		struct image_process *p = &img->procs[i];
+
+		for (size_t j = 0; j < p->n_areas; j++)
+			free(p->areas[j].path);
+		for (size_t j = 0; j < p->n_files; j++)
+			free(p->files[j].path);
+		free(p->areas);
+		free(p->files);
+		free(p->exe);
+		free(p->cwd);
+	}
+	free(img->procs);
+	if (img->map)
+		munmap((void *)img->map, img->size);
+	free(img);
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "proc.h"
+#include "common/util.h"
+
+static int proc_read(pid_t pid, const char *name, char **ret)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	return read_file(path, ret, NULL);
+}
+
+/* "start-end perms offset dev inode   path" */
+static int parse_maps_line(char *line, struct vma *v)
+{
+	char perms[5];
+	unsigned long long start, end, off, ino;
+	int path_at = 0;
+
+	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %llu %n", &start, &end, perms, &off, &ino,
+		   &path_at) < 5 || !path_at)
+		return -EINVAL;
+	v->start = start;
+	v->end = end;
+	v->pgoff = off;
+	v->ino = ino;
+	v->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+		  (perms[2] == 'x' ? PROT_EXEC : 0);
+	v->shared = perms[3] == 's';
+	v->path = strdup(line + path_at);
+	return v->path ? 0 : -ENOMEM;
+}
+
+int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct vma *v = NULL;
+	size_t n = 0;
+	char *line, *save;
+	int r = proc_read(pid, "maps", &buf);
+
+	if (r)
+		return r;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		r = parse_maps_line(line, &v[n]);
+		if (r) {
+			proc_free_maps(v, n);
+			return r;
+		}
+		n++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void proc_free_maps(struct vma *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+int proc_parse_stat(pid_t pid, struct proc_stat *s)
+{
+	_cleanup_free_ char *buf = NULL;
+	unsigned long long f[52] = { 0 };
+	char *p, *tok, *save;
+	int r = proc_read(pid, "stat", &buf), i;
+
+	if (r)
+		return r;
+	/* comm (field 2) may hold spaces and parentheses: skip to the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EINVAL;
+	s->state = p[2];
+	tok = strtok_r(p + 4, " ", &save);
+	for (i = 4; tok && i <= 51; i++, tok = strtok_r(NULL, " ", &save))
+		f[i] = strtoull(tok, NULL, 10);
+	if (i <= 51)
+		return -EINVAL;
+	s->ppid = f[4];
+	s->pgrp = f[5];
+	s->session = f[6];
+	s->num_threads = f[20];
+	s->start_code = f[26];
+	s->end_code = f[27];
+	s->start_stack = f[28];
+	s->start_data = f[45];
+	s->end_data = f[46];
+	s->start_brk = f[47];
+	s->arg_start = f[48];
+	s->arg_end = f[49];
+	s->env_start = f[50];
+	s->env_end = f[51];
+	return 0;
+}
+
+int proc_parse_status(pid_t pid, struct proc_status *s)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save;
+	int r = proc_read(pid, "status", &buf), seen = 0;
+
+	if (r)
+		return r;
+	memset(s, 0, sizeof(*s));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned int a, b;
+		unsigned long long x;
+
+		if (sscanf(line, "Uid: %u %u", &a, &b) == 2) {
+			s->uid = a, s->euid = b;
+			seen++;
+		} else if (sscanf(line, "Gid: %u %u", &a, &b) == 2) {
+			s->gid = a, s->egid = b;
+			seen++;
+		} else if (sscanf(line, "Umask: %o", &a) == 1) {
+			s->umask = a;
+		} else if (sscanf(line, "TracerPid: %u", &a) == 1) {
+			s->tracer = a;
+		} else if (sscanf(line, "SigCgt: %llx", &x) == 1) {
+			s->sig_caught = x;
+			seen++;
+		}
+	}
+	return seen == 3 ? 0 : -EINVAL;
+}
+
+int proc_count_threads(pid_t pid)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int proc_children(pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	char path[320];
+	DIR *d;
+	struct dirent *e;
+	pid_t *kids = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *buf = NULL;
+		char *tok, *save;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, e->d_name);
+		if (read_file(path, &buf, NULL))
+			continue;
+		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			kids = xrealloc(kids, (n + 1) * sizeof(*kids));
+			kids[n++] = atoi(tok);
+		}
+	}
+	closedir(d);
+	*ret = kids;
+	*ret_n = n;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading /proc/PID: parsing only, no policy.  Errors are -errno, not logged. */
+#ifndef UCR_PROC_H
+#define UCR_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vma {
+	uint64_t start, end;
+	uint32_t prot;		/* PROT_* */
+	int shared;		/* 's' in the perms */
+	uint64_t pgoff;
+	uint64_t ino;
+	char *path;		/* "" for anonymous; "[heap]", "/lib/x.so"... */
+};
+
+int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n);
+void proc_free_maps(struct vma *v, size_t n);
+
+struct proc_stat {
+	char state;
+	pid_t ppid, pgrp, session;
+	long num_threads;
+	uint64_t start_code, end_code, start_stack;
+	uint64_t start_data, end_data, start_brk;
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
+int proc_parse_stat(pid_t pid, struct proc_stat *ret);
+
+struct proc_status {
+	uid_t uid, euid;
+	gid_t gid, egid;
+	unsigned int umask;
+	pid_t tracer;
+	uint64_t sig_caught;	/* SigCgt: bit n-1 for signal n */
+};
+
+int proc_parse_status(pid_t pid, struct proc_status *ret);
+
+/* The children of every thread of pid (for --tree). */
+int proc_children(pid_t pid, pid_t **ret, size_t *ret_n);
+int proc_count_threads(pid_t pid);
+
+#endif

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Memory areas: their IMG_AREA and IMG_PAGES records, the checks a restart
+ * needs (mapped files unchanged, the same vDSO layout), and the part of the
+ * restorer's plan that maps them again.
+ *
+ * Which pages are saved: of anonymous memory, those ever touched (present
+ * or swapped in /proc/PID/pagemap); of private file maps, only those the
+ * process changed (anonymous copies), unless --save-private; of shared file
+ * maps, none unless --save-shared: the file holds them.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include "res.h"
+#include "proc/proc.h"
+#include "common/util.h"
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_FILE (1ULL << 61)
+#define PAGEMAP_BATCH 65536	/* entries read at once: 256 MiB of address space */
+
+static bool is_special(const char *path)
+{
+	return !strcmp(path, "[vdso]") || !strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]");
+}
+
+/* Sorts a mapping into an area kind; -EOPNOTSUPP for what ucr cannot save. */
+static int classify(const struct vma *v, struct img_area *a)
+{
+	const char *path = v->path;
+
+	a->flags = v->shared ? AREA_F_SHARED : 0;
+	if (!*path || !strncmp(path, "[anon:", 6)) {
+		a->kind = v->shared ? AREA_SHARED_ANON : AREA_ANON;
+	} else if (!strcmp(path, "[heap]")) {
+		a->kind = AREA_ANON;
+		a->flags |= AREA_F_HEAP;
+	} else if (!strcmp(path, "[stack]")) {
+		a->kind = AREA_ANON;
+		a->flags |= AREA_F_GROWSDOWN;
+	} else if (is_special(path)) {
+		a->kind = AREA_VDSO;
+	} else if (v->shared && !strcmp(path, "/dev/zero (deleted)")) {
+		a->kind = AREA_SHARED_ANON;
+	} else if (path[0] == '/' && !strstr(path, " (deleted)") && strncmp(path, "/memfd:", 7) &&
+		   strncmp(path, "/SYSV", 5)) {
+		a->kind = AREA_FILE;
+	} else {
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, uint64_t pm)
+{
+	switch (a->kind) {
+	case AREA_ANON:
+	case AREA_SHARED_ANON:
+		return pm & (PM_PRESENT | PM_SWAP);
+	case AREA_FILE:
+		if (a->flags & AREA_F_SHARED)
+			return ctx->save_shared;
+		/* a private copy of a file page is anonymous */
+		return ctx->save_private || (pm & PM_SWAP) ||
+		       ((pm & PM_PRESENT) && !(pm & PM_FILE));
+	default:
+		return false;
+	}
+}
+
+/* The runs of saved pages of one area, from the pagemap. */
+static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a,
+		     struct img_run **ret_runs)
+{
+	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE;
+	_cleanup_free_ uint64_t *pm = NULL;
+	struct img_run *runs = NULL;
+	uint64_t n_runs = 0, cap = 0;
+
+	a->n_pages = 0;
+	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && (a->flags & AREA_F_SHARED) &&
+				     !ctx->save_shared)) {
+		*ret_runs = NULL;
+		a->n_runs = 0;
+		return 0;
+	}
+	pm = xmalloc(PAGEMAP_BATCH * sizeof(*pm));
+	for (uint64_t base = 0; base < pages; base += PAGEMAP_BATCH) {
+		uint64_t n = pages - base < PAGEMAP_BATCH ? pages - base : PAGEMAP_BATCH;
+		uint64_t off = (a->start / IMG_PAGE_SIZE + base) * sizeof(*pm);
+		int r = pread(pagemap_fd, pm, n * sizeof(*pm), off) == (ssize_t)(n * sizeof(*pm)) ?
+			0 : -EIO;
+
+		if (r) {
+			free(runs);
+			return r;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			if (!page_saved(ctx, a, pm[i]))
+				continue;
+			if (n_runs && runs[n_runs - 1].first + runs[n_runs - 1].n_pages == base + i) {
+				runs[n_runs - 1].n_pages++;
+			} else {
+				if (n_runs == cap)
+					runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof(*runs));
+				runs[n_runs++] = (struct img_run){ .first = base + i, .n_pages = 1 };
+			}
+			a->n_pages++;
+		}
+	}
+	a->n_runs = n_runs;
+	*ret_runs = runs;
+	return 0;
+}
+
+/* Copies len bytes at addr of the target into the buffer. */
+static int read_target(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n;
+
+		if (a->prot & PROT_READ) {
+			struct iovec local = { ctx->buf + done, len - done };
+			struct iovec remote = { (void *)(addr + done), len - done };
+
+			n = process_vm_readv(ctx->pid, &local, 1, &remote, 1, 0);
+		} else {
+			/* /proc/PID/mem reads what the protection hides */
+			n = pread(ctx->mem_fd, ctx->buf + done, len - done, addr + done);
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += n;
+	}
+	return 0;
+}
+
+static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
+			    const struct img_run *runs)
+{
+	uint64_t len = a->n_pages * IMG_PAGE_SIZE;
+	int r = img_record_begin(ctx->w, IMG_PAGES, len, 1);
+
+	for (uint64_t i = 0; !r && i < a->n_runs; i++) {
+		uint64_t addr = a->start + runs[i].first * IMG_PAGE_SIZE;
+		uint64_t left = runs[i].n_pages * IMG_PAGE_SIZE;
+
+		while (!r && left) {
+			size_t n = left < ctx->buf_len ? left : ctx->buf_len;
+
+			r = read_target(ctx, a, addr, n);
+			if (r) {
+				log_errno(r, "cannot read memory %#llx-%#llx of pid %d",
+					  (unsigned long long)addr, (unsigned long long)(addr + n),
+					  (int)ctx->pid);
+				break;
+			}
+			r = img_record_data(ctx->w, ctx->buf, n);
+			addr += n;
+			left -= n;
+		}
+	}
+	return r ? r : img_record_end(ctx->w);
+}
+
+static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
+{
+	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
+			      .pgoff = v->pgoff };
+	_cleanup_free_ struct img_run *runs = NULL;
+	struct stat st;
+	int r;
+
+	if (!strcmp(v->path, "[vsyscall]"))
+		return 0;	/* the kernel's, at a fixed address */
+	if (classify(v, &a) < 0)
+		return log_errno(-EOPNOTSUPP, "cannot save mapping %#llx-%#llx '%s' of pid %d",
+				 (unsigned long long)v->start, (unsigned long long)v->end, v->path,
+				 (int)ctx->pid);
+	if (a.kind == AREA_FILE) {
+		if (stat(v->path, &st) < 0)
+			return log_errno(-errno, "cannot stat mapped file %s", v->path);
+		a.file_size = st.st_size;
+		a.mtime_sec = st.st_mtim.tv_sec;
+		a.mtime_nsec = st.st_mtim.tv_nsec;
+	}
+	if (a.kind == AREA_FILE || a.kind == AREA_VDSO)
+		a.path_len = strlen(v->path);
+	r = area_runs(ctx, pagemap_fd, &a, &runs);
+	if (r)
+		return log_errno(r, "cannot read the page map of pid %d", (int)ctx->pid);
+	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,
+		  (unsigned long long)a.end, v->path, (unsigned long long)a.n_pages);
+
+	const void *parts[] = { &a, runs, v->path };
+	size_t lens[] = { sizeof(a), a.n_runs * sizeof(*runs), a.path_len };
+	r = img_write_record(ctx->w, IMG_AREA, parts, lens, 3);
+	if (!r && a.n_pages)
+		r = area_write_pages(ctx, &a, runs);
+	return r;
+}
+
+int memory_dump(struct dump_ctx *ctx)
+{
+	struct vma *vmas;
+	size_t n;
+	char path[64];
+	_cleanup_close_ int pagemap_fd = -1;
+	int r;
+
+	r = proc_parse_maps(ctx->pid, &vmas, &n);
+	if (r)
+		return log_errno(r, "cannot read the memory map of pid %d", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->pid);
+	pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (pagemap_fd < 0)
+		r = log_errno(-errno, "cannot open %s", path);
+	for (size_t i = 0; !r && i < n; i++)
+		r = area_dump(ctx, pagemap_fd, &vmas[i]);
+	proc_free_maps(vmas, n);
+	return r;
+}
+
+/* ---- restart -------------------------------------------------------------- */
+
+/* Opens a mapped file and checks it is the one that was mapped. */
+static int area_open(const struct image_area *ia)
+{
+	const struct img_area *a = ia->a;
+	int flags = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
+	bool whole = a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+	struct stat st;
+	int fd = open(ia->path, flags | O_CLOEXEC);
+
+	if (fd < 0)
+		return log_errno(-errno, "cannot open mapped file %s", ia->path);
+	if (fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return log_errno(r, "cannot stat mapped file %s", ia->path);
+	}
+	/* with every page saved, the file only has to be there */
+	if (!whole && ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
+		       st.st_mtim.tv_nsec != a->mtime_nsec)) {
+		close(fd);
+		log_error("mapped file %s changed since the checkpoint", ia->path);
+		return -ESTALE;
+	}
+	return fd;
+}
+
+static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_len)
+{
+	struct vma *vmas;
+	size_t n;
+	int r = proc_parse_maps(getpid(), &vmas, &n);
+
+	if (r)
+		return r;
+	r = -ENOENT;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(vmas[i].path, name)) {
+			*ret_start = vmas[i].start;
+			*ret_len = vmas[i].end - vmas[i].start;
+			r = 0;
+		}
+	proc_free_maps(vmas, n);
+	return r;
+}
+
+int memory_check(struct rst_ctx *ctx)
+{
+	const struct image_process *p = ctx->proc;
+
+	ctx->area_fds = xmalloc(p->n_areas * sizeof(int));
+	for (size_t i = 0; i < p->n_areas; i++)
+		ctx->area_fds[i] = -1;
+	for (size_t i = 0; i < p->n_areas; i++) {
+		const struct image_area *ia = &p->areas[i];
+		uint64_t start, len;
+
+		if (ia->a->kind == AREA_VDSO) {
+			if (special_current(ia->path, &start, &len) ||
+			    len != ia->a->end - ia->a->start) {
+				log_error("%s of pid %d differs here: restart needs the same kernel",
+					  ia->path, p->p->pid);
+				return -EINVAL;
+			}
+		} else if (ia->a->kind == AREA_FILE) {
+			if (i > 0 && p->areas[i - 1].a->kind == AREA_FILE &&
+			    !strcmp(p->areas[i - 1].path, ia->path) && ctx->area_fds[i - 1] >= 0) {
+				ctx->area_fds[i] = ctx->area_fds[i - 1];	/* same file */
+				continue;
+			}
+			ctx->area_fds[i] = area_open(ia);
+			if (ctx->area_fds[i] < 0)
+				return ctx->area_fds[i];
+		}
+	}
+	return 0;
+}
+
+size_t memory_plan_size(const struct image_process *p)
+{
+	size_t size = 0;
+
+	for (size_t i = 0; i < p->n_areas; i++)
+		size += sizeof(struct plan_area) + p->areas[i].a->n_runs * sizeof(struct plan_run);
+	return size;
+}
+
+int memory_plan(struct rst_ctx *ctx, struct plan *plan)
+{
+	const struct image_process *p = ctx->proc;
+	struct plan_area *pa = (void *)((char *)plan + plan->areas_off);
+	struct plan_run *pr = (void *)((char *)plan + plan->runs_off);
+
+	for (size_t i = 0; i < p->n_areas; i++) {
+		const struct img_area *a = p->areas[i].a;
+		uint64_t off = p->areas[i].data_off;
+
+		if (a->kind == AREA_VDSO) {
+			struct plan_special *s = &plan->special[plan->n_special++];
+
+			s->saved = a->start;
+			s->len = a->end - a->start;
+			special_current(p->areas[i].path, &s->cur, &s->len);
+			continue;
+		}
+		pa[plan->n_areas] = (struct plan_area){
+			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
+			.first_run = plan->n_runs, .n_runs = a->n_runs, .pgoff = a->pgoff,
+		};
+		struct plan_area *cur = &pa[plan->n_areas++];
+		switch (a->kind) {
+		case AREA_ANON:
+			cur->map_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+			if (a->flags & AREA_F_GROWSDOWN)
+				cur->map_flags |= MAP_GROWSDOWN;
+			cur->pgoff = 0;
+			break;
+		case AREA_SHARED_ANON:
+			cur->map_flags = MAP_SHARED | MAP_ANONYMOUS;
+			cur->pgoff = 0;
+			break;
+		case AREA_FILE:
+			cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED : MAP_PRIVATE;
+			cur->fd = ctx->area_fds[i];
+			break;
+		}
+		for (uint64_t j = 0; j < a->n_runs; j++) {
+			const struct img_run *run = &p->areas[i].runs[j];
+
+			pr[plan->n_runs++] = (struct plan_run){
+				.addr = a->start + run->first * IMG_PAGE_SIZE,
+				.len = run->n_pages * IMG_PAGE_SIZE,
+				.file_off = off,
+			};
+			off += run->n_pages * IMG_PAGE_SIZE;
+		}
+	}
+	return 0;
+}

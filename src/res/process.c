@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The process itself: ids, credentials, cwd, umask, rlimits, name,
+ * executable, mm fields (PR_SET_MM_MAP), auxiliary vector, signal
+ * dispositions, and its thread's own state from the agent.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "res.h"
+#include "proc/proc.h"
+#include "common/util.h"
+
+static int read_link(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	n = readlink(path, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, char *cwd)
+{
+	struct proc_stat st;
+	struct proc_status status;
+	struct stat exe_st;
+	char path[64];
+	_cleanup_free_ char *comm = NULL;
+	int r;
+
+	r = proc_parse_stat(ctx->pid, &st);
+	if (!r)
+		r = proc_parse_status(ctx->pid, &status);
+	if (r)
+		return log_errno(r, "cannot read the state of pid %d", (int)ctx->pid);
+	r = read_link(ctx->pid, "exe", exe, UCR_PATH_MAX);
+	if (!r)
+		r = read_link(ctx->pid, "cwd", cwd, UCR_PATH_MAX);
+	if (r)
+		return log_errno(r, "cannot read the executable and cwd of pid %d", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)ctx->pid);
+	if (stat(path, &exe_st) < 0)
+		return log_errno(-errno, "cannot stat the executable of pid %d", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)ctx->pid);
+	if (read_file(path, &comm, NULL) == 0)
+		strncpy(p->comm, strtok(comm, "\n") ?: "", sizeof(p->comm) - 1);
+
+	p->pid = ctx->pid;
+	p->ppid = st.ppid;
+	p->pgid = st.pgrp;
+	p->sid = st.session;
+	p->uid = status.uid;
+	p->euid = status.euid;
+	p->gid = status.gid;
+	p->egid = status.egid;
+	p->umask = status.umask;
+	p->n_threads = ctx->state.n_threads;
+	p->start_code = st.start_code;
+	p->end_code = st.end_code;
+	p->start_data = st.start_data;
+	p->end_data = st.end_data;
+	p->start_brk = st.start_brk;
+	p->brk = ctx->state.brk;
+	p->start_stack = st.start_stack;
+	p->arg_start = st.arg_start;
+	p->arg_end = st.arg_end;
+	p->env_start = st.env_start;
+	p->env_end = st.env_end;
+	p->agent_state = ctx->state_addr;
+	p->trampoline = ctx->state.trampoline;
+	for (int i = 0; i < IMG_NRLIMIT && i < RLIM_NLIMITS; i++) {
+		struct rlimit rl;
+
+		if (prlimit(ctx->pid, i, NULL, &rl) < 0)
+			return log_errno(-errno, "cannot read the limits of pid %d", (int)ctx->pid);
+		p->rlimits[i].cur = rl.rlim_cur;
+		p->rlimits[i].max = rl.rlim_max;
+	}
+	p->exe_size = exe_st.st_size;
+	p->exe_mtime_sec = exe_st.st_mtim.tv_sec;
+	p->exe_mtime_nsec = exe_st.st_mtim.tv_nsec;
+	p->exe_len = strlen(exe);
+	p->cwd_len = strlen(cwd);
+	return 0;
+}
+
+int process_dump(struct dump_ctx *ctx)
+{
+	struct img_process p = { 0 };
+	char exe[UCR_PATH_MAX], cwd[UCR_PATH_MAX], path[64];
+	const struct agent_thread *t = &ctx->state.threads[0];
+	struct img_thread th = {
+		.tid = t->tid, .rseq_len = t->rseq_len, .fsbase = t->fsbase, .gsbase = t->gsbase,
+		.tid_address = t->tid_address, .robust_head = t->robust_head,
+		.robust_len = t->robust_len, .rseq_addr = t->rseq_addr, .rseq_sig = t->rseq_sig,
+		.resume = ctx->state_addr + offsetof(struct agent_state, threads[0].resume),
+	};
+	_cleanup_free_ char *auxv = NULL;
+	size_t auxv_len;
+	int r;
+
+	r = process_fill(ctx, &p, exe, cwd);
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)ctx->pid);
+	r = read_file(path, &auxv, &auxv_len);
+	if (r)
+		return log_errno(r, "cannot read %s", path);
+	/* the file ends with AT_NULL; keep whole pairs only */
+	auxv_len -= auxv_len % 16;
+
+	const void *pparts[] = { &p, exe, cwd };
+	size_t plens[] = { sizeof(p), p.exe_len, p.cwd_len };
+	const void *tparts[] = { &th };
+	size_t tlens[] = { sizeof(th) };
+	const void *aparts[] = { auxv };
+	size_t alens[] = { auxv_len };
+	const void *sparts[] = { ctx->state.sigactions };
+	size_t slens[] = { sizeof(ctx->state.sigactions) };
+
+	r = img_write_record(ctx->w, IMG_PROCESS, pparts, plens, 3);
+	if (!r)
+		r = img_write_record(ctx->w, IMG_THREAD, tparts, tlens, 1);
+	if (!r)
+		r = img_write_record(ctx->w, IMG_AUXV, aparts, alens, 1);
+	if (!r)
+		r = img_write_record(ctx->w, IMG_SIGACTS, sparts, slens, 1);
+	return r;
+}
+
+/* ---- restart -------------------------------------------------------------- */
+
+int process_check(const struct image *img, const struct image_process *proc, bool restore_pid)
+{
+	const struct img_process *p = proc->p;
+	char path[64];
+	struct stat st;
+
+	(void)img;
+	if (restore_pid) {
+		snprintf(path, sizeof(path), "/proc/%d", p->pid);
+		if (access(path, F_OK) == 0) {
+			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)", p->pid);
+			return -EBUSY;
+		}
+	}
+	if (stat(proc->exe, &st) < 0)
+		return log_errno(-errno, "cannot find the executable %s", proc->exe);
+	if ((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||
+	    st.st_mtim.tv_nsec != p->exe_mtime_nsec) {
+		log_error("the executable %s changed since the checkpoint", proc->exe);
+		return -ESTALE;
+	}
+	if (access(proc->cwd, X_OK) < 0)
+		return log_errno(-errno, "cannot enter the working directory %s", proc->cwd);
+	return 0;
+}
+
+int process_plan(struct rst_ctx *ctx, struct plan *plan)
+{
+	const struct image_process *proc = ctx->proc;
+	const struct img_process *p = proc->p;
+	const struct img_thread *t = proc->thread;
+
+	plan->mm = (struct prctl_mm_map){
+		.start_code = p->start_code, .end_code = p->end_code,
+		.start_data = p->start_data, .end_data = p->end_data,
+		.start_brk = p->start_brk, .brk = p->brk, .start_stack = p->start_stack,
+		.arg_start = p->arg_start, .arg_end = p->arg_end,
+		.env_start = p->env_start, .env_end = p->env_end,
+		.auxv_size = proc->auxv_len, .exe_fd = ctx->exe_fd,
+	};
+	if (proc->auxv_len > sizeof(plan->auxv))
+		return -E2BIG;
+	memcpy(plan->auxv, proc->auxv, proc->auxv_len);
+	memcpy(plan->comm, p->comm, sizeof(plan->comm));
+	memcpy(plan->sigactions, proc->sigacts, sizeof(plan->sigactions));
+	/* Limits: a restart never raises a hard limit beyond what the
+	 * restarting user has (and without CAP_SYS_RESOURCE it cannot). */
+	plan->n_rlimits = RLIM_NLIMITS < PLAN_NRLIMIT ? RLIM_NLIMITS : PLAN_NRLIMIT;
+	for (uint32_t i = 0; i < plan->n_rlimits; i++) {
+		struct rlimit now;
+
+		getrlimit(i, &now);
+		plan->rlimits[i].max = p->rlimits[i].max;
+		if (plan->rlimits[i].max > now.rlim_max) {
+			log_warn("cannot raise the hard limit %u to %llu, keeping %llu", i,
+				 (unsigned long long)p->rlimits[i].max,
+				 (unsigned long long)now.rlim_max);
+			plan->rlimits[i].max = now.rlim_max;
+		}
+		plan->rlimits[i].cur = p->rlimits[i].cur < plan->rlimits[i].max ?
+				       p->rlimits[i].cur : plan->rlimits[i].max;
+	}
+	plan->fsbase = t->fsbase;
+	plan->gsbase = t->gsbase;
+	plan->tid_address = t->tid_address;
+	plan->robust_head = t->robust_head;
+	plan->robust_len = t->robust_len;
+	plan->rseq_addr = t->rseq_addr;
+	plan->rseq_len = t->rseq_len;
+	plan->rseq_sig = t->rseq_sig;
+	plan->trampoline = p->trampoline;
+	plan->resume = t->resume;
+	plan->restart_info_addr = p->agent_state + offsetof(struct agent_state, restart);
+	return 0;
+}
+
+/* What the new process sets while it still has libc. */
+void process_restore_in_child(const struct image_process *p)
+{
+	umask(p->p->umask);
+	if (chdir(p->cwd) < 0)
+		log_errno(-errno, "cannot enter %s", p->cwd);
+}

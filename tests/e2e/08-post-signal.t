@@ -1,0 +1,54 @@
+#!/bin/bash
+# 08-post-signal: what cr_checkpoint does to the target after a successful
+# checkpoint: --term kills it by SIGTERM, --kill by SIGKILL, --stop stops
+# it, and by default it goes on running.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_run" "$bin/cr_checkpoint" "$wl/exit7"
+plan 13
+
+# start NAME: start exit7, wait until it is ready; sets $orig
+start() {
+	mkfifo "$T/$1.ready"
+	spawn "$T/$1.out" "$T/$1.err" "$bin/cr_run" "$wl/exit7" "$T/$1.ready"
+	orig=$spawned
+	wait_ready "$T/$1.ready" || { diag_file "$T/$1.err"; die "exit7 did not start"; }
+}
+
+# wait_stopped PID TIMEOUT: PID reaches state T (stopped)
+wait_stopped() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		[ "$(state_of "$1")" = T ] && return 0
+		nap 0.05
+	done
+	return 1
+}
+
+start term
+checkpoint "--term: cr_checkpoint exits 0" --term -f "$T/ctx.term" "$orig"
+check "--term: the context file is written" test -f "$T/ctx.term"
+wait_exit "$orig" 10
+is "$?" 143 "--term: the target dies by SIGTERM"
+
+start kill
+checkpoint "--kill: cr_checkpoint exits 0" --kill -f "$T/ctx.kill" "$orig"
+check "--kill: the context file is written" test -f "$T/ctx.kill"
+wait_exit "$orig" 10
+is "$?" 137 "--kill: the target dies by SIGKILL"
+
+start stop
+checkpoint "--stop: cr_checkpoint exits 0" --stop -f "$T/ctx.stop" "$orig"
+check "--stop: the target is stopped" wait_stopped "$orig" 5
+kill -CONT "$orig"
+kill -USR1 "$orig"
+wait_exit "$orig" 10
+is "$?" 7 "--stop: continued, it runs to its exit status 7"
+
+start run
+checkpoint "default: cr_checkpoint exits 0" -f "$T/ctx.run" "$orig"
+check "default: the context file is written" test -f "$T/ctx.run"
+check "default: the target still runs" alive "$orig"
+kill -USR1 "$orig"
+wait_exit "$orig" 10
+is "$?" 7 "default: it runs to its exit status 7"
