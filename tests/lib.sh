@@ -300,7 +300,7 @@ wait_exit() {
 		diag "pid $pid still running after $limit s"
 		return 255
 	fi
-	wait "$pid"
+	wait "$pid" 2>/dev/null	# no "Killed" job notice on stderr
 }
 
 # wait_gone PID TIMEOUT: wait until PID (not necessarily a child) is gone
@@ -367,7 +367,7 @@ wait_child() {
 # kill_wait PID: SIGKILL a child of this shell and reap it (frees its pid)
 kill_wait() {
 	kill -KILL "$1" 2>/dev/null
-	wait "$1"
+	wait "$1" 2>/dev/null
 }
 
 # seq_file FILE [SKIP]: FILE, after SKIP lines, is exactly 0, 1, ..., N-1

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs what building and testing ucr need, when it is missing (Debian).
+set -e
+need=""
+for pkg in gcc make libc6-dev binutils libxxhash-dev perl; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
+done
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ucr needs:$need (run as root, or install them: apt-get install$need)" >&2
+	exit 1
+fi
+echo "installing:$need"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need
