@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit test of the context file writer and reader (TAP): a small image is
+ * written, read back, and then damaged in every way the reader must catch.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "image/image.h"
+#include "common/util.h"
+
+static int n_test;
+static int n_failed;
+
+static void ok(int cond, const char *what)
+{
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
+	if (!cond)
+		n_failed++;
+}
+
+static void write_rec(struct img_writer *w, uint32_t tag, const void *a, size_t alen,
+		      const void *b, size_t blen)
+{
+	const void *parts[] = { a, b };
+	size_t lens[] = { alen, blen };
+
+	if (img_write_record(w, tag, parts, lens, b ? 2 : 1))
+		abort();
+}
+
+/* One process with a heap area of 3 pages, pages 0 and 2 saved. */
+static int make_image(uint8_t *pages)
+{
+	int fd = memfd_create("image", MFD_CLOEXEC);
+	struct img_writer w;
+	struct img_header h;
+	struct img_process p = { .pid = 4242, .n_threads = 1, .comm = "unit" };
+	struct img_thread t = { .tid = 4242 };
+	uint64_t auxv[2] = { 0, 0 };
+	struct img_sigaction sa[64] = { { 0 } };
+	struct img_area a = { .start = 0x10000, .end = 0x13000, .prot = 3, .kind = AREA_ANON,
+			      .flags = AREA_F_HEAP, .n_runs = 2, .n_pages = 2 };
+	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
+	const char *exe = "/bin/unit", *cwd = "/";
+
+	p.exe_len = strlen(exe);
+	p.cwd_len = strlen(cwd);
+	if (fd < 0 || img_writer_open(&w, fd))
+		abort();
+	image_header_fill(&h, 1);
+	write_rec(&w, IMG_HEADER, &h, sizeof(h), NULL, 0);
+	{
+		const void *parts[] = { &p, exe, cwd };
+		size_t lens[] = { sizeof(p), p.exe_len, p.cwd_len };
+
+		img_write_record(&w, IMG_PROCESS, parts, lens, 3);
+	}
+	write_rec(&w, IMG_THREAD, &t, sizeof(t), NULL, 0);
+	write_rec(&w, IMG_AUXV, auxv, sizeof(auxv), NULL, 0);
+	write_rec(&w, IMG_SIGACTS, sa, sizeof(sa), NULL, 0);
+	write_rec(&w, IMG_AREA, &a, sizeof(a), runs, sizeof(runs));
+	if (img_record_begin(&w, IMG_PAGES, 2 * IMG_PAGE_SIZE, 1) ||
+	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w) ||
+	    img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	return fd;
+}
+
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? -1 : st.st_size;
+}
+
+/* A copy of fd with the byte at off flipped (off < 0: none). */
+static int copy_of(int fd, off_t off, off_t len)
+{
+	int nfd = memfd_create("copy", MFD_CLOEXEC);
+	char *buf = xmalloc(len);
+
+	if (pread(fd, buf, len, 0) != len)
+		abort();
+	if (off >= 0)
+		buf[off] ^= 0x40;
+	if (write(nfd, buf, len) != len)
+		abort();
+	free(buf);
+	return nfd;
+}
+
+static int load_err(int fd, char *err, size_t len)
+{
+	struct image *img = NULL;
+	int r = image_load(fd, &img, err, len);
+
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+int main(void)
+{
+	static uint8_t pages[2 * IMG_PAGE_SIZE];
+	struct image *img = NULL;
+	char err[256] = "";
+	int fd, r;
+	off_t size;
+
+	printf("1..9\n");
+	for (size_t i = 0; i < sizeof(pages); i++)
+		pages[i] = (uint8_t)(i * 7 + 3);
+	fd = make_image(pages);
+	size = file_size(fd);
+
+	r = image_load(fd, &img, err, sizeof(err));
+	ok(r == 0, "a well-formed image loads");
+	if (r) {
+		printf("# %s\n", err);
+		return 1;
+	}
+	const struct image_area *ia = &img->procs[0].areas[0];
+	ok(img->n_procs == 1 && img->procs[0].p->pid == 4242 &&
+	   !strcmp(img->procs[0].exe, "/bin/unit") && img->procs[0].n_areas == 1,
+	   "the process record reads back");
+	ok(ia->data_off % IMG_PAGE_SIZE == 0, "page data starts page-aligned in the file");
+	ok(!memcmp(img->map + ia->data_off, pages, sizeof(pages)), "page data reads back");
+
+	r = load_err(copy_of(fd, ia->data_off + 5000, size), err, sizeof(err));
+	ok(r < 0 && strstr(err, "checksum"), "one flipped byte in page data is a checksum error");
+	printf("# %s\n", err);
+
+	r = load_err(copy_of(fd, -1, size / 2), err, sizeof(err));
+	ok(r < 0 && strstr(err, "cut short"), "a file cut in half is reported cut short");
+	printf("# %s\n", err);
+
+	r = load_err(copy_of(fd, -1, size - 8), err, sizeof(err));
+	ok(r < 0, "a file missing its last bytes is refused");
+
+	r = load_err(copy_of(fd, 2, size), err, sizeof(err));
+	ok(r < 0 && strstr(err, "magic"), "a bad magic is refused");
+
+	/* the length field of the header record, made huge */
+	r = load_err(copy_of(fd, IMG_MAGIC_LEN + 8 + 5, size), err, sizeof(err));
+	ok(r < 0, "a record length beyond the file is refused");
+
+	image_free(img);
+	close(fd);
+	return n_failed ? 1 : 0;
+}
