@@ -108,8 +108,12 @@ check-sanitize:
 demo:
 	@./tools/demo.sh
 
-bench: all
+bench: all $(B)/bench/anon-read
 	./bench/checkpoint-restart.sh
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \

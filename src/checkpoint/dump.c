@@ -24,7 +24,7 @@
 #include "libcr.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
-#define PAGE_BUFFER (8u << 20)
+#define PAGE_BUFFER (1u << 20)
 
 struct request {
 	const struct checkpoint_opts *o;

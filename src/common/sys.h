@@ -68,6 +68,9 @@ static inline long sys_mremap(unsigned long old, size_t old_len, size_t new_len,
 			      unsigned long new_addr)
 { return sys_call5(__NR_mremap, old, old_len, new_len, flags, new_addr); }
 
+static inline long sys_madvise(unsigned long addr, size_t len, int advice)
+{ return sys_call3(__NR_madvise, addr, len, advice); }
+
 static inline long sys_socket(int domain, int type, int proto)
 { return sys_call3(__NR_socket, domain, type, proto); }
 static inline long sys_connect(int fd, const void *addr, unsigned int len)
