@@ -28,10 +28,11 @@ AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 
-$(B)/obj/%.pic.o: %.c
+# What the libraries export is decided by their version scripts.
+$(B)/obj/%.pic.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -fPIC -fvisibility=hidden -MMD -c -o $@ $<
-$(B)/obj/%.pic.o: %.S
+	$(CC) $(BASE_CFLAGS) -fPIC -MMD -c -o $@ $<
+$(B)/obj/%.pic.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -fPIC -c -o $@ $<
 
@@ -77,7 +78,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 TOOLS := cr_checkpoint cr_restart cr_info cr_run
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -MMD -c -o $@ $<
 

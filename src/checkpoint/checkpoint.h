@@ -21,7 +21,7 @@ struct checkpoint_opts {
 	bool sync;
 	unsigned int timeout;		/* seconds, 0 forever */
 	bool ptraced_allow;
-	bool save_private, save_shared;
+	bool save_exe, save_private, save_shared;
 };
 
 /* 0, or a negative errno / -CR_E* code, after one message on stderr. */

@@ -7,6 +7,7 @@
  * closes the socket, which the agent reads the same way), so the target
  * never stays parked and the file never appears half-written.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,6 +68,28 @@ static int wait_readable(struct request *rq, int fd, int cap_ms, const char *wha
 	return 0;
 }
 
+/* The pid of a process that pid traces, or 0. */
+static pid_t traced_by(pid_t pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		struct proc_status st;
+		int other;
+
+		if (parse_int(e->d_name, &other) || other == pid)
+			continue;
+		if (proc_parse_status(other, &st) == 0 && st.tracer == pid)
+			found = other;
+	}
+	closedir(d);
+	return found;
+}
+
 /* Refuses, before anything is sent, a target that cannot take part. */
 static int check_target(struct request *rq)
 {
@@ -77,6 +100,7 @@ static int check_target(struct request *rq)
 	pid_t *kids;
 	size_t n_kids;
 	int r, threads;
+	pid_t tracee;
 
 	r = proc_parse_status(rq->pid, &st);
 	if (r == -ENOENT) {
@@ -88,6 +112,10 @@ static int check_target(struct request *rq)
 	if (st.tracer && !rq->o->ptraced_allow) {
 		log_error("pid %d is being traced by pid %d", (int)rq->pid, (int)st.tracer);
 		return -CR_EPTRACED;
+	}
+	if ((tracee = traced_by(rq->pid))) {
+		log_error("pid %d is tracing pid %d", (int)rq->pid, (int)tracee);
+		return -CR_EPTRACER;
 	}
 	r = proc_parse_maps(rq->pid, &vmas, &n);
 	if (r)
@@ -281,8 +309,8 @@ static int dump_process(struct dump_ctx *ctx, int fd)
 int checkpoint_run(const struct checkpoint_opts *o)
 {
 	struct request rq = { .o = o, .pid = o->target, .listen_fd = -1, .sock = -1 };
-	struct dump_ctx ctx = { .pid = o->target, .mem_fd = -1, .save_private = o->save_private,
-				.save_shared = o->save_shared };
+	struct dump_ctx ctx = { .pid = o->target, .mem_fd = -1, .save_exe = o->save_exe,
+				.save_private = o->save_private, .save_shared = o->save_shared };
 	struct output out = { .fd = -1 };
 	char mem_path[64], dest[UCR_PATH_MAX];
 	int r;
@@ -303,6 +331,9 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		log_errno(r, "cannot checkpoint pid %d", (int)rq.pid);
 		return r == -ENOENT ? -ESRCH : r;
 	}
+	snprintf(mem_path, sizeof(mem_path), "/proc/%d/exe", (int)rq.pid);
+	if (readlink(mem_path, ctx.exe, sizeof(ctx.exe) - 1) < 0)
+		ctx.exe[0] = 0;
 	r = output_open(&out, o, rq.pid);
 	if (!r)
 		r = request_listen(&rq);
@@ -326,8 +357,9 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	 * the program, not the agent's handler (which blocks it). */
 	if (o->signal)
 		kill(rq.pid, o->signal);
-	struct ucr_msg m = { .type = UCR_MSG_CONTINUE };
-	msg_send(&rq, &m, offsetof(struct ucr_msg, path));
+	/* after --kill nobody is left to hear it */
+	struct ucr_msg m = { .type = UCR_MSG_CONTINUE, .version = UCR_PROTO_VERSION };
+	send(rq.sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
 out:
 	if (r)
 		output_abort(&out);

@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 	int c, r;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "TpgscSd:f:F:S:t:vqh?", options, NULL)) != -1) {
+	opterr = 0;	/* -? is help, not an error: messages are ours */
+	while ((c = getopt_long(argc, argv, "Tpgscd:f:F:S:t:vqh", options, NULL)) != -1) {
 		switch (c) {
 		case 'T': o.scope = CR_SCOPE_TREE; break;
 		case 'p': o.scope = CR_SCOPE_PROC; break;
@@ -120,17 +121,17 @@ int main(int argc, char **argv)
 		case OPT_CONT: o.signal = SIGCONT; break;
 		case OPT_SYNC: o.sync = true; break;
 		case OPT_NOSYNC: o.sync = false; break;
-		case OPT_SAVE_EXE: break;	/* the executable's changed pages are saved anyway */
+		case OPT_SAVE_EXE: o.save_exe = true; break;
 		case OPT_SAVE_PRIVATE: o.save_private = true; break;
 		case OPT_SAVE_SHARED: o.save_shared = true; break;
-		case OPT_SAVE_ALL: o.save_private = o.save_shared = true; break;
-		case OPT_SAVE_NONE: o.save_private = o.save_shared = false; break;
+		case OPT_SAVE_ALL: o.save_exe = o.save_private = o.save_shared = true; break;
+		case OPT_SAVE_NONE: o.save_exe = o.save_private = o.save_shared = false; break;
 		case OPT_PTRACED_ERROR: o.ptraced_allow = false; break;
 		case OPT_PTRACED_ALLOW: o.ptraced_allow = true; break;
 		case OPT_PTRACED_SKIP:
 		case OPT_PTRACER_SKIP:
 			return fail_usage("--ptraced-skip and --ptracer-skip are not supported yet");
-		case OPT_PTRACER_ERROR: break;	/* a target that traces others is refused anyway */
+		case OPT_PTRACER_ERROR: break;
 		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
 		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
 		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
@@ -144,6 +145,13 @@ int main(int argc, char **argv)
 		}
 		case 'v': log_level = LOG_INFO; break;
 		case 'q': log_level = LOG_QUIET; break;
+		case '?':
+			if (optopt != '?') {
+				log_error("unknown option or missing argument: %s (see --help)",
+					  argv[optind - 1]);
+				return EINVAL;
+			}
+			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return 0;
 		case OPT_VERSION: printf("cr_checkpoint (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: usage(stderr); return EINVAL;

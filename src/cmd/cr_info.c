@@ -81,8 +81,15 @@ int main(int argc, char **argv)
 	int c, fd, r;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "h?", opts, NULL)) != -1) {
+	opterr = 0;	/* -? is help, not an error: messages are ours */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
+		case '?':
+			if (optopt != '?') {
+				log_error("unknown option: %s (see --help)", argv[optind - 1]);
+				return EINVAL;
+			}
+			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': printf("Usage: cr_info FILE\nDescribe a context file.\n"); return 0;
 		case 'V': printf("cr_info (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: return EINVAL;

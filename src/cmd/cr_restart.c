@@ -4,6 +4,7 @@
  * of the restored process, exiting with its status, or dying of the same
  * signal with core dumps off, as BLCR does.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
@@ -138,7 +139,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "f:F:d:S:qh?v", options, NULL)) != -1) {
+	opterr = 0;	/* -? is help, not an error: messages are ours */
+	while ((c = getopt_long(argc, argv, "f:F:d:S:qhv", options, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.path = optarg; break;
 		case 'F':
@@ -178,6 +180,13 @@ int main(int argc, char **argv)
 		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
 		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
 		case 'q': log_level = LOG_QUIET; break;
+		case '?':
+			if (optopt != '?') {
+				log_error("unknown option or missing argument: %s (see --help)",
+					  argv[optind - 1]);
+				return fail(FAIL_ARGS, EINVAL);
+			}
+			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return 0;
 		case 'v': printf("cr_restart (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: usage(stderr); return fail(FAIL_ARGS, EINVAL);
@@ -193,13 +202,21 @@ int main(int argc, char **argv)
 	if (o.path && o.fd >= 0)
 		return fail_usage("give either a file or --fd, not both");
 
-	pid = restart_run(&o);
-	if (pid < 0) {
-		/* a file that cannot be opened or read is a bad argument */
-		bool unreadable = pid == -ENOENT || pid == -EACCES || pid == -EISDIR;
+	if (o.path) {
+		/* a context file that cannot be opened is a bad argument */
+		o.fd = open(o.path, O_RDONLY | O_CLOEXEC);
+		if (o.fd < 0) {
+			int err = errno;
 
-		return fail(unreadable ? FAIL_ARGS : fail_kind_of(pid), -pid & 0xff ?: 1);
+			log_errno(-err, "cannot open %s", o.path);
+			return fail(FAIL_ARGS, err);
+		}
 	}
+	pid = restart_run(&o);
+	if (o.path)
+		close(o.fd);
+	if (pid < 0)
+		return fail(fail_kind_of(pid), -pid & 0xff ?: 1);
 	if (arg_on_success && system(arg_on_success) == -1)
 		log_warn("cannot run the success hook");
 	return wait_root(pid);

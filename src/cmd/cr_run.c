@@ -52,10 +52,18 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "+h?", opts, NULL)) != -1) {
+	opterr = 0;	/* -? is help, not an error: messages are ours */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': libname = "libcr_omit.so.0"; break;
 		case 'r': libname = "libcr_run.so.0"; break;
+		case '?':
+			if (optopt != '?') {
+				log_error("unknown option or missing argument: %s (see --help)",
+					  argv[optind - 1]);
+				return 22;
+			}
+			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("cr_run (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: usage(stderr); return 22;

@@ -4,7 +4,8 @@
 
 #include "util.h"
 
-enum log_level log_level = LOG_WARN;
+/* BLCR's default, --kmsg-error */
+enum log_level log_level = LOG_ERROR;
 static const char *log_prog = "ucr";
 
 void log_init(const char *prog)

@@ -114,6 +114,12 @@ static inline long sys_prlimit(int pid, int res, const void *new_lim, void *old_
 { return sys_call4(__NR_prlimit64, pid, res, new_lim, old_lim); }
 static inline long sys_sigaltstack(const void *ss, void *old)
 { return sys_call2(__NR_sigaltstack, ss, old); }
+static inline long sys_setgroups(size_t n, const uint32_t *groups)
+{ return sys_call2(__NR_setgroups, n, groups); }
+static inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
+{ return sys_call3(__NR_setresuid, r, e, s); }
+static inline long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
+{ return sys_call3(__NR_setresgid, r, e, s); }
 static inline long sys_kill(int pid, int sig)
 { return sys_call2(__NR_kill, pid, sig); }
 static inline long sys_exit_group(int code)

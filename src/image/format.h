@@ -62,6 +62,7 @@ struct img_header {
 _Static_assert(sizeof(struct img_header) == 128, "img_header");
 
 #define IMG_NRLIMIT 16
+#define IMG_NGROUPS 32		/* supplementary groups kept; more are refused */
 
 struct img_rlimit {
 	uint64_t cur, max;
@@ -85,10 +86,15 @@ struct img_process {
 	/* identity of the executable, checked at restart */
 	uint64_t exe_size;
 	int64_t exe_mtime_sec, exe_mtime_nsec;
+	/* credentials beyond uid/euid/gid/egid above */
+	uint32_t suid, sgid;
+	uint32_t n_groups;
+	uint32_t groups[IMG_NGROUPS];
 	uint32_t exe_len;
 	uint32_t cwd_len;
+	uint32_t pad2;
 };
-_Static_assert(sizeof(struct img_process) == 448, "img_process");
+_Static_assert(sizeof(struct img_process) == 592, "img_process");
 
 struct img_thread {
 	int32_t tid;
@@ -104,6 +110,7 @@ struct img_thread {
 _Static_assert(sizeof(struct img_thread) == 72, "img_thread");
 
 /* IMG_AUXV: the raw auxiliary vector, pairs of uint64_t, AT_NULL last. */
+#define IMG_AUXV_MAX 1024	/* bytes; Linux has about 30 entries */
 
 /* IMG_SIGACTS: 64 of these, for signals 1..64 (kernel sigaction layout). */
 struct img_sigaction {
@@ -162,8 +169,10 @@ struct img_file {
 	int64_t mtime_sec, mtime_nsec;
 	uint32_t mode;		/* st_mode */
 	uint32_t path_len;
+	int32_t dup_of;		/* same open file description as this fd, or -1 */
+	uint32_t pad;
 };
-_Static_assert(sizeof(struct img_file) == 56, "img_file");
+_Static_assert(sizeof(struct img_file) == 64, "img_file");
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

@@ -48,7 +48,7 @@ static int next_record(struct reader *r, struct rec_view *v)
 	const struct img_rec *rec;
 	uint64_t size = r->img->size, sum, end;
 
-	if (r->off + sizeof(*rec) > size)
+	if (size - r->off < sizeof(*rec) + sizeof(sum))
 		return fail(r, "file is cut short at offset %llu (no end record)",
 			    (unsigned long long)r->off);
 	rec = (const void *)(r->img->map + r->off);
@@ -175,8 +175,10 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	    f->kind > FILE_CLOSED)
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
-		if (proc->files[i].f->fd == f->fd)
-			return fail(r, "descriptor %d is saved twice", f->fd);
+		if (proc->files[i].f->fd >= f->fd)
+			return fail(r, "descriptor %d is saved twice or out of order", f->fd);
+	if (f->dup_of >= f->fd || f->dup_of < -1)
+		return fail(r, "descriptor %d is a copy of an invalid descriptor", f->fd);
 	proc->files = xrealloc(proc->files, (proc->n_files + 1) * sizeof(*proc->files));
 	imf = &proc->files[proc->n_files++];
 	imf->f = f;
@@ -210,7 +212,7 @@ static int read_process(struct reader *r, struct image_process *proc)
 	ret = expect(r, &v, IMG_AUXV, 0);
 	if (ret)
 		return ret;
-	if (v.len % 16 || v.len > 4096)
+	if (v.len % 16 || v.len > IMG_AUXV_MAX)
 		return fail(r, "auxiliary vector record at offset %llu is invalid",
 			    (unsigned long long)v.off);
 	proc->auxv = (const void *)v.payload;

@@ -114,15 +114,21 @@ int proc_parse_status(pid_t pid, struct proc_status *s)
 		return r;
 	memset(s, 0, sizeof(*s));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int a, b;
+		unsigned int a, b, c;
 		unsigned long long x;
 
-		if (sscanf(line, "Uid: %u %u", &a, &b) == 2) {
-			s->uid = a, s->euid = b;
+		if (sscanf(line, "Uid: %u %u %u", &a, &b, &c) == 3) {
+			s->uid = a, s->euid = b, s->suid = c;
 			seen++;
-		} else if (sscanf(line, "Gid: %u %u", &a, &b) == 2) {
-			s->gid = a, s->egid = b;
+		} else if (sscanf(line, "Gid: %u %u %u", &a, &b, &c) == 3) {
+			s->gid = a, s->egid = b, s->sgid = c;
 			seen++;
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *tok, *save2;
+
+			for (tok = strtok_r(line + 7, " \t", &save2); tok && s->n_groups < PROC_MAX_GROUPS;
+			     tok = strtok_r(NULL, " \t", &save2))
+				s->groups[s->n_groups++] = strtoul(tok, NULL, 10);
 		} else if (sscanf(line, "Umask: %o", &a) == 1) {
 			s->umask = a;
 		} else if (sscanf(line, "TracerPid: %u", &a) == 1) {

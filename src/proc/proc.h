@@ -29,9 +29,13 @@ struct proc_stat {
 
 int proc_parse_stat(pid_t pid, struct proc_stat *ret);
 
+#define PROC_MAX_GROUPS 64
+
 struct proc_status {
-	uid_t uid, euid;
-	gid_t gid, egid;
+	uid_t uid, euid, suid;
+	gid_t gid, egid, sgid;
+	unsigned int n_groups;
+	gid_t groups[PROC_MAX_GROUPS];
 	unsigned int umask;
 	pid_t tracer;
 	uint64_t sig_caught;	/* SigCgt: bit n-1 for signal n */

@@ -14,7 +14,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "res.h"
 #include "common/util.h"
@@ -43,10 +45,22 @@ static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flag
 	return 0;
 }
 
-static int file_dump(struct dump_ctx *ctx, int fd)
+/*
+ * The lowest fd before this one that shares its open file description
+ * (dup, or inherited across fork): restored as an alias, one offset.
+ */
+static int file_dup_of(pid_t pid, int fd, const int *seen, size_t n_seen)
+{
+	for (size_t i = 0; i < n_seen; i++)
+		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, seen[i], fd) == 0)
+			return seen[i];
+	return -1;
+}
+
+static int file_dump(struct dump_ctx *ctx, int fd, const int *seen, size_t n_seen)
 {
 	char link[64], target[UCR_PATH_MAX];
-	struct img_file f = { .fd = fd };
+	struct img_file f = { .fd = fd, .dup_of = file_dup_of(ctx->pid, fd, seen, n_seen) };
 	struct stat st;
 	uint32_t flags;
 	ssize_t n;
@@ -90,25 +104,38 @@ static int file_dump(struct dump_ctx *ctx, int fd)
 	return img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 }
 
+static int int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 int files_dump(struct dump_ctx *ctx)
 {
 	char path[64];
 	DIR *d;
 	struct dirent *e;
+	_cleanup_free_ int *fds = NULL;
+	size_t n = 0, cap = 0;
 	int r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)ctx->pid);
 	d = opendir(path);
 	if (!d)
 		return log_errno(-errno, "cannot list the descriptors of pid %d", (int)ctx->pid);
-	while (!r && (e = readdir(d))) {
+	while ((e = readdir(d))) {
 		int fd;
 
 		if (parse_int(e->d_name, &fd) || fd == ctx->state.sock_fd)
 			continue;
-		r = file_dump(ctx, fd);
+		if (n == cap)
+			fds = xrealloc(fds, (cap = cap ? 2 * cap : 64) * sizeof(*fds));
+		fds[n++] = fd;
 	}
 	closedir(d);
+	/* ascending, so that an alias always follows the fd it copies */
+	qsort(fds, n, sizeof(*fds), int_cmp);
+	for (size_t i = 0; !r && i < n; i++)
+		r = file_dump(ctx, fds[i], fds, i);
 	return r;
 }
 
@@ -209,6 +236,14 @@ int files_restore_in_child(const struct image_process *p)
 		}
 		if (f->kind == FILE_INHERIT)
 			continue;
+		if (f->dup_of >= 0) {
+			if (dup3(f->dup_of, fd, O_CLOEXEC) < 0)
+				return log_errno(-errno, "cannot restore fd %d as a copy of fd %d", fd,
+						 f->dup_of);
+			if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
+				return log_errno(-errno, "cannot set the flags of fd %d", fd);
+			continue;
+		}
 		nfd = open(path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (nfd < 0)
 			return log_errno(-errno, "cannot reopen fd %d: %s", fd, path);

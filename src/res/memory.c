@@ -56,7 +56,8 @@ static int classify(const struct vma *v, struct img_area *a)
 	return 0;
 }
 
-static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, uint64_t pm)
+static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, bool is_exe,
+		       uint64_t pm)
 {
 	switch (a->kind) {
 	case AREA_ANON:
@@ -66,7 +67,7 @@ static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, uin
 		if (a->flags & AREA_F_SHARED)
 			return ctx->save_shared;
 		/* a private copy of a file page is anonymous */
-		return ctx->save_private || (pm & PM_SWAP) ||
+		return ctx->save_private || (ctx->save_exe && is_exe) || (pm & PM_SWAP) ||
 		       ((pm & PM_PRESENT) && !(pm & PM_FILE));
 	default:
 		return false;
@@ -74,7 +75,7 @@ static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, uin
 }
 
 /* The runs of saved pages of one area, from the pagemap. */
-static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a,
+static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, bool is_exe,
 		     struct img_run **ret_runs)
 {
 	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE;
@@ -101,7 +102,7 @@ static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a,
 			return r;
 		}
 		for (uint64_t i = 0; i < n; i++) {
-			if (!page_saved(ctx, a, pm[i]))
+			if (!page_saved(ctx, a, is_exe, pm[i]))
 				continue;
 			if (n_runs && runs[n_runs - 1].first + runs[n_runs - 1].n_pages == base + i) {
 				runs[n_runs - 1].n_pages++;
@@ -195,7 +196,8 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	}
 	if (a.kind == AREA_FILE || a.kind == AREA_VDSO)
 		a.path_len = strlen(v->path);
-	r = area_runs(ctx, pagemap_fd, &a, &runs);
+	r = area_runs(ctx, pagemap_fd, &a, a.kind == AREA_FILE && !strcmp(v->path, ctx->exe),
+		      &runs);
 	if (r)
 		return log_errno(r, "cannot read the page map of pid %d", (int)ctx->pid);
 	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,
@@ -232,12 +234,26 @@ int memory_dump(struct dump_ctx *ctx)
 
 /* ---- restart -------------------------------------------------------------- */
 
+/*
+ * Saved pages of a shared file map go back through the map, into the file,
+ * only when the map is writable; a read-only one shows the file as it is.
+ */
+static bool area_restores_pages(const struct img_area *a)
+{
+	return !(a->flags & AREA_F_SHARED) || (a->prot & PROT_WRITE);
+}
+
+static int area_open_flags(const struct img_area *a)
+{
+	return (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
+}
+
 /* Opens a mapped file and checks it is the one that was mapped. */
 static int area_open(const struct image_area *ia)
 {
 	const struct img_area *a = ia->a;
-	int flags = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
-	bool whole = a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+	int flags = area_open_flags(a);
+	bool whole = area_restores_pages(a) && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
 	struct stat st;
 	int fd = open(ia->path, flags | O_CLOEXEC);
 
@@ -278,6 +294,15 @@ static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_
 	return r;
 }
 
+bool memory_same_file(const struct image_process *p, size_t i)
+{
+	const struct img_area *a = p->areas[i].a, *prev = i ? p->areas[i - 1].a : NULL;
+
+	return prev && a->kind == AREA_FILE && prev->kind == AREA_FILE &&
+	       area_open_flags(a) == area_open_flags(prev) &&
+	       !strcmp(p->areas[i - 1].path, p->areas[i].path);
+}
+
 int memory_check(struct rst_ctx *ctx)
 {
 	const struct image_process *p = ctx->proc;
@@ -297,8 +322,7 @@ int memory_check(struct rst_ctx *ctx)
 				return -EINVAL;
 			}
 		} else if (ia->a->kind == AREA_FILE) {
-			if (i > 0 && p->areas[i - 1].a->kind == AREA_FILE &&
-			    !strcmp(p->areas[i - 1].path, ia->path) && ctx->area_fds[i - 1] >= 0) {
+			if (memory_same_file(p, i)) {
 				ctx->area_fds[i] = ctx->area_fds[i - 1];	/* same file */
 				continue;
 			}
@@ -339,7 +363,8 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 		}
 		pa[plan->n_areas] = (struct plan_area){
 			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
-			.first_run = plan->n_runs, .n_runs = a->n_runs, .pgoff = a->pgoff,
+			.first_run = plan->n_runs, .pgoff = a->pgoff,
+			.n_runs = area_restores_pages(a) ? a->n_runs : 0,
 		};
 		struct plan_area *cur = &pa[plan->n_areas++];
 		switch (a->kind) {
@@ -358,7 +383,7 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			cur->fd = ctx->area_fds[i];
 			break;
 		}
-		for (uint64_t j = 0; j < a->n_runs; j++) {
+		for (uint64_t j = 0; j < cur->n_runs; j++) {
 			const struct img_run *run = &p->areas[i].runs[j];
 
 			pr[plan->n_runs++] = (struct plan_run){

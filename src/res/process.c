@@ -61,6 +61,16 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	p->euid = status.euid;
 	p->gid = status.gid;
 	p->egid = status.egid;
+	p->suid = status.suid;
+	p->sgid = status.sgid;
+	if (status.n_groups > IMG_NGROUPS) {
+		log_error("pid %d has %u supplementary groups: at most %d can be saved",
+			  (int)ctx->pid, status.n_groups, IMG_NGROUPS);
+		return -EOVERFLOW;
+	}
+	p->n_groups = status.n_groups;
+	for (unsigned int i = 0; i < status.n_groups; i++)
+		p->groups[i] = status.groups[i];
 	p->umask = status.umask;
 	p->n_threads = ctx->state.n_threads;
 	p->start_code = st.start_code;
@@ -138,13 +148,53 @@ int process_dump(struct dump_ctx *ctx)
 
 /* ---- restart -------------------------------------------------------------- */
 
+/* The executable need not be unchanged when all its pages were saved. */
+static bool exe_saved_whole(const struct image_process *proc)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < proc->n_areas; i++) {
+		const struct img_area *a = proc->areas[i].a;
+
+		if (a->kind != AREA_FILE || strcmp(proc->areas[i].path, proc->exe))
+			continue;
+		if (a->n_pages != (a->end - a->start) / IMG_PAGE_SIZE)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * A restart never gives a process more than the restarting user has: root
+ * gives it back its saved credentials; anybody else restarts only their own
+ * processes, which keep the credentials of the one restarting them.
+ */
+static int check_credentials(const struct img_process *p)
+{
+	uid_t uid = getuid();
+
+	if (uid == 0)
+		return 0;
+	if (p->uid != uid || p->euid != uid || p->suid != uid) {
+		log_error("pid %d ran as uid %u: only that user or root can restart it", p->pid,
+			  p->euid);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int process_check(const struct image *img, const struct image_process *proc, bool restore_pid)
 {
 	const struct img_process *p = proc->p;
 	char path[64];
 	struct stat st;
+	int r;
 
 	(void)img;
+	r = check_credentials(p);
+	if (r)
+		return r;
 	if (restore_pid) {
 		snprintf(path, sizeof(path), "/proc/%d", p->pid);
 		if (access(path, F_OK) == 0) {
@@ -154,8 +204,8 @@ int process_check(const struct image *img, const struct image_process *proc, boo
 	}
 	if (stat(proc->exe, &st) < 0)
 		return log_errno(-errno, "cannot find the executable %s", proc->exe);
-	if ((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||
-	    st.st_mtim.tv_nsec != p->exe_mtime_nsec) {
+	if (((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||
+	     st.st_mtim.tv_nsec != p->exe_mtime_nsec) && !exe_saved_whole(proc)) {
 		log_error("the executable %s changed since the checkpoint", proc->exe);
 		return -ESTALE;
 	}
@@ -208,6 +258,13 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 	plan->rseq_addr = t->rseq_addr;
 	plan->rseq_len = t->rseq_len;
 	plan->rseq_sig = t->rseq_sig;
+	if (getuid() == 0) {
+		plan->set_creds = 1;
+		plan->uid[0] = p->uid, plan->uid[1] = p->euid, plan->uid[2] = p->suid;
+		plan->gid[0] = p->gid, plan->gid[1] = p->egid, plan->gid[2] = p->sgid;
+		plan->n_groups = p->n_groups;
+		memcpy(plan->groups, p->groups, sizeof(plan->groups));
+	}
 	plan->trampoline = p->trampoline;
 	plan->resume = t->resume;
 	plan->restart_info_addr = p->agent_state + offsetof(struct agent_state, restart);

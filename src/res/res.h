@@ -19,7 +19,9 @@ struct dump_ctx {
 	struct img_writer *w;
 	uint64_t state_addr;		/* the agent's struct agent_state */
 	struct agent_state state;
+	bool save_exe;			/* whole private maps of the executable (--save-exe) */
 	bool save_private;		/* whole private file maps (--save-private) */
+	char exe[UCR_PATH_MAX];		/* /proc/PID/exe, for --save-exe */
 	bool save_shared;		/* shared file maps' contents (--save-shared) */
 	char *buf;			/* page buffer */
 	size_t buf_len;
@@ -45,6 +47,8 @@ int memory_check(struct rst_ctx *ctx);
 /* Fills the areas, runs and special maps of plan; returns its size. */
 size_t memory_plan_size(const struct image_process *p);
 int memory_plan(struct rst_ctx *ctx, struct plan *plan);
+/* Area i maps the same file, the same way, as area i - 1: one descriptor. */
+bool memory_same_file(const struct image_process *p, size_t i);
 
 int files_dump(struct dump_ctx *ctx);
 int files_check(const struct image_process *p);

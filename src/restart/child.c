@@ -95,8 +95,7 @@ static int move_helpers(struct rst_ctx *ctx, int *status_fd)
 	MOVE(ctx->exe_fd);
 	MOVE(*status_fd);
 	for (size_t i = 0; i < p->n_areas; i++) {
-		if (i > 0 && p->areas[i].a->kind == AREA_FILE && p->areas[i - 1].a->kind == AREA_FILE &&
-		    !strcmp(p->areas[i].path, p->areas[i - 1].path) && ctx->area_fds[i - 1] >= 0) {
+		if (memory_same_file(p, i)) {
 			ctx->area_fds[i] = ctx->area_fds[i - 1];
 			continue;
 		}
@@ -132,9 +131,13 @@ void child_main(const struct child_args *a)
 	uint64_t scratch_len = 0, total, hole;
 	struct plan *plan;
 	sigset_t all;
+	char go;
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (read(a->go_fd, &go, 1) != 1)
+		_exit(127);	/* the builder gave up: nothing to report */
+	close(a->go_fd);
 	r = move_helpers(ctx, &status_fd);
 	if (r)
 		child_fail(status_fd, log_errno(r, "cannot move descriptors"));

@@ -60,7 +60,7 @@ static const char *const step_names[] = {
 	[STEP_PROTECT] = "protecting an area", [STEP_MM] = "setting the mm fields",
 	[STEP_SIGACTION] = "setting a signal action", [STEP_THREAD] = "setting the thread",
 	[STEP_RSEQ] = "registering rseq", [STEP_RLIMIT] = "setting a limit",
-	[STEP_CHILD] = "preparing the process",
+	[STEP_CREDS] = "setting the credentials", [STEP_CHILD] = "preparing the process",
 };
 
 /* The restorer's verdict: 0 once the image is in place. */
@@ -136,7 +136,7 @@ static int check_all(struct rst_ctx *ctx, const struct restart_opts *o)
 static void ctx_release(struct rst_ctx *ctx)
 {
 	for (size_t i = 0; ctx->area_fds && i < ctx->proc->n_areas; i++)
-		if (ctx->area_fds[i] >= 0 && (i == 0 || ctx->area_fds[i] != ctx->area_fds[i - 1]))
+		if (ctx->area_fds[i] >= 0 && !memory_same_file(ctx->proc, i))
 			close(ctx->area_fds[i]);
 	free(ctx->area_fds);
 	safe_close(ctx->exe_fd);
@@ -147,7 +147,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	struct rst_ctx ctx = { .img = img, .proc = &img->procs[0], .ctx_fd = img->fd,
 			       .exe_fd = -1 };
 	struct agent_restart_info info = { .requester = getpid() };
-	int pipefd[2] = { -1, -1 }, listen_fd = -1, r;
+	int pipefd[2] = { -1, -1 }, gofd[2] = { -1, -1 }, listen_fd = -1, r;
 	pid_t pid = -1;
 
 	if (img->n_procs != 1) {
@@ -161,14 +161,10 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	listen_fd = r = restored_listen(&info.token);
 	if (r < 0)
 		goto out;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(gofd, O_CLOEXEC) < 0) {
 		r = log_errno(-errno, "cannot create a pipe");
 		goto out;
 	}
-	/* Every check passed: from here on the restart changes things. */
-	r = files_truncate(ctx.proc);
-	if (r)
-		goto out;
 	fflush(NULL);
 	pid = clone_with_pid(o->restore_pid ? ctx.proc->p->pid : 0);
 	if (pid < 0) {
@@ -182,13 +178,25 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		goto out;
 	}
 	if (pid == 0) {
-		struct child_args a = { .ctx = &ctx, .status_fd = pipefd[1], .restart = &info,
-					.new_pid = !o->restore_pid };
+		struct child_args a = { .ctx = &ctx, .status_fd = pipefd[1], .go_fd = gofd[0],
+					.restart = &info, .new_pid = !o->restore_pid };
 
 		close(pipefd[0]);
+		close(gofd[1]);
 		child_main(&a);
 	}
 	pipefd[1] = safe_close(pipefd[1]);
+	gofd[0] = safe_close(gofd[0]);
+	/* Every check passed and the process exists: from here on the
+	 * restart changes things.  A file written after the checkpoint goes
+	 * back to its size then, before the process runs again. */
+	r = files_truncate(ctx.proc);
+	if (r || write(gofd[1], "", 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		r = r ? r : -EIO;
+		goto out;
+	}
 	r = wait_restorer(pipefd[0], pid);
 	if (!r)
 		r = wait_agent(listen_fd, pid);
@@ -203,6 +211,8 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 out:
 	safe_close(pipefd[0]);
 	safe_close(pipefd[1]);
+	safe_close(gofd[0]);
+	safe_close(gofd[1]);
 	safe_close(listen_fd);
 	ctx_release(&ctx);
 	return r;
@@ -212,20 +222,18 @@ pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
 	struct image *img = NULL;
-	char err[512], src[UCR_PATH_MAX];
+	char err[512], src[UCR_PATH_MAX], link[64];
 	const char *name = o->path ? o->path : "the descriptor";
+	ssize_t n;
 	pid_t r;
 
-	if (o->fd >= 0) {
-		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 3);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", o->fd);
-	} else {
-		fd = open(o->path, O_RDONLY | O_CLOEXEC);
-		if (!realpath(o->path, src))
-			snprintf(src, sizeof(src), "%s", o->path);
-	}
+	fd = o->fd >= 0 ? fcntl(o->fd, F_DUPFD_CLOEXEC, 3) : open(o->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_errno(-errno, "cannot open %s", name);
+	/* the path the restored process sees in cr_get_restart_info() */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, src, sizeof(src) - 1);
+	src[n > 0 ? n : 0] = 0;
 	r = image_load(fd, &img, err, sizeof(err));
 	if (r) {
 		log_error("cannot restart from %s: %s", name, err);

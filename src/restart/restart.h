@@ -27,6 +27,7 @@ pid_t restart_run(const struct restart_opts *o);
 struct child_args {
 	struct rst_ctx *ctx;
 	int status_fd;
+	int go_fd;		/* a byte arrives when the builder is ready */
 	const struct agent_restart_info *restart;
 	bool new_pid;
 };

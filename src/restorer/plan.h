@@ -12,10 +12,11 @@
 
 #include "common/agent_abi.h"
 #include "common/sys.h"
+#include "image/format.h"
 
 #define PLAN_MAX_SPECIAL 4
 #define PLAN_NRLIMIT 16
-#define PLAN_AUXV_WORDS 128
+#define PLAN_AUXV_WORDS (IMG_AUXV_MAX / 8)
 
 struct plan_area {
 	uint64_t start, end;
@@ -50,7 +51,7 @@ struct plan_error {
 
 enum plan_step {
 	STEP_DONE = 0, STEP_UNMAP, STEP_SPECIAL, STEP_MAP, STEP_READ, STEP_PROTECT, STEP_MM,
-	STEP_SIGACTION, STEP_THREAD, STEP_RSEQ, STEP_RLIMIT,
+	STEP_SIGACTION, STEP_THREAD, STEP_RSEQ, STEP_RLIMIT, STEP_CREDS,
 	STEP_CHILD,		/* before the blob, in cr_restart's code */
 };
 
@@ -73,6 +74,11 @@ struct plan {
 	uint64_t fsbase, gsbase, tid_address, robust_head, robust_len;
 	uint64_t rseq_addr;
 	uint32_t rseq_len, rseq_sig;
+	/* credentials, set last (root restarting someone's process) */
+	uint32_t set_creds;
+	uint32_t uid[3], gid[3];	/* real, effective, saved */
+	uint32_t n_groups;
+	uint32_t groups[IMG_NGROUPS];
 	uint32_t patch_tid;		/* new pid: write it at tid_address */
 	uint32_t pad2;
 	uint64_t trampoline, resume;

@@ -216,6 +216,25 @@ static void blob_set_thread(const struct plan *p)
 	}
 }
 
+/* Last: giving up root ends what the restore itself needed it for. */
+static void blob_set_creds(const struct plan *p)
+{
+	long r;
+
+	if (!p->set_creds)
+		return;
+	r = sys_setgroups(p->n_groups, p->groups);
+	if (r >= 0)
+		r = sys_setresgid(p->gid[0], p->gid[1], p->gid[2]);
+	if (r >= 0)
+		r = sys_setresuid(p->uid[0], p->uid[1], p->uid[2]);
+	if (r < 0)
+		blob_fail(p, STEP_CREDS, r, 0);
+	/* a change of credentials made the process non-dumpable, which would
+	 * keep its own user from checkpointing it again */
+	sys_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+}
+
 __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struct plan *p)
 {
 	uint64_t all = ~0ULL;
@@ -226,6 +245,7 @@ __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struc
 	blob_set_process(p);
 	blob_set_thread(p);
 	memcpy((void *)p->restart_info_addr, &p->restart, sizeof(p->restart));
+	blob_set_creds(p);
 	/* The handler the thread resumes in runs with every signal blocked;
 	 * its rt_sigreturn gives the program its own mask back. */
 	sys_rt_sigprocmask(SIG_SETMASK, &all, 0);
