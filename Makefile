@@ -90,9 +90,12 @@ $(B)/bin/%: $(B)/obj/src/cmd/%.o $(CORE_OBJS)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(B)/tests/%,$(wildcard tests/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
 
-$(B)/tests/%: tests/workloads/%.c
+$(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -o $@ $< -lm
+	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
+# workloads that use the libcr API link it as a BLCR program would (-lcr)
+$(B)/tests/callbacks: WL_LIBS = -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/callbacks: $(B)/lib/libcr.so.0
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)

@@ -262,6 +262,23 @@ static int request_park(struct request *rq, const char *dest, uint64_t *ret_stat
 	return 0;
 }
 
+/* The destination as callbacks see it: absolute, though it does not exist yet. */
+static void absolute_path(const char *path, char *buf, size_t len)
+{
+	char cwd[UCR_PATH_MAX];
+
+	int n;
+
+	if (!path)
+		n = snprintf(buf, len, "%s", "");
+	else if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		n = snprintf(buf, len, "%s", path);
+	else
+		n = snprintf(buf, len, "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = 0;	/* too long to tell: callbacks see "" */
+}
+
 static int read_state(struct dump_ctx *ctx)
 {
 	struct iovec local = { &ctx->state, sizeof(ctx->state) };
@@ -339,8 +356,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		r = request_listen(&rq);
 	if (r)
 		goto out;
-	if (!out.path || !realpath(out.path, dest))
-		snprintf(dest, sizeof(dest), "%s", out.path ? out.path : "");
+	absolute_path(out.path, dest, sizeof(dest));
 	r = request_park(&rq, dest, &ctx.state_addr);
 	if (r)
 		goto out;
