@@ -27,6 +27,7 @@ VERSION := 0.1.0
 AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
+DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)
 
 # What the libraries export is decided by their version scripts.
 $(B)/obj/%.pic.o: %.c Makefile
@@ -40,13 +41,22 @@ $(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
 		-Wl,-z,defs -o $@ $(AGENT_OBJS)
-	ln -sf libcr.so.0 $(B)/lib/libcr.so
 
 # libcr_run and libcr_omit load libcr.so.0 beside them ($ORIGIN).
 $(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o src/agent/libcr_%.map $(B)/lib/libcr.so.0
 	$(CC) -shared -Wl,-soname,libcr_$*.so.0 -Wl,--version-script=src/agent/libcr_$*.map \
-		-Wl,--no-as-needed -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(B)/lib -lcr
-	ln -sf libcr_$*.so.0 $(B)/lib/libcr_$*.so
+		-Wl,--no-as-needed -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(B)/lib -l:libcr.so.0
+
+# libX.so, what -lX finds, is a linker script: libX_link.a (see link.c),
+# then the shared library.
+$(B)/obj/link/%.o: src/agent/link.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -fPIC -DLINK_ME=$*_link_me -DANCHOR=ucr_$*_anchor \
+		-DLINK_ME_REF=ucr_$*_link_ref -c -o $@ $<
+$(B)/lib/lib%_link.a: $(B)/obj/link/%.o
+	rm -f $@ && ar rcs $@ $<
+$(B)/lib/lib%.so: $(B)/lib/lib%_link.a $(B)/lib/lib%.so.0
+	printf '/* GNU ld script: keeps lib$*.so.0 a dependency (src/agent/link.c) */\nINPUT(-l:lib$*_link.a -l:lib$*.so.0)\n' > $@
 
 # ---- the restorer blob: freestanding, position independent, no relocations --
 BLOB_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -O2 -ffreestanding -fPIE -nostdlib \
@@ -95,13 +105,13 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
 $(B)/tests/callbacks: WL_LIBS = -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
-$(B)/tests/callbacks: $(B)/lib/libcr.so.0
+$(B)/tests/callbacks: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # ---- top-level targets ----------------------------------------------------------
-all: $(LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS)
+all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS)
 
 check: all
 	UCR_BUILD=$(abspath $(B)) prove --exec '' --timer $(UNIT_TESTS) tests/e2e/*.t
@@ -124,7 +134,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(LIBS) $(DESTDIR)$(PREFIX)/lib/
-	for l in libcr libcr_run libcr_omit; do ln -sf $$l.so.0 $(DESTDIR)$(PREFIX)/lib/$$l.so; done
+	install -m 644 $(DEV_LIBS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/libcr.h include/blcr_common.h include/blcr_errcodes.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/

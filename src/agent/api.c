@@ -38,3 +38,6 @@ const char *cr_strerror(int errnum)
 		return cr_error_text[errnum - CR_MIN_ERRCODE - 1];
 	return strerror(errnum);
 }
+
+/* Referenced by libcr_link.a, so that -u ..._link_me keeps this library. */
+int ucr_cr_anchor;

@@ -12,3 +12,6 @@ __attribute__((constructor)) static void omit_load(void)
 {
 	ucr_agent_set_omit();
 }
+
+/* Referenced by libcr_omit_link.a, so that -u ..._link_me keeps this library. */
+int ucr_cr_omit_anchor;

@@ -6,3 +6,6 @@
  * agent while libcr.so.0 stays the one copy a dlopen() finds.
  */
 int cr_run_link_me;
+
+/* Referenced by libcr_run_link.a, so that -u ..._link_me keeps this library. */
+int ucr_cr_run_anchor;

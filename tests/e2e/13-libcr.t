@@ -1,0 +1,84 @@
+#!/bin/bash
+# 13-libcr: programs that use libcr.  A thread-context and a signal-context
+# callback run once per checkpoint in that order, see 0 from cr_checkpoint()
+# on continue and > 0 after a restart, and see the right destination,
+# requester and source.  Then the install: the link forms BLCR programs use
+# (-lcr, -lcr_run -u cr_run_link_me) against the installed headers and
+# libraries, cr_run from another prefix, and cr_run --omit.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/callbacks"
+plan 15
+
+mkfifo "$T/ready"
+spawn "$T/out" "$T/err" "$wl/callbacks" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/out"; die "callbacks did not start"; }
+
+"$bin/cr_checkpoint" -f "$T/ctx" "$orig" 2>"$T/ck.err" &
+cpid=$!
+wait "$cpid"
+ok $? "cr_checkpoint of a program linked with -lcr exits 0" || diag_file "$T/ck.err"
+kill -USR1 "$orig"
+wait_file_lines "$T/out" 1 30
+is "$(cat "$T/out")" \
+	"order=TS t_runs=1 s_runs=1 t_rc=0 s_rc=0 dest=$T/ctx requester=$cpid status=IDLE src=- restarter=0" \
+	"continue: each callback ran once, thread context first, saw 0, the destination and the requester"
+kill_wait "$orig"
+
+start_restart r "$T/ctx"
+wait_restored "$orig" "$rpid" 30
+ok $? "restart: the process is back" || diag_file "$T/r.err"
+kill -USR1 "$orig"
+wait_file_lines "$T/out" 1 30
+is "$(cat "$T/out")" \
+	"order=TS t_runs=1 s_runs=1 t_rc=1 s_rc=1 dest=$T/ctx requester=$cpid status=IDLE src=$T/ctx restarter=$rpid" \
+	"restart: each callback saw a positive value, the source file and cr_restart's pid"
+kill "$orig"
+wait_exit "$rpid" 30
+is "$?" 143 "cr_restart ends as its restored process did (SIGTERM)"
+
+# --- the install -----------------------------------------------------------
+prefix=$T/prefix
+run_cmd 300 "$T/install.out" "$T/install.err" make -C "$top" -s install B="$build" PREFIX="$prefix"
+ok $? "make install PREFIX=... installs" || diag_file "$T/install.err"
+for f in bin/cr_run bin/cr_checkpoint bin/cr_restart bin/cr_info lib/libcr.so.0 \
+	lib/libcr_run.so.0 lib/libcr_omit.so.0 lib/libcr.so include/libcr.h \
+	include/blcr_common.h include/blcr_errcodes.h; do
+	[ -e "$prefix/$f" ] || missing="${missing:-} $f"
+done
+is "${missing:-}" "" "every file BLCR installs is there"
+
+cc -std=gnu11 -Wall -Werror -I"$prefix/include" -I"$top/tests/workloads" \
+	-o "$T/cb-installed" "$top/tests/workloads/callbacks.c" \
+	-L"$prefix/lib" -lcr -Wl,-rpath,"$prefix/lib" 2>"$T/cc1.err"
+ok $? "a callback program builds against the installed libcr.h with -lcr" ||
+	diag_file "$T/cc1.err"
+cc -std=gnu11 -Wall -Werror -I"$top/tests/workloads" -o "$T/exit7-run" \
+	"$top/tests/workloads/exit7.c" -L"$prefix/lib" -lcr_run -u cr_run_link_me \
+	-Wl,-rpath,"$prefix/lib" 2>"$T/cc2.err"
+ok $? "a program builds with -lcr_run -u cr_run_link_me" || diag_file "$T/cc2.err"
+nm "$T/exit7-run" 2>/dev/null | grep -q cr_run_link_me
+ok $? "nm shows cr_run_link_me in it"
+
+# checkpointable: ARGS run in the background, then checkpointed
+checkpointable() {
+	local desc=$1 status
+	shift
+	spawn "$T/o.out" "$T/o.err" "$@" "$T/ready"
+	wait_ready "$T/ready" 30 || diag_file "$T/o.out"
+	run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/ctx2" "$spawned"
+	status=$?
+	kill_wait "$spawned"
+	rm -f "$T/ctx2"
+	echo "$status"
+}
+is "$(checkpointable x "$T/cb-installed")" 0 "the -lcr program is checkpointable"
+is "$(checkpointable x "$T/exit7-run")" 0 "the -lcr_run program is checkpointable"
+is "$(checkpointable x "$prefix/bin/cr_run" "$wl/exit7")" 0 \
+	"cr_run from another prefix makes a program checkpointable"
+status=$(checkpointable x "$prefix/bin/cr_run" --omit "$wl/exit7")
+failed_cleanly "$status"
+ok $? "cr_run --omit: the checkpoint fails (exit $status)"
+grep -qi omit "$T/ck.err"
+ok $? "and says the process was omitted" || diag_file "$T/ck.err"
