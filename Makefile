@@ -24,7 +24,7 @@ TOOL_LIBS := -lxxhash
 VERSION := 0.1.0
 
 # ---- libcr (the agent) ------------------------------------------------------
-AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c
+AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)

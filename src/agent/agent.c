@@ -13,6 +13,7 @@
 #include <asm/prctl.h>
 #include <linux/prctl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/rseq.h>
@@ -138,6 +139,19 @@ static void agent_save_process(void)
  * The innermost step of the callback chain: park this thread until the
  * dumper has read us.  Returns 0 when continuing, 1 in a restarted process.
  */
+static unsigned long agent_generation;
+static int64_t agent_downtime;
+
+unsigned long agent_checkpoint_generation(void)
+{
+	return __atomic_load_n(&agent_generation, __ATOMIC_ACQUIRE);
+}
+
+int64_t agent_downtime_ns(void)
+{
+	return __atomic_load_n(&agent_downtime, __ATOMIC_ACQUIRE);
+}
+
 int agent_take_checkpoint(void)
 {
 	struct agent_thread *t = &agent_state.threads[0];
@@ -151,6 +165,7 @@ int agent_take_checkpoint(void)
 		 * a dumper that dies closes the socket, which ends the wait. */
 		if (agent_recv(agent_sock) != UCR_MSG_CONTINUE)
 			return -CR_ETEMPFAIL;
+		__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
 	/* Restarted: the restorer filled agent_state.restart.  The request
@@ -159,6 +174,7 @@ int agent_take_checkpoint(void)
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.requester;
 	agent_req.rstrt_info.src = agent_state.restart.src;
+	__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 	return 1;
 }
 
@@ -173,7 +189,8 @@ static void agent_report_restored(void)
 	sys_close(fd);
 }
 
-static void agent_serve(uint32_t requester, uint32_t token)
+/* Serves a request; false when the signal was not one (no such requester). */
+static bool agent_serve(uint32_t requester, uint32_t token)
 {
 	struct timeval tv = { .tv_sec = AGENT_HANDSHAKE_TIMEOUT_SEC };
 	struct timeval none = { 0 };
@@ -181,7 +198,7 @@ static void agent_serve(uint32_t requester, uint32_t token)
 
 	agent_sock = agent_connect(UCR_SOCK_CKPT, requester, token);
 	if (agent_sock < 0)
-		return;
+		return false;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (agent_send(agent_sock, UCR_MSG_HELLO, 0, (uint64_t)&agent_state) < 0 ||
 	    agent_recv(agent_sock) != UCR_MSG_REQUEST)
@@ -213,22 +230,23 @@ out:
 	if (agent_sock >= 0)
 		sys_close(agent_sock);
 	agent_sock = -1;
+	return true;
 }
 
 static void agent_handler(int sig, siginfo_t *si, void *uc)
 {
 	int saved_errno = errno;
+	bool served = false;
 
-	(void)sig;
-	(void)uc;
-	/* Only sigqueue() carries a token; a raise() or kill() of the
-	 * checkpoint signal is not a request. */
-	if (si->si_code != SI_QUEUE)
-		return;
-	if (__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE))
-		return;
-	agent_serve((uint32_t)si->si_pid, (uint32_t)si->si_value.sival_int);
-	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	/* A request is a sigqueue() whose token names a requester's socket;
+	 * anything else (the program's own raise(), kill() or sigqueue() of
+	 * this signal) goes where the program said. */
+	if (si->si_code == SI_QUEUE && !__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE)) {
+		served = agent_serve((uint32_t)si->si_pid, (uint32_t)si->si_value.sival_int);
+		__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	}
+	if (!served)
+		interpose_forward(sig, si, uc);
 	/* callbacks are application code and may have set errno */
 	errno = saved_errno;
 }
@@ -250,5 +268,5 @@ __attribute__((constructor)) static void agent_load(void)
 	sa.sa_sigaction = agent_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	sigaction(CR_SIGNUM, &sa, NULL);
+	interpose_real_sigaction(CR_SIGNUM, &sa, NULL);
 }

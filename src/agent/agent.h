@@ -26,6 +26,21 @@ AGENT_HIDDEN extern struct agent_request agent_req;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
 
+/* agent.c, for the wrappers of interpose.c: a counter that moves each time
+ * a checkpoint parks the process (continue or restart), and the time the
+ * process spent not existing (between its checkpoint and its restart). */
+AGENT_HIDDEN unsigned long agent_checkpoint_generation(void);
+AGENT_HIDDEN int64_t agent_downtime_ns(void);
+
+/* interpose.c: the program's own view of the checkpoint signal. */
+#include <signal.h>
+/* Delivers a CR_SIGNUM that was not a checkpoint request as the program's
+ * own disposition for it says (async-signal-safe). */
+AGENT_HIDDEN void interpose_forward(int sig, siginfo_t *si, void *uc);
+/* libc's sigaction, which the program's calls do not reach for CR_SIGNUM */
+AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
+					  struct sigaction *old);
+
 /* callbacks.c: runs the chain, innermost is agent_take_checkpoint().  On a
  * callback's refusal, *ret_fail_code is the CR_E* (or user) code. */
 AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
