@@ -27,10 +27,13 @@ if [ -z "${UCR_TEST_WATCHDOG:-}" ]; then
 	exec timeout -k 5 "${UCR_TEST_TIMEOUT:-120}" "$BASH" "$0" "$@"
 fi
 
+# The tree from this file's place; the build in $UCR_BUILD if set (make
+# check-sanitize builds elsewhere), else in build/.
 top=$(cd "$(dirname "$0")/../.." && pwd -P)
-bin=$top/build/bin
+build=${UCR_BUILD:-$top/build}
+bin=$build/bin
 # shellcheck disable=SC2034 # used by the tests
-wl=$top/build/tests
+wl=$build/tests
 
 ulimit -c 0		# a crash must not leave a core file anywhere
 
@@ -40,6 +43,9 @@ if ! T=$(mktemp -d "${TMPDIR:-/tmp}/ucr-e2e.XXXXXX") || ! T=$(cd "$T" && pwd -P)
 	exit 1
 fi
 mkfifo "$T/.nap" || exit 1
+# The shell's own complaints (a failed kill, bash's "Killed" job notices)
+# are replayed as TAP comments at the end, not mixed into prove's output.
+exec 2>"$T/.stderr"
 
 _n=0		# tests run
 _failed=0	# tests failed
@@ -114,12 +120,16 @@ die() {
 }
 
 # --- processes -----------------------------------------------------------
+#
+# The helpers that run in polling loops start no process (no $(...), no
+# awk): a fork at the wrong time could take the pid a restart is about to
+# give back.
 
 # _stat PID: sets _sf to the fields of /proc/PID/stat from field 3 (state)
 # on, so that _sf[0] is the state, _sf[1] the ppid, _sf[19] the start time.
 _stat() {
 	local s
-	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	{ read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
 	read -r -a _sf <<<"${s##*) }"
 }
 
@@ -127,12 +137,25 @@ starttime() { _stat "$1" && echo "${_sf[19]}"; }
 ppid_of() { _stat "$1" && echo "${_sf[1]}"; }
 state_of() { _stat "$1" && echo "${_sf[0]}"; }
 
+# child_of PID PARENT: PID is a child of PARENT (e.g. restored under
+# cr_restart): only then may the test signal a restored pid
+child_of() {
+	_stat "$1" && [ "${_sf[1]}" = "$2" ]
+}
+
+# alive PID: the process runs (exists and is not a zombie)
+alive() {
+	_stat "$1" && [ "${_sf[0]}" != Z ] && [ "${_sf[0]}" != X ]
+}
+
 # track PID: remember a process to kill at the end.  A pid is killed only
 # while it is still the same process (same start time), or when its command
 # line names this test's directory (a restored process: same pid, new start
 # time), so a recycled pid is never hit.
 track() {
-	_pids+=("$1:$(starttime "$1")")
+	local st=
+	_stat "$1" && st=${_sf[19]}
+	_pids+=("$1:$st")
 }
 
 _is_ours() {
@@ -143,33 +166,36 @@ _is_ours() {
 	[[ $cmd == *"$T"* ]]
 }
 
+# _children PID: sets _kids to the children of every thread of PID
 _children() {
-	cat "/proc/$1/task/"*/children 2>/dev/null
+	local f k
+	_kids=()
+	for f in "/proc/$1/task/"*/children; do
+		k=()
+		# no newline at the end of this file: read fails yet fills k
+		{ read -r -a k <"$f"; } 2>/dev/null
+		_kids+=("${k[@]}")
+	done
 }
 
 # _descendants PID: stop and print every descendant (a restored process is
 # a child of cr_restart, not of the test shell)
 _descendants() {
-	local c
-	for c in $(_children "$1"); do
+	local c kids
+	_children "$1"
+	kids=("${_kids[@]}")
+	for c in "${kids[@]}"; do
 		kill -STOP "$c" 2>/dev/null
 		echo "$c"
 		_descendants "$c"
 	done
 }
 
-# alive PID: the process runs (exists and is not a zombie)
-alive() {
-	local s
-	s=$(state_of "$1") && [ "$s" != Z ] && [ "$s" != X ]
-}
-
-_cleanup() {
-	local e pid victims=()
-	trap - EXIT TERM INT HUP
-	for e in "${_pids[@]}"; do
-		pid=${e%%:*}
-		_is_ours "$pid" "${e#*:}" || continue
+# kill_tree PID...: SIGKILL each PID and all its descendants (stopped
+# first, so that none forks meanwhile); does not reap
+kill_tree() {
+	local pid victims=()
+	for pid in "$@"; do
 		kill -STOP "$pid" 2>/dev/null
 		mapfile -t -O "${#victims[@]}" victims < <(_descendants "$pid")
 		victims+=("$pid")
@@ -177,6 +203,16 @@ _cleanup() {
 	for pid in "${victims[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
 	done
+}
+
+_cleanup() {
+	local e pid ours=()
+	trap - EXIT TERM INT HUP
+	for e in "${_pids[@]}"; do
+		pid=${e%%:*}
+		_is_ours "$pid" "${e#*:}" && ours+=("$pid")
+	done
+	[ "${#ours[@]}" -gt 0 ] && kill_tree "${ours[@]}"
 	for e in "${_pids[@]}"; do
 		wait "${e%%:*}" 2>/dev/null
 	done
@@ -185,6 +221,11 @@ _cleanup() {
 
 _on_exit() {
 	local status=$?
+	local errs
+	# bash's notices of jobs the test killed on purpose are no news
+	errs=$(grep -vE ': line [0-9]+: +[0-9]+ (Killed|Terminated|Stopped|User defined signal [12]) ' \
+		"$T/.stderr" 2>/dev/null)
+	[ -n "$errs" ] && diag "stderr of the test script:" "$errs"
 	_cleanup
 	[ "$_failed" -gt 0 ] && status=1
 	exit "$status"
@@ -224,7 +265,7 @@ spawn() {
 checkpoint() {
 	local desc=$1 status
 	shift
-	run_cmd 120 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" "$@"
+	run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" "$@"
 	status=$?
 	ok "$status" "$desc" && return 0
 	diag "cr_checkpoint $* exited with $status"
@@ -270,34 +311,47 @@ wait_ready() {
 
 # lines FILE: number of complete lines in FILE (0 if it does not exist)
 lines() {
-	local n
-	n=$(wc -l 2>/dev/null <"$1") || n=0
-	echo "${n:-0}"
+	local a=() n
+	{ mapfile a <"$1"; } 2>/dev/null
+	n=${#a[@]}
+	[ "$n" -gt 0 ] && [[ ${a[n - 1]} != *$'\n' ]] && n=$((n - 1))
+	echo "$n"
 }
+
+# _count_lines FILE: like lines, into $_nl, without a subshell
+_count_lines() {
+	local a=()
+	{ mapfile a <"$1"; } 2>/dev/null
+	_nl=${#a[@]}
+	[ "$_nl" -gt 0 ] && [[ ${a[_nl - 1]} != *$'\n' ]] && _nl=$((_nl - 1))
+	return 0
+}
+
+# Polls take 0.05 s steps; every TIMEOUT below is in whole seconds.
 
 # wait_file_lines FILE N TIMEOUT: wait until FILE has at least N lines
 wait_file_lines() {
-	local file=$1 want=$2 limit=$3 i steps
-	steps=$(awk -v t="$limit" 'BEGIN { printf "%d", t / 0.05 + 1 }')
-	for ((i = 0; i < steps; i++)); do
-		[ "$(lines "$file")" -ge "$want" ] && return 0
+	local file=$1 want=$2 limit=$3 i
+	for ((i = 0; i <= limit * 20; i++)); do
+		_count_lines "$file"
+		[ "$_nl" -ge "$want" ] && return 0
 		nap 0.05
 	done
-	diag "$file: $(lines "$file") lines after $limit s, wanted $want"
+	diag "$file: $_nl lines after $limit s, wanted $want"
 	return 1
 }
 
 # wait_exit PID TIMEOUT: wait for the child PID (started by this shell) to
 # end, then reap it; returns its wait status, or 255 if it is still running
 wait_exit() {
-	local pid=$1 limit=$2 i steps
-	steps=$(awk -v t="$limit" 'BEGIN { printf "%d", t / 0.05 + 1 }')
-	for ((i = 0; i < steps; i++)); do
+	local pid=$1 limit=$2 i
+	for ((i = 0; i <= limit * 20; i++)); do
 		alive "$pid" || break
 		nap 0.05
 	done
 	if alive "$pid"; then
 		diag "pid $pid still running after $limit s"
+		_diag_proc "$pid"
 		return 255
 	fi
 	wait "$pid" 2>/dev/null	# no "Killed" job notice on stderr
@@ -305,9 +359,8 @@ wait_exit() {
 
 # wait_gone PID TIMEOUT: wait until PID (not necessarily a child) is gone
 wait_gone() {
-	local pid=$1 limit=$2 i steps
-	steps=$(awk -v t="$limit" 'BEGIN { printf "%d", t / 0.05 + 1 }')
-	for ((i = 0; i < steps; i++)); do
+	local pid=$1 limit=$2 i
+	for ((i = 0; i <= limit * 20; i++)); do
 		alive "$pid" || return 0
 		nap 0.05
 	done
@@ -318,11 +371,26 @@ wait_gone() {
 # _waiting_for_usr1 PID: PID sleeps in rt_sigsuspend (x86_64 syscall 130)
 # and catches SIGUSR1: the restored workload is back in wl_wait_usr1()
 _waiting_for_usr1() {
-	local pid=$1 sys cgt
+	local pid=$1 sys key val
 	{ read -r sys _ <"/proc/$pid/syscall"; } 2>/dev/null || return 1
 	[ "$sys" = 130 ] || return 1
-	cgt=$(awk '/^SigCgt:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-	[ -n "$cgt" ] && (((16#$cgt >> 9) & 1))
+	while read -r key val; do
+		[ "$key" = SigCgt: ] && return $((!((16#$val >> 9) & 1)))
+	done <"/proc/$pid/status" 2>/dev/null
+	return 1
+}
+
+# _diag_proc PID: what the process is doing, for a failure diagnosis
+_diag_proc() {
+	local pid=$1 sys=
+	if ! _stat "$pid"; then
+		diag "pid $pid: no such process"
+		return
+	fi
+	{ read -r sys _ <"/proc/$pid/syscall"; } 2>/dev/null
+	diag "pid $pid: state ${_sf[0]}, ppid ${_sf[1]}, syscall ${sys:-?}," \
+		"$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" \
+		"$(grep -E '^Sig(Blk|Cgt)' "/proc/$pid/status" 2>/dev/null)"
 }
 
 # wait_restored PID PARENT TIMEOUT: wait until the restored process PID is
@@ -330,38 +398,79 @@ _waiting_for_usr1() {
 # Only then is SIGUSR1 safe to send: before, it could reach the process
 # while its handlers are not yet restored.
 wait_restored() {
-	local pid=$1 parent=$2 limit=$3 i steps
-	steps=$(awk -v t="$limit" 'BEGIN { printf "%d", t / 0.05 + 1 }')
-	for ((i = 0; i < steps; i++)); do
-		if [ "$(ppid_of "$pid")" = "$parent" ] && _waiting_for_usr1 "$pid"; then
+	local pid=$1 parent=$2 limit=$3 i
+	for ((i = 0; i <= limit * 20; i++)); do
+		if _stat "$pid" && [ "${_sf[1]}" = "$parent" ] &&
+			_waiting_for_usr1 "$pid"; then
 			track "$pid"
 			return 0
 		fi
 		alive "$parent" || break
 		nap 0.05
 	done
-	diag "pid $pid not restored and waiting for SIGUSR1 under $parent within $limit s"
+	if alive "$parent"; then
+		diag "pid $pid not restored and waiting for SIGUSR1 under $parent within $limit s"
+		_diag_proc "$pid"
+	else
+		diag "cr_restart (pid $parent) ended before pid $pid was restored"
+	fi
 	return 1
 }
 
-# wait_child PARENT TIMEOUT: wait until PARENT has exactly one child, set
-# $child to its pid and track it
-wait_child() {
-	local parent=$1 limit=$2 i steps kids=()
+# wait_restored_child PARENT TIMEOUT: wait until a child of PARENT
+# (cr_restart --no-restore-pid) waits for SIGUSR1, as wait_restored does;
+# sets $child to its pid and tracks it.  Other children that come and go
+# (helpers) are ignored.
+wait_restored_child() {
+	local parent=$1 limit=$2 i c
 	child=
-	steps=$(awk -v t="$limit" 'BEGIN { printf "%d", t / 0.05 + 1 }')
-	for ((i = 0; i < steps; i++)); do
-		read -r -a kids <<<"$(_children "$parent")"
-		if [ "${#kids[@]}" -eq 1 ]; then
-			child=${kids[0]}
+	for ((i = 0; i <= limit * 20; i++)); do
+		_children "$parent"
+		for c in "${_kids[@]}"; do
+			_waiting_for_usr1 "$c" || continue
+			child=$c
 			track "$child"
 			return 0
-		fi
+		done
 		alive "$parent" || break
 		nap 0.05
 	done
-	diag "no single child of $parent within $limit s (children: ${kids[*]:-none})"
+	if ! alive "$parent"; then
+		diag "cr_restart (pid $parent) ended before any child was restored"
+		return 1
+	fi
+	diag "no child of $parent waits for SIGUSR1 within $limit s (children: ${_kids[*]:-none})"
+	for c in "${_kids[@]}"; do
+		_diag_proc "$c"
+	done
 	return 1
+}
+
+# children_of PID: the pids of PID's children, on one line
+children_of() {
+	_children "$1"
+	echo "${_kids[*]}"
+}
+
+# signal_restored SIGNAL PID RPID TIMEOUT: once the restored process PID
+# (child of cr_restart RPID) waits for SIGUSR1, send it SIGNAL and wait for
+# cr_restart to end; returns cr_restart's wait status, or 255 when the
+# process never got back to its wait and cr_restart had to be killed
+signal_restored() {
+	local sig=$1 pid=$2 rpid=$3 limit=$4
+	if ! wait_restored "$pid" "$rpid" "$limit"; then
+		alive "$rpid" || { wait "$rpid" 2>/dev/null; return; }
+		kill_tree "$rpid"
+		wait "$rpid" 2>/dev/null
+		return 255
+	fi
+	kill "-$sig" "$pid"
+	wait_exit "$rpid" "$limit"
+}
+
+# usr1_restored PID RPID TIMEOUT: signal_restored USR1 PID RPID TIMEOUT
+usr1_restored() {
+	signal_restored USR1 "$@"
 }
 
 # kill_wait PID: SIGKILL a child of this shell and reap it (frees its pid)

@@ -37,9 +37,19 @@ restart_round() {
 		wait_file_lines "$T/count" $((end + 20)) 20; then
 		diag_file "$T/r$round.err" "cr_restart stderr"
 	fi
-	is "$(ppid_of "$orig")" "$rpid" \
-		"restart $round: it runs with its original pid, as cr_restart's child"
+	check "restart $round: it runs with its original pid, as cr_restart's child" \
+		child_of "$orig" "$rpid"
 	track "$orig"
+}
+
+# signal_round SIGNAL: send SIGNAL to the restored counter; if it is not
+# there, kill cr_restart instead
+signal_round() {
+	if child_of "$orig" "$rpid"; then
+		kill "-$1" "$orig"
+	else
+		kill_tree "$rpid"
+	fi
 }
 
 # seq_ok N: the count file is one unbroken sequence
@@ -51,14 +61,14 @@ seq_ok() {
 }
 
 restart_round 1
-kill -KILL "$orig"
+signal_round KILL
 wait_exit "$rpid" 10
 is "$?" 137 "restart 1: cr_restart dies by SIGKILL like the counter"
 seq_ok 1
 end=$(lines "$T/count")
 
 restart_round 2
-kill -USR1 "$orig"
+signal_round USR1
 wait_exit "$rpid" 10
 is "$?" 0 "restart 2: the counter checks its file and exits 0, and so does cr_restart"
 is "$(cat "$T/out")" PASS "restart 2: the counter's own check says PASS"

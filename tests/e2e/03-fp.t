@@ -35,13 +35,13 @@ check "and had printed nothing yet" test ! -s "$T/out"
 kill_wait "$orig"
 
 start_restart r "$T/ctx"
-wait_exit "$rpid" 60
+wait_exit "$rpid" 30
 is "$?" 0 "restart: fp runs to its end and cr_restart exits 0" ||
 	diag_file "$T/r.err" "cr_restart stderr"
 is "$(cat "$T/out")" "$ref" "restart: the result is the uninterrupted one, bit for bit"
 
 # And once more from the same file.
 start_restart r2 "$T/ctx"
-wait_exit "$rpid" 60
+wait_exit "$rpid" 30
 is "$?" 0 "second restart: exits 0" || diag_file "$T/r2.err" "cr_restart stderr"
 is "$(cat "$T/out")" "$ref" "second restart: the same bits again"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # 04-files: regular files are reopened at their offsets.  A reader copying
-# a text file to its stdout (a regular file, not O_APPEND) continues at the
-# right line: the output is every input line once, in order.  A logger
+# a text file to its stdout (a regular file, not O_APPEND), numbering the
+# lines, continues at the right line: the output is every input line once,
+# in order, with its number.  A logger
 # appending (O_APPEND) to a log that already had a header continues without
 # gap or duplicate.  Both outputs grew after the checkpoint and must be cut
 # back to their checkpoint-time size.
@@ -12,6 +13,7 @@ plan 12
 
 # --- the reader -----------------------------------------------------------
 seq -f 'line %04g of the input text' 1 300 >"$T/input"
+awk '{ printf "%d: %s\n", NR, $0 }' "$T/input" >"$T/expected"
 mkfifo "$T/ready1"
 spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/reader" -n 50 "$T/input" "$T/ready1"
 orig=$spawned
@@ -26,12 +28,9 @@ start_restart r1 "$T/ctx1"
 wait_exit "$rpid" 30
 is "$?" 0 "reader: restarted, it reads to the end and exits 0" ||
 	diag_file "$T/r1.err" "cr_restart stderr"
-if cmp -s "$T/input" "$T/out"; then
-	ok 0 "reader: its output is every input line once, in order"
-else
-	ok 1 "reader: its output is every input line once, in order"
-	diag "$(diff "$T/input" "$T/out" | head -n 10)"
-fi
+cmp -s "$T/expected" "$T/out"
+ok $? "reader: its output is every input line once, in order, numbered" ||
+	diag "$(diff "$T/expected" "$T/out" | head -n 10)"
 
 # --- the logger -----------------------------------------------------------
 header="# log of the e2e test"
@@ -51,9 +50,13 @@ diag "logger killed after $end lines"
 start_restart r2 "$T/ctx2"
 check "logger: restarted, it appends again" wait_file_lines "$T/log" $((end + 20)) 20 ||
 	diag_file "$T/r2.err" "cr_restart stderr"
-is "$(ppid_of "$orig")" "$rpid" "logger: it runs with its pid under cr_restart"
+check "logger: it runs with its pid under cr_restart" child_of "$orig" "$rpid"
 track "$orig"
-kill -USR1 "$orig"
+if child_of "$orig" "$rpid"; then
+	kill -USR1 "$orig"
+else
+	kill_tree "$rpid"
+fi
 wait_exit "$rpid" 10
 is "$?" 0 "logger: its own check of the log exits 0"
 is "$(cat "$T/out2")" PASS "logger: its own check says PASS"

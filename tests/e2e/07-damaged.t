@@ -33,7 +33,7 @@ diag "context file: $size bytes; byte $off flipped; short copy: $((size / 2)) by
 # no process was started
 refused() {
 	local name=$1 file=$2 regex=$3 status
-	run_cmd 60 "$T/$name.out" "$T/$name.err" "$bin/cr_restart" "$file"
+	run_cmd 20 "$T/$name.out" "$T/$name.err" "$bin/cr_restart" "$file"
 	status=$?
 	check "$name: cr_restart fails cleanly (exit status $status)" failed_cleanly "$status"
 	check "$name: its message names the problem" grep -qiE "$regex" "$T/$name.err" ||
@@ -49,8 +49,6 @@ refused missing "$T/missing" "$T/missing"
 is "$(cat "$T/out")" PASS "the refused restarts did not touch the workload's output file"
 
 start_restart r "$T/ctx"
-wait_restored "$orig" "$rpid" 30
-kill -USR1 "$orig"
-wait_exit "$rpid" 30
+usr1_restored "$orig" "$rpid" 30
 is "$?" 0 "the undamaged context file still restarts, and its check exits 0" ||
 	diag_file "$T/r.err" "cr_restart stderr"

@@ -19,7 +19,7 @@ start() {
 wait_stopped() {
 	local i
 	for ((i = 0; i < $2 * 20; i++)); do
-		[ "$(state_of "$1")" = T ] && return 0
+		_stat "$1" && [ "${_sf[0]}" = T ] && return 0
 		nap 0.05
 	done
 	return 1

@@ -19,13 +19,7 @@ kill_wait "$orig"
 round() {
 	local n=$1 sig=$2 want=$3 what=$4
 	start_restart "r$n" "$T/ctx"
-	if ! wait_restored "$orig" "$rpid" 30; then
-		ok 1 "restart $n: the process is restored with its pid"
-		diag_file "$T/r$n.err" "cr_restart stderr"
-		return
-	fi
-	kill "-$sig" "$orig"
-	wait_exit "$rpid" 30
+	signal_restored "$sig" "$orig" "$rpid" 30
 	is "$?" "$want" "restart $n, SIG$sig: cr_restart $what" ||
 		diag_file "$T/r$n.err" "cr_restart stderr"
 }
@@ -37,11 +31,15 @@ round 4 TERM 143 "dies by SIGTERM like the restored process"
 
 # The same with the pid changed.
 start_restart r5 --no-restore-pid "$T/ctx"
-wait_child "$rpid" 30
-ok $? "--no-restore-pid: cr_restart has one child"
-if wait_restored "${child:-none}" "$rpid" 30; then
+status=255
+if wait_restored_child "$rpid" 30; then
+	ok 0 "--no-restore-pid: the process is restored under cr_restart"
 	kill -USR1 "$child"
+	wait_exit "$rpid" 30
+	status=$?
+else
+	ok 1 "--no-restore-pid: the process is restored under cr_restart"
+	kill_tree "$rpid"
 fi
-wait_exit "$rpid" 30
-is "$?" 7 "--no-restore-pid, SIGUSR1: cr_restart exits 7" ||
+is "$status" 7 "--no-restore-pid, SIGUSR1: cr_restart exits 7" ||
 	diag_file "$T/r5.err" "cr_restart stderr"

@@ -8,15 +8,19 @@
  *       the process runs); without -t it waits in sigsuspend
  *
  * Also maps three pages: PROT_NONE, a data page (read-write), PROT_NONE.
- * It records a hash of each area and sbrk(0), says "ready" on FIFO, and on
- * SIGUSR1 recomputes everything, checks the guard pages' protections in
- * /proc/self/maps, and prints PASS or FAIL.
+ * It records a hash of each area and the program break, says "ready" on
+ * FIFO, and on SIGUSR1 recomputes everything, checks the guard pages'
+ * protections in /proc/self/maps, checks the kernel's program break (the
+ * brk system call: sbrk(0) only returns libc's cached copy, which comes
+ * back with memory) and that the break still grows, and prints PASS or
+ * FAIL.
  */
 #include "wl.h"
 
 #include <getopt.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #define MIB (1024UL * 1024UL)
 #define UNTOUCHED (16 * MIB)
@@ -47,14 +51,18 @@ static void fill(struct area *a, uint64_t seed)
 		a->p[i] = xorshift64s(&s);
 }
 
-/* FNV-1a over 64-bit words, then mixed with the length. */
+/* A hash over 64-bit words: multiply-xorshift after each word, so that a
+ * change in any bit reaches every bit of the state (a plain FNV step only
+ * carries changes upwards, and two flips of bit 63 would cancel). */
 static uint64_t hash(const struct area *a)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL ^ a->len;
 
-	for (size_t i = 0; i < a->len / 8; i++)
-		h = (h ^ a->p[i]) * 0x100000001b3ULL;
-	return h ^ a->len;
+	for (size_t i = 0; i < a->len / 8; i++) {
+		h = (h ^ a->p[i]) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return h;
 }
 
 /* The permissions /proc/self/maps shows for the page at addr, or "" */
@@ -97,6 +105,38 @@ static int check_area(const struct area *a)
 	       a->name, (void *)a->p, a->len,
 	       (unsigned long long)h, (unsigned long long)a->hash);
 	return 1;
+}
+
+/* The kernel's program break (brk(0) fails and returns it) */
+static void *kernel_brk(void)
+{
+	return (void *)syscall(SYS_brk, 0);
+}
+
+/* The program break is where it was, and the heap can grow from there. */
+static int check_brk(void *want)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *now = kernel_brk();
+	unsigned char *more;
+
+	if (now != want) {
+		wl_out("FAIL: the program break is %p, expected %p\n", now, want);
+		return 1;
+	}
+	more = sbrk(page);
+	if (more == (void *)-1) {
+		wl_out("FAIL: sbrk cannot grow the heap past %p: %s\n", want,
+		       strerror(errno));
+		return 1;
+	}
+	memset(more, 0x5a, (size_t)page);
+	if (kernel_brk() != (unsigned char *)want + page) {
+		wl_out("FAIL: after sbrk(%ld) the program break is %p, expected %p\n",
+		       page, kernel_brk(), (void *)((unsigned char *)want + page));
+		return 1;
+	}
+	return 0;
 }
 
 static int check_perms(const char *what, void *addr, const char *want)
@@ -150,6 +190,8 @@ int main(int argc, char **argv)
 	if (brk.p == (void *)-1)
 		wl_die("sbrk %zu MiB: %s", brk_mib, strerror(errno));
 	brk_end = sbrk(0);
+	if (kernel_brk() != brk_end)
+		wl_die("sbrk(0) %p is not the program break %p", brk_end, kernel_brk());
 
 	guard = mmap(NULL, 3 * (size_t)page, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -207,6 +249,7 @@ int main(int argc, char **argv)
 	bad |= check_perms("low guard page", guard, "---p");
 	bad |= check_perms("guarded page", guard + page, "rw-p");
 	bad |= check_perms("high guard page", guard + 2 * page, "---p");
+	bad |= check_brk(brk_end);	/* last: it moves the break */
 	if (bad)
 		return 1;
 	wl_out("PASS\n");

@@ -1,4 +1,5 @@
-/* reader: copy a text file to stdout line by line, slowly.
+/* reader: copy a text file to stdout line by line, slowly, each line
+ * prefixed with its number ("1: ", "2: ", ...) counted in memory.
  *
  * usage: reader [-i MS] [-n N] INPUT FIFO
  *   -i MS  pause between lines (default 10)
@@ -7,20 +8,45 @@
  * INPUT is read with read(2) one byte at a time, so the kernel's file offset
  * is exactly the reader's position: after a restart it must continue at the
  * right line.  Each line goes out with one write(2).  At end of file it
- * exits 0; the harness compares its output with INPUT.
+ * exits 0; the harness compares its output with INPUT numbered.  The
+ * numbers make a lost offset show: without them, a reader restarted at
+ * the start of INPUT and of its output would write the same bytes again.
  */
 #include "wl.h"
 
 #include <getopt.h>
 
+/* Read one line (up to size bytes) with read(2) one byte at a time.
+ * Returns its length; sets *eof at end of file. */
+static size_t read_line(int fd, const char *path, char *buf, size_t size, int *eof)
+{
+	size_t len = 0;
+	ssize_t r;
+	char c;
+
+	*eof = 0;
+	while (len < size) {
+		r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			wl_die("read %s: %s", path, strerror(errno));
+		if (r == 0) {
+			*eof = 1;
+			break;
+		}
+		buf[len++] = c;
+		if (c == '\n')
+			break;
+	}
+	return len;
+}
+
 int main(int argc, char **argv)
 {
 	long interval = 10, ready_after = 50, lines = 0;
-	char line[4096];
-	size_t len = 0;
-	int opt, fd;
-	ssize_t r;
-	char c;
+	char out[32 + 4096];
+	int opt, fd, eof = 0;
 
 	while ((opt = getopt(argc, argv, "i:n:")) != -1) {
 		switch (opt) {
@@ -35,26 +61,16 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		wl_die("open %s: %s", argv[optind], strerror(errno));
 
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			wl_die("read %s: %s", argv[optind], strerror(errno));
-		if (r == 1) {
-			line[len++] = c;
-			if (c != '\n' && len < sizeof(line))
-				continue;
-		}
+	while (!eof) {
+		int n = snprintf(out, 32, "%ld: ", lines + 1);
+		size_t len = read_line(fd, argv[optind], out + n, sizeof(out) - 32, &eof);
+
 		if (len == 0)
-			break;		/* end of file */
-		if (wl_write_all(STDOUT_FILENO, line, len) != 0)
+			break;
+		if (wl_write_all(STDOUT_FILENO, out, (size_t)n + len) != 0)
 			wl_die("write stdout: %s", strerror(errno));
-		len = 0;
 		if (++lines == ready_after)
 			wl_ready(argv[optind + 1]);
-		if (r == 0)
-			break;
 		wl_sleep_ms(interval);
 	}
 	close(fd);
