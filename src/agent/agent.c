@@ -11,6 +11,8 @@
  * calls from sys.h (which never write errno) and static memory only.
  */
 #include <asm/prctl.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/prctl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +21,8 @@
 #include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <dirent.h>
+#include <time.h>
 
 #include "agent.h"
 #include "../common/sys.h"
@@ -31,6 +35,9 @@ AGENT_HIDDEN struct agent_state agent_state;
 static struct ucr_msg agent_msg;
 static int agent_sock = -1;
 static int agent_busy;
+static int agent_n_records;		/* thread records in use */
+static unsigned long agent_generation;	/* checkpoints the process went through */
+static int64_t agent_downtime;		/* ns spent checkpointed, not running */
 static int agent_omit;
 
 /* Builds "\0<prefix><pid>.<token>"; async-signal-safe. */
@@ -109,7 +116,14 @@ static uint32_t agent_recv(int fd)
 /* What only this thread can see, for the restorer to set again. */
 static void agent_save_thread(struct agent_thread *t)
 {
+	stack_t ss;
+
 	t->tid = sys_gettid();
+	if (sys_sigaltstack(NULL, &ss) == 0) {
+		t->ss_sp = (uint64_t)ss.ss_sp;
+		t->ss_size = ss.ss_size;
+		t->ss_flags = ss.ss_flags;
+	}
 	sys_arch_prctl(ARCH_GET_FS, (unsigned long)&t->fsbase);
 	sys_arch_prctl(ARCH_GET_GS, (unsigned long)&t->gsbase);
 	sys_prctl(PR_GET_TID_ADDRESS, (unsigned long)&t->tid_address, 0, 0, 0);
@@ -126,22 +140,177 @@ static void agent_save_thread(struct agent_thread *t)
 	}
 }
 
+static int64_t agent_now_ns(int clock)
+{
+	struct timespec ts;
+
+	sys_clock_gettime(clock, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void agent_save_process(void)
 {
 	for (int sig = 1; sig <= UCR_NSIG; sig++)
 		sys_rt_sigaction(sig, NULL, (struct sys_sigaction *)&agent_state.sigactions[sig - 1]);
 	agent_state.brk = sys_brk(0);
 	agent_state.sock_fd = agent_sock;
-	agent_state.n_threads = 1;
+	agent_state.n_threads = agent_n_records;
+	agent_state.parked_at_ns = agent_now_ns(CLOCK_REALTIME);
+}
+
+/* ---- parking the other threads --------------------------------------------
+ *
+ * The thread serving the request (the leader) sends the checkpoint signal to
+ * every other thread with tgkill; a thread that gets it from its own process
+ * while a request is open parks: it saves its record and resume point and
+ * waits on a futex.  The leader re-reads /proc/self/task until every thread
+ * it finds has parked.  After "continue", or after a restart once every
+ * thread is back in the agent, the leader releases them all at once.
+ */
+#define PARK_TIMEOUT_NS (10 * 1000000000LL)
+
+static int agent_park_open;		/* a request is parking threads */
+static int agent_park_gen;		/* futex: moves to release parked threads */
+static int agent_n_parked;		/* futex: threads parked */
+static int agent_n_resumed;		/* futex: restored threads back in the agent */
+static int agent_signalled[UCR_MAX_THREADS];
+static int agent_n_signalled;
+
+static void agent_futex_wake(int *addr)
+{
+	sys_futex(addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+/* Waits while *addr == val, at most ns. */
+static void agent_futex_wait(int *addr, int val, int64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+
+	sys_futex(addr, FUTEX_WAIT_PRIVATE, val, ns ? &ts : NULL);
+}
+
+static bool agent_was_signalled(int tid)
+{
+	for (int i = 0; i < agent_n_signalled; i++)
+		if (agent_signalled[i] == tid)
+			return true;
+	return false;
+}
+
+/* Signals the threads not signalled yet; the number of new ones, or -errno. */
+static int agent_signal_new_threads(int self)
+{
+	static char buf[4096];
+	int pid = sys_getpid(), found = 0;
+	long fd = sys_openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0)
+		return fd;
+	while ((n = sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(buf + off);
+			int tid = 0;
+
+			off += d->d_reclen;
+			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				tid = tid * 10 + (*c - '0');
+			if (tid <= 0 || tid == self || agent_was_signalled(tid))
+				continue;
+			if (agent_n_signalled == UCR_MAX_THREADS) {
+				sys_close(fd);
+				return -E2BIG;
+			}
+			if (sys_tgkill(pid, tid, CR_SIGNUM) == 0) {
+				agent_signalled[agent_n_signalled++] = tid;
+				found++;
+			}
+		}
+	}
+	sys_close(fd);
+	return n < 0 ? (int)n : found;
+}
+
+/* Signalled threads that still exist (one that exited will never park). */
+static int agent_live_signalled(void)
+{
+	int pid = sys_getpid(), live = 0;
+
+	for (int i = 0; i < agent_n_signalled; i++)
+		if (sys_tgkill(pid, agent_signalled[i], 0) == 0)
+			live++;
+	return live;
+}
+
+static int agent_park_others(void)
+{
+	int64_t deadline = agent_now_ns(CLOCK_MONOTONIC) + PARK_TIMEOUT_NS;
+	int self = sys_gettid(), r;
+
+	do {
+		r = agent_signal_new_threads(self);
+		if (r < 0)
+			return r;
+		for (;;) {
+			int parked = __atomic_load_n(&agent_n_parked, __ATOMIC_ACQUIRE);
+
+			if (parked >= agent_live_signalled())
+				break;
+			if (agent_now_ns(CLOCK_MONOTONIC) > deadline)
+				return -ETIMEDOUT;	/* a thread blocks the signal? */
+			agent_futex_wait(&agent_n_parked, parked, 100000000LL);
+		}
+	} while (r > 0);	/* until a pass finds no new thread */
+	return __atomic_load_n(&agent_n_records, __ATOMIC_ACQUIRE) > UCR_MAX_THREADS ? -E2BIG : 0;
+}
+
+static void agent_release_threads(void)
+{
+	__atomic_store_n(&agent_park_open, 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&agent_park_gen, 1, __ATOMIC_RELEASE);
+	agent_futex_wake(&agent_park_gen);
+}
+
+/* A thread other than the leader, in its handler: park until released. */
+static void agent_park(void)
+{
+	int idx = __atomic_fetch_add(&agent_n_records, 1, __ATOMIC_ACQ_REL);
+	int gen = __atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE);
+	struct agent_thread *t = idx < UCR_MAX_THREADS ? &agent_state.threads[idx] : NULL;
+
+	if (t) {
+		t->leader = 0;
+		agent_save_thread(t);
+	}
+	if (!t || agent_save_context(&t->resume) == 0) {
+		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
+		agent_futex_wake(&agent_n_parked);
+	} else {
+		/* restarted: off the restorer's stack, tell the leader */
+		__atomic_add_fetch(&agent_n_resumed, 1, __ATOMIC_RELEASE);
+		agent_futex_wake(&agent_n_resumed);
+	}
+	while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
+		agent_futex_wait(&agent_park_gen, gen, 0);
+}
+
+/* After a restart: once every other thread has left the restorer, unmap it. */
+static void agent_restarted(void)
+{
+	int want = (int)agent_state.n_threads - 1, now;
+
+	while ((now = __atomic_load_n(&agent_n_resumed, __ATOMIC_ACQUIRE)) < want)
+		agent_futex_wait(&agent_n_resumed, now, 0);
+	sys_munmap(agent_state.restart.blob_start, agent_state.restart.blob_len);
+	int64_t down = agent_now_ns(CLOCK_REALTIME) - agent_state.parked_at_ns;
+	if (down > 0)
+		__atomic_add_fetch(&agent_downtime, down, __ATOMIC_RELEASE);
 }
 
 /*
  * The innermost step of the callback chain: park this thread until the
  * dumper has read us.  Returns 0 when continuing, 1 in a restarted process.
  */
-static unsigned long agent_generation;
-static int64_t agent_downtime;
-
 unsigned long agent_checkpoint_generation(void)
 {
 	return __atomic_load_n(&agent_generation, __ATOMIC_ACQUIRE);
@@ -156,7 +325,13 @@ int agent_take_checkpoint(void)
 {
 	struct agent_thread *t = &agent_state.threads[0];
 
+	agent_n_records = 1;
+	agent_n_parked = agent_n_resumed = agent_n_signalled = 0;
+	t->leader = 1;
 	agent_save_thread(t);
+	__atomic_store_n(&agent_park_open, 1, __ATOMIC_RELEASE);
+	if (agent_park_others() < 0)
+		return -CR_ETEMPFAIL;
 	agent_save_process();
 	if (agent_save_context(&t->resume) == 0) {
 		if (agent_send(agent_sock, UCR_MSG_READY, 0, (uint64_t)&agent_state) < 0)
@@ -171,6 +346,7 @@ int agent_take_checkpoint(void)
 	/* Restarted: the restorer filled agent_state.restart.  The request
 	 * socket was not restored, and its number may be the program's now. */
 	agent_sock = -1;
+	agent_restarted();
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.requester;
 	agent_req.rstrt_info.src = agent_state.restart.src;
@@ -222,6 +398,8 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 	agent_req.active = 1;
 	agent_run_callbacks(&fail_code);
 	agent_req.active = 0;
+	/* every thread waited for the callbacks to finish (BLCR's default) */
+	agent_release_threads();
 	if (fail_code)
 		agent_send(agent_sock, UCR_MSG_FAIL, fail_code, 0);
 	if (agent_req.restarted)
@@ -238,6 +416,12 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	int saved_errno = errno;
 	bool served = false;
 
+	if (si->si_code == SI_TKILL && si->si_pid == sys_getpid() &&
+	    __atomic_load_n(&agent_park_open, __ATOMIC_ACQUIRE)) {
+		agent_park();
+		errno = saved_errno;
+		return;
+	}
 	/* A request is a sigqueue() whose token names a requester's socket;
 	 * anything else (the program's own raise(), kill() or sigqueue() of
 	 * this signal) goes where the program said. */
@@ -263,7 +447,7 @@ __attribute__((constructor)) static void agent_load(void)
 
 	agent_state.magic = UCR_STATE_MAGIC;
 	agent_state.version = UCR_STATE_VERSION;
-	agent_state.trampoline = (uint64_t)agent_resume_trampoline;
+	agent_state.trampoline = (uint64_t)agent_resume_thread;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = agent_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;

@@ -12,7 +12,7 @@
 
 /* resume.S */
 AGENT_HIDDEN int agent_save_context(struct agent_jmpbuf *jb) __attribute__((returns_twice));
-AGENT_HIDDEN void agent_resume_trampoline(void);
+AGENT_HIDDEN void agent_resume_thread(const struct agent_jmpbuf *jb) __attribute__((noreturn));
 
 /* agent.c: the request being served */
 struct agent_request {

@@ -4,11 +4,10 @@
  * agent_save_context() is a setjmp that keeps the callee-saved registers,
  * the stack pointer, the return address, MXCSR and the x87 control word.
  *
- * agent_resume_trampoline(blob, blob_len, jmpbuf) is the last step of a
- * restart: the restorer jumps here (this code is part of the restored
- * image), it unmaps the restorer blob, whose stack it no longer uses, and
- * "returns" 1 from agent_save_context().  Only registers are used between
- * the munmap and the jump: the syscall clobbers rax, rcx and r11 only.
+ * agent_resume_thread(jmpbuf) is the last step of a restart, for every
+ * thread: the restorer jumps here (this code is part of the restored image)
+ * and the thread "returns" 1 from agent_save_context(), on its own stack.
+ * The agent unmaps the restorer once every thread has left it.
  */
 	.text
 	.globl agent_save_context
@@ -31,23 +30,21 @@ agent_save_context:
 	ret
 	.size agent_save_context, .-agent_save_context
 
-	.globl agent_resume_trampoline
-	.hidden agent_resume_trampoline
-	.type agent_resume_trampoline, @function
-agent_resume_trampoline:
-	movl $11, %eax		/* __NR_munmap (rdi, rsi) */
-	syscall
-	ldmxcsr 64(%rdx)
-	fldcw 68(%rdx)
-	movq 0(%rdx), %rbx
-	movq 8(%rdx), %rbp
-	movq 16(%rdx), %r12
-	movq 24(%rdx), %r13
-	movq 32(%rdx), %r14
-	movq 40(%rdx), %r15
-	movq 48(%rdx), %rsp
+	.globl agent_resume_thread
+	.hidden agent_resume_thread
+	.type agent_resume_thread, @function
+agent_resume_thread:
+	ldmxcsr 64(%rdi)
+	fldcw 68(%rdi)
+	movq 0(%rdi), %rbx
+	movq 8(%rdi), %rbp
+	movq 16(%rdi), %r12
+	movq 24(%rdi), %r13
+	movq 32(%rdi), %r14
+	movq 40(%rdi), %r15
+	movq 48(%rdi), %rsp
 	movl $1, %eax
-	jmpq *56(%rdx)
-	.size agent_resume_trampoline, .-agent_resume_trampoline
+	jmpq *56(%rdi)
+	.size agent_resume_thread, .-agent_resume_thread
 
 	.section .note.GNU-stack,"",@progbits

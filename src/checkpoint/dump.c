@@ -133,9 +133,9 @@ static int check_target(struct request *rq)
 		return -CR_ENOSUPPORT;
 	}
 	threads = proc_count_threads(rq->pid);
-	if (threads != 1) {
-		log_error("pid %d has %d threads: multithreaded processes are not supported yet",
-			  (int)rq->pid, threads);
+	if (threads > UCR_MAX_THREADS) {
+		log_error("pid %d has %d threads: ucr saves at most %d", (int)rq->pid, threads,
+			  UCR_MAX_THREADS);
 		return -EOPNOTSUPP;
 	}
 	if (rq->o->scope == CR_SCOPE_PGRP || rq->o->scope == CR_SCOPE_SESS) {

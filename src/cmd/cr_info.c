@@ -41,7 +41,10 @@ static void print_process(const struct image_process *p)
 	printf("  parent %d, group %d, session %d, uid %u, gid %u\n", ip->ppid, ip->pgid, ip->sid,
 	       ip->uid, ip->gid);
 	printf("  executable %s\n  cwd %s\n", p->exe, p->cwd);
-	printf("  threads: %u (tid %d)\n", ip->n_threads, p->thread->tid);
+	printf("  threads: %zu\n", p->n_threads);
+	for (size_t i = 0; i < p->n_threads; i++)
+		printf("    tid %d (%s)%s\n", p->threads[i]->tid, p->threads[i]->comm,
+		       i == p->main_thread ? " main" : "");
 	printf("  memory areas: %zu\n", p->n_areas);
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct img_area *a = p->areas[i].a;

@@ -18,6 +18,7 @@
 #define UCR_STATE_VERSION 1
 #define UCR_PATH_MAX 4096
 #define UCR_NSIG 64
+#define UCR_MAX_THREADS 1024	/* per process; the agent's records are static */
 
 /* Abstract socket names: "\0ucr.ckpt.<requester pid>.<token>" for a
  * checkpoint request, "\0ucr.rstrt.<cr_restart pid>.<token>" for the
@@ -62,6 +63,9 @@ struct agent_jmpbuf {
 struct agent_thread {
 	int32_t tid;
 	uint32_t rseq_len;
+	uint64_t ss_sp, ss_size;	/* sigaltstack */
+	int32_t ss_flags;
+	uint32_t leader;	/* the thread that served the request */
 	uint64_t fsbase;
 	uint64_t gsbase;
 	uint64_t tid_address;	/* PR_GET_TID_ADDRESS */
@@ -77,6 +81,7 @@ struct agent_thread {
 struct agent_restart_info {
 	int32_t requester;	/* pid of cr_restart */
 	uint32_t token;
+	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
 	char src[UCR_PATH_MAX];	/* the context file restarted from */
 };
 
@@ -90,13 +95,14 @@ struct agent_sigaction {
 struct agent_state {
 	uint32_t magic;
 	uint32_t version;
-	uint64_t trampoline;	/* agent_resume_trampoline() in this process */
+	uint64_t trampoline;	/* agent_resume_thread() in this process */
 	uint64_t brk;		/* current program break (not in /proc) */
+	int64_t parked_at_ns;	/* CLOCK_REALTIME when the process parked */
 	int32_t sock_fd;	/* the request socket: not part of the image */
 	uint32_t n_threads;
 	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
-	struct agent_thread threads[1];
 	struct agent_restart_info restart;
+	struct agent_thread threads[UCR_MAX_THREADS];
 };
 
 #endif

@@ -120,6 +120,22 @@ static inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)
 { return sys_call3(__NR_setresuid, r, e, s); }
 static inline long sys_setresgid(uint32_t r, uint32_t e, uint32_t s)
 { return sys_call3(__NR_setresgid, r, e, s); }
+static inline long sys_openat(int dirfd, const char *path, int flags)
+{ return sys_call4(__NR_openat, dirfd, path, flags, 0); }
+static inline long sys_getdents64(int fd, void *buf, size_t len)
+{ return sys_call3(__NR_getdents64, fd, buf, len); }
+static inline long sys_tgkill(int pid, int tid, int sig)
+{ return sys_call3(__NR_tgkill, pid, tid, sig); }
+static inline long sys_futex(int32_t *addr, int op, int val, const void *timeout)
+{ return sys_call4(__NR_futex, addr, op, val, timeout); }
+static inline long sys_clock_gettime(int clock, void *ts)
+{ return sys_call2(__NR_clock_gettime, clock, ts); }
+static inline long sys_sched_setscheduler(int tid, int policy, const void *param)
+{ return sys_call3(__NR_sched_setscheduler, tid, policy, param); }
+static inline long sys_sched_setaffinity(int tid, size_t len, const void *mask)
+{ return sys_call3(__NR_sched_setaffinity, tid, len, mask); }
+static inline long sys_setpriority(int which, int who, int prio)
+{ return sys_call3(__NR_setpriority, which, who, prio); }
 static inline long sys_kill(int pid, int sig)
 { return sys_call2(__NR_kill, pid, sig); }
 static inline long sys_exit_group(int code)

@@ -96,6 +96,8 @@ struct img_process {
 };
 _Static_assert(sizeof(struct img_process) == 592, "img_process");
 
+/* One per thread; the thread whose tid is the pid is the main thread. */
+#define IMG_MAX_THREADS 1024
 struct img_thread {
 	int32_t tid;
 	uint32_t rseq_len;
@@ -104,10 +106,17 @@ struct img_thread {
 	uint64_t robust_head, robust_len;
 	uint64_t rseq_addr;
 	uint32_t rseq_sig;
-	uint32_t pad;
+	int32_t ss_flags;	/* sigaltstack */
+	uint64_t ss_sp, ss_size;
 	uint64_t resume;	/* address of the thread's struct agent_jmpbuf */
+	char comm[16];
+	uint32_t sched_policy;	/* SCHED_*, with SCHED_RESET_ON_FORK */
+	uint32_t sched_priority;
+	int32_t nice;
+	uint32_t n_cpus;	/* bits of the affinity mask that follow */
+	uint64_t affinity[16];	/* CPUs 0..1023 */
 };
-_Static_assert(sizeof(struct img_thread) == 72, "img_thread");
+_Static_assert(sizeof(struct img_thread) == 248, "img_thread");
 
 /* IMG_AUXV: the raw auxiliary vector, pairs of uint64_t, AT_NULL last. */
 #define IMG_AUXV_MAX 1024	/* bytes; Linux has about 30 entries */

@@ -45,7 +45,9 @@ struct image_file {
 struct image_process {
 	const struct img_process *p;
 	char *exe, *cwd;
-	const struct img_thread *thread;
+	const struct img_thread **threads;
+	size_t n_threads;
+	size_t main_thread;	/* index of the thread whose tid is the pid */
 	const uint64_t *auxv;
 	size_t auxv_len;	/* bytes */
 	const struct img_sigaction *sigacts;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "image.h"
@@ -186,6 +187,38 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	return take_string(r, v, sizeof(*f), f->path_len, &imf->path);
 }
 
+static int read_threads(struct reader *r, struct image_process *proc)
+{
+	uint32_t n = proc->p->n_threads;
+	bool has_main = false;
+	struct rec_view v;
+	int ret;
+
+	proc->threads = xcalloc(n, sizeof(*proc->threads));
+	for (uint32_t i = 0; i < n; i++) {
+		const struct img_thread *t;
+
+		ret = expect(r, &v, IMG_THREAD, sizeof(*t));
+		if (ret)
+			return ret;
+		t = proc->threads[i] = (const void *)v.payload;
+		proc->n_threads = i + 1;
+		if (t->tid <= 0 || !memchr(t->comm, 0, sizeof(t->comm)) || t->n_cpus > 1024)
+			return fail(r, "thread record at offset %llu is invalid",
+				    (unsigned long long)v.off);
+		for (uint32_t j = 0; j < i; j++)
+			if (proc->threads[j]->tid == t->tid)
+				return fail(r, "thread %d is saved twice", t->tid);
+		if (t->tid == proc->p->pid) {
+			has_main = true;
+			proc->main_thread = i;
+		}
+	}
+	if (!has_main)
+		return fail(r, "process %d has no main thread", proc->p->pid);
+	return 0;
+}
+
 static int read_process(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -196,7 +229,8 @@ static int read_process(struct reader *r, struct image_process *proc)
 	if (ret)
 		return ret;
 	p = proc->p = (const void *)v.payload;
-	if (p->pid <= 0 || p->n_threads != 1 || memchr(p->comm, 0, sizeof(p->comm)) == NULL)
+	if (p->pid <= 0 || p->n_threads < 1 || p->n_threads > IMG_MAX_THREADS ||
+	    memchr(p->comm, 0, sizeof(p->comm)) == NULL)
 		return fail(r, "process record at offset %llu is invalid",
 			    (unsigned long long)v.off);
 	ret = take_string(r, &v, sizeof(*p), p->exe_len, &proc->exe);
@@ -205,10 +239,9 @@ static int read_process(struct reader *r, struct image_process *proc)
 	if (ret)
 		return ret;
 
-	ret = expect(r, &v, IMG_THREAD, sizeof(struct img_thread));
+	ret = read_threads(r, proc);
 	if (ret)
 		return ret;
-	proc->thread = (const void *)v.payload;
 	ret = expect(r, &v, IMG_AUXV, 0);
 	if (ret)
 		return ret;
@@ -335,6 +368,7 @@ void image_free(struct image *img)
 			free(p->files[j].path);
 		free(p->areas);
 		free(p->files);
+		free(p->threads);
 		free(p->exe);
 		free(p->cwd);
 	}

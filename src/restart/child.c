@@ -127,7 +127,9 @@ void child_main(const struct child_args *a)
 	const struct image_process *p = ctx->proc;
 	int status_fd = a->status_fd, r;
 	uint64_t code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
-	uint64_t plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p), PAGE);
+	uint64_t plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p) +
+				     p->n_threads * sizeof(struct plan_thread), PAGE);
+	uint64_t stacks_len = p->n_threads * (uint64_t)BLOB_THREAD_STACK;
 	uint64_t scratch_len = 0, total, hole;
 	struct plan *plan;
 	sigset_t all;
@@ -151,7 +153,7 @@ void child_main(const struct child_args *a)
 	for (size_t i = 0; i < p->n_areas; i++)
 		if (p->areas[i].a->kind == AREA_VDSO)
 			scratch_len += p->areas[i].a->end - p->areas[i].a->start;
-	total = code_len + plan_len + BLOB_STACK + scratch_len;
+	total = code_len + plan_len + BLOB_STACK + stacks_len + scratch_len;
 	hole = find_hole(p, total);
 	if (!hole)
 		child_fail(status_fd, log_errno(-ENOMEM, "no room for the restorer"));
@@ -165,12 +167,13 @@ void child_main(const struct child_args *a)
 	plan = (struct plan *)(hole + code_len);
 	plan->blob_start = hole;
 	plan->blob_len = total;
-	plan->scratch = hole + code_len + plan_len + BLOB_STACK;
+	plan->scratch = hole + code_len + plan_len + BLOB_STACK + stacks_len;
 	plan->ctx_fd = ctx->ctx_fd;
 	plan->status_fd = status_fd;
 	plan->helper_fd_base = ctx->helper_fd_base;
-	plan->areas_off = sizeof(*plan);
-	plan->runs_off = sizeof(*plan) + p->n_areas * sizeof(struct plan_area);
+	plan->threads_off = sizeof(*plan);
+	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
+	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
 	plan->restart = *a->restart;
 	plan->patch_tid = a->new_pid;
 	r = process_plan(ctx, plan);
@@ -178,6 +181,11 @@ void child_main(const struct child_args *a)
 		r = memory_plan(ctx, plan);
 	if (r)
 		child_fail(status_fd, log_errno(r, "cannot plan the restore"));
+	for (size_t i = 0; i < p->n_threads; i++) {
+		struct plan_thread *t = (void *)((char *)plan + plan->threads_off);
+
+		t[i].stack_top = hole + code_len + plan_len + BLOB_STACK + (i + 1) * BLOB_THREAD_STACK;
+	}
 	/* as after a call: the return address slot keeps the ABI's alignment */
 	jump_to_blob(hole, hole + code_len + plan_len + BLOB_STACK - 8, plan);
 }

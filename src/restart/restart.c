@@ -60,7 +60,8 @@ static const char *const step_names[] = {
 	[STEP_PROTECT] = "protecting an area", [STEP_MM] = "setting the mm fields",
 	[STEP_SIGACTION] = "setting a signal action", [STEP_THREAD] = "setting the thread",
 	[STEP_RSEQ] = "registering rseq", [STEP_RLIMIT] = "setting a limit",
-	[STEP_CREDS] = "setting the credentials", [STEP_CHILD] = "preparing the process",
+	[STEP_CREDS] = "setting the credentials", [STEP_CLONE] = "creating a thread",
+	[STEP_CHILD] = "preparing the process",
 };
 
 /* The restorer's verdict: 0 once the image is in place. */

@@ -14,12 +14,17 @@
 #include <linux/prctl.h>
 #include <linux/rseq.h>
 #include <asm-generic/errno.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <linux/signal.h>
 
 #include "restorer/plan.h"
 
 /* Where ordinary mappings end on x86_64 with 4-level page tables. */
 #define USER_TOP 0x7ffffffff000ULL
 #define SIG_SETMASK 2
+#define SS_DISABLE_FLAG 2	/* SS_DISABLE */
+#define PRIO_PROCESS_WHICH 0	/* PRIO_PROCESS: with who 0, this thread */
 
 /* gcc may emit calls to these for struct copies even when freestanding. */
 void *memcpy(void *dst, const void *src, unsigned long n)
@@ -193,29 +198,6 @@ static void blob_set_process(struct plan *p)
 	}
 }
 
-static void blob_set_thread(const struct plan *p)
-{
-	long r;
-
-	r = sys_arch_prctl(ARCH_SET_FS, p->fsbase);
-	if (r >= 0)
-		r = sys_arch_prctl(ARCH_SET_GS, p->gsbase);
-	if (r < 0)
-		blob_fail(p, STEP_THREAD, r, p->fsbase);
-	sys_set_tid_address(p->tid_address);
-	/* under a new pid, the thread's own record of its tid (glibc keeps
-	 * it where the tid address points) must say the new one */
-	if (p->patch_tid && p->tid_address)
-		*(int32_t *)p->tid_address = (int32_t)sys_gettid();
-	if (p->robust_head)
-		sys_set_robust_list(p->robust_head, p->robust_len);
-	if (p->rseq_addr) {
-		r = sys_rseq(p->rseq_addr, p->rseq_len, 0, p->rseq_sig);
-		if (r < 0)
-			blob_fail(p, STEP_RSEQ, r, p->rseq_addr);
-	}
-}
-
 /* Last: giving up root ends what the restore itself needed it for. */
 static void blob_set_creds(const struct plan *p)
 {
@@ -235,26 +217,135 @@ static void blob_set_creds(const struct plan *p)
 	sys_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
-__attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struct plan *p)
+/* A thread's own kernel state, in the thread itself. */
+static void blob_set_thread(const struct plan *p, const struct plan_thread *t)
+{
+	struct { uint64_t sp; int32_t flags; uint32_t pad; uint64_t size; } ss = {
+		t->ss_sp, t->ss_flags, 0, t->ss_size,
+	};
+	struct { int32_t priority; } param = { (int32_t)t->sched_priority };
+	long r;
+
+	r = sys_arch_prctl(ARCH_SET_FS, t->fsbase);
+	if (r >= 0)
+		r = sys_arch_prctl(ARCH_SET_GS, t->gsbase);
+	if (r < 0)
+		blob_fail(p, STEP_THREAD, r, t->fsbase);
+	sys_set_tid_address(t->tid_address);
+	/* under a new pid, the thread's own record of its tid (glibc keeps
+	 * it where the tid address points) must say the new one */
+	if (p->patch_tid && t->tid_address)
+		*(int32_t *)t->tid_address = (int32_t)sys_gettid();
+	if (t->robust_head)
+		sys_set_robust_list(t->robust_head, t->robust_len);
+	if (t->rseq_addr) {
+		r = sys_rseq(t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
+		if (r < 0)
+			blob_fail(p, STEP_RSEQ, r, t->rseq_addr);
+	}
+	if (!(ss.flags & SS_DISABLE_FLAG))
+		sys_sigaltstack(&ss, 0);
+	sys_prctl(PR_SET_NAME, (unsigned long)t->comm, 0, 0, 0);
+	/* Scheduling is the restarting user's to give: where the kernel
+	 * refuses (a real-time policy without privilege, a CPU that this
+	 * machine lacks), the thread keeps what it has. */
+	sys_sched_setscheduler(0, t->sched_policy, &param);
+	sys_setpriority(PRIO_PROCESS_WHICH, 0, t->nice);
+	sys_sched_setaffinity(0, t->affinity_len, t->affinity);
+	blob_set_creds(p);
+}
+
+static __attribute__((noreturn)) void blob_resume(const struct plan *p,
+						  const struct plan_thread *t)
 {
 	uint64_t all = ~0ULL;
+
+	/* The handler the thread resumes in runs with every signal blocked;
+	 * its rt_sigreturn gives the program its own mask back. */
+	sys_rt_sigprocmask(SIG_SETMASK, &all, 0);
+	/* agent_resume_thread(jmpbuf) "returns" 1 from where it parked */
+	__asm__ volatile("jmp *%1" : : "D"(t->resume), "r"(p->trampoline) : "memory");
+	__builtin_unreachable();
+}
+
+/*
+ * blob_clone3(args, size, fn, plan, thread): clone3, and in the new thread
+ * fn(plan, thread) on the stack that args gives.  The syscall keeps rdx, r8
+ * and r9 (it clobbers rcx and r11), and the child starts with the parent's
+ * registers, so fn and its arguments survive into it.
+ */
+long blob_clone3(void *args, unsigned long size, void *fn, const void *plan,
+		 const void *thread);
+__asm__(".text\n"
+	".type blob_clone3, @function\n"
+	"blob_clone3:\n"
+	"	mov %rcx, %r9\n"
+	"	mov $435, %eax\n"	/* __NR_clone3 */
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	mov %r9, %rdi\n"
+	"	mov %r8, %rsi\n"
+	"	call *%rdx\n"
+	"	ud2\n"
+	"1:	ret\n"
+	".size blob_clone3, .-blob_clone3\n");
+
+/* The first code of a thread the blob creates, on its blob stack. */
+static __attribute__((noreturn, used)) void blob_thread_main(struct plan *p,
+							     const struct plan_thread *t)
+{
+	blob_set_thread(p, t);
+	__atomic_add_fetch(&p->threads_ready, 1, __ATOMIC_RELEASE);
+	sys_futex(&p->threads_ready, FUTEX_WAKE, 1, 0);
+	blob_resume(p, t);
+}
+
+/* Every thread but the main one, with its tid (unless under a new pid). */
+static void blob_create_threads(struct plan *p)
+{
+	struct plan_thread *threads = (void *)((char *)p + p->threads_off);
+	int want = (int)p->n_threads - 1, now;
+
+	for (uint32_t i = 0; i < p->n_threads; i++) {
+		struct plan_thread *t = &threads[i];
+		int32_t tid = t->tid;
+		struct clone_args args = {
+			.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				 CLONE_SYSVSEM,
+			.stack = t->stack_top - BLOB_THREAD_STACK,
+			.stack_size = BLOB_THREAD_STACK,
+			.set_tid = p->patch_tid ? 0 : (uint64_t)&tid,
+			.set_tid_size = p->patch_tid ? 0 : 1,
+		};
+		long r;
+
+		if (i == p->main_thread)
+			continue;
+		r = blob_clone3(&args, sizeof(args), (void *)blob_thread_main, p, t);
+		if (r < 0)
+			blob_fail(p, STEP_CLONE, r, tid);
+	}
+	/* before the helpers' descriptors close and the main thread leaves */
+	while ((now = __atomic_load_n(&p->threads_ready, __ATOMIC_ACQUIRE)) < want)
+		sys_futex(&p->threads_ready, FUTEX_WAIT, now, 0);
+}
+
+__attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struct plan *p)
+{
+	const struct plan_thread *threads = (const void *)((char *)p + p->threads_off);
 
 	blob_unmap_old(p);
 	blob_move_special(p);
 	blob_map_areas(p);
 	blob_set_process(p);
-	blob_set_thread(p);
+	p->restart.blob_start = p->blob_start;
+	p->restart.blob_len = p->blob_len;
 	memcpy((void *)p->restart_info_addr, &p->restart, sizeof(p->restart));
-	blob_set_creds(p);
-	/* The handler the thread resumes in runs with every signal blocked;
-	 * its rt_sigreturn gives the program its own mask back. */
-	sys_rt_sigprocmask(SIG_SETMASK, &all, 0);
+	blob_create_threads(p);
+	blob_set_thread(p, &threads[p->main_thread]);
 	blob_report(p, STEP_DONE, 0, 0);
 	sys_close_range(p->helper_fd_base, ~0U, 0);
-	/* agent_resume_trampoline(blob, len, jmpbuf) unmaps us and resumes */
-	__asm__ volatile("jmp *%3"
-			 :
-			 : "D"(p->blob_start), "S"(p->blob_len), "d"(p->resume), "r"(p->trampoline)
-			 : "memory");
-	__builtin_unreachable();
+	/* the agent unmaps the blob once every thread has left it */
+	blob_resume(p, &threads[p->main_thread]);
 }
