@@ -266,6 +266,9 @@ static int agent_park_others(void)
 
 static void agent_release_threads(void)
 {
+	/* the leader's own and the process's pending signals, queued again */
+	procstate_restore_pending(0, false);
+	procstate_restore_pending(-1, true);
 	__atomic_store_n(&agent_park_open, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&agent_park_gen, 1, __ATOMIC_RELEASE);
 	agent_futex_wake(&agent_park_gen);
@@ -281,6 +284,7 @@ static void agent_park(void)
 	if (t) {
 		t->leader = 0;
 		agent_save_thread(t);
+		procstate_save_pending(idx, false);
 	}
 	if (!t || agent_save_context(&t->resume) == 0) {
 		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
@@ -292,6 +296,8 @@ static void agent_park(void)
 	}
 	while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
 		agent_futex_wait(&agent_park_gen, gen, 0);
+	if (t)
+		procstate_restore_pending(idx, false);
 }
 
 /* After a restart: once every other thread has left the restorer, unmap it. */
@@ -302,6 +308,7 @@ static void agent_restarted(void)
 	while ((now = __atomic_load_n(&agent_n_resumed, __ATOMIC_ACQUIRE)) < want)
 		agent_futex_wait(&agent_n_resumed, now, 0);
 	sys_munmap(agent_state.restart.blob_start, agent_state.restart.blob_len);
+	procstate_restore();
 	int64_t down = agent_now_ns(CLOCK_REALTIME) - agent_state.parked_at_ns;
 	if (down > 0)
 		__atomic_add_fetch(&agent_downtime, down, __ATOMIC_RELEASE);
@@ -332,6 +339,9 @@ int agent_take_checkpoint(void)
 	__atomic_store_n(&agent_park_open, 1, __ATOMIC_RELEASE);
 	if (agent_park_others() < 0)
 		return -CR_ETEMPFAIL;
+	procstate_save_pending(0, false);
+	procstate_save_pending(-1, true);
+	procstate_save();
 	agent_save_process();
 	if (agent_save_context(&t->resume) == 0) {
 		if (agent_send(agent_sock, UCR_MSG_READY, 0, (uint64_t)&agent_state) < 0)
@@ -396,6 +406,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 	};
 	agent_req.restarted = 0;
 	agent_req.active = 1;
+	procstate_reset();
 	agent_run_callbacks(&fail_code);
 	agent_req.active = 0;
 	/* every thread waited for the callbacks to finish (BLCR's default) */

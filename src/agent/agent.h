@@ -41,6 +41,14 @@ AGENT_HIDDEN void interpose_forward(int sig, siginfo_t *si, void *uc);
 AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
 					  struct sigaction *old);
 
+/* procstate.c: pending signals, timers and prctl settings */
+#include <stdbool.h>
+AGENT_HIDDEN void procstate_reset(void);
+AGENT_HIDDEN void procstate_save_pending(int record, bool shared);
+AGENT_HIDDEN void procstate_restore_pending(int record, bool shared);
+AGENT_HIDDEN void procstate_save(void);
+AGENT_HIDDEN void procstate_restore(void);
+
 /* callbacks.c: runs the chain, innermost is agent_take_checkpoint().  On a
  * callback's refusal, *ret_fail_code is the CR_E* (or user) code. */
 AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
