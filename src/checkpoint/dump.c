@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The dump pass: check the target can be checkpointed, ask its agent to
- * park (over an abstract socket named from a random token), read the
- * parked process, write the context file, commit it, then let the target
- * continue.  Any failure after the agent answered sends "abort" (or just
- * closes the socket, which the agent reads the same way), so the target
- * never stays parked and the file never appears half-written.
+ * The dump pass: find the processes in scope and check each can be
+ * checkpointed, ask every agent to park (over one abstract socket named
+ * from a random token), read the parked processes only once all are
+ * parked (a consistent cut), write the context file, commit it, then let
+ * them all continue.  Any failure closes the sockets, which every agent
+ * reads as "abort": no target stays parked and no file appears
+ * half-written.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -27,11 +28,19 @@
 #define HANDSHAKE_TIMEOUT_MS 10000
 #define PAGE_BUFFER (1u << 20)
 
+struct target {
+	pid_t pid;
+	bool zombie;
+	bool omitted;		/* its libcr_omit answered "omit" */
+	int sock;
+	uint64_t state_addr;
+};
+
 struct request {
 	const struct checkpoint_opts *o;
-	pid_t pid;
+	struct target *t;
+	size_t n;
 	int listen_fd;
-	int sock;
 	uint32_t token;
 	struct timespec deadline;	/* of -t/--time, or none */
 };
@@ -51,7 +60,7 @@ static int remaining_ms(const struct request *rq, int cap)
 	return cap < 0 || ms < cap ? (int)ms : cap;
 }
 
-static int wait_readable(struct request *rq, int fd, int cap_ms, const char *what)
+static int wait_readable(struct request *rq, int fd, int cap_ms, const char *what, pid_t pid)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int r;
@@ -60,9 +69,9 @@ static int wait_readable(struct request *rq, int fd, int cap_ms, const char *wha
 		r = poll(&pfd, 1, remaining_ms(rq, cap_ms));
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return log_errno(-errno, "cannot wait for pid %d", (int)rq->pid);
+		return log_errno(-errno, "cannot wait for pid %d", (int)pid);
 	if (r == 0) {
-		log_error("timed out waiting for %s of pid %d", what, (int)rq->pid);
+		log_error("timed out waiting for %s of pid %d", what, (int)pid);
 		return -ETIMEDOUT;
 	}
 	return 0;
@@ -90,36 +99,158 @@ static pid_t traced_by(pid_t pid)
 	return found;
 }
 
+/* ---- scope ------------------------------------------------------------------ */
+
+static bool in_scope(const struct request *rq, pid_t pid)
+{
+	for (size_t i = 0; i < rq->n; i++)
+		if (rq->t[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void scope_add(struct request *rq, pid_t pid)
+{
+	struct proc_stat st;
+
+	if (pid == getpid() || in_scope(rq, pid))
+		return;	/* never ourselves */
+	rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
+	rq->t[rq->n++] = (struct target){
+		.pid = pid, .sock = -1,
+		.zombie = proc_parse_stat(pid, &st) == 0 && st.state == 'Z',
+	};
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+/* A process and its descendants, parents first, children by pid. */
+static void scope_tree(struct request *rq, pid_t root)
+{
+	scope_add(rq, root);
+	for (size_t i = 0; i < rq->n; i++) {
+		pid_t *kids;
+		size_t n_kids;
+
+		if (proc_children(rq->t[i].pid, &kids, &n_kids))
+			continue;
+		qsort(kids, n_kids, sizeof(*kids), pid_cmp);
+		for (size_t k = 0; k < n_kids; k++)
+			scope_add(rq, kids[k]);
+		free(kids);
+	}
+}
+
+/* Every process of a group or session, parents before their children. */
+static int scope_ids(struct request *rq, pid_t id, bool session)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t *pids = NULL, *ppids = NULL;
+	size_t n = 0;
+	bool progress = true;
+
+	if (!d)
+		return log_errno(-errno, "cannot list /proc");
+	while ((e = readdir(d))) {
+		struct proc_stat st;
+		int pid;
+
+		if (parse_int(e->d_name, &pid) || proc_parse_stat(pid, &st))
+			continue;
+		if ((session ? st.session : st.pgrp) != id)
+			continue;
+		pids = xrealloc(pids, (n + 1) * sizeof(*pids));
+		ppids = xrealloc(ppids, (n + 1) * sizeof(*ppids));
+		pids[n] = pid;
+		ppids[n++] = st.ppid;
+	}
+	closedir(d);
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			bool parent_waits = false;
+
+			if (!pids[i] || in_scope(rq, pids[i]))
+				continue;
+			for (size_t j = 0; j < n; j++)
+				parent_waits |= pids[j] && pids[j] == ppids[i] && !in_scope(rq, pids[j]) &&
+						j != i;
+			if (parent_waits)
+				continue;
+			scope_add(rq, pids[i]);
+			progress = true;
+		}
+	}
+	free(pids);
+	free(ppids);
+	if (!rq->n) {
+		log_error("no process in %s %d", session ? "session" : "process group", (int)id);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int scope_resolve(struct request *rq)
+{
+	pid_t id = rq->o->target;
+
+	switch (rq->o->scope) {
+	case CR_SCOPE_PROC:
+		scope_add(rq, id);
+		return 0;
+	case CR_SCOPE_TREE:
+		scope_tree(rq, id);
+		return 0;
+	case CR_SCOPE_PGRP:
+		return scope_ids(rq, id, false);
+	case CR_SCOPE_SESS:
+		return scope_ids(rq, id, true);
+	}
+	return -EINVAL;
+}
+
 /* Refuses, before anything is sent, a target that cannot take part. */
-static int check_target(struct request *rq)
+static int check_target(struct request *rq, const struct target *t)
 {
 	struct proc_status st;
 	struct vma *vmas;
 	size_t n;
 	bool has_agent = false;
-	pid_t *kids;
-	size_t n_kids;
 	int r, threads;
 	pid_t tracee;
+	char mem[64];
 
-	r = proc_parse_status(rq->pid, &st);
+	if (t->zombie)
+		return 0;	/* only its exit status is saved */
+	r = proc_parse_status(t->pid, &st);
 	if (r == -ENOENT) {
-		log_error("no process %d", (int)rq->pid);
+		log_error("no process %d", (int)t->pid);
 		return -ESRCH;
 	}
 	if (r)
-		return log_errno(r, "cannot read the status of pid %d", (int)rq->pid);
+		return log_errno(r, "cannot read the status of pid %d", (int)t->pid);
+	/* Opening the memory needs ptrace access: nobody checkpoints what
+	 * they could not debug. */
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
+	r = open(mem, O_RDONLY | O_CLOEXEC);
+	if (r < 0)
+		return log_errno(-errno, "cannot checkpoint pid %d", (int)t->pid);
+	close(r);
 	if (st.tracer && !rq->o->ptraced_allow) {
-		log_error("pid %d is being traced by pid %d", (int)rq->pid, (int)st.tracer);
+		log_error("pid %d is being traced by pid %d", (int)t->pid, (int)st.tracer);
 		return -CR_EPTRACED;
 	}
-	if ((tracee = traced_by(rq->pid))) {
-		log_error("pid %d is tracing pid %d", (int)rq->pid, (int)tracee);
+	if ((tracee = traced_by(t->pid))) {
+		log_error("pid %d is tracing pid %d", (int)t->pid, (int)tracee);
 		return -CR_EPTRACER;
 	}
-	r = proc_parse_maps(rq->pid, &vmas, &n);
+	r = proc_parse_maps(t->pid, &vmas, &n);
 	if (r)
-		return log_errno(r, "cannot read the memory map of pid %d", (int)rq->pid);
+		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(vmas[i].path, '/');
 
@@ -129,29 +260,19 @@ static int check_target(struct request *rq)
 	proc_free_maps(vmas, n);
 	if (!has_agent || !(st.sig_caught & (1ULL << (CR_SIGNUM - 1)))) {
 		log_error("pid %d is not checkpointable: libcr is not loaded in it "
-			  "(start it with cr_run, or link it with -lcr)", (int)rq->pid);
+			  "(start it with cr_run, or link it with -lcr)", (int)t->pid);
 		return -CR_ENOSUPPORT;
 	}
-	threads = proc_count_threads(rq->pid);
+	threads = proc_count_threads(t->pid);
 	if (threads > UCR_MAX_THREADS) {
-		log_error("pid %d has %d threads: ucr saves at most %d", (int)rq->pid, threads,
+		log_error("pid %d has %d threads: ucr saves at most %d", (int)t->pid, threads,
 			  UCR_MAX_THREADS);
 		return -EOPNOTSUPP;
 	}
-	if (rq->o->scope == CR_SCOPE_PGRP || rq->o->scope == CR_SCOPE_SESS) {
-		log_error("process groups and sessions are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (rq->o->scope == CR_SCOPE_TREE && proc_children(rq->pid, &kids, &n_kids) == 0) {
-		free(kids);
-		if (n_kids) {
-			log_error("pid %d has children: process trees are not supported yet "
-				  "(use --pid for this process alone)", (int)rq->pid);
-			return -EOPNOTSUPP;
-		}
-	}
 	return 0;
 }
+
+/* ---- the handshake ------------------------------------------------------------ */
 
 static int request_listen(struct request *rq)
 {
@@ -166,100 +287,143 @@ static int request_listen(struct request *rq)
 	if (rq->listen_fd < 0 ||
 	    bind(rq->listen_fd, (struct sockaddr *)&sa,
 		 offsetof(struct sockaddr_un, sun_path) + 1 + len) < 0 ||
-	    listen(rq->listen_fd, 8) < 0)
+	    listen(rq->listen_fd, 128) < 0)
 		return log_errno(-errno, "cannot create the request socket");
 	return 0;
 }
 
-static int msg_recv(struct request *rq, struct ucr_msg *m, int cap_ms, const char *what)
+static int msg_recv(struct request *rq, struct target *t, struct ucr_msg *m, int cap_ms,
+		    const char *what)
 {
 	ssize_t n;
-	int r = wait_readable(rq, rq->sock, cap_ms, what);
+	int r = wait_readable(rq, t->sock, cap_ms, what, t->pid);
 
 	if (r)
 		return r;
-	n = recv(rq->sock, m, sizeof(*m), 0);
+	n = recv(t->sock, m, sizeof(*m), 0);
 	if (n < (ssize_t)offsetof(struct ucr_msg, path) || m->version != UCR_PROTO_VERSION) {
-		log_error("pid %d broke off the checkpoint", (int)rq->pid);
+		log_error("pid %d broke off the checkpoint", (int)t->pid);
 		return -EPIPE;
 	}
 	return 0;
 }
 
-static int msg_send(struct request *rq, struct ucr_msg *m, size_t len)
-{
-	m->version = UCR_PROTO_VERSION;
-	if (send(rq->sock, m, len, MSG_NOSIGNAL) < 0)
-		return log_errno(-errno, "cannot talk to pid %d", (int)rq->pid);
-	return 0;
-}
-
-static int fail_code_error(struct request *rq, int code)
+static int fail_code_error(struct request *rq, struct target *t, int code)
 {
 	switch (code) {
-	case CR_EOMITTED:
-		log_error("pid %d asked to be omitted: nothing to checkpoint", (int)rq->pid);
-		return -ESRCH;
 	case CR_EPERMFAIL:
-		log_error("a callback of pid %d failed the checkpoint permanently", (int)rq->pid);
-		kill(rq->pid, SIGKILL);
+		log_error("a callback of pid %d failed the checkpoint permanently", (int)t->pid);
+		for (size_t i = 0; i < rq->n; i++)
+			if (!rq->t[i].zombie)
+				kill(rq->t[i].pid, SIGKILL);
 		return -CR_EPERMFAIL;
 	case CR_ETEMPFAIL:
 		log_error("a callback of pid %d cancelled the checkpoint (temporary failure)",
-			  (int)rq->pid);
+			  (int)t->pid);
 		return -CR_ETEMPFAIL;
 	default:
 		log_error("a callback of pid %d cancelled the checkpoint with code %d",
-			  (int)rq->pid, code);
+			  (int)t->pid, code);
 		return -code;
 	}
 }
 
-/* Signals the agent, and returns once it is parked (the state address). */
-static int request_park(struct request *rq, const char *dest, uint64_t *ret_state)
+/* Signals every agent and connects each to its socket. */
+static int request_connect(struct request *rq)
 {
-	struct ucred cred;
-	socklen_t cred_len = sizeof(cred);
 	union sigval val = { .sival_int = (int)rq->token };
-	static struct ucr_msg m;
-	int r;
+	size_t want = 0;
 
-	if (sigqueue(rq->pid, CR_SIGNUM, val) < 0)
-		return log_errno(-errno, "cannot signal pid %d", (int)rq->pid);
-	r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the agent");
-	if (r)
-		return r;
-	rq->sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (rq->sock < 0)
-		return log_errno(-errno, "cannot accept the agent of pid %d", (int)rq->pid);
-	if (getsockopt(rq->sock, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
-	    cred.pid != rq->pid) {
-		log_error("unexpected peer on the request socket");
-		return -EPERM;
+	for (size_t i = 0; i < rq->n; i++) {
+		if (rq->t[i].zombie)
+			continue;
+		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
+			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
+		want++;
 	}
-	r = msg_recv(rq, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
-	if (r)
-		return r;
-	memset(&m, 0, sizeof(m));
-	m.type = UCR_MSG_REQUEST;
-	m.pid = rq->pid;
-	m.code = rq->o->scope;
-	m.signal = rq->o->signal;
-	m.path_len = strlen(dest);
-	memcpy(m.path, dest, m.path_len + 1 < sizeof(m.path) ? m.path_len + 1 : sizeof(m.path));
-	r = msg_send(rq, &m, sizeof(m));
-	if (!r)	/* callbacks run now, as long as they need (bounded by -t only) */
-		r = msg_recv(rq, &m, -1, "the callbacks");
-	if (r)
-		return r;
-	if (m.type == UCR_MSG_FAIL)
-		return fail_code_error(rq, m.code);
-	if (m.type != UCR_MSG_READY) {
-		log_error("unexpected message %u from pid %d", m.type, (int)rq->pid);
-		return -EPROTO;
+	while (want--) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct target *t = NULL;
+		int r, sock;
+
+		r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the agent",
+				  rq->t[0].pid);
+		if (r)
+			return r;
+		sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock < 0)
+			return log_errno(-errno, "cannot accept an agent");
+		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			for (size_t i = 0; i < rq->n; i++)
+				if (rq->t[i].pid == cred.pid && rq->t[i].sock < 0)
+					t = &rq->t[i];
+		if (!t) {
+			close(sock);
+			log_error("unexpected peer on the request socket");
+			return -EPERM;
+		}
+		t->sock = sock;
 	}
-	*ret_state = m.addr;
 	return 0;
+}
+
+/*
+ * Every agent gets the request, runs its callbacks and parks; the dump
+ * starts only when all have (the callbacks of all processes run at once).
+ */
+static int request_park(struct request *rq, const char *dest)
+{
+	static struct ucr_msg m;
+	size_t n_parked = 0;
+	int r = request_connect(rq);
+
+	for (size_t i = 0; !r && i < rq->n; i++) {
+		struct target *t = &rq->t[i];
+
+		if (t->zombie)
+			continue;
+		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
+		if (r)
+			break;
+		memset(&m, 0, sizeof(m));
+		m.type = UCR_MSG_REQUEST;
+		m.version = UCR_PROTO_VERSION;
+		m.pid = rq->o->target;
+		m.code = rq->o->scope;
+		m.signal = rq->o->signal;
+		m.path_len = strlen(dest);
+		snprintf(m.path, sizeof(m.path), "%s", dest);
+		if (send(t->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+			r = log_errno(-errno, "cannot talk to pid %d", (int)t->pid);
+	}
+	for (size_t i = 0; !r && i < rq->n; i++) {
+		struct target *t = &rq->t[i];
+
+		if (t->zombie)
+			continue;
+		/* callbacks run now, as long as they need (bounded by -t only) */
+		r = msg_recv(rq, t, &m, -1, "the callbacks");
+		if (r)
+			break;
+		if (m.type == UCR_MSG_FAIL && m.code == CR_EOMITTED) {
+			t->omitted = true;
+			log_info("pid %d asked to be omitted", (int)t->pid);
+		} else if (m.type == UCR_MSG_FAIL) {
+			r = fail_code_error(rq, t, m.code);
+		} else if (m.type != UCR_MSG_READY) {
+			log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
+			r = -EPROTO;
+		} else {
+			t->state_addr = m.addr;
+			n_parked++;
+		}
+	}
+	if (!r && !n_parked) {
+		log_error("every process asked to be omitted: nothing to checkpoint");
+		r = -ESRCH;
+	}
+	return r;
 }
 
 /* The destination as callbacks see it: absolute, though it does not exist yet. */
@@ -293,96 +457,149 @@ static int read_state(struct dump_ctx *ctx)
 	return 0;
 }
 
-static int dump_process(struct dump_ctx *ctx, int fd)
+/* ---- the dump ------------------------------------------------------------------ */
+
+static int dump_one(struct dump_ctx *ctx, const struct target *t)
 {
-	struct img_writer w;
-	struct img_header h;
-	const void *parts[] = { &h };
-	size_t lens[] = { sizeof(h) };
+	char path[64];
 	int r;
 
-	r = read_state(ctx);
-	if (r)
-		return r;
-	r = img_writer_open(&w, fd);
-	ctx->w = &w;
-	image_header_fill(&h, 1);
-	if (!r)
-		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
-	if (!r)
-		r = process_dump(ctx);
+	if (t->zombie)
+		return process_dump_zombie(ctx);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t->pid);
+	ctx->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ctx->mem_fd < 0)
+		return log_errno(-errno, "cannot open %s", path);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)t->pid);
+	if (readlink(path, ctx->exe, sizeof(ctx->exe) - 1) < 0)
+		ctx->exe[0] = 0;
+	r = process_dump(ctx);
 	if (!r)
 		r = files_dump(ctx);
 	if (!r)
 		r = memory_dump(ctx);
+	ctx->mem_fd = safe_close(ctx->mem_fd);
+	log_debug("pid %d written", (int)t->pid);
+	return r;
+}
+
+static int dump_all(struct request *rq, int fd)
+{
+	struct dump_shared shared = { 0 };
+	struct dump_ctx *ctxs = xcalloc(rq->n, sizeof(*ctxs));
+	struct img_writer w;
+	struct img_header h;
+	const void *parts[] = { &h };
+	size_t lens[] = { sizeof(h) };
+	uint32_t n_saved = 0;
+	int r = 0;
+
+	for (size_t i = 0; !r && i < rq->n; i++) {
+		const struct target *t = &rq->t[i];
+		struct dump_ctx *ctx = &ctxs[i];
+
+		ctx->pid = t->pid;
+		ctx->shared = &shared;
+		ctx->mem_fd = -1;
+		ctx->save_exe = rq->o->save_exe;
+		ctx->save_private = rq->o->save_private;
+		ctx->save_shared = rq->o->save_shared;
+		ctx->zombie = t->zombie;
+		if (t->omitted)
+			continue;
+		n_saved++;
+		if (t->zombie)
+			continue;
+		ctx->state_addr = t->state_addr;
+		r = read_state(ctx);
+		if (!r)
+			r = files_scan(&shared, t->pid, ctx->state.sock_fd);
+	}
+	if (r)
+		goto out;
+	r = img_writer_open(&w, fd);
+	image_header_fill(&h, n_saved);
+	if (!r)
+		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
+	for (size_t i = 0; !r && i < rq->n; i++) {
+		if (rq->t[i].omitted)
+			continue;
+		ctxs[i].w = &w;
+		ctxs[i].buf_len = PAGE_BUFFER;
+		ctxs[i].buf = ctxs[0].buf ? ctxs[0].buf : xmalloc(PAGE_BUFFER);
+		ctxs[0].buf = ctxs[i].buf;
+		r = dump_one(&ctxs[i], &rq->t[i]);
+	}
 	if (!r)
 		r = img_writer_finish(&w);
 	if (r == -ENOSPC || r == -EIO || r == -EDQUOT || r == -EFBIG)
 		log_errno(r, "cannot write the context file");
 	img_writer_close(&w);
+out:
+	free(ctxs[0].buf);
+	free(ctxs);
+	free(shared.fds);
+	free(shared.pipes);
+	free(shared.shms);
 	return r;
 }
 
 int checkpoint_run(const struct checkpoint_opts *o)
 {
-	struct request rq = { .o = o, .pid = o->target, .listen_fd = -1, .sock = -1 };
-	struct dump_ctx ctx = { .pid = o->target, .mem_fd = -1, .save_exe = o->save_exe,
-				.save_private = o->save_private, .save_shared = o->save_shared };
+	struct request rq = { .o = o, .listen_fd = -1 };
 	struct output out = { .fd = -1 };
-	char mem_path[64], dest[UCR_PATH_MAX];
+	char dest[UCR_PATH_MAX];
 	int r;
 
 	if (o->timeout) {
 		clock_gettime(CLOCK_MONOTONIC, &rq.deadline);
 		rq.deadline.tv_sec += o->timeout;
 	}
-	r = check_target(&rq);
-	if (r)
-		return r;
-	/* Opening the memory needs ptrace access: nobody checkpoints what
-	 * they could not debug. */
-	snprintf(mem_path, sizeof(mem_path), "/proc/%d/mem", (int)rq.pid);
-	ctx.mem_fd = open(mem_path, O_RDONLY | O_CLOEXEC);
-	if (ctx.mem_fd < 0) {
-		r = -errno;
-		log_errno(r, "cannot checkpoint pid %d", (int)rq.pid);
-		return r == -ENOENT ? -ESRCH : r;
+	r = scope_resolve(&rq);
+	if (!r && !rq.n) {
+		log_error("no process %d", (int)o->target);
+		r = -ESRCH;
 	}
-	snprintf(mem_path, sizeof(mem_path), "/proc/%d/exe", (int)rq.pid);
-	if (readlink(mem_path, ctx.exe, sizeof(ctx.exe) - 1) < 0)
-		ctx.exe[0] = 0;
-	r = output_open(&out, o, rq.pid);
+	for (size_t i = 0; !r && i < rq.n; i++)
+		r = check_target(&rq, &rq.t[i]);
+	if (r)
+		goto out;
+	r = output_open(&out, o, o->target);
 	if (!r)
 		r = request_listen(&rq);
 	if (r)
 		goto out;
 	absolute_path(out.path, dest, sizeof(dest));
-	r = request_park(&rq, dest, &ctx.state_addr);
+	r = request_park(&rq, dest);
 	if (r)
 		goto out;
-	log_info("pid %d parked", (int)rq.pid);
-	ctx.buf_len = PAGE_BUFFER;
-	ctx.buf = xmalloc(ctx.buf_len);
-	r = dump_process(&ctx, out.fd);
+	log_info("%zu processes parked", rq.n);
+	r = dump_all(&rq, out.fd);
 	if (!r)
 		r = output_commit(&out);
 	if (r)
 		goto out;
-	log_info("pid %d saved", (int)rq.pid);
-	/* The signal is pending when the agent returns, so that it reaches
-	 * the program, not the agent's handler (which blocks it). */
-	if (o->signal)
-		kill(rq.pid, o->signal);
-	/* after --kill nobody is left to hear it */
-	struct ucr_msg m = { .type = UCR_MSG_CONTINUE, .version = UCR_PROTO_VERSION };
-	send(rq.sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
+	log_info("%zu processes saved", rq.n);
+	for (size_t i = 0; i < rq.n; i++) {
+		struct ucr_msg m = { .type = UCR_MSG_CONTINUE, .version = UCR_PROTO_VERSION };
+		struct target *t = &rq.t[i];
+
+		if (t->zombie || t->omitted)
+			continue;
+		/* The signal is pending when the agent returns, so that it
+		 * reaches the program, not the agent's handler (which blocks
+		 * it).  After --kill nobody is left to hear "continue". */
+		if (o->signal)
+			kill(t->pid, o->signal);
+		send(t->sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
+	}
 out:
 	if (r)
 		output_abort(&out);
-	/* closing the socket unparks the agent if it was not told to go on */
-	safe_close(rq.sock);
+	/* closing a socket unparks its agent if it was not told to go on */
+	for (size_t i = 0; i < rq.n; i++)
+		safe_close(rq.t[i].sock);
 	safe_close(rq.listen_fd);
-	safe_close(ctx.mem_fd);
-	free(ctx.buf);
+	free(rq.t);
 	return r;
 }

@@ -28,6 +28,7 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_REGULAR: return "reopen";
 	case FILE_INHERIT: return "inherit";
 	case FILE_CLOSED: return "closed";
+	case FILE_PIPE: return "pipe";
 	default: return "?";
 	}
 }
@@ -37,6 +38,11 @@ static void print_process(const struct image_process *p)
 	const struct img_process *ip = p->p;
 	uint64_t saved = 0, mapped = 0;
 
+	if (ip->flags & PROC_F_ZOMBIE) {
+		printf("process %d: zombie, parent %d, exit status %#x\n", ip->pid, ip->ppid,
+		       ip->exit_status);
+		return;
+	}
 	printf("process %d (%s)\n", ip->pid, ip->comm);
 	printf("  parent %d, group %d, session %d, uid %u, gid %u\n", ip->ppid, ip->pgid, ip->sid,
 	       ip->uid, ip->gid);
@@ -122,6 +128,11 @@ int main(int argc, char **argv)
 	printf("  processes: %zu\n", img->n_procs);
 	for (size_t i = 0; i < img->n_procs; i++)
 		print_process(&img->procs[i]);
+	printf("pipes: %zu\n", img->n_pipes);
+	for (size_t i = 0; i < img->n_pipes; i++)
+		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
+		       (unsigned long long)img->pipes[i].p->id,
+		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
 	image_free(img);
 	close(fd);
 	return 0;

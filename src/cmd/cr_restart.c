@@ -73,6 +73,8 @@ static void usage(FILE *f)
 		"Afterwards:  --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
 		"             --kill   --cont\n"
 		"Ids:         --restore-pid (default)   --no-restore-pid\n"
+		"             --restore-pgid   --no-restore-pgid (default)\n"
+		"             --restore-sid   --no-restore-sid (default)\n"
 		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
 		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
 		"Other:       -q, --quiet   -h, --help   -v, --version\n");
@@ -173,9 +175,10 @@ int main(int argc, char **argv)
 		case OPT_RELOCATE: return fail_usage("--relocate is not supported yet");
 		case OPT_RESTORE_PID: o.restore_pid = true; break;
 		case OPT_NO_RESTORE_PID: o.restore_pid = false; break;
-		case OPT_RESTORE_PGID: case OPT_RESTORE_SID:
-			return fail_usage("--restore-pgid and --restore-sid are not supported yet");
-		case OPT_NO_RESTORE_PGID: case OPT_NO_RESTORE_SID: break;
+		case OPT_RESTORE_PGID: o.restore_pgid = true; break;
+		case OPT_NO_RESTORE_PGID: o.restore_pgid = false; break;
+		case OPT_RESTORE_SID: o.restore_sid = true; break;
+		case OPT_NO_RESTORE_SID: o.restore_sid = false; break;
 		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
 		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
 		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;

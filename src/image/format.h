@@ -39,6 +39,7 @@ enum img_tag {
 	IMG_FILE = 8,
 	IMG_PAD = 9,
 	IMG_END = 10,
+	IMG_PIPE = 11,
 };
 
 struct img_rec {
@@ -92,9 +93,13 @@ struct img_process {
 	uint32_t groups[IMG_NGROUPS];
 	uint32_t exe_len;
 	uint32_t cwd_len;
+	uint32_t flags;		/* PROC_F_* */
+	int32_t exit_status;	/* a zombie's wait status */
 	uint32_t pad2;
 };
-_Static_assert(sizeof(struct img_process) == 592, "img_process");
+_Static_assert(sizeof(struct img_process) == 600, "img_process");
+
+#define PROC_F_ZOMBIE 0x1	/* exited, not reaped: no threads, memory or files */
 
 /* One per thread; the thread whose tid is the pid is the main thread. */
 #define IMG_MAX_THREADS 1024
@@ -136,6 +141,7 @@ enum img_area_kind {
 #define AREA_F_SHARED 0x1
 #define AREA_F_GROWSDOWN 0x2	/* [stack] */
 #define AREA_F_HEAP 0x4
+#define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same shm_id */
 
 struct img_run {
 	uint64_t first;		/* page index within the area */
@@ -158,13 +164,15 @@ struct img_area {
 	int64_t mtime_sec, mtime_nsec;
 	uint64_t n_runs;
 	uint64_t n_pages;	/* sum of the runs */
+	uint64_t shm_id;	/* AREA_SHARED_ANON: the object (its inode), shared by processes */
 };
-_Static_assert(sizeof(struct img_area) == 80, "img_area");
+_Static_assert(sizeof(struct img_area) == 88, "img_area");
 
 enum img_file_kind {
 	FILE_REGULAR = 1,	/* reopened by path, at offset */
 	FILE_INHERIT = 2,	/* tty, pipe or socket to outside: cr_restart's own */
 	FILE_CLOSED = 3,	/* not restorable (device, socket...): closed */
+	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: pipe_id, its IMG_PIPE */
 };
 
 /* Followed by the path (path_len bytes). */
@@ -178,10 +186,21 @@ struct img_file {
 	int64_t mtime_sec, mtime_nsec;
 	uint32_t mode;		/* st_mode */
 	uint32_t path_len;
-	int32_t dup_of;		/* same open file description as this fd, or -1 */
-	uint32_t pad;
+	/* the first descriptor, in file order, of the same open file
+	 * description (a dup, or inherited across fork), or -1 */
+	int32_t share_pid;
+	int32_t share_fd;
+	uint64_t pipe_id;	/* FILE_PIPE: the pipe's inode */
 };
-_Static_assert(sizeof(struct img_file) == 64, "img_file");
+_Static_assert(sizeof(struct img_file) == 72, "img_file");
+
+/* A pipe's buffered bytes, once per pipe; followed by len bytes. */
+struct img_pipe {
+	uint64_t id;		/* inode, as in img_file.pipe_id */
+	uint32_t capacity;	/* F_GETPIPE_SZ */
+	uint32_t pad;
+	uint64_t len;
+};
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

@@ -57,6 +57,11 @@ struct image_process {
 	size_t n_files;
 };
 
+struct image_pipe {
+	const struct img_pipe *p;
+	uint64_t data_off;	/* file offset of its bytes */
+};
+
 struct image {
 	int fd;
 	const uint8_t *map;
@@ -64,7 +69,14 @@ struct image {
 	const struct img_header *hdr;
 	struct image_process *procs;
 	size_t n_procs;
+	struct image_pipe *pipes;
+	size_t n_pipes;
 };
+
+/* The process of the image with this pid, or NULL. */
+const struct image_process *image_find_process(const struct image *img, int32_t pid);
+/* Its saved descriptor fd, or NULL. */
+const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 
 /*
  * Maps and checks the whole file: every record's bounds and checksum, every

@@ -173,13 +173,14 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	struct image_file *imf;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CLOSED)
+	    f->kind > FILE_PIPE)
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
 			return fail(r, "descriptor %d is saved twice or out of order", f->fd);
-	if (f->dup_of >= f->fd || f->dup_of < -1)
-		return fail(r, "descriptor %d is a copy of an invalid descriptor", f->fd);
+	if ((f->share_pid < 0) != (f->share_fd < 0) ||
+	    (f->share_pid == proc->p->pid && f->share_fd >= f->fd))
+		return fail(r, "descriptor %d shares an invalid descriptor", f->fd);
 	proc->files = xrealloc(proc->files, (proc->n_files + 1) * sizeof(*proc->files));
 	imf = &proc->files[proc->n_files++];
 	imf->f = f;
@@ -219,6 +220,22 @@ static int read_threads(struct reader *r, struct image_process *proc)
 	return 0;
 }
 
+static int read_pipe(struct reader *r, const struct rec_view *v)
+{
+	const struct img_pipe *ip = (const void *)v->payload;
+	struct image *img = r->img;
+
+	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30)
+		return fail(r, "pipe record at offset %llu is invalid", (unsigned long long)v->off);
+	for (size_t i = 0; i < img->n_pipes; i++)
+		if (img->pipes[i].p->id == ip->id)
+			return fail(r, "pipe %llu is saved twice", (unsigned long long)ip->id);
+	img->pipes = xrealloc(img->pipes, (img->n_pipes + 1) * sizeof(*img->pipes));
+	img->pipes[img->n_pipes++] = (struct image_pipe){ .p = ip,
+							  .data_off = v->payload_off + sizeof(*ip) };
+	return 0;
+}
+
 static int read_process(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -229,7 +246,7 @@ static int read_process(struct reader *r, struct image_process *proc)
 	if (ret)
 		return ret;
 	p = proc->p = (const void *)v.payload;
-	if (p->pid <= 0 || p->n_threads < 1 || p->n_threads > IMG_MAX_THREADS ||
+	if (p->pid <= 0 || p->n_threads > IMG_MAX_THREADS ||
 	    memchr(p->comm, 0, sizeof(p->comm)) == NULL)
 		return fail(r, "process record at offset %llu is invalid",
 			    (unsigned long long)v.off);
@@ -239,6 +256,10 @@ static int read_process(struct reader *r, struct image_process *proc)
 	if (ret)
 		return ret;
 
+	if (p->flags & ~PROC_F_ZOMBIE)
+		return fail(r, "process %d has unknown flags", p->pid);
+	if (p->flags & PROC_F_ZOMBIE)
+		return p->n_threads ? fail(r, "zombie %d has threads", p->pid) : 0;
 	ret = read_threads(r, proc);
 	if (ret)
 		return ret;
@@ -267,6 +288,8 @@ static int read_process(struct reader *r, struct image_process *proc)
 			continue;
 		if (v.tag == IMG_FILE)
 			ret = read_file_rec(r, proc, &v);
+		else if (v.tag == IMG_PIPE)
+			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {
@@ -276,6 +299,56 @@ static int read_process(struct reader *r, struct image_process *proc)
 		if (ret)
 			return ret;
 	}
+}
+
+const struct image_process *image_find_process(const struct image *img, int32_t pid)
+{
+	for (size_t i = 0; i < img->n_procs; i++)
+		if (img->procs[i].p->pid == pid)
+			return &img->procs[i];
+	return NULL;
+}
+
+const struct image_file *image_find_file(const struct image_process *p, int32_t fd)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].f->fd == fd)
+			return &p->files[i];
+	return NULL;
+}
+
+/* What records say of each other: pids, shared descriptors, pipes. */
+static int check_links(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_procs; i++) {
+		const struct image_process *p = &img->procs[i];
+
+		for (size_t j = 0; j < i; j++)
+			if (img->procs[j].p->pid == p->p->pid)
+				return fail(r, "process %d is saved twice", p->p->pid);
+		for (size_t j = 0; j < p->n_files; j++) {
+			const struct img_file *f = p->files[j].f;
+			const struct image_process *q;
+			bool found = false;
+
+			if (f->share_pid >= 0) {
+				q = image_find_process(img, f->share_pid);
+				if (!q || q > p || !image_find_file(q, f->share_fd))
+					return fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
+						    f->fd, p->p->pid);
+			}
+			if (f->kind != FILE_PIPE)
+				continue;
+			for (size_t k = 0; k < img->n_pipes; k++)
+				found |= img->pipes[k].p->id == f->pipe_id;
+			if (!found)
+				return fail(r, "fd %d of process %d is a pipe with no saved contents",
+					    f->fd, p->p->pid);
+		}
+	}
+	return 0;
 }
 
 static int read_all(struct reader *r)
@@ -306,6 +379,9 @@ static int read_all(struct reader *r)
 		if (ret)
 			return ret;
 	}
+	ret = check_links(r);
+	if (ret)
+		return ret;
 	ret = expect(r, &v, IMG_END, sizeof(struct img_end));
 	if (ret)
 		return ret;
@@ -373,6 +449,7 @@ void image_free(struct image *img)
 		free(p->cwd);
 	}
 	free(img->procs);
+	free(img->pipes);
 	if (img->map)
 		munmap((void *)img->map, img->size);
 	free(img);

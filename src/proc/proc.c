@@ -71,7 +71,7 @@ void proc_free_maps(struct vma *v, size_t n)
 int proc_parse_stat(pid_t pid, struct proc_stat *s)
 {
 	_cleanup_free_ char *buf = NULL;
-	unsigned long long f[52] = { 0 };
+	unsigned long long f[53] = { 0 };
 	char *p, *tok, *save;
 	int r = proc_read(pid, "stat", &buf), i;
 
@@ -83,9 +83,9 @@ int proc_parse_stat(pid_t pid, struct proc_stat *s)
 		return -EINVAL;
 	s->state = p[2];
 	tok = strtok_r(p + 4, " ", &save);
-	for (i = 4; tok && i <= 51; i++, tok = strtok_r(NULL, " ", &save))
+	for (i = 4; tok && i <= 52; i++, tok = strtok_r(NULL, " ", &save))
 		f[i] = strtoull(tok, NULL, 10);
-	if (i <= 51)
+	if (i <= 52)
 		return -EINVAL;
 	s->ppid = f[4];
 	s->pgrp = f[5];
@@ -101,6 +101,7 @@ int proc_parse_stat(pid_t pid, struct proc_stat *s)
 	s->arg_end = f[49];
 	s->env_start = f[50];
 	s->env_end = f[51];
+	s->exit_code = (int)f[52];
 	return 0;
 }
 

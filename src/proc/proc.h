@@ -25,6 +25,7 @@ struct proc_stat {
 	uint64_t start_code, end_code, start_stack;
 	uint64_t start_data, end_data, start_brk;
 	uint64_t arg_start, arg_end, env_start, env_end;
+	int exit_code;		/* wait status, for a zombie */
 };
 
 int proc_parse_stat(pid_t pid, struct proc_stat *ret);

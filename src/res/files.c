@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <linux/kcmp.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -46,35 +47,146 @@ static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flag
 }
 
 /*
- * The lowest fd before this one that shares its open file description
- * (dup, or inherited across fork): restored as an alias, one offset.
+ * Every descriptor of every process in the request, gathered before any is
+ * saved: whether a pipe leads outside, and which descriptors share an open
+ * file description, depend on all of them.
  */
-static int file_dup_of(pid_t pid, int fd, const int *seen, size_t n_seen)
+int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd)
 {
-	for (size_t i = 0; i < n_seen; i++)
-		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, seen[i], fd) == 0)
-			return seen[i];
-	return -1;
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	size_t first = sh->n_fds;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return log_errno(-errno, "cannot list the descriptors of pid %d", (int)pid);
+	while ((e = readdir(d))) {
+		struct dump_fd *df;
+		char link[96];
+		struct stat st;
+		int fd;
+
+		if (parse_int(e->d_name, &fd) || fd == skip_fd)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+		if (stat(link, &st) < 0)
+			continue;	/* closed meanwhile: a parked process does not do that */
+		sh->fds = xrealloc(sh->fds, (sh->n_fds + 1) * sizeof(*sh->fds));
+		df = &sh->fds[sh->n_fds++];
+		*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
+					.mode = st.st_mode };
+		uint64_t pos;
+		fdinfo_parse(pid, fd, &pos, &df->flags);
+	}
+	closedir(d);
+	/* ascending within the process, so that an alias follows what it copies */
+	for (size_t i = first + 1; i < sh->n_fds; i++)
+		for (size_t j = i; j > first && sh->fds[j].fd < sh->fds[j - 1].fd; j--) {
+			struct dump_fd t = sh->fds[j];
+
+			sh->fds[j] = sh->fds[j - 1];
+			sh->fds[j - 1] = t;
+		}
+	return 0;
 }
 
-static int file_dump(struct dump_ctx *ctx, int fd, const int *seen, size_t n_seen)
+/* The first descriptor scanned that shares this one's open file description. */
+static const struct dump_fd *file_share(const struct dump_shared *sh, const struct dump_fd *me)
 {
-	char link[64], target[UCR_PATH_MAX];
-	struct img_file f = { .fd = fd, .dup_of = file_dup_of(ctx->pid, fd, seen, n_seen) };
+	for (const struct dump_fd *o = sh->fds; o < me; o++)
+		if (o->dev == me->dev && o->ino == me->ino &&
+		    syscall(SYS_kcmp, o->pid, me->pid, KCMP_FILE, o->fd, me->fd) == 0)
+			return o;
+	return NULL;
+}
+
+/* A pipe both of whose ends are in the request is restored with its bytes. */
+static bool pipe_inside(const struct dump_shared *sh, const struct dump_fd *me)
+{
+	bool reader = false, writer = false;
+
+	for (size_t i = 0; i < sh->n_fds; i++) {
+		const struct dump_fd *o = &sh->fds[i];
+
+		if (o->dev != me->dev || o->ino != me->ino)
+			continue;
+		if ((o->flags & O_ACCMODE) != O_WRONLY)
+			reader = true;
+		if ((o->flags & O_ACCMODE) != O_RDONLY)
+			writer = true;
+	}
+	return reader && writer;
+}
+
+/*
+ * The bytes sitting in a pipe, without taking them: a new read end opened
+ * through /proc, tee()d into a pipe of our own, read from there.
+ */
+static int pipe_dump(struct dump_ctx *ctx, const struct dump_fd *df)
+{
+	char link[96];
+	struct img_pipe ip = { .id = df->ino };
+	_cleanup_close_ int rd = -1;
+	int tmp[2] = { -1, -1 }, avail = 0, r = 0;
+	_cleanup_free_ char *data = NULL;
+
+	for (size_t i = 0; i < ctx->shared->n_pipes; i++)
+		if (ctx->shared->pipes[i] == df->ino)
+			return 0;	/* saved with an earlier end */
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
+	rd = open(link, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rd < 0)
+		return log_errno(-errno, "cannot open pipe fd %d of pid %d", df->fd, (int)df->pid);
+	ip.capacity = fcntl(rd, F_GETPIPE_SZ);
+	if (ioctl(rd, FIONREAD, &avail) < 0)
+		return log_errno(-errno, "cannot size pipe fd %d of pid %d", df->fd, (int)df->pid);
+	data = xmalloc(avail ? avail : 1);
+	if (avail) {
+		ssize_t n = -1;
+
+		/* our pipe holds as much as theirs, so one tee takes all there is */
+		if (pipe2(tmp, O_CLOEXEC | O_NONBLOCK) == 0 &&
+		    fcntl(tmp[1], F_SETPIPE_SZ, ip.capacity) >= 0)
+			n = tee(rd, tmp[1], avail, SPLICE_F_NONBLOCK);
+		if (n != avail || read_full(tmp[0], data, avail) < 0)
+			r = n < 0 ? -errno : -EIO;
+		safe_close(tmp[0]);
+		safe_close(tmp[1]);
+		if (r)
+			return log_errno(r, "cannot tee pipe fd %d of pid %d", df->fd, (int)df->pid);
+	}
+	ip.len = avail;
+	ctx->shared->pipes = xrealloc(ctx->shared->pipes,
+				      (ctx->shared->n_pipes + 1) * sizeof(*ctx->shared->pipes));
+	ctx->shared->pipes[ctx->shared->n_pipes++] = df->ino;
+	log_debug("pipe %llu: %d bytes", (unsigned long long)df->ino, avail);
+
+	const void *parts[] = { &ip, data };
+	size_t lens[] = { sizeof(ip), (size_t)avail };
+	return img_write_record(ctx->w, IMG_PIPE, parts, lens, 2);
+}
+
+static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
+{
+	char link[96], target[UCR_PATH_MAX];
+	const struct dump_fd *share = file_share(ctx->shared, df);
+	struct img_file f = { .fd = df->fd, .share_pid = share ? share->pid : -1,
+			      .share_fd = share ? share->fd : -1 };
 	struct stat st;
 	uint32_t flags;
 	ssize_t n;
 	int r;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)ctx->pid, fd);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0 || stat(link, &st) < 0)
-		return errno == ENOENT ? 0 : log_errno(-errno, "cannot inspect fd %d of pid %d", fd,
-							(int)ctx->pid);
+		return log_errno(-errno, "cannot inspect fd %d of pid %d", df->fd, (int)df->pid);
 	target[n] = 0;
-	r = fdinfo_parse(ctx->pid, fd, &f.pos, &flags);
+	r = fdinfo_parse(df->pid, df->fd, &f.pos, &flags);
 	if (r)
-		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", fd, (int)ctx->pid);
+		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", df->fd, (int)df->pid);
 	f.fd_flags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
 	f.open_flags = flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
 	f.mode = st.st_mode;
@@ -85,57 +197,38 @@ static int file_dump(struct dump_ctx *ctx, int fd, const int *seen, size_t n_see
 	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
 		if (strstr(target, " (deleted)"))
 			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
-					 fd, (int)ctx->pid, target);
+					 df->fd, (int)df->pid, target);
 		f.kind = FILE_REGULAR;
-	} else if (fd <= STDERR_FILENO) {
+	} else if (S_ISFIFO(st.st_mode) && pipe_inside(ctx->shared, df)) {
+		f.kind = FILE_PIPE;
+		f.pipe_id = st.st_ino;
+	} else if (df->fd <= STDERR_FILENO) {
 		f.kind = FILE_INHERIT;
 	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
 		f.kind = FILE_REGULAR;
 	} else {
-		log_warn("fd %d of pid %d (%s) is not saved: it will be closed after restart", fd,
-			 (int)ctx->pid, target);
+		log_warn("fd %d of pid %d (%s) is not saved: it will be closed after restart",
+			 df->fd, (int)df->pid, target);
 		f.kind = FILE_CLOSED;
 	}
 	f.path_len = strlen(target);
-	log_debug("fd %d: %s", fd, target);
+	log_debug("fd %d: %s", df->fd, target);
 
 	const void *parts[] = { &f, target };
 	size_t lens[] = { sizeof(f), f.path_len };
-	return img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
-}
-
-static int int_cmp(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
+	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
+	if (!r && f.kind == FILE_PIPE)
+		r = pipe_dump(ctx, df);
+	return r;
 }
 
 int files_dump(struct dump_ctx *ctx)
 {
-	char path[64];
-	DIR *d;
-	struct dirent *e;
-	_cleanup_free_ int *fds = NULL;
-	size_t n = 0, cap = 0;
 	int r = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)ctx->pid);
-	d = opendir(path);
-	if (!d)
-		return log_errno(-errno, "cannot list the descriptors of pid %d", (int)ctx->pid);
-	while ((e = readdir(d))) {
-		int fd;
-
-		if (parse_int(e->d_name, &fd) || fd == ctx->state.sock_fd)
-			continue;
-		if (n == cap)
-			fds = xrealloc(fds, (cap = cap ? 2 * cap : 64) * sizeof(*fds));
-		fds[n++] = fd;
-	}
-	closedir(d);
-	/* ascending, so that an alias always follows the fd it copies */
-	qsort(fds, n, sizeof(*fds), int_cmp);
-	for (size_t i = 0; !r && i < n; i++)
-		r = file_dump(ctx, fds[i], fds, i);
+	for (size_t i = 0; !r && i < ctx->shared->n_fds; i++)
+		if (ctx->shared->fds[i].pid == ctx->pid)
+			r = file_dump(ctx, &ctx->shared->fds[i]);
 	return r;
 }
 
@@ -206,29 +299,201 @@ int files_max_fd(const struct image_process *p)
 	return max;
 }
 
-static const struct img_file *file_at(const struct image_process *p, int fd, const char **path)
+/* ---- descriptors shared between processes, made by cr_restart ------------ */
+
+int helper_fd(struct rst_shared *sh, int fd)
 {
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].f->fd == fd) {
-			*path = p->files[i].path;
-			return p->files[i].f;
-		}
+	int nfd;
+
+	if (fd < 0 || fd >= sh->base) {
+		return fd;
+	}
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, sh->base);
+	close(fd);
+	return nfd < 0 ? -errno : nfd;
+}
+
+struct rst_shared_fd *shared_add(struct rst_shared *sh)
+{
+	sh->objs = xrealloc(sh->objs, (sh->n + 1) * sizeof(*sh->objs));
+	memset(&sh->objs[sh->n], 0, sizeof(sh->objs[0]));
+	sh->objs[sh->n].helper = -1;
+	return &sh->objs[sh->n++];
+}
+
+static const struct rst_shared_fd *shared_find(const struct rst_shared *sh, int kind, int32_t pid,
+					       int32_t fd, uint64_t id, int acc)
+{
+	for (size_t i = 0; i < sh->n; i++) {
+		const struct rst_shared_fd *o = &sh->objs[i];
+
+		if (o->kind == kind && o->pid == pid && o->fd == fd && o->id == id && o->acc == acc)
+			return o;
+	}
 	return NULL;
+}
+
+/* A pipe with its bytes back in it; a FIFO is opened by its path. */
+static int pipe_prepare(const struct image *img, const struct image_pipe *ip, const char *fifo,
+			struct rst_shared *sh)
+{
+	int rw[2] = { -1, -1 }, holder = -1, r = 0;
+
+	if (fifo) {
+		/* one read-write open holds the FIFO so that neither end blocks */
+		holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		rw[0] = holder < 0 ? -1 : open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		rw[1] = rw[0] < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (rw[1] < 0)
+			r = log_errno(-errno, "cannot open the FIFO %s", fifo);
+	} else if (pipe2(rw, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = log_errno(-errno, "cannot create a pipe");
+	}
+	if (!r && ip->p->capacity && fcntl(rw[1], F_SETPIPE_SZ, ip->p->capacity) < 0)
+		log_warn("cannot give pipe %llu its size of %u bytes",
+			 (unsigned long long)ip->p->id, ip->p->capacity);
+	if (!r && ip->p->len &&
+	    write(rw[1], img->map + ip->data_off, ip->p->len) != (ssize_t)ip->p->len)
+		r = log_errno(-errno, "cannot refill pipe %llu", (unsigned long long)ip->p->id);
+	for (int end = 0; !r && end < 2; end++) {
+		struct rst_shared_fd *o = shared_add(sh);
+
+		o->kind = SHARED_PIPE;
+		o->pid = o->fd = -1;
+		o->id = ip->p->id;
+		o->acc = end ? O_WRONLY : O_RDONLY;
+		o->helper = helper_fd(sh, rw[end]);
+		rw[end] = -1;
+		if (o->helper < 0)
+			r = o->helper;
+	}
+	if (!r && holder >= 0) {
+		struct rst_shared_fd *o = shared_add(sh);
+
+		o->kind = SHARED_PIPE;
+		o->pid = o->fd = -1;
+		o->id = ip->p->id;
+		o->acc = O_RDWR;
+		o->helper = helper_fd(sh, holder);
+		holder = -1;
+	}
+	safe_close(rw[0]);
+	safe_close(rw[1]);
+	safe_close(holder);
+	return r;
+}
+
+/* An open file description that processes share: opened once, here. */
+static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_shared *sh)
+{
+	const struct img_file *f = first->f;
+	struct rst_shared_fd *o;
+	int fd;
+
+	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
+		return 0;
+	if (f->kind != FILE_REGULAR)
+		return 0;	/* inherited or closed: nothing to share */
+	fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(-errno, "cannot reopen %s", first->path);
+	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0) {
+		close(fd);
+		return log_errno(-errno, "cannot seek %s", first->path);
+	}
+	o = shared_add(sh);
+	o->kind = SHARED_OFD;
+	o->pid = pid;
+	o->fd = f->fd;
+	o->helper = helper_fd(sh, fd);
+	return o->helper < 0 ? o->helper : 0;
+}
+
+int files_prepare(const struct image *img, struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < img->n_pipes; i++) {
+		const char *fifo = NULL;
+
+		for (size_t j = 0; j < img->n_procs; j++)
+			for (size_t k = 0; k < img->procs[j].n_files; k++) {
+				const struct image_file *f = &img->procs[j].files[k];
+
+				if (f->f->kind == FILE_PIPE && f->f->pipe_id == img->pipes[i].p->id &&
+				    f->path[0] == '/')
+					fifo = f->path;
+			}
+		r = pipe_prepare(img, &img->pipes[i], fifo, sh);
+	}
+	for (size_t j = 0; !r && j < img->n_procs; j++) {
+		const struct image_process *p = &img->procs[j];
+
+		for (size_t k = 0; !r && k < p->n_files; k++) {
+			const struct img_file *f = p->files[k].f;
+			const struct image_process *q;
+
+			if (f->share_pid < 0 || f->share_pid == p->p->pid || f->kind == FILE_PIPE)
+				continue;
+			q = image_find_process(img, f->share_pid);
+			r = ofd_prepare(image_find_file(q, f->share_fd), f->share_pid, sh);
+		}
+	}
+	return r;
+}
+
+void files_close_shared(struct rst_shared *sh)
+{
+	for (size_t i = 0; i < sh->n; i++)
+		safe_close(sh->objs[i].helper);
+	free(sh->objs);
+	sh->objs = NULL;
+	sh->n = 0;
+}
+
+/* Puts a helper's open file description at fd, with its flags. */
+static int place(int helper, const struct img_file *f, int fd)
+{
+	if (dup3(helper, fd, O_CLOEXEC) < 0)
+		return log_errno(-errno, "cannot restore fd %d", fd);
+	if (fcntl(fd, F_SETFD, f->fd_flags) < 0 ||
+	    fcntl(fd, F_SETFL, f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC)) < 0)
+		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+	return 0;
+}
+
+static int reopen(const struct image_file *imf, int fd)
+{
+	const struct img_file *f = imf->f;
+	int nfd = open(imf->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+
+	if (nfd < 0)
+		return log_errno(-errno, "cannot reopen fd %d: %s", fd, imf->path);
+	if (nfd != fd) {
+		if (dup3(nfd, fd, O_CLOEXEC) < 0)
+			return log_errno(-errno, "cannot move fd %d", fd);
+		close(nfd);
+	}
+	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0)
+		return log_errno(-errno, "cannot seek fd %d to %llu", fd, (unsigned long long)f->pos);
+	if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
+		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+	return 0;
 }
 
 /*
  * In the new process, before the blob: every fd below the helpers is
- * either reopened at its number or closed; inherited standard descriptors
- * stay.  The builder's own descriptors were moved above the saved ones.
+ * reopened, taken from a helper, copied from an earlier fd, or closed;
+ * inherited standard descriptors stay.
  */
-int files_restore_in_child(const struct image_process *p)
+int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh)
 {
-	int max = files_max_fd(p);
+	int max = files_max_fd(p), r = 0;
 
-	for (int fd = 0; fd <= max; fd++) {
-		const char *path = NULL;
-		const struct img_file *f = file_at(p, fd, &path);
-		int nfd;
+	for (int fd = 0; !r && fd <= max; fd++) {
+		const struct image_file *imf = image_find_file(p, fd);
+		const struct img_file *f = imf ? imf->f : NULL;
+		const struct rst_shared_fd *o;
 
 		if (!f || f->kind == FILE_CLOSED) {
 			close(fd);
@@ -236,27 +501,21 @@ int files_restore_in_child(const struct image_process *p)
 		}
 		if (f->kind == FILE_INHERIT)
 			continue;
-		if (f->dup_of >= 0) {
-			if (dup3(f->dup_of, fd, O_CLOEXEC) < 0)
-				return log_errno(-errno, "cannot restore fd %d as a copy of fd %d", fd,
-						 f->dup_of);
-			if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
-				return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		if (f->kind == FILE_PIPE) {
+			o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
+					f->open_flags & O_ACCMODE);
+			r = o ? place(o->helper, f, fd) : -ENOENT;
 			continue;
 		}
-		nfd = open(path, f->open_flags | O_NOCTTY | O_CLOEXEC);
-		if (nfd < 0)
-			return log_errno(-errno, "cannot reopen fd %d: %s", fd, path);
-		if (nfd != fd) {
-			if (dup3(nfd, fd, O_CLOEXEC) < 0)
-				return log_errno(-errno, "cannot move fd %d", fd);
-			close(nfd);
+		if (f->share_pid == p->p->pid) {
+			r = dup3(f->share_fd, fd, O_CLOEXEC) < 0 || fcntl(fd, F_SETFD, f->fd_flags) < 0 ?
+			    log_errno(-errno, "cannot restore fd %d as a copy of fd %d", fd,
+				      f->share_fd) : 0;
+			continue;
 		}
-		if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0)
-			return log_errno(-errno, "cannot seek fd %d to %llu", fd,
-					 (unsigned long long)f->pos);
-		if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
-			return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		o = f->share_pid >= 0 ? shared_find(sh, SHARED_OFD, f->share_pid, f->share_fd, 0, 0) :
+			shared_find(sh, SHARED_OFD, p->p->pid, fd, 0, 0);
+		r = o ? place(o->helper, f, fd) : reopen(imf, fd);
 	}
-	return 0;
+	return r;
 }

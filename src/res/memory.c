@@ -45,8 +45,11 @@ static int classify(const struct vma *v, struct img_area *a)
 		a->flags |= AREA_F_GROWSDOWN;
 	} else if (is_special(path)) {
 		a->kind = AREA_VDSO;
-	} else if (v->shared && !strcmp(path, "/dev/zero (deleted)")) {
+	} else if (v->shared && (!strcmp(path, "/dev/zero (deleted)") ||
+				 (!strncmp(path, "/memfd:", 7) && strstr(path, " (deleted)")))) {
+		/* MAP_SHARED|MAP_ANONYMOUS, or a memfd: restored as a memfd */
 		a->kind = AREA_SHARED_ANON;
+		a->shm_id = v->ino;
 	} else if (path[0] == '/' && !strstr(path, " (deleted)") && strncmp(path, "/memfd:", 7) &&
 		   strncmp(path, "/SYSV", 5)) {
 		a->kind = AREA_FILE;
@@ -61,8 +64,10 @@ static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, boo
 {
 	switch (a->kind) {
 	case AREA_ANON:
-	case AREA_SHARED_ANON:
 		return pm & (PM_PRESENT | PM_SWAP);
+	case AREA_SHARED_ANON:
+		/* all of it: another process may have touched what this one did not */
+		return !(a->flags & AREA_F_SHM_COPY);
 	case AREA_FILE:
 		if (a->flags & AREA_F_SHARED)
 			return ctx->save_shared;
@@ -173,6 +178,17 @@ static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
 	return r ? r : img_record_end(ctx->w);
 }
 
+/* Whether the pages of shared object id are saved already; notes it if not. */
+static bool shm_seen(struct dump_shared *sh, uint64_t id)
+{
+	for (size_t i = 0; i < sh->n_shms; i++)
+		if (sh->shms[i] == id)
+			return true;
+	sh->shms = xrealloc(sh->shms, (sh->n_shms + 1) * sizeof(*sh->shms));
+	sh->shms[sh->n_shms++] = id;
+	return false;
+}
+
 static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 {
 	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
@@ -196,6 +212,8 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	}
 	if (a.kind == AREA_FILE || a.kind == AREA_VDSO)
 		a.path_len = strlen(v->path);
+	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.shm_id))
+		a.flags |= AREA_F_SHM_COPY;	/* its pages are saved once, already */
 	r = area_runs(ctx, pagemap_fd, &a, a.kind == AREA_FILE && !strcmp(v->path, ctx->exe),
 		      &runs);
 	if (r)
@@ -248,31 +266,94 @@ static int area_open_flags(const struct img_area *a)
 	return (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
 }
 
-/* Opens a mapped file and checks it is the one that was mapped. */
-static int area_open(const struct image_area *ia)
+/*
+ * The descriptor of a mapped file, opened once for all areas and processes
+ * (cr_restart's helper), after checking it is the file that was mapped.
+ */
+static int area_file(const struct image_area *ia, struct rst_shared *sh)
 {
 	const struct img_area *a = ia->a;
-	int flags = area_open_flags(a);
+	int flags = area_open_flags(a), fd = -1;
 	bool whole = area_restores_pages(a) && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
 	struct stat st;
-	int fd = open(ia->path, flags | O_CLOEXEC);
 
-	if (fd < 0)
-		return log_errno(-errno, "cannot open mapped file %s", ia->path);
-	if (fstat(fd, &st) < 0) {
-		int r = -errno;
+	for (size_t i = 0; i < sh->n; i++)
+		if (sh->objs[i].kind == SHARED_MAPFILE && sh->objs[i].acc == flags &&
+		    !strcmp(sh->objs[i].path, ia->path))
+			fd = sh->objs[i].helper;
+	if (fd < 0) {
+		struct rst_shared_fd *o;
 
-		close(fd);
-		return log_errno(r, "cannot stat mapped file %s", ia->path);
+		fd = helper_fd(sh, open(ia->path, flags | O_CLOEXEC));
+		if (fd < 0)
+			return log_errno(-errno, "cannot open mapped file %s", ia->path);
+		o = shared_add(sh);
+		o->kind = SHARED_MAPFILE;
+		o->acc = flags;
+		o->path = ia->path;
+		o->pid = o->fd = -1;
+		o->helper = fd;
 	}
+	if (fstat(fd, &st) < 0)
+		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
 	/* with every page saved, the file only has to be there */
 	if (!whole && ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
 		       st.st_mtim.tv_nsec != a->mtime_nsec)) {
-		close(fd);
 		log_error("mapped file %s changed since the checkpoint", ia->path);
 		return -ESTALE;
 	}
 	return fd;
+}
+
+/* The memfd standing for shared memory object id, made and filled once. */
+static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *sh)
+{
+	struct rst_shared_fd *o;
+	uint64_t size = 0;
+	int fd, r = 0;
+
+	for (size_t i = 0; i < sh->n; i++)
+		if (sh->objs[i].kind == SHARED_SHM && sh->objs[i].id == id)
+			return 0;
+	fd = memfd_create("ucr-shm", MFD_CLOEXEC);
+	if (fd < 0)
+		return log_errno(-errno, "cannot create shared memory");
+	for (size_t i = 0; i < img->n_procs; i++)
+		for (size_t j = 0; j < img->procs[i].n_areas; j++) {
+			const struct img_area *a = img->procs[i].areas[j].a;
+
+			if (a->kind == AREA_SHARED_ANON && a->shm_id == id &&
+			    a->pgoff + (a->end - a->start) > size)
+				size = a->pgoff + (a->end - a->start);
+		}
+	if (ftruncate(fd, size) < 0)
+		r = log_errno(-errno, "cannot size shared memory");
+	for (size_t i = 0; !r && i < img->n_procs; i++)
+		for (size_t j = 0; !r && j < img->procs[i].n_areas; j++) {
+			const struct image_area *ia = &img->procs[i].areas[j];
+			uint64_t off = ia->data_off;
+
+			if (ia->a->kind != AREA_SHARED_ANON || ia->a->shm_id != id)
+				continue;
+			for (uint64_t k = 0; !r && k < ia->a->n_runs; k++) {
+				uint64_t len = ia->runs[k].n_pages * IMG_PAGE_SIZE;
+				uint64_t at = ia->a->pgoff + ia->runs[k].first * IMG_PAGE_SIZE;
+
+				if (pwrite(fd, img->map + off, len, at) != (ssize_t)len)
+					r = log_errno(-errno, "cannot fill shared memory");
+				off += len;
+			}
+		}
+	if (r) {
+		close(fd);
+		return r;
+	}
+	o = shared_add(sh);
+	o->kind = SHARED_SHM;
+	o->id = id;
+	o->pid = o->fd = -1;
+	o->helper = helper_fd(sh, fd);
+	return o->helper < 0 ? o->helper : 0;
 }
 
 static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_len)
@@ -294,16 +375,7 @@ static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_
 	return r;
 }
 
-bool memory_same_file(const struct image_process *p, size_t i)
-{
-	const struct img_area *a = p->areas[i].a, *prev = i ? p->areas[i - 1].a : NULL;
-
-	return prev && a->kind == AREA_FILE && prev->kind == AREA_FILE &&
-	       area_open_flags(a) == area_open_flags(prev) &&
-	       !strcmp(p->areas[i - 1].path, p->areas[i].path);
-}
-
-int memory_check(struct rst_ctx *ctx)
+int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
 
@@ -313,6 +385,7 @@ int memory_check(struct rst_ctx *ctx)
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct image_area *ia = &p->areas[i];
 		uint64_t start, len;
+		int r;
 
 		if (ia->a->kind == AREA_VDSO) {
 			if (special_current(ia->path, &start, &len) ||
@@ -322,13 +395,16 @@ int memory_check(struct rst_ctx *ctx)
 				return -EINVAL;
 			}
 		} else if (ia->a->kind == AREA_FILE) {
-			if (memory_same_file(p, i)) {
-				ctx->area_fds[i] = ctx->area_fds[i - 1];	/* same file */
-				continue;
-			}
-			ctx->area_fds[i] = area_open(ia);
+			ctx->area_fds[i] = area_file(ia, sh);
 			if (ctx->area_fds[i] < 0)
 				return ctx->area_fds[i];
+		} else if (ia->a->kind == AREA_SHARED_ANON) {
+			r = shm_prepare(ctx->img, ia->a->shm_id, sh);
+			if (r)
+				return r;
+			for (size_t k = 0; k < sh->n; k++)
+				if (sh->objs[k].kind == SHARED_SHM && sh->objs[k].id == ia->a->shm_id)
+					ctx->area_fds[i] = sh->objs[k].helper;
 		}
 	}
 	return 0;
@@ -375,8 +451,10 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			cur->pgoff = 0;
 			break;
 		case AREA_SHARED_ANON:
-			cur->map_flags = MAP_SHARED | MAP_ANONYMOUS;
-			cur->pgoff = 0;
+			/* the memfd holds the pages, from whichever process saved them */
+			cur->map_flags = MAP_SHARED;
+			cur->fd = ctx->area_fds[i];
+			cur->n_runs = 0;
 			break;
 		case AREA_FILE:
 			cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED : MAP_PRIVATE;

@@ -202,6 +202,24 @@ int process_dump(struct dump_ctx *ctx)
 	return r;
 }
 
+/* An exited child not yet reaped: its ids and how it ended. */
+int process_dump_zombie(struct dump_ctx *ctx)
+{
+	struct img_process p = { .pid = ctx->pid, .flags = PROC_F_ZOMBIE };
+	struct proc_stat st;
+	const void *parts[] = { &p };
+	size_t lens[] = { sizeof(p) };
+	int r = proc_parse_stat(ctx->pid, &st);
+
+	if (r)
+		return log_errno(r, "cannot read the state of zombie %d", (int)ctx->pid);
+	p.ppid = st.ppid;
+	p.pgid = st.pgrp;
+	p.sid = st.session;
+	p.exit_status = st.exit_code;
+	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
+}
+
 /* ---- restart -------------------------------------------------------------- */
 
 /* The executable need not be unchanged when all its pages were saved. */
@@ -258,6 +276,8 @@ int process_check(const struct image *img, const struct image_process *proc, boo
 			return -EBUSY;
 		}
 	}
+	if (p->flags & PROC_F_ZOMBIE)
+		return 0;
 	if (stat(proc->exe, &st) < 0)
 		return log_errno(-errno, "cannot find the executable %s", proc->exe);
 	if (((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||

@@ -13,7 +13,27 @@
 #include "image/image.h"
 #include "restorer/plan.h"
 
+/* What the dump of one process needs to know of the others. */
+struct dump_fd {
+	pid_t pid;
+	int fd;
+	uint64_t dev, ino;
+	uint32_t mode;
+	uint32_t flags;		/* open flags, from fdinfo */
+};
+
+struct dump_shared {
+	struct dump_fd *fds;	/* every descriptor of every process, in file order */
+	size_t n_fds;
+	uint64_t *pipes;	/* pipes whose bytes are saved */
+	size_t n_pipes;
+	uint64_t *shms;		/* shared memory objects whose pages are saved */
+	size_t n_shms;
+};
+
 struct dump_ctx {
+	struct dump_shared *shared;
+	bool zombie;
 	pid_t pid;
 	int mem_fd;			/* /proc/PID/mem: reads what is not readable */
 	struct img_writer *w;
@@ -27,6 +47,32 @@ struct dump_ctx {
 	size_t buf_len;
 };
 
+/* Descriptors cr_restart makes before creating any process, inherited by
+ * all of them: pipes (refilled), open file descriptions that processes
+ * share, memfds for shared memory.  All at numbers >= base, above every
+ * saved descriptor. */
+enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE };
+
+struct rst_shared_fd {
+	int kind;
+	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
+	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id */
+	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
+				 * SHARED_MAPFILE: the open flags */
+	const char *path;	/* SHARED_MAPFILE */
+	int helper;
+};
+
+struct rst_shared {
+	struct rst_shared_fd *objs;
+	size_t n;
+	int base;
+};
+
+/* Moves fd to a helper number (>= base); closes the original. */
+int helper_fd(struct rst_shared *sh, int fd);
+struct rst_shared_fd *shared_add(struct rst_shared *sh);
+
 /* The restart of one process. */
 struct rst_ctx {
 	const struct image *img;
@@ -38,22 +84,24 @@ struct rst_ctx {
 };
 
 int process_dump(struct dump_ctx *ctx);
+int process_dump_zombie(struct dump_ctx *ctx);
 int process_check(const struct image *img, const struct image_process *p, bool restore_pid);
 int process_plan(struct rst_ctx *ctx, struct plan *plan);
 void process_restore_in_child(const struct image_process *p);
 
 int memory_dump(struct dump_ctx *ctx);
-int memory_check(struct rst_ctx *ctx);
+int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
 /* Fills the areas, runs and special maps of plan; returns its size. */
 size_t memory_plan_size(const struct image_process *p);
 int memory_plan(struct rst_ctx *ctx, struct plan *plan);
-/* Area i maps the same file, the same way, as area i - 1: one descriptor. */
-bool memory_same_file(const struct image_process *p, size_t i);
 
+int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd);
 int files_dump(struct dump_ctx *ctx);
 int files_check(const struct image_process *p);
 int files_truncate(const struct image_process *p);
-int files_restore_in_child(const struct image_process *p);
+int files_prepare(const struct image *img, struct rst_shared *sh);
+int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh);
+void files_close_shared(struct rst_shared *sh);
 int files_max_fd(const struct image_process *p);
 
 #endif

@@ -9,7 +9,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/rseq.h>
 
 #include "restart.h"
@@ -26,11 +30,22 @@ extern const char restorer_blob[], restorer_blob_end[];
 
 static __attribute__((noreturn)) void child_fail(int status_fd, int err)
 {
-	struct plan_error e = { .step = STEP_CHILD, .err = err };
+	struct plan_error e = { .step = STEP_CHILD, .err = err, .pid = getpid() };
 
 	if (write(status_fd, &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(127);
+}
+
+static pid_t clone_with_pid(pid_t pid)
+{
+	struct clone_args args = { .exit_signal = SIGCHLD };
+
+	if (pid > 0) {
+		args.set_tid = (uint64_t)&pid;
+		args.set_tid_size = 1;
+	}
+	return syscall(SYS_clone3, &args, sizeof(args));
 }
 
 struct range {
@@ -72,39 +87,6 @@ static uint64_t find_hole(const struct image_process *p, uint64_t len)
 	return at + len <= HOLE_CEILING ? at : 0;
 }
 
-/* Moves every descriptor the builder needs above all the saved ones. */
-static int move_helpers(struct rst_ctx *ctx, int *status_fd)
-{
-	const struct image_process *p = ctx->proc;
-	int base = files_max_fd(p) + 1, highest = 0;
-
-	for (size_t i = 0; i < p->n_areas; i++)
-		if (ctx->area_fds[i] > highest)
-			highest = ctx->area_fds[i];
-	if (ctx->ctx_fd > highest)
-		highest = ctx->ctx_fd;
-	if (ctx->exe_fd > highest)
-		highest = ctx->exe_fd;
-	if (*status_fd > highest)
-		highest = *status_fd;
-	if (highest + 1 > base)
-		base = highest + 1;
-	ctx->helper_fd_base = base;
-#define MOVE(fd) do { if ((fd) >= 0 && ((fd) = fcntl((fd), F_DUPFD, base)) < 0) return -errno; } while (0)
-	MOVE(ctx->ctx_fd);
-	MOVE(ctx->exe_fd);
-	MOVE(*status_fd);
-	for (size_t i = 0; i < p->n_areas; i++) {
-		if (memory_same_file(p, i)) {
-			ctx->area_fds[i] = ctx->area_fds[i - 1];
-			continue;
-		}
-		MOVE(ctx->area_fds[i]);
-	}
-#undef MOVE
-	return 0;
-}
-
 static __attribute__((noreturn)) void jump_to_blob(uint64_t entry, uint64_t stack_top,
 						    struct plan *plan)
 {
@@ -121,11 +103,38 @@ static __attribute__((noreturn)) void jump_to_blob(uint64_t entry, uint64_t stac
 	__builtin_unreachable();
 }
 
-void child_main(const struct child_args *a)
+/* A zombie: the process ends as it ended, for its parent to reap. */
+static __attribute__((noreturn)) void child_zombie(const struct img_process *p)
 {
-	struct rst_ctx *ctx = a->ctx;
+	struct rlimit none = { 0, 0 };
+	sigset_t all;
+
+	if (WIFSIGNALED(p->exit_status)) {
+		setrlimit(RLIMIT_CORE, &none);
+		signal(WTERMSIG(p->exit_status), SIG_DFL);
+		sigfillset(&all);
+		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		kill(getpid(), WTERMSIG(p->exit_status));
+	}
+	_exit(WEXITSTATUS(p->exit_status));
+}
+
+/* Session and group as saved, when asked (--restore-sid, --restore-pgid). */
+static int child_ids(const struct restart *rs, const struct img_process *p)
+{
+	if (rs->o->restore_sid && p->sid == p->pid && setsid() < 0)
+		return log_errno(-errno, "cannot make pid %d a session leader", p->pid);
+	if (rs->o->restore_pgid && getpgid(0) != p->pgid &&
+	    setpgid(0, p->pgid == p->pid ? 0 : p->pgid) < 0)
+		return log_errno(-errno, "cannot put pid %d in process group %d", p->pid, p->pgid);
+	return 0;
+}
+
+static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
+{
+	struct rst_ctx *ctx = &rs->procs[i];
 	const struct image_process *p = ctx->proc;
-	int status_fd = a->status_fd, r;
+	int status_fd = rs->status_fd, r;
 	uint64_t code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
 	uint64_t plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p) +
 				     p->n_threads * sizeof(struct plan_thread), PAGE);
@@ -137,22 +146,30 @@ void child_main(const struct child_args *a)
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-	if (read(a->go_fd, &go, 1) != 1)
-		_exit(127);	/* the builder gave up: nothing to report */
-	close(a->go_fd);
-	r = move_helpers(ctx, &status_fd);
-	if (r)
-		child_fail(status_fd, log_errno(r, "cannot move descriptors"));
-	r = files_restore_in_child(p);
+	close(rs->status_parent);
+	close(rs->go_parent);
+	r = child_ids(rs, p->p);
 	if (r)
 		child_fail(status_fd, r);
-	if (ctx->helper_fd_base > (unsigned int)files_max_fd(p) + 1)
-		close_range(files_max_fd(p) + 1, ctx->helper_fd_base - 1, 0);
+	/* its children, under it and in order, before it becomes itself */
+	for (size_t j = 0; j < rs->img->n_procs; j++)
+		if (j != i && rs->img->procs[j].p->ppid == p->p->pid && child_create(rs, j) < 0)
+			child_fail(status_fd, -errno);
+	if (p->p->flags & PROC_F_ZOMBIE)
+		child_zombie(p->p);
+	if (read(rs->go_fd, &go, 1) != 1)
+		_exit(127);	/* the builder gave up: nothing to report */
+	close(rs->go_fd);
+	r = files_restore_in_child(p, &rs->shared);
+	if (r)
+		child_fail(status_fd, r);
+	if (rs->shared.base > files_max_fd(p) + 1)
+		close_range(files_max_fd(p) + 1, rs->shared.base - 1, 0);
 	process_restore_in_child(p);
 
-	for (size_t i = 0; i < p->n_areas; i++)
-		if (p->areas[i].a->kind == AREA_VDSO)
-			scratch_len += p->areas[i].a->end - p->areas[i].a->start;
+	for (size_t k = 0; k < p->n_areas; k++)
+		if (p->areas[k].a->kind == AREA_VDSO)
+			scratch_len += p->areas[k].a->end - p->areas[k].a->start;
 	total = code_len + plan_len + BLOB_STACK + stacks_len + scratch_len;
 	hole = find_hole(p, total);
 	if (!hole)
@@ -170,22 +187,42 @@ void child_main(const struct child_args *a)
 	plan->scratch = hole + code_len + plan_len + BLOB_STACK + stacks_len;
 	plan->ctx_fd = ctx->ctx_fd;
 	plan->status_fd = status_fd;
-	plan->helper_fd_base = ctx->helper_fd_base;
+	plan->helper_fd_base = rs->shared.base;
 	plan->threads_off = sizeof(*plan);
 	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
 	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
-	plan->restart = *a->restart;
-	plan->patch_tid = a->new_pid;
+	plan->restart = rs->info;
+	plan->patch_tid = !rs->o->restore_pid;
 	r = process_plan(ctx, plan);
 	if (!r)
 		r = memory_plan(ctx, plan);
 	if (r)
 		child_fail(status_fd, log_errno(r, "cannot plan the restore"));
-	for (size_t i = 0; i < p->n_threads; i++) {
+	for (size_t k = 0; k < p->n_threads; k++) {
 		struct plan_thread *t = (void *)((char *)plan + plan->threads_off);
 
-		t[i].stack_top = hole + code_len + plan_len + BLOB_STACK + (i + 1) * BLOB_THREAD_STACK;
+		t[k].stack_top = hole + code_len + plan_len + BLOB_STACK + (k + 1) * BLOB_THREAD_STACK;
 	}
 	/* as after a call: the return address slot keeps the ABI's alignment */
 	jump_to_blob(hole, hole + code_len + plan_len + BLOB_STACK - 8, plan);
+}
+
+pid_t child_create(struct restart *rs, size_t i)
+{
+	const struct img_process *p = rs->procs[i].proc->p;
+	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0);
+
+	if (pid < 0) {
+		int r = -errno;
+
+		if (r == -EEXIST)
+			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)", p->pid);
+		else
+			log_errno(r, "cannot create process %d%s", p->pid,
+				  r == -EPERM ? " (try --no-restore-pid)" : "");
+		return r;
+	}
+	if (pid == 0)
+		child_main(rs, i);
+	return pid;
 }

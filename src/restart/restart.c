@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The coordinator: reads and checks the whole context file, checks every
- * precondition, and only then creates the process, with its original pid
- * (clone3 with set_tid).  It waits until the restorer reports that the
- * image is in place and the agent reports that its restart callbacks ran.
+ * precondition of every process, makes what processes share (pipes with
+ * their bytes, shared open files, shared memory), and only then creates the
+ * processes, each with its original pid (clone3 with set_tid) and under
+ * its original parent.  It waits until every restorer reports its image in
+ * place and every agent reports its restart callbacks done.
  */
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -11,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -21,17 +24,6 @@
 #include "libcr.h"
 
 #define RESTORED_TIMEOUT_MS 30000
-
-static pid_t clone_with_pid(pid_t pid)
-{
-	struct clone_args args = { .exit_signal = SIGCHLD };
-
-	if (pid > 0) {
-		args.set_tid = (uint64_t)&pid;
-		args.set_tid_size = 1;
-	}
-	return syscall(SYS_clone3, &args, sizeof(args));
-}
 
 static int restored_listen(uint32_t *ret_token)
 {
@@ -45,7 +37,7 @@ static int restored_listen(uint32_t *ret_token)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
 			   offsetof(struct sockaddr_un, sun_path) + 1 + len) < 0 ||
-	    listen(fd, 8) < 0) {
+	    listen(fd, 128) < 0) {
 		int r = log_errno(-errno, "cannot create the restart socket");
 
 		safe_close(fd);
@@ -64,158 +56,218 @@ static const char *const step_names[] = {
 	[STEP_CHILD] = "preparing the process",
 };
 
-/* The restorer's verdict: 0 once the image is in place. */
-static int wait_restorer(int status_fd, pid_t pid)
+/* The restorers' verdicts: 0 once all n images are in place. */
+static int wait_restorers(int status_fd, size_t n)
 {
 	struct plan_error e;
-	ssize_t n;
 
-	do
-		n = read(status_fd, &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(e) && e.step == STEP_DONE)
-		return 0;
-	if (n != (ssize_t)sizeof(e)) {
-		log_error("the restored process %d died while its image was restored", (int)pid);
-		return -EIO;
-	}
-	log_errno(e.err, "restore of pid %d failed %s at %#llx", (int)pid,
-		  e.step < ARRAY_SIZE(step_names) && step_names[e.step] ? step_names[e.step] :
-		  "in an unknown step", (unsigned long long)e.addr);
-	return e.err < 0 ? e.err : -EIO;
-}
+	for (size_t i = 0; i < n; i++) {
+		ssize_t got;
 
-/* Waits for the agent's "restored", or for the process to die first. */
-static int wait_agent(int listen_fd, pid_t pid)
-{
-	int pidfd = syscall(SYS_pidfd_open, pid, 0);
-	struct pollfd pfd[2] = { { .fd = listen_fd, .events = POLLIN },
-				 { .fd = pidfd, .events = POLLIN } };
-	struct ucr_msg m;
-	int r, sock;
-
-	do
-		r = poll(pfd, pidfd >= 0 ? 2 : 1, RESTORED_TIMEOUT_MS);
-	while (r < 0 && errno == EINTR);
-	safe_close(pidfd);
-	if (r <= 0 || !(pfd[0].revents & POLLIN)) {
-		log_error("the restored process %d did not report back", (int)pid);
-		return -ETIMEDOUT;
-	}
-	sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (sock < 0)
-		return log_errno(-errno, "cannot accept the restored agent");
-	r = recv(sock, &m, sizeof(m), 0);
-	close(sock);
-	if (r < (int)offsetof(struct ucr_msg, path) || m.type != UCR_MSG_RESTORED) {
-		log_error("the restored process %d did not finish its restart", (int)pid);
-		return -EIO;
+		do
+			got = read(status_fd, &e, sizeof(e));
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)sizeof(e)) {
+			log_error("a restored process died while its image was restored");
+			return -EIO;
+		}
+		if (e.step != STEP_DONE) {
+			log_errno(e.err, "restore of pid %d failed %s at %#llx", e.pid,
+				  e.step < ARRAY_SIZE(step_names) && step_names[e.step] ?
+				  step_names[e.step] : "in an unknown step",
+				  (unsigned long long)e.addr);
+			return e.err < 0 ? e.err : -EIO;
+		}
 	}
 	return 0;
 }
 
-static int check_all(struct rst_ctx *ctx, const struct restart_opts *o)
+/* Waits for the "restored" of n agents. */
+static int wait_agents(int listen_fd, size_t n)
+{
+	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
+	struct ucr_msg m;
+
+	for (size_t i = 0; i < n; i++) {
+		int r, sock;
+
+		do
+			r = poll(&pfd, 1, RESTORED_TIMEOUT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r <= 0) {
+			log_error("%zu restored processes did not report back", n - i);
+			return -ETIMEDOUT;
+		}
+		sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock < 0)
+			return log_errno(-errno, "cannot accept a restored agent");
+		r = recv(sock, &m, sizeof(m), 0);
+		close(sock);
+		if (r < (int)offsetof(struct ucr_msg, path) || m.type != UCR_MSG_RESTORED) {
+			log_error("a restored process did not finish its restart");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Above every descriptor any process had: where the helpers go. */
+static int helper_base(const struct image *img)
+{
+	int base = 3;
+
+	for (size_t i = 0; i < img->n_procs; i++)
+		if (files_max_fd(&img->procs[i]) + 1 > base)
+			base = files_max_fd(&img->procs[i]) + 1;
+	return base;
+}
+
+static int check_process(struct restart *rs, struct rst_ctx *ctx)
 {
 	const struct image_process *p = ctx->proc;
 	int r;
 
-	r = image_header_check(ctx->img->hdr);
+	r = process_check(rs->img, p, rs->o->restore_pid);
+	if (r || (p->p->flags & PROC_F_ZOMBIE))
+		return r;
+	r = files_check(p);
 	if (!r)
-		r = process_check(ctx->img, p, o->restore_pid);
-	if (!r)
-		r = files_check(p);
-	if (!r)
-		r = memory_check(ctx);
+		r = memory_check(ctx, &rs->shared);
 	if (r)
 		return r;
-	ctx->exe_fd = open(p->exe, O_RDONLY | O_CLOEXEC);
+	ctx->exe_fd = helper_fd(&rs->shared, open(p->exe, O_RDONLY | O_CLOEXEC));
 	if (ctx->exe_fd < 0)
 		return log_errno(-errno, "cannot open the executable %s", p->exe);
 	return 0;
 }
 
-static void ctx_release(struct rst_ctx *ctx)
+static int check_all(struct restart *rs)
 {
-	for (size_t i = 0; ctx->area_fds && i < ctx->proc->n_areas; i++)
-		if (ctx->area_fds[i] >= 0 && !memory_same_file(ctx->proc, i))
-			close(ctx->area_fds[i]);
-	free(ctx->area_fds);
-	safe_close(ctx->exe_fd);
+	int r = image_header_check(rs->img->hdr);
+
+	if (!r && !rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
+		log_error("--restore-pgid and --restore-sid need the original pids");
+		r = -EINVAL;
+	}
+	for (size_t i = 0; !r && i < rs->img->n_procs; i++)
+		r = check_process(rs, &rs->procs[i]);
+	return r;
+}
+
+static bool has_parent_in_image(const struct image *img, const struct image_process *p)
+{
+	return image_find_process(img, p->p->ppid) != NULL;
+}
+
+/* Kills what a failed restart created: roots by pid, the rest by saved pid. */
+static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
+{
+	for (size_t i = 0; i < n_roots; i++)
+		if (roots[i] > 0)
+			kill(roots[i], SIGKILL);
+	if (rs->o->restore_pid)
+		for (size_t i = 0; i < rs->img->n_procs; i++)
+			kill(rs->procs[i].proc->p->pid, SIGKILL);
+	for (size_t i = 0; i < n_roots; i++)
+		if (roots[i] > 0)
+			waitpid(roots[i], NULL, 0);
 }
 
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
 {
-	struct rst_ctx ctx = { .img = img, .proc = &img->procs[0], .ctx_fd = img->fd,
-			       .exe_fd = -1 };
-	struct agent_restart_info info = { .requester = getpid() };
-	int pipefd[2] = { -1, -1 }, gofd[2] = { -1, -1 }, listen_fd = -1, r;
-	pid_t pid = -1;
+	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1 };
+	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
+	size_t n_live = 0, n_roots = 0;
+	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
+	struct rlimit nofile;
 
-	if (img->n_procs != 1) {
-		log_error("the context file holds %zu processes: not supported yet", img->n_procs);
-		return -EOPNOTSUPP;
+	/* helpers for many processes: use all the descriptors we may */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	snprintf(info.src, sizeof(info.src), "%s", src);
-	r = check_all(&ctx, o);
+	rs.shared.base = helper_base(img);
+	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
+	for (size_t i = 0; i < img->n_procs; i++) {
+		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1 };
+		n_live += !(img->procs[i].p->flags & PROC_F_ZOMBIE);
+	}
+	rs.info.requester = getpid();
+	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
+
+	r = check_all(&rs);
 	if (r)
 		goto out;
-	listen_fd = r = restored_listen(&info.token);
+	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
+	for (size_t i = 0; i < img->n_procs; i++)
+		rs.procs[i].ctx_fd = ctx_fd;
+	r = files_prepare(img, &rs.shared);
+	if (r)
+		goto out;
+	listen_fd = r = restored_listen(&rs.info.token);
 	if (r < 0)
 		goto out;
-	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(gofd, O_CLOEXEC) < 0) {
+	r = 0;
+	if (pipe2(status, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
 		r = log_errno(-errno, "cannot create a pipe");
 		goto out;
 	}
+	rs.status_fd = status[1] = helper_fd(&rs.shared, status[1]);
+	rs.go_fd = go[0] = helper_fd(&rs.shared, go[0]);
+	rs.status_parent = status[0];
+	rs.go_parent = go[1];
 	fflush(NULL);
-	pid = clone_with_pid(o->restore_pid ? ctx.proc->p->pid : 0);
-	if (pid < 0) {
-		r = -errno;
-		if (r == -EEXIST)
-			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)",
-				  ctx.proc->p->pid);
-		else
-			log_errno(r, "cannot create process %d%s", ctx.proc->p->pid,
-				  r == -EPERM ? " (try --no-restore-pid)" : "");
-		goto out;
-	}
-	if (pid == 0) {
-		struct child_args a = { .ctx = &ctx, .status_fd = pipefd[1], .go_fd = gofd[0],
-					.restart = &info, .new_pid = !o->restore_pid };
 
-		close(pipefd[0]);
-		close(gofd[1]);
-		child_main(&a);
+	for (size_t i = 0; i < img->n_procs; i++) {
+		if (has_parent_in_image(img, &img->procs[i]))
+			continue;
+		roots[n_roots] = child_create(&rs, i);
+		if (roots[n_roots] < 0) {
+			r = roots[n_roots];
+			roots[n_roots] = 0;
+			kill_created(&rs, roots, n_roots);
+			goto out;
+		}
+		n_roots++;
 	}
-	pipefd[1] = safe_close(pipefd[1]);
-	gofd[0] = safe_close(gofd[0]);
-	/* Every check passed and the process exists: from here on the
-	 * restart changes things.  A file written after the checkpoint goes
-	 * back to its size then, before the process runs again. */
-	r = files_truncate(ctx.proc);
-	if (r || write(gofd[1], "", 1) != 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		r = r ? r : -EIO;
-		goto out;
-	}
-	r = wait_restorer(pipefd[0], pid);
+	status[1] = safe_close(status[1]);
+	go[0] = safe_close(go[0]);
+	/* Every check passed and the processes exist: from here on the
+	 * restart changes things.  Files written after the checkpoint go back
+	 * to their size then, before any process runs again. */
+	for (size_t i = 0; !r && i < img->n_procs; i++)
+		r = files_truncate(&img->procs[i]);
+	for (size_t i = 0; !r && i < n_live; i++)
+		if (write(go[1], "", 1) != 1)
+			r = -EIO;
 	if (!r)
-		r = wait_agent(listen_fd, pid);
+		r = wait_restorers(status[0], n_live);
+	/* what the processes share is theirs now; a pipe must see its
+	 * writers go when theirs do */
+	files_close_shared(&rs.shared);
+	if (!r)
+		r = wait_agents(listen_fd, n_live);
 	if (r) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill_created(&rs, roots, n_roots);
 		goto out;
 	}
 	if (o->signal)
-		kill(pid, o->signal);
-	r = pid;
+		for (size_t i = 0; i < n_roots; i++)
+			kill(roots[i], o->signal);
+	r = roots[0];
 out:
-	safe_close(pipefd[0]);
-	safe_close(pipefd[1]);
-	safe_close(gofd[0]);
-	safe_close(gofd[1]);
+	safe_close(status[0]);
+	safe_close(status[1]);
+	safe_close(go[0]);
+	safe_close(go[1]);
 	safe_close(listen_fd);
-	ctx_release(&ctx);
+	files_close_shared(&rs.shared);
+	safe_close(ctx_fd);
+	for (size_t i = 0; i < img->n_procs; i++) {
+		free(rs.procs[i].area_fds);
+		safe_close(rs.procs[i].exe_fd);
+	}
+	free(rs.procs);
 	return r;
 }
 

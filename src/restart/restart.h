@@ -13,6 +13,7 @@ struct restart_opts {
 	const char *path;	/* the context file, or NULL with fd */
 	int fd;			/* >= 0: read from this descriptor */
 	bool restore_pid;
+	bool restore_pgid, restore_sid;
 	int signal;		/* sent to the restored root once it runs, 0 none */
 };
 
@@ -23,14 +24,23 @@ struct restart_opts {
  */
 pid_t restart_run(const struct restart_opts *o);
 
-/* child.c: the new process's side, before and into the blob. */
-struct child_args {
-	struct rst_ctx *ctx;
-	int status_fd;
-	int go_fd;		/* a byte arrives when the builder is ready */
-	const struct agent_restart_info *restart;
-	bool new_pid;
+/*
+ * The whole restart, as every new process inherits it: it reads its own
+ * part and creates its own children (child.c).
+ */
+struct restart {
+	const struct restart_opts *o;
+	struct image *img;
+	struct rst_ctx *procs;		/* one per image process */
+	struct rst_shared shared;	/* helpers, inherited by all */
+	int status_fd;			/* write end: each blob reports here */
+	int go_fd;			/* read end: a byte each, once files are ready */
+	int status_parent, go_parent;	/* cr_restart's ends, closed in the children */
+	struct agent_restart_info info;
 };
-__attribute__((noreturn)) void child_main(const struct child_args *a);
+
+/* child.c: creates process i (and, from it, its children); returns its pid
+ * in the caller, never returns in the new process. */
+pid_t child_create(struct restart *rs, size_t i);
 
 #endif

@@ -64,6 +64,8 @@ struct plan_error {
 	uint32_t step;
 	int32_t err;		/* -errno */
 	uint64_t addr;
+	int32_t pid;		/* of the process reporting */
+	uint32_t pad;
 };
 
 enum plan_step {

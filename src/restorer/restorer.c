@@ -48,7 +48,8 @@ void *memset(void *dst, int c, unsigned long n)
 
 static void blob_report(const struct plan *p, uint32_t step, long err, uint64_t addr)
 {
-	struct plan_error e = { .step = step, .err = (int32_t)err, .addr = addr };
+	struct plan_error e = { .step = step, .err = (int32_t)err, .addr = addr,
+				.pid = (int32_t)sys_getpid() };
 
 	sys_write(p->status_fd, &e, sizeof(e));
 }
