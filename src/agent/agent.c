@@ -155,7 +155,7 @@ static void agent_save_process(void)
 	agent_state.brk = sys_brk(0);
 	agent_state.sock_fd = agent_sock;
 	agent_state.n_threads = agent_n_records;
-	agent_state.parked_at_ns = agent_now_ns(CLOCK_REALTIME);
+	agent_state.parked_at_ns = agent_now_ns(CLOCK_MONOTONIC);
 }
 
 /* ---- parking the other threads --------------------------------------------
@@ -309,9 +309,11 @@ static void agent_restarted(void)
 		agent_futex_wait(&agent_n_resumed, now, 0);
 	sys_munmap(agent_state.restart.blob_start, agent_state.restart.blob_len);
 	procstate_restore();
-	int64_t down = agent_now_ns(CLOCK_REALTIME) - agent_state.parked_at_ns;
-	if (down > 0)
-		__atomic_add_fetch(&agent_downtime, down, __ATOMIC_RELEASE);
+	/* CLOCK_MONOTONIC minus the downtime continues the process's own
+	 * time; after a reboot the clock starts again and this is negative */
+	__atomic_add_fetch(&agent_downtime,
+			   agent_now_ns(CLOCK_MONOTONIC) - agent_state.parked_at_ns,
+			   __ATOMIC_RELEASE);
 }
 
 /*

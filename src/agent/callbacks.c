@@ -76,11 +76,12 @@ cr_callback_id_t cr_register_callback(cr_callback_t func, void *arg, int flags)
 	}
 	/* Block the checkpoint signal while the table grows, so that the
 	 * handler never sees a half-written entry. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	uint64_t all = ~0ULL, old;
+
+	/* raw: the program's sigprocmask (interpose.c) never blocks it */
+	sys_rt_sigprocmask(SIG_BLOCK, &all, &old);
 	if (agent_n_cbs == AGENT_MAX_CALLBACKS) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 		errno = ENOSPC;
 		return -1;
 	}
@@ -89,7 +90,7 @@ cr_callback_id_t cr_register_callback(cr_callback_t func, void *arg, int flags)
 		.func = func, .arg = arg, .flags = ctx, .tid = (int)sys_gettid(),
 	};
 	agent_n_cbs++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 	return id | ctx;
 }
 

@@ -137,7 +137,8 @@ static void scope_tree(struct request *rq, pid_t root)
 
 		if (proc_children(rq->t[i].pid, &kids, &n_kids))
 			continue;
-		qsort(kids, n_kids, sizeof(*kids), pid_cmp);
+		if (n_kids)
+			qsort(kids, n_kids, sizeof(*kids), pid_cmp);
 		for (size_t k = 0; k < n_kids; k++)
 			scope_add(rq, kids[k]);
 		free(kids);

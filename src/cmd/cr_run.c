@@ -18,20 +18,25 @@ static void usage(FILE *f)
 		   "or so that checkpoints leave it out (--omit).\n");
 }
 
-/* LD_PRELOAD with lib first and no other libcr_run/libcr_omit entry. */
-static char *preload_with(const char *lib)
+/*
+ * LD_PRELOAD with libcr.so.0 and lib first, and no other libcr entry.
+ * libcr.so.0 is named itself, not only loaded as lib's dependency: only
+ * then do its wrappers of sigaction, sleep and the like come before libc's.
+ */
+static char *preload_with(const char *libcr, const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
 	_cleanup_free_ char *copy = old ? strdup(old) : NULL;
 	char *out, *tok, *save;
-	size_t len = strlen(lib) + 1 + (old ? strlen(old) : 0) + 1;
+	size_t len = strlen(libcr) + strlen(lib) + 2 + (old ? strlen(old) : 0) + 1;
 
 	out = xmalloc(len);
-	snprintf(out, len, "%s", lib);
+	snprintf(out, len, "%s:%s", libcr, lib);
 	for (tok = copy ? strtok_r(copy, ": ", &save) : NULL; tok; tok = strtok_r(NULL, ": ", &save)) {
 		const char *base = strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok;
 
-		if (!strncmp(base, "libcr_run.so", 12) || !strncmp(base, "libcr_omit.so", 13))
+		if (!strncmp(base, "libcr.so", 8) || !strncmp(base, "libcr_run.so", 12) ||
+		    !strncmp(base, "libcr_omit.so", 13))
 			continue;
 		strcat(out, ":");
 		strcat(out, tok);
@@ -47,7 +52,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *libname = "libcr_run.so.0";
-	char self[PATH_MAX], lib[PATH_MAX + 32], *slash;
+	char self[PATH_MAX], lib[PATH_MAX + 32], libcr[PATH_MAX + 32], *slash;
 	ssize_t n;
 	int c;
 
@@ -82,11 +87,12 @@ int main(int argc, char **argv)
 	slash = strrchr(self, '/');
 	*slash = 0;
 	snprintf(lib, sizeof(lib), "%s/../lib/%s", self, libname);
+	snprintf(libcr, sizeof(libcr), "%s/../lib/libcr.so.0", self);
 	if (access(lib, R_OK) < 0) {
 		log_errno(-errno, "cannot find %s", lib);
 		return 1;
 	}
-	if (setenv("LD_PRELOAD", preload_with(lib), 1) < 0)
+	if (setenv("LD_PRELOAD", preload_with(libcr, lib), 1) < 0)
 		return 1;
 	execvp(argv[optind], argv + optind);
 	log_errno(-errno, "cannot run %s", argv[optind]);

@@ -97,7 +97,7 @@ struct agent_state {
 	uint32_t version;
 	uint64_t trampoline;	/* agent_resume_thread() in this process */
 	uint64_t brk;		/* current program break (not in /proc) */
-	int64_t parked_at_ns;	/* CLOCK_REALTIME when the process parked */
+	int64_t parked_at_ns;	/* CLOCK_MONOTONIC when the process parked */
 	int32_t sock_fd;	/* the request socket: not part of the image */
 	uint32_t n_threads;
 	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */

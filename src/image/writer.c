@@ -25,6 +25,8 @@ static int writer_put(struct img_writer *w, const void *data, size_t len)
 {
 	int r;
 
+	if (!len)
+		return 0;	/* an empty part may come with a NULL pointer */
 	w->off += len;
 	if (len >= WRITER_DIRECT) {
 		r = writer_flush(w);
@@ -104,6 +106,8 @@ int img_record_begin(struct img_writer *w, uint32_t tag, uint64_t len, int page_
 
 int img_record_data(struct img_writer *w, const void *data, size_t len)
 {
+	if (!len)
+		return 0;
 	XXH3_64bits_update(w->hash, data, len);
 	return writer_put(w, data, len);
 }
