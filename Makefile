@@ -54,8 +54,10 @@ $(B)/obj/link/%.o: src/agent/link.c Makefile
 	$(CC) $(BASE_CFLAGS) -fPIC -DLINK_ME=$*_link_me -DANCHOR=ucr_$*_anchor \
 		-DLINK_ME_REF=ucr_$*_link_ref -DLINK_ME_REF_CR=ucr_$*_link_ref_cr -c -o $@ $<
 $(B)/lib/lib%_link.a: $(B)/obj/link/%.o
+	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $<
 $(B)/lib/lib%.so: $(B)/lib/lib%_link.a $(B)/lib/lib%.so.0
+	@rm -f $@	# an older build made it a symlink to lib%.so.0
 	printf '/* GNU ld script: keeps lib$*.so.0 a dependency (src/agent/link.c) */\nINPUT(-l:lib$*_link.a -l:libcr.so.0 -l:lib$*.so.0)\n' > $@
 
 # ---- the restorer blob: freestanding, position independent, no relocations --

@@ -409,7 +409,8 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 	agent_req.restarted = 0;
 	agent_req.active = 1;
 	procstate_reset();
-	agent_run_callbacks(&fail_code);
+	if (agent_run_callbacks(&fail_code) < 0 && !fail_code)
+		fail_code = CR_ETEMPFAIL;	/* could not park every thread */
 	agent_req.active = 0;
 	/* every thread waited for the callbacks to finish (BLCR's default) */
 	agent_release_threads();

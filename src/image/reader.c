@@ -323,11 +323,19 @@ static int check_links(struct reader *r)
 	const struct image *img = r->img;
 
 	for (size_t i = 0; i < img->n_procs; i++) {
-		const struct image_process *p = &img->procs[i];
+		const struct image_process *p = &img->procs[i], *up = p;
+		size_t depth = 0;
 
 		for (size_t j = 0; j < i; j++)
 			if (img->procs[j].p->pid == p->p->pid)
 				return fail(r, "process %d is saved twice", p->p->pid);
+		if (p->p->n_groups > IMG_NGROUPS)
+			return fail(r, "process %d has too many groups", p->p->pid);
+		/* parents form a forest: every chain ends outside the image */
+		while ((up = image_find_process(img, up->p->ppid)) && ++depth <= img->n_procs)
+			;
+		if (depth > img->n_procs)
+			return fail(r, "process %d is its own ancestor", p->p->pid);
 		for (size_t j = 0; j < p->n_files; j++) {
 			const struct img_file *f = p->files[j].f;
 			const struct image_process *q;

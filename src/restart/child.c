@@ -224,5 +224,11 @@ pid_t child_create(struct restart *rs, size_t i)
 	}
 	if (pid == 0)
 		child_main(rs, i);
+	/* Both sides set the group, as a shell does for its jobs: the next
+	 * sibling may join the group before this child got to make it.  Not
+	 * for a session leader, which must not be a group leader before its
+	 * setsid().  Errors are the child's to report. */
+	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid))
+		setpgid(pid, p->pgid == p->pid ? pid : p->pgid);
 	return pid;
 }

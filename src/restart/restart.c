@@ -230,6 +230,11 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		}
 		n_roots++;
 	}
+	if (!n_roots) {
+		log_error("no process of the context file has its parent outside it");
+		r = -EINVAL;
+		goto out;
+	}
 	status[1] = safe_close(status[1]);
 	go[0] = safe_close(go[0]);
 	/* Every check passed and the processes exist: from here on the
