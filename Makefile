@@ -106,7 +106,7 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
-$(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family: WL_LIBS = -lpthread -lrt
+$(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs: WL_LIBS = -lpthread -lrt
 $(B)/tests/callbacks: WL_LIBS = -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 $(B)/tests/callbacks: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)

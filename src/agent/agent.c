@@ -119,6 +119,8 @@ static void agent_save_thread(struct agent_thread *t)
 	stack_t ss;
 
 	t->tid = sys_gettid();
+	sys_prctl(PR_GET_PDEATHSIG, (unsigned long)&t->pdeathsig, 0, 0, 0);
+	t->timer_slack = sys_prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	if (sys_sigaltstack(NULL, &ss) == 0) {
 		t->ss_sp = (uint64_t)ss.ss_sp;
 		t->ss_size = ss.ss_size;
@@ -140,6 +142,14 @@ static void agent_save_thread(struct agent_thread *t)
 	}
 }
 
+/* After a restart, in each thread: what the restorer did not set. */
+static void agent_restore_thread(const struct agent_thread *t)
+{
+	sys_prctl(PR_SET_PDEATHSIG, t->pdeathsig, 0, 0, 0);
+	if (t->timer_slack > 0)
+		sys_prctl(PR_SET_TIMERSLACK, t->timer_slack, 0, 0, 0);
+}
+
 static int64_t agent_now_ns(int clock)
 {
 	struct timespec ts;
@@ -152,6 +162,8 @@ static void agent_save_process(void)
 {
 	for (int sig = 1; sig <= UCR_NSIG; sig++)
 		sys_rt_sigaction(sig, NULL, (struct sys_sigaction *)&agent_state.sigactions[sig - 1]);
+	for (int i = 0; i < UCR_NRLIMIT; i++)
+		sys_prlimit(0, i, NULL, &agent_state.rlimits[i]);
 	agent_state.brk = sys_brk(0);
 	agent_state.sock_fd = agent_sock;
 	agent_state.n_threads = agent_n_records;
@@ -291,6 +303,7 @@ static void agent_park(void)
 		agent_futex_wake(&agent_n_parked);
 	} else {
 		/* restarted: off the restorer's stack, tell the leader */
+		agent_restore_thread(t);
 		__atomic_add_fetch(&agent_n_resumed, 1, __ATOMIC_RELEASE);
 		agent_futex_wake(&agent_n_resumed);
 	}
@@ -358,6 +371,7 @@ int agent_take_checkpoint(void)
 	/* Restarted: the restorer filled agent_state.restart.  The request
 	 * socket was not restored, and its number may be the program's now. */
 	agent_sock = -1;
+	agent_restore_thread(t);
 	agent_restarted();
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.requester;

@@ -2,8 +2,8 @@
 /*
  * State that only the process itself can read and set again, kept by the
  * agent in its own memory across a checkpoint (the memory image carries it
- * to a restart): pending signals, interval timers, POSIX timers, and a few
- * prctl settings.
+ * to a restart): pending signals, interval timers, POSIX timers, and the
+ * process-wide prctl settings (per-thread ones are in the thread records).
  *
  * Pending signals are taken off the queues while the process is parked
  * (rt_sigtimedwait with a zero timeout) and queued again, with their
@@ -49,7 +49,7 @@ static struct itimerval itimers[3];
 static struct posix_timer timers[TIMERS_MAX];
 static int n_timers;
 static struct {
-	long pdeathsig, dumpable, subreaper, no_new_privs, timer_slack, thp_disable;
+	long dumpable, subreaper, no_new_privs, thp_disable;
 	unsigned long personality;
 } prctls;
 
@@ -271,11 +271,9 @@ void procstate_save(void)
 	for (int which = 0; which < 3; which++)
 		sys_call2(__NR_getitimer, which, &itimers[which]);
 	save_posix_timers();
-	sys_prctl(PR_GET_PDEATHSIG, (unsigned long)&prctls.pdeathsig, 0, 0, 0);
 	prctls.dumpable = sys_prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	sys_prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&prctls.subreaper, 0, 0, 0);
 	prctls.no_new_privs = sys_prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-	prctls.timer_slack = sys_prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	prctls.thp_disable = sys_prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
 	prctls.personality = sys_call1(__NR_personality, 0xffffffffUL);
 }
@@ -287,14 +285,11 @@ void procstate_restore(void)
 		if (itimers[which].it_value.tv_sec || itimers[which].it_value.tv_usec)
 			sys_call3(__NR_setitimer, which, &itimers[which], 0);
 	restore_posix_timers();
-	sys_prctl(PR_SET_PDEATHSIG, prctls.pdeathsig, 0, 0, 0);
 	if (prctls.dumpable >= 0)
 		sys_prctl(PR_SET_DUMPABLE, prctls.dumpable, 0, 0, 0);
 	sys_prctl(PR_SET_CHILD_SUBREAPER, prctls.subreaper, 0, 0, 0);
 	if (prctls.no_new_privs == 1)
 		sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (prctls.timer_slack > 0)
-		sys_prctl(PR_SET_TIMERSLACK, prctls.timer_slack, 0, 0, 0);
 	if (prctls.thp_disable >= 0)
 		sys_prctl(PR_SET_THP_DISABLE, prctls.thp_disable, 0, 0, 0);
 	if ((long)prctls.personality >= 0)

@@ -18,6 +18,7 @@
 #define UCR_STATE_VERSION 1
 #define UCR_PATH_MAX 4096
 #define UCR_NSIG 64
+#define UCR_NRLIMIT 16
 #define UCR_MAX_THREADS 1024	/* per process; the agent's records are static */
 
 /* Abstract socket names: "\0ucr.ckpt.<requester pid>.<token>" for a
@@ -66,6 +67,9 @@ struct agent_thread {
 	uint64_t ss_sp, ss_size;	/* sigaltstack */
 	int32_t ss_flags;
 	uint32_t leader;	/* the thread that served the request */
+	int32_t pdeathsig;	/* prctl settings that are per thread */
+	uint32_t pad0;
+	int64_t timer_slack;
 	uint64_t fsbase;
 	uint64_t gsbase;
 	uint64_t tid_address;	/* PR_GET_TID_ADDRESS */
@@ -101,6 +105,9 @@ struct agent_state {
 	int32_t sock_fd;	/* the request socket: not part of the image */
 	uint32_t n_threads;
 	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
+	/* read by the process itself: prlimit() on another user's process
+	 * needs CAP_SYS_RESOURCE, which root may lack */
+	struct { uint64_t cur, max; } rlimits[UCR_NRLIMIT];
 	struct agent_restart_info restart;
 	struct agent_thread threads[UCR_MAX_THREADS];
 };

@@ -87,13 +87,9 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	p->env_end = st.env_end;
 	p->agent_state = ctx->state_addr;
 	p->trampoline = ctx->state.trampoline;
-	for (int i = 0; i < IMG_NRLIMIT && i < RLIM_NLIMITS; i++) {
-		struct rlimit rl;
-
-		if (prlimit(ctx->pid, i, NULL, &rl) < 0)
-			return log_errno(-errno, "cannot read the limits of pid %d", (int)ctx->pid);
-		p->rlimits[i].cur = rl.rlim_cur;
-		p->rlimits[i].max = rl.rlim_max;
+	for (int i = 0; i < IMG_NRLIMIT && i < UCR_NRLIMIT; i++) {
+		p->rlimits[i].cur = ctx->state.rlimits[i].cur;
+		p->rlimits[i].max = ctx->state.rlimits[i].max;
 	}
 	p->exe_size = exe_st.st_size;
 	p->exe_mtime_sec = exe_st.st_mtim.tv_sec;
