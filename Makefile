@@ -24,7 +24,7 @@ TOOL_LIBS := -lxxhash
 VERSION := 0.1.0
 
 # ---- libcr (the agent) ------------------------------------------------------
-AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c
+AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c src/agent/cs.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)
@@ -107,8 +107,8 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
 $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs: WL_LIBS = -lpthread -lrt
-$(B)/tests/callbacks: WL_LIBS = -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
-$(B)/tests/callbacks: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+$(B)/tests/callbacks $(B)/tests/cs: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/callbacks $(B)/tests/cs: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)

@@ -172,6 +172,16 @@ extern const struct cr_checkpoint_info *cr_get_checkpoint_info(void);
 extern const struct cr_restart_info *cr_get_restart_info(void);
 
 /* Text for a CR_E* code or an ordinary errno value, like strerror(). */
+/* Critical sections: a checkpoint requested while any thread is inside one
+ * waits until it leaves.  cr_enter_cs() may block while a checkpoint is
+ * pending or running; cr_tryenter_cs() returns > 0 instead (and the
+ * section is then not entered).  Nestable; CR_ID_CALLBACK inside callbacks.
+ * 0 on success, -1 with errno on misuse (EINVAL: bad id, or leaving a
+ * section that was not entered). */
+extern int cr_enter_cs(cr_client_id_t id);
+extern int cr_leave_cs(cr_client_id_t id);
+extern int cr_tryenter_cs(cr_client_id_t id);
+
 extern const char *cr_strerror(int errnum);
 
 #ifdef __cplusplus

@@ -392,31 +392,26 @@ static void agent_report_restored(void)
 }
 
 /* Serves a request; false when the signal was not one (no such requester). */
-static bool agent_serve(uint32_t requester, uint32_t token)
+static uint32_t agent_requester;
+
+/*
+ * Runs a request to its end: callbacks, park, and the answer.  Called in
+ * the handler, or, when a critical section deferred the request, by the
+ * thread that leaves the last one; either way with every signal blocked,
+ * which a restart gives back as it was before.
+ */
+static void agent_serve_rest(void)
 {
-	struct timeval tv = { .tv_sec = AGENT_HANDSHAKE_TIMEOUT_SEC };
-	struct timeval none = { 0 };
+	uint64_t all = ~0ULL, old;
 	int fail_code = 0;
 
-	agent_sock = agent_connect(UCR_SOCK_CKPT, requester, token);
-	if (agent_sock < 0)
-		return false;
-	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (agent_send(agent_sock, UCR_MSG_HELLO, 0, (uint64_t)&agent_state) < 0 ||
-	    agent_recv(agent_sock) != UCR_MSG_REQUEST)
-		goto out;
-	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
-	if (agent_omit) {
-		agent_send(agent_sock, UCR_MSG_FAIL, CR_EOMITTED, 0);
-		goto out;
-	}
-
+	sys_rt_sigprocmask(SIG_BLOCK, &all, &old);
 	memcpy(agent_req.dest, agent_msg.path, sizeof(agent_req.dest));
 	agent_req.dest[sizeof(agent_req.dest) - 1] = 0;
 	agent_req.ckpt_info = (struct cr_checkpoint_info){
 		.signal = agent_msg.signal,
 		.dest = agent_req.dest,
-		.requester = (pid_t)requester,
+		.requester = (pid_t)agent_requester,
 		.target = agent_msg.pid,
 		.scope = (cr_scope_t)agent_msg.code,
 	};
@@ -432,10 +427,48 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		agent_send(agent_sock, UCR_MSG_FAIL, fail_code, 0);
 	if (agent_req.restarted)
 		agent_report_restored();
-out:
 	if (agent_sock >= 0)
 		sys_close(agent_sock);
 	agent_sock = -1;
+	agent_cs_done();
+	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void agent_serve_deferred(void)
+{
+	agent_serve_rest();
+}
+
+/*
+ * Takes a request: false when the signal was not one (no such requester).
+ * The request is served at once, or once the last critical section ends.
+ */
+static bool agent_serve(uint32_t requester, uint32_t token)
+{
+	struct timeval tv = { .tv_sec = AGENT_HANDSHAKE_TIMEOUT_SEC };
+	struct timeval none = { 0 };
+
+	agent_sock = agent_connect(UCR_SOCK_CKPT, requester, token);
+	if (agent_sock < 0)
+		return false;
+	agent_requester = requester;
+	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (agent_send(agent_sock, UCR_MSG_HELLO, 0, (uint64_t)&agent_state) < 0 ||
+	    agent_recv(agent_sock) != UCR_MSG_REQUEST)
+		goto out;
+	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+	if (agent_omit) {
+		agent_send(agent_sock, UCR_MSG_FAIL, CR_EOMITTED, 0);
+		goto out;
+	}
+	if (!agent_cs_defer())
+		agent_serve_rest();
+	return true;
+out:
+	sys_close(agent_sock);
+	agent_sock = -1;
+	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -454,8 +487,10 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	 * anything else (the program's own raise(), kill() or sigqueue() of
 	 * this signal) goes where the program said. */
 	if (si->si_code == SI_QUEUE && !__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE)) {
+		/* agent_busy stays set until the request is over */
 		served = agent_serve((uint32_t)si->si_pid, (uint32_t)si->si_value.sival_int);
-		__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+		if (!served)
+			__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
 	}
 	if (!served)
 		interpose_forward(sig, si, uc);

@@ -3,6 +3,7 @@
 #ifndef UCR_AGENT_H
 #define UCR_AGENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../common/agent_abi.h"
@@ -40,6 +41,14 @@ AGENT_HIDDEN void interpose_forward(int sig, siginfo_t *si, void *uc);
 /* libc's sigaction, which the program's calls do not reach for CR_SIGNUM */
 AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
 					  struct sigaction *old);
+
+/* cs.c: critical sections.  In the handler, agent_cs_defer() says whether
+ * the request must wait for sections to end (the last cr_leave_cs() then
+ * calls agent_serve_deferred()); agent_cs_done() ends the request. */
+AGENT_HIDDEN bool agent_cs_defer(void);
+AGENT_HIDDEN void agent_cs_done(void);
+AGENT_HIDDEN bool agent_cs_pending(void);
+AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */
 #include <stdbool.h>

@@ -9,7 +9,8 @@ int cr_link_me;
 
 int cr_status(void)
 {
-	return agent_req.active ? CR_STATE_ACTIVE : CR_STATE_IDLE;
+	return agent_req.active ? CR_STATE_ACTIVE :
+	       agent_cs_pending() ? CR_STATE_PENDING : CR_STATE_IDLE;
 }
 
 const struct cr_checkpoint_info *cr_get_checkpoint_info(void)

@@ -1,0 +1,32 @@
+#!/bin/bash
+# 23-cs: a critical section delays a checkpoint until it is left, and
+# cr_tryenter_cs() refuses to enter while the checkpoint is pending; the
+# checkpoint then happens inside cr_leave_cs(), and a restart resumes there.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/cs"
+plan 7
+
+mkfifo "$T/ready"
+spawn "$T/out" "$T/err" "$wl/cs" "$T/ready" "$T/ctx"
+orig=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/out"; die "cs did not start"; }
+"$bin/cr_checkpoint" -f "$T/ctx" "$orig" 2>"$T/ck.err" &
+cpid=$!
+track "$cpid"
+wait_file_lines "$T/out" 3 30
+is "$(sed -n 1p "$T/out")" "pending nofile" \
+	"inside the section the program sees the checkpoint pending, not taken"
+is "$(sed -n 2p "$T/out")" busy "cr_tryenter_cs refuses while it is pending"
+is "$(sed -n 3p "$T/out")" "left idle" "leaving the section lets it happen, and it is over"
+wait_exit "$cpid" 30
+is "$?" 0 "cr_checkpoint exits 0" || diag_file "$T/ck.err"
+kill_wait "$orig"
+
+start_restart r "$T/ctx"
+wait_restored "$orig" "$rpid" 30
+ok $? "restart: the process is back" || diag_file "$T/r.err"
+is "$(tail -n 1 "$T/out")" "left idle" "restart: it goes on from its cr_leave_cs()"
+kill -USR1 "$orig"
+wait_exit "$rpid" 30
+is "$?" 0 "restart: it exits 0, and so does cr_restart"
