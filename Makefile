@@ -109,6 +109,10 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs: WL_LIBS = -lpthread -lrt
 $(B)/tests/callbacks $(B)/tests/cs: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 $(B)/tests/callbacks $(B)/tests/cs: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+# the API's unit test is a program linked with -lcr, as BLCR programs are
+$(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -o $@ $< -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)

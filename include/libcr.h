@@ -172,6 +172,24 @@ extern const struct cr_checkpoint_info *cr_get_checkpoint_info(void);
 extern const struct cr_restart_info *cr_get_restart_info(void);
 
 /* Text for a CR_E* code or an ordinary errno value, like strerror(). */
+/* Fill an argument structure with its defaults: scope -1 and cr_fd -1 (the
+ * caller must set them), target 0 (the caller), no signal, no timeout, no
+ * flags; for a restart, CR_RSTRT_RESTORE_PID.  0, or -1 with EINVAL for an
+ * unknown version. */
+extern int cri_init_checkpoint_args_t(cr_version_t version, cr_checkpoint_args_t *args);
+extern int cri_init_restart_args_t(cr_version_t version, cr_restart_args_t *args);
+#define cr_initialize_checkpoint_args_t(_args) \
+	cri_init_checkpoint_args_t(CR_CHECKPOINT_ARGS_VERSION, (_args))
+#define cr_initialize_restart_args_t(_args) \
+	cri_init_restart_args_t(CR_RESTART_ARGS_VERSION, (_args))
+
+/* Spinlocks that signal handlers and callbacks may take: trylock returns
+ * non-zero when it took the lock. */
+extern void cr_spinlock_init(cr_spinlock_t *lock);
+extern void cr_spinlock_lock(cr_spinlock_t *lock);
+extern void cr_spinlock_unlock(cr_spinlock_t *lock);
+extern int cr_spinlock_trylock(cr_spinlock_t *lock);
+
 /* Critical sections: a checkpoint requested while any thread is inside one
  * waits until it leaves.  cr_enter_cs() may block while a checkpoint is
  * pending or running; cr_tryenter_cs() returns > 0 instead (and the

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The informational part of BLCR's libcr API. */
+#include <errno.h>
 #include <string.h>
 
 #include "agent.h"
@@ -32,6 +33,54 @@ static const char *const cr_error_text[] = {
 #include "blcr_errcodes.h"
 #undef CR_ERROR_DEF
 };
+
+int cri_init_checkpoint_args_t(cr_version_t version, cr_checkpoint_args_t *args)
+{
+	if (version != CR_CHECKPOINT_ARGS_VERSION || !args) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* scope and fd are invalid on purpose: the caller must choose them */
+	*args = (cr_checkpoint_args_t){
+		.cr_version = version, .cr_scope = (cr_scope_t)-1, .cr_target = 0, .cr_fd = -1,
+	};
+	return 0;
+}
+
+int cri_init_restart_args_t(cr_version_t version, cr_restart_args_t *args)
+{
+	if (version != CR_RESTART_ARGS_VERSION || !args) {
+		errno = EINVAL;
+		return -1;
+	}
+	*args = (cr_restart_args_t){
+		.cr_version = version, .cr_fd = -1, .cr_flags = CR_RSTRT_RESTORE_PID,
+	};
+	return 0;
+}
+
+/* Spinlocks a signal handler may take too: no syscalls, no waiting list. */
+void cr_spinlock_init(cr_spinlock_t *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
+int cr_spinlock_trylock(cr_spinlock_t *lock)
+{
+	return !__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE);
+}
+
+void cr_spinlock_lock(cr_spinlock_t *lock)
+{
+	while (!cr_spinlock_trylock(lock))
+		while (__atomic_load_n(lock, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+void cr_spinlock_unlock(cr_spinlock_t *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
 
 const char *cr_strerror(int errnum)
 {

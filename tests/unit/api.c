@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libcr's API outside any checkpoint (TAP): misuse gets the documented
+ * error, never a crash or a hang; argument defaults; spinlocks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libcr.h"
+
+static int n_test, n_failed;
+
+static void ok(int cond, const char *what)
+{
+	printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
+	if (!cond)
+		n_failed++;
+}
+
+static int callback(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+int main(void)
+{
+	cr_checkpoint_args_t ca;
+	cr_restart_args_t ra;
+	cr_spinlock_t lock = CR_SPINLOCK_INITIALIZER;
+	cr_client_id_t id;
+	int r;
+
+	printf("1..20\n");
+	errno = 0;
+	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
+	ok(r == -1 && errno == CR_ENOINIT, "cr_register_callback before cr_init: CR_ENOINIT");
+	id = cr_init();
+	ok(id >= 0, "cr_init gives a client id");
+	ok(cr_checkpoint(0) == -CR_ENOTCB, "cr_checkpoint outside a callback: -CR_ENOTCB");
+	ok(cr_get_checkpoint_info() == NULL, "cr_get_checkpoint_info outside a callback: NULL");
+	ok(cr_get_restart_info() == NULL, "cr_get_restart_info outside a callback: NULL");
+	ok(cr_status() == CR_STATE_IDLE, "cr_status: idle");
+	errno = 0;
+	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT | CR_THREAD_CONTEXT);
+	ok(r == -1 && errno == EINVAL, "a callback with both contexts: EINVAL");
+	errno = 0;
+	r = cr_register_callback(callback, NULL, 0);
+	ok(r == -1 && errno == EINVAL, "a callback with neither context: EINVAL");
+	r = cr_register_callback(callback, NULL, CR_THREAD_CONTEXT);
+	ok(r >= 0 && (r & CR_THREAD_CONTEXT), "a thread-context callback registers");
+	errno = 0;
+	ok(cr_leave_cs(id) == -1 && errno == EINVAL, "cr_leave_cs without cr_enter_cs: EINVAL");
+	ok(cr_tryenter_cs(id) == 0 && cr_leave_cs(id) == 0, "cr_tryenter_cs when idle enters");
+	ok(cr_enter_cs(CR_ID_CALLBACK) == 0 && cr_leave_cs(CR_ID_CALLBACK) == 0,
+	   "CR_ID_CALLBACK sections are no-ops");
+	ok(strcmp(cr_strerror(CR_ETEMPFAIL), strerror(CR_ETEMPFAIL)) != 0 &&
+	   strcmp(cr_strerror(EPERM), strerror(EPERM)) == 0,
+	   "cr_strerror knows CR_E* codes and passes others to strerror");
+	ok(cr_initialize_checkpoint_args_t(&ca) == 0 && ca.cr_scope == (cr_scope_t)-1 &&
+	   ca.cr_fd == -1 && ca.cr_target == 0 && ca.cr_signal == 0 && ca.cr_timeout == 0 &&
+	   ca.cr_flags == 0, "checkpoint arguments: BLCR's defaults");
+	errno = 0;
+	ok(cri_init_checkpoint_args_t(99, &ca) == -1 && errno == EINVAL,
+	   "checkpoint arguments of an unknown version: EINVAL");
+	ok(cr_initialize_restart_args_t(&ra) == 0 && ra.cr_fd == -1 &&
+	   ra.cr_flags == CR_RSTRT_RESTORE_PID && ra.cr_relocate == NULL,
+	   "restart arguments: BLCR's defaults");
+	ok(cr_spinlock_trylock(&lock) != 0, "a free spinlock is taken");
+	ok(cr_spinlock_trylock(&lock) == 0, "a held spinlock is not");
+	cr_spinlock_unlock(&lock);
+	cr_spinlock_lock(&lock);
+	ok(cr_spinlock_trylock(&lock) == 0, "cr_spinlock_lock takes it");
+	cr_spinlock_unlock(&lock);
+	cr_spinlock_init(&lock);
+	ok(cr_spinlock_trylock(&lock) != 0, "unlocked and initialised, it is free again");
+	return n_failed ? 1 : 0;
+}
