@@ -80,7 +80,6 @@ struct rst_ctx {
 	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
-	unsigned int helper_fd_base;	/* fds from here up are the builder's */
 };
 
 int process_dump(struct dump_ctx *ctx);
@@ -91,8 +90,9 @@ void process_restore_in_child(const struct image_process *p);
 
 int memory_dump(struct dump_ctx *ctx);
 int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
-/* Fills the areas, runs and special maps of plan; returns its size. */
+/* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
+/* Fills the areas, runs and special maps of plan. */
 int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 
 int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd);
