@@ -23,8 +23,19 @@ TOOL_LIBS := -lxxhash
 
 VERSION := 0.1.0
 
+# ---- the core: dumper, builder, image, resources (tools and libcr) -----------
+CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c \
+	src/proc/proc.c src/res/memory.c src/res/files.c src/res/process.c \
+	src/image/machine.c src/checkpoint/dump.c src/checkpoint/output.c \
+	src/restart/restart.c src/restart/child.c
+CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
+# what libcr needs of it: the builder (the dump is cr_checkpoint's job)
+BUILDER_SRCS := $(filter-out src/checkpoint/%,$(CORE_SRCS))
+BUILDER_PIC_OBJS := $(BUILDER_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/blob.o
+
 # ---- libcr (the agent) ------------------------------------------------------
-AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c src/agent/cs.c
+AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c src/agent/cs.c \
+	src/agent/request.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)
@@ -37,10 +48,12 @@ $(B)/obj/%.pic.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -fPIC -c -o $@ $<
 
-$(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
+# libcr carries the builder too (BUILDER_PIC_OBJS): cr_request_restart()
+# restores in the caller's own process, as cr_restart does in its.
+$(B)/lib/libcr.so.0: $(AGENT_OBJS) $(BUILDER_PIC_OBJS) src/agent/libcr.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
-		-Wl,-z,defs -o $@ $(AGENT_OBJS)
+		-Wl,-z,defs -o $@ $(AGENT_OBJS) $(BUILDER_PIC_OBJS) $(TOOL_LIBS)
 
 # libcr_run and libcr_omit load libcr.so.0 beside them ($ORIGIN).
 $(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o src/agent/libcr_%.map $(B)/lib/libcr.so.0
@@ -82,11 +95,6 @@ $(B)/obj/blob.o: $(B)/restorer.bin
 	$(CC) -c -o $@ $(B)/obj/blob.S
 
 # ---- the tools ----------------------------------------------------------------
-CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c \
-	src/proc/proc.c src/res/memory.c src/res/files.c src/res/process.c \
-	src/image/machine.c src/checkpoint/dump.c src/checkpoint/output.c \
-	src/restart/restart.c src/restart/child.c
-CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 TOOLS := cr_checkpoint cr_restart cr_info cr_run
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 
@@ -107,8 +115,8 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
 $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs: WL_LIBS = -lpthread -lrt
-$(B)/tests/callbacks $(B)/tests/cs: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
-$(B)/tests/callbacks $(B)/tests/cs: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # the API's unit test is a program linked with -lcr, as BLCR programs are
 $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 	@mkdir -p $(dir $@)
@@ -145,6 +153,8 @@ install: all
 	install -m 644 include/libcr.h include/blcr_common.h include/blcr_errcodes.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+include examples/examples.mk
 
 clean:
 	rm -rf build build-sanitize

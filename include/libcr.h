@@ -129,11 +129,7 @@ enum {
 #define CR_POLL_RSTRT_ERR_POST	(-2)
 #define CR_POLL_RSTRT_ERR_LOG	(-3)
 
-/*
- * Entry points implemented so far.  The remaining BLCR entry points
- * (checkpoint and restart requests, critical sections, hooks, hold control,
- * spinlocks, ...) arrive with the complete-API work.
- */
+/* ---- set-up ---------------------------------------------------------------- */
 
 /*
  * Set up libcr for the calling thread; needed once per thread before the
@@ -171,7 +167,6 @@ extern const struct cr_checkpoint_info *cr_get_checkpoint_info(void);
  */
 extern const struct cr_restart_info *cr_get_restart_info(void);
 
-/* Text for a CR_E* code or an ordinary errno value, like strerror(). */
 /* Fill an argument structure with its defaults: scope -1 and cr_fd -1 (the
  * caller must set them), target 0 (the caller), no signal, no timeout, no
  * flags; for a restart, CR_RSTRT_RESTORE_PID.  0, or -1 with EINVAL for an
@@ -200,6 +195,90 @@ extern int cr_enter_cs(cr_client_id_t id);
 extern int cr_leave_cs(cr_client_id_t id);
 extern int cr_tryenter_cs(cr_client_id_t id);
 
+/*
+ * Replace registration id (of the same context) by func(arg); a NULL func
+ * disables it.  0, or -1 with errno (CR_ENOINIT, EINVAL, EBUSY).
+ */
+extern int cr_replace_callback(cr_callback_id_t id, cr_callback_t func, void *arg, int flags);
+
+/* From inside a callback: replace the running callback's registration.
+ * 0, or -1 with errno CR_ENOTCB outside a callback. */
+extern int cr_replace_self(cr_callback_t func, void *arg, int flags);
+
+/*
+ * Run hook(event) in every thread the event reaches, from then on; NULL
+ * removes it.  Returns the previous hook, or CR_HOOK_FN_ERROR (bad event,
+ * or cr_init() not called).
+ */
+extern cr_hook_fn_t cr_register_hook(cr_hook_event_t event, cr_hook_fn_t hook);
+
+/*
+ * Whether threads of a scope (CR_HOLD_SCOPE_*) wait after their callbacks
+ * until all callbacks of the process are done, on continue, on restart or
+ * both (CR_HOLD_*).  CR_HOLD_READ only reads.  Returns the previous setting,
+ * or -1 with errno.
+ */
+extern int cr_hold_ctrl(int scope, int flags);
+
+/* Keep the calling thread's libcr state past its exit (a reference count);
+ * the new count, or -1 with errno CR_ENOINIT. */
+extern int cr_inc_persist(void);
+extern int cr_dec_persist(void);
+
+/* ---- requests from a program --------------------------------------------- */
+
+/*
+ * Start a checkpoint of args->cr_scope/cr_target into args->cr_fd (or
+ * CR_DEST_CWD).  When the caller is in the scope, returns after its own
+ * callbacks ran and it was saved.  0 with *handle set, or -1 with errno
+ * (ESRCH, EPERM, EBADF, EINVAL, EDEADLK, EBUSY, CR_ENOSUPPORT, ...).
+ */
+extern int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *handle);
+
+/* From a callback before its cr_checkpoint(): add scope/target to the
+ * request being served.  0, or -1 with errno (CR_ENOTCB, EDEADLK, EBUSY). */
+extern int cr_forward_checkpoint(cr_scope_t scope, pid_t target);
+
+/* Wait for a request, at most *timeout (NULL: forever).  > 0 done, 0 timed
+ * out, < 0 with errno (EINVAL, EINTR). */
+extern int cr_wait_checkpoint(cr_checkpoint_handle_t *handle, struct timeval *timeout);
+
+/* Copy up to len bytes of the request's messages into msg, NUL-terminated.
+ * Returns the size the whole log needs, NUL included (0: no messages). */
+extern int cr_log_checkpoint(cr_checkpoint_handle_t *handle, unsigned int len, char *msg);
+
+/* The request's result, releasing the handle: > 0 success, or -1 with
+ * errno (EAGAIN not done, CR_ERESTARTED, CR_ETEMPFAIL, ...). */
+extern int cr_reap_checkpoint(cr_checkpoint_handle_t *handle);
+
+/* Wait, log and reap in one: > 0 done, 0 not yet, or CR_POLL_CHKPT_ERR_*.
+ * *msg_p gets a malloc()ed copy of the messages, or NULL. */
+extern int cr_poll_checkpoint_msg(cr_checkpoint_handle_t *handle, struct timeval *timeout,
+				  char **msg_p);
+extern int cr_poll_checkpoint(cr_checkpoint_handle_t *handle, struct timeval *timeout);
+
+/*
+ * Restart from args->cr_fd in the caller's context: the restored root
+ * becomes the caller's child.  The same pattern as the checkpoint calls.
+ */
+extern int cr_request_restart(cr_restart_args_t *args, cr_restart_handle_t *handle);
+extern int cr_wait_restart(cr_restart_handle_t *handle, struct timeval *timeout);
+extern int cr_log_restart(cr_restart_handle_t *handle, unsigned int len, char *msg);
+/* > 0 is the restored root's pid; -1 with errno on failure or EAGAIN. */
+extern int cr_reap_restart(cr_restart_handle_t *handle);
+extern int cr_poll_restart_msg(cr_restart_handle_t *handle, struct timeval *timeout,
+			       char **msg_p);
+extern int cr_poll_restart(cr_restart_handle_t *handle, struct timeval *timeout);
+
+/* Deprecated BLCR shortcuts: checkpoint the calling process (its tree) into
+ * context.PID in the cwd, a named file, or a descriptor, and wait. */
+extern void cr_request(void);
+extern void cr_request_file(const char *filename);
+extern void cr_request_fd(int fd);
+
+/* ---- information ------------------------------------------------------------ */
+
+/* Text for a CR_E* code or an ordinary errno value, like strerror(). */
 extern const char *cr_strerror(int errnum);
 
 #ifdef __cplusplus

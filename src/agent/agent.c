@@ -90,17 +90,23 @@ static int agent_connect(const char *prefix, uint32_t pid, uint32_t token)
 	return fd;
 }
 
-static int agent_send(int fd, uint32_t type, int32_t code, uint64_t addr)
+/* Sends the header of a message built in m. */
+static int agent_send_in(struct ucr_msg *m, int fd, uint32_t type, int32_t pid, int32_t code,
+			 uint64_t addr)
 {
-	struct ucr_msg *m = &agent_msg;
-
 	memset(m, 0, offsetof(struct ucr_msg, path));
 	m->type = type;
 	m->version = UCR_PROTO_VERSION;
-	m->pid = sys_getpid();
+	m->pid = pid;
 	m->code = code;
 	m->addr = addr;
 	return sys_sendto(fd, m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Sends a message of the request being served. */
+static int agent_send(int fd, uint32_t type, int32_t pid, int32_t code, uint64_t addr)
+{
+	return agent_send_in(&agent_msg, fd, type, pid, code, addr);
 }
 
 /* The next message from the dumper; 0 type on end of file or error. */
@@ -165,7 +171,9 @@ static void agent_save_process(void)
 	for (int i = 0; i < UCR_NRLIMIT; i++)
 		sys_prlimit(0, i, NULL, &agent_state.rlimits[i]);
 	agent_state.brk = sys_brk(0);
-	agent_state.sock_fd = agent_sock;
+	agent_state.private_fds[0] = agent_sock;
+	agent_state.n_private_fds = 1 + request_private_fds(agent_state.private_fds + 1,
+							    UCR_MAX_PRIVATE_FDS - 1);
 	agent_state.n_threads = agent_n_records;
 	agent_state.parked_at_ns = agent_now_ns(CLOCK_MONOTONIC);
 }
@@ -286,30 +294,95 @@ static void agent_release_threads(void)
 	agent_futex_wake(&agent_park_gen);
 }
 
-/* A thread other than the leader, in its handler: park until released. */
-static void agent_park(void)
-{
-	int idx = __atomic_fetch_add(&agent_n_records, 1, __ATOMIC_ACQ_REL);
-	int gen = __atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE);
-	struct agent_thread *t = idx < UCR_MAX_THREADS ? &agent_state.threads[idx] : NULL;
+/* The end of the checkpoint, for the threads waiting in their chains. */
+static int agent_over_gen;		/* futex */
+static int agent_over_result;
 
-	if (t) {
-		t->leader = 0;
-		agent_save_thread(t);
-		procstate_save_pending(idx, false);
-	}
-	if (!t || agent_save_context(&t->resume) == 0) {
+int agent_checkpoint_over_gen(void)
+{
+	return __atomic_load_n(&agent_over_gen, __ATOMIC_ACQUIRE);
+}
+
+void agent_checkpoint_over(int result)
+{
+	__atomic_store_n(&agent_over_result, result, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&agent_over_gen, 1, __ATOMIC_RELEASE);
+	agent_futex_wake(&agent_over_gen);
+}
+
+int agent_wait_checkpoint_over(int gen)
+{
+	while (__atomic_load_n(&agent_over_gen, __ATOMIC_ACQUIRE) == gen)
+		agent_futex_wait(&agent_over_gen, gen, 0);
+	return __atomic_load_n(&agent_over_result, __ATOMIC_ACQUIRE);
+}
+
+/* A thread's first refusal while parking ends the request (0: none). */
+static int agent_park_fail;
+
+struct park {
+	struct agent_thread *t;
+	int over_gen;
+};
+
+/* The innermost step of a parking thread: parked until the checkpoint is
+ * over; 0 continue, 1 restarted, < 0 failed. */
+static int agent_park_here(void *arg)
+{
+	struct park *p = arg;
+
+	if (!p->t || agent_save_context(&p->t->resume) == 0) {
 		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
 		agent_futex_wake(&agent_n_parked);
 	} else {
 		/* restarted: off the restorer's stack, tell the leader */
-		agent_restore_thread(t);
+		agent_restore_thread(p->t);
 		__atomic_add_fetch(&agent_n_resumed, 1, __ATOMIC_RELEASE);
 		agent_futex_wake(&agent_n_resumed);
 	}
-	while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
-		agent_futex_wait(&agent_park_gen, gen, 0);
-	if (t)
+	return agent_wait_checkpoint_over(p->over_gen);
+}
+
+/*
+ * A thread other than the leader, in its handler: runs its signal-context
+ * callbacks, parks, and after the checkpoint waits (unless cr_hold_ctrl()
+ * says otherwise) until every callback of the process is done.
+ */
+static void agent_park(void)
+{
+	int idx = __atomic_fetch_add(&agent_n_records, 1, __ATOMIC_ACQ_REL);
+	int gen = __atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE);
+	struct park p = {
+		.t = idx < UCR_MAX_THREADS ? &agent_state.threads[idx] : NULL,
+		.over_gen = agent_checkpoint_over_gen(),
+	};
+	enum agent_thread_kind kind;
+	int fail, r;
+
+	if (p.t) {
+		p.t->leader = 0;
+		agent_save_thread(p.t);
+		procstate_save_pending(idx, false);
+	}
+	r = agent_thread_callbacks(agent_park_here, &p, &fail, &kind);
+	if (fail) {
+		/* refused before parking: counts as parked, and ends it all */
+		int none = 0;
+
+		__atomic_compare_exchange_n(&agent_park_fail, &none, fail, false,
+					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
+		agent_futex_wake(&agent_n_parked);
+		r = agent_wait_checkpoint_over(p.over_gen);
+	}
+	if (kind != AGENT_THREAD_CALLBACKS) {
+		/* the callback thread is never held: the others wait for it */
+		agent_run_hook(kind, r);
+		if (agent_thread_held(r > 0))
+			while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
+				agent_futex_wait(&agent_park_gen, gen, 0);
+	}
+	if (p.t)
 		procstate_restore_pending(idx, false);
 }
 
@@ -349,17 +422,20 @@ int agent_take_checkpoint(void)
 
 	agent_n_records = 1;
 	agent_n_parked = agent_n_resumed = agent_n_signalled = 0;
+	agent_park_fail = 0;
 	t->leader = 1;
 	agent_save_thread(t);
 	__atomic_store_n(&agent_park_open, 1, __ATOMIC_RELEASE);
 	if (agent_park_others() < 0)
 		return -CR_ETEMPFAIL;
+	if (__atomic_load_n(&agent_park_fail, __ATOMIC_ACQUIRE))
+		return -agent_park_fail;	/* a thread's callback refused */
 	procstate_save_pending(0, false);
 	procstate_save_pending(-1, true);
 	procstate_save();
 	agent_save_process();
 	if (agent_save_context(&t->resume) == 0) {
-		if (agent_send(agent_sock, UCR_MSG_READY, 0, (uint64_t)&agent_state) < 0)
+		if (agent_send(agent_sock, UCR_MSG_READY, sys_getpid(), 0, (uint64_t)&agent_state) < 0)
 			return -CR_ETEMPFAIL;
 		/* Parked.  No timeout: writing a large image takes its time, and
 		 * a dumper that dies closes the socket, which ends the wait. */
@@ -373,11 +449,22 @@ int agent_take_checkpoint(void)
 	agent_sock = -1;
 	agent_restore_thread(t);
 	agent_restarted();
+	request_restarted();
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.requester;
 	agent_req.rstrt_info.src = agent_state.restart.src;
 	__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 	return 1;
+}
+
+int agent_forward(cr_scope_t scope, pid_t target)
+{
+	if (agent_sock < 0)
+		return -CR_ENOTCB;
+	if (agent_send(agent_sock, UCR_MSG_FORWARD, target, scope, 0) < 0 ||
+	    agent_recv(agent_sock) != UCR_MSG_FORWARDED)
+		return -EPIPE;
+	return agent_msg.code;
 }
 
 static void agent_report_restored(void)
@@ -387,7 +474,7 @@ static void agent_report_restored(void)
 
 	if (fd < 0)
 		return;
-	agent_send(fd, UCR_MSG_RESTORED, 0, 0);
+	agent_send(fd, UCR_MSG_RESTORED, sys_getpid(), 0, 0);
 	sys_close(fd);
 }
 
@@ -411,7 +498,7 @@ static void agent_serve_rest(void)
 	agent_req.ckpt_info = (struct cr_checkpoint_info){
 		.signal = agent_msg.signal,
 		.dest = agent_req.dest,
-		.requester = (pid_t)agent_requester,
+		.requester = agent_msg.requester ? agent_msg.requester : (pid_t)agent_requester,
 		.target = agent_msg.pid,
 		.scope = (cr_scope_t)agent_msg.code,
 	};
@@ -424,7 +511,7 @@ static void agent_serve_rest(void)
 	/* every thread waited for the callbacks to finish (BLCR's default) */
 	agent_release_threads();
 	if (fail_code)
-		agent_send(agent_sock, UCR_MSG_FAIL, fail_code, 0);
+		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code, 0);
 	if (agent_req.restarted)
 		agent_report_restored();
 	if (agent_sock >= 0)
@@ -454,12 +541,12 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		return false;
 	agent_requester = requester;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (agent_send(agent_sock, UCR_MSG_HELLO, 0, (uint64_t)&agent_state) < 0 ||
+	if (agent_send(agent_sock, UCR_MSG_HELLO, sys_getpid(), 0, (uint64_t)&agent_state) < 0 ||
 	    agent_recv(agent_sock) != UCR_MSG_REQUEST)
 		goto out;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	if (agent_omit) {
-		agent_send(agent_sock, UCR_MSG_FAIL, CR_EOMITTED, 0);
+		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), CR_EOMITTED, 0);
 		goto out;
 	}
 	if (!agent_cs_defer())
@@ -491,6 +578,23 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 		served = agent_serve((uint32_t)si->si_pid, (uint32_t)si->si_value.sival_int);
 		if (!served)
 			__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	} else if (si->si_code == SI_QUEUE) {
+		/* a second requester while one is served: tell it so at once */
+		int fd = agent_connect(UCR_SOCK_CKPT, (uint32_t)si->si_pid,
+				       (uint32_t)si->si_value.sival_int);
+
+		/* its own buffer: another thread may be serving a request */
+		static struct ucr_msg busy_msg;
+		static int busy_msg_taken;
+
+		if (fd >= 0) {
+			if (!__atomic_exchange_n(&busy_msg_taken, 1, __ATOMIC_ACQUIRE)) {
+				agent_send_in(&busy_msg, fd, UCR_MSG_BUSY, sys_getpid(), 0, 0);
+				__atomic_store_n(&busy_msg_taken, 0, __ATOMIC_RELEASE);
+			}
+			sys_close(fd);
+			served = true;
+		}
 	}
 	if (!served)
 		interpose_forward(sig, si, uc);

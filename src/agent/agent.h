@@ -26,6 +26,13 @@ struct agent_request {
 AGENT_HIDDEN extern struct agent_request agent_req;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
+/* From a callback: asks the dumper to add scope/target; 0 or -errno. */
+AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
+
+/* request.c: the program's own requests.  Their handles are descriptors
+ * the image leaves out; after a restart they read as finished. */
+AGENT_HIDDEN int request_private_fds(int32_t *fds, int max);
+AGENT_HIDDEN void request_restarted(void);
 
 /* agent.c, for the wrappers of interpose.c: a counter that moves each time
  * a checkpoint parks the process (continue or restart), and the time the
@@ -58,10 +65,32 @@ AGENT_HIDDEN void procstate_restore_pending(int record, bool shared);
 AGENT_HIDDEN void procstate_save(void);
 AGENT_HIDDEN void procstate_restore(void);
 
-/* callbacks.c: runs the chain, innermost is agent_take_checkpoint().  On a
- * callback's refusal, *ret_fail_code is the CR_E* (or user) code. */
+/* agent.c: the end of a checkpoint, which the threads waiting in their
+ * chains' innermost step learn: its result (0 continue, 1 restart, < 0
+ * failed), published once per request under a moving generation. */
+AGENT_HIDDEN int agent_checkpoint_over_gen(void);
+AGENT_HIDDEN void agent_checkpoint_over(int result);
+AGENT_HIDDEN int agent_wait_checkpoint_over(int gen);
+
+/* callbacks.c.  The serving thread runs the request's callbacks: the
+ * thread-context chain (in the callback thread), its own signal-context
+ * chain, whose innermost step is agent_take_checkpoint(), and waits for
+ * the other threads' chains to end.  On a callback's refusal,
+ * *ret_fail_code is the CR_E* (or user) code. */
 AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
 AGENT_HIDDEN int agent_in_callback(void);
 AGENT_HIDDEN int agent_checkpoint_called(void);
+
+enum agent_thread_kind {
+	AGENT_THREAD_PLAIN,	/* no callbacks */
+	AGENT_THREAD_SIGNAL,	/* runs signal-context callbacks */
+	AGENT_THREAD_CALLBACKS,	/* libcr's thread for the thread-context ones */
+};
+/* A parking thread: its own signal-context chain with park() innermost. */
+AGENT_HIDDEN int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
+					enum agent_thread_kind *kind);
+/* Whether this thread waits for all callbacks before going back. */
+AGENT_HIDDEN bool agent_thread_held(bool restarted);
+AGENT_HIDDEN void agent_run_hook(enum agent_thread_kind kind, int result);
 
 #endif

@@ -1,25 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Callbacks and their chain.  A request runs the thread-context
- * registrations, last registered first, then the signal-context ones of
- * the thread serving the request, last registered first.  A callback's
- * cr_checkpoint() runs the rest of the chain, and the last one's takes the
- * checkpoint itself; a callback that returns without calling it is treated
- * as if it called it just before returning.
+ * Callbacks, their chains, and the threads that run them.
  *
- * The walking skeleton runs thread-context callbacks in the signal handler
- * too (a dedicated libcr thread comes with multithreading support).
+ * A request runs, in this order:
+ *  - the thread-context registrations, last registered first, in libcr's
+ *    own callback thread, up to the last one's cr_checkpoint();
+ *  - then the signal-context registrations of the thread serving the
+ *    request, in its handler, last registered first; the last one's
+ *    cr_checkpoint() parks the other threads, and each of those runs its
+ *    own signal-context registrations in its handler before it parks;
+ *  - the checkpoint, once every thread is parked;
+ *  - then every chain returns up from its cr_checkpoint() at once, and by
+ *    default (cr_hold_ctrl) no thread goes back to the program before all
+ *    callbacks of the process are done.
+ *
+ * A callback's cr_checkpoint() runs the rest of its chain, and the last
+ * one's the step after (the checkpoint itself, or waiting for it); a
+ * callback that returns without calling it is treated as if it called it
+ * just before returning.  A chain's state lives on the stack of the thread
+ * running it; a thread-local pointer finds it.  Everything reached from
+ * the handler is async-signal-safe.
  */
 #include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 
 #include "agent.h"
 #include "../common/sys.h"
 
 #define AGENT_MAX_CALLBACKS 256
+#define AGENT_TLS __thread __attribute__((tls_model("initial-exec")))
 
 struct agent_callback {
-	cr_callback_t func;
+	cr_callback_t func;	/* NULL: disabled by cr_replace_callback() */
 	void *arg;
 	int flags;		/* CR_THREAD_CONTEXT or CR_SIGNAL_CONTEXT */
 	int tid;		/* registering thread, for signal context */
@@ -28,17 +42,44 @@ struct agent_callback {
 static struct agent_callback agent_cbs[AGENT_MAX_CALLBACKS];
 static int agent_n_cbs;
 
-/* The chain of the request being served. */
-static int chain[AGENT_MAX_CALLBACKS];
-static int chain_len;
-static int chain_pos;
-static int chain_level = -1;			/* running callback, -1 none */
-static char chain_called[AGENT_MAX_CALLBACKS];	/* its cr_checkpoint() ran */
-static int chain_result;
-static int chain_fail_code;
+/* One run of a chain, on the stack of the thread running it. */
+struct chain {
+	uint8_t idx[AGENT_MAX_CALLBACKS];	/* into agent_cbs */
+	uint8_t called[AGENT_MAX_CALLBACKS];	/* its cr_checkpoint() ran */
+	int len, pos;
+	int level;			/* running callback, -1 none */
+	int result;			/* what cr_checkpoint() returns */
+	int fail_code;			/* a callback's refusal, CR_E* or its own */
+	bool reached;			/* the innermost step ran */
+	int (*innermost)(void *);
+	void *innermost_arg;
+};
 
-static __thread int agent_thread_ready;
+static AGENT_TLS struct chain *cur_chain;
+static AGENT_TLS int agent_thread_ready;	/* cr_init() ran: client id + 1 */
+static AGENT_TLS int hold_thread = CR_HOLD_DFLT;
+static AGENT_TLS int persist_count;
 static int agent_next_client;
+static int hold_init = CR_HOLD_BOTH, hold_uninit = CR_HOLD_BOTH;
+static cr_hook_fn_t hooks[CR_NUM_HOOKS];
+
+/* Threads whose chains have not finished since the checkpoint (futex). */
+static int cb_running;
+
+/* ---- registration ------------------------------------------------------------ */
+
+static void block_all(uint64_t *old)
+{
+	uint64_t all = ~0ULL;
+
+	/* raw: the program's sigprocmask (interpose.c) never blocks CR_SIGNUM */
+	sys_rt_sigprocmask(SIG_BLOCK, &all, old);
+}
+
+static void unblock(const uint64_t *old)
+{
+	sys_rt_sigprocmask(SIG_SETMASK, old, NULL);
+}
 
 cr_client_id_t cr_init(void)
 {
@@ -49,39 +90,49 @@ cr_client_id_t cr_init(void)
 
 int agent_in_callback(void)
 {
-	return chain_level >= 0;
+	return cur_chain && cur_chain->level >= 0;
 }
 
 int agent_checkpoint_called(void)
 {
-	return chain_level >= 0 && chain_called[chain_level];
+	return agent_in_callback() && cur_chain->called[cur_chain->level];
+}
+
+static int callback_thread_start(void);
+
+/* Registrations change only in a thread that called cr_init(), outside
+ * callbacks; false with errno set otherwise. */
+static bool may_register(void)
+{
+	if (!agent_thread_ready) {
+		errno = CR_ENOINIT;
+		return false;
+	}
+	if (agent_in_callback()) {
+		errno = EBUSY;
+		return false;
+	}
+	return true;
 }
 
 cr_callback_id_t cr_register_callback(cr_callback_t func, void *arg, int flags)
 {
 	int ctx = flags & (CR_THREAD_CONTEXT | CR_SIGNAL_CONTEXT);
+	uint64_t old;
 	int id;
 
-	if (!agent_thread_ready) {
-		errno = CR_ENOINIT;
+	if (!may_register())
 		return -1;
-	}
-	if (agent_in_callback()) {
-		errno = EBUSY;
-		return -1;
-	}
 	if (!func || (flags & ~ctx) || (ctx != CR_THREAD_CONTEXT && ctx != CR_SIGNAL_CONTEXT)) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* Block the checkpoint signal while the table grows, so that the
-	 * handler never sees a half-written entry. */
-	uint64_t all = ~0ULL, old;
-
-	/* raw: the program's sigprocmask (interpose.c) never blocks it */
-	sys_rt_sigprocmask(SIG_BLOCK, &all, &old);
+	if (ctx == CR_THREAD_CONTEXT && callback_thread_start() < 0)
+		return -1;
+	/* the handler never sees a half-written entry */
+	block_all(&old);
 	if (agent_n_cbs == AGENT_MAX_CALLBACKS) {
-		sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
+		unblock(&old);
 		errno = ENOSPC;
 		return -1;
 	}
@@ -90,83 +141,416 @@ cr_callback_id_t cr_register_callback(cr_callback_t func, void *arg, int flags)
 		.func = func, .arg = arg, .flags = ctx, .tid = (int)sys_gettid(),
 	};
 	agent_n_cbs++;
-	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
+	unblock(&old);
 	return id | ctx;
 }
 
-static int chain_next(void);
-
-/* The rest of the chain after the callback at `level' (async-signal-safe). */
-static int chain_continue(int level)
+static int replace(struct agent_callback *cb, cr_callback_t func, void *arg)
 {
-	chain_called[level] = 1;
-	return chain_next();
+	uint64_t old;
+
+	block_all(&old);
+	cb->func = func;
+	cb->arg = arg;
+	unblock(&old);
+	return 0;
 }
 
-static int chain_next(void)
+int cr_replace_callback(cr_callback_id_t id, cr_callback_t func, void *arg, int flags)
 {
-	int level, saved_level = chain_level, ret;
+	int ctx = id & (CR_THREAD_CONTEXT | CR_SIGNAL_CONTEXT), i = id & ~ctx;
+
+	if (!may_register())
+		return -1;
+	if (id < 0 || i >= agent_n_cbs || agent_cbs[i].flags != ctx || flags != ctx) {
+		errno = EINVAL;
+		return -1;
+	}
+	return replace(&agent_cbs[i], func, arg);
+}
+
+int cr_replace_self(cr_callback_t func, void *arg, int flags)
+{
 	struct agent_callback *cb;
 
-	if (chain_pos == chain_len) {
-		chain_result = agent_take_checkpoint();
-		return chain_result;
+	if (!agent_in_callback()) {
+		errno = CR_ENOTCB;
+		return -1;
 	}
-	level = chain_pos++;
-	cb = &agent_cbs[chain[level]];
-	chain_called[level] = 0;
-	chain_level = level;
+	cb = &agent_cbs[cur_chain->idx[cur_chain->level]];
+	if (flags != cb->flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	return replace(cb, func, arg);
+}
+
+/* ---- hooks, hold, persistence ------------------------------------------------ */
+
+cr_hook_fn_t cr_register_hook(cr_hook_event_t event, cr_hook_fn_t hook)
+{
+	if (!agent_thread_ready || (unsigned int)event >= CR_NUM_HOOKS)
+		return CR_HOOK_FN_ERROR;
+	return __atomic_exchange_n(&hooks[event], hook, __ATOMIC_ACQ_REL);
+}
+
+void agent_run_hook(enum agent_thread_kind kind, int result)
+{
+	cr_hook_event_t event;
+	cr_hook_fn_t hook;
+
+	if (result < 0)
+		return;	/* no checkpoint was taken: nothing to continue from */
+	event = (result > 0 ? CR_HOOK_RSTRT_SIGNAL_CONTEXT : CR_HOOK_CONT_SIGNAL_CONTEXT) +
+		(kind == AGENT_THREAD_CALLBACKS ? CR_HOOK_CONT_THREAD_CONTEXT :
+		 kind == AGENT_THREAD_SIGNAL ? CR_HOOK_CONT_SIGNAL_CONTEXT :
+		 CR_HOOK_CONT_NO_CALLBACKS);
+	hook = __atomic_load_n(&hooks[event], __ATOMIC_ACQUIRE);
+	if (hook)
+		hook(event);
+}
+
+int cr_hold_ctrl(int scope, int flags)
+{
+	int *var = scope == CR_HOLD_SCOPE_THREAD ? &hold_thread :
+		   scope == CR_HOLD_SCOPE_INIT ? &hold_init :
+		   scope == CR_HOLD_SCOPE_UNINIT ? &hold_uninit : NULL;
+	int max = scope == CR_HOLD_SCOPE_THREAD ? CR_HOLD_DFLT : CR_HOLD_BOTH;
+
+	if (!agent_thread_ready) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
+	if (!var || flags < CR_HOLD_READ || flags > max) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (flags == CR_HOLD_READ)
+		return __atomic_load_n(var, __ATOMIC_ACQUIRE);
+	return __atomic_exchange_n(var, flags, __ATOMIC_ACQ_REL);
+}
+
+bool agent_thread_held(bool restarted)
+{
+	int flags = !agent_thread_ready ? hold_uninit :
+		    hold_thread != CR_HOLD_DFLT ? hold_thread : hold_init;
+
+	return flags & (restarted ? CR_HOLD_RSTRT : CR_HOLD_CONT);
+}
+
+/* libcr's per-thread state is static and outlives every thread; the count
+ * is kept for the caller's bookkeeping, as BLCR's was. */
+int cr_inc_persist(void)
+{
+	if (!agent_thread_ready) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
+	return ++persist_count;
+}
+
+int cr_dec_persist(void)
+{
+	if (!agent_thread_ready) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
+	if (!persist_count) {
+		errno = EINVAL;
+		return -1;
+	}
+	return --persist_count;
+}
+
+/* ---- chains --------------------------------------------------------------------- */
+
+static int chain_next(struct chain *c);
+
+/* The rest of the chain after the callback at `level'. */
+static int chain_continue(struct chain *c, int level)
+{
+	c->called[level] = 1;
+	return chain_next(c);
+}
+
+static int chain_next(struct chain *c)
+{
+	int level, saved_level = c->level, ret;
+	struct agent_callback *cb;
+
+	while (c->pos < c->len && !agent_cbs[c->idx[c->pos]].func)
+		c->pos++;	/* disabled meanwhile */
+	if (c->pos == c->len) {
+		c->reached = true;
+		c->result = c->innermost(c->innermost_arg);
+		return c->result;
+	}
+	level = c->pos++;
+	cb = &agent_cbs[c->idx[level]];
+	c->called[level] = 0;
+	c->level = level;
 	ret = cb->func(cb->arg);
-	chain_level = saved_level;
-	if (!chain_called[level]) {
+	c->level = saved_level;
+	if (!c->called[level]) {
 		if (ret) {
 			/* a callback returning non-zero before the checkpoint */
-			chain_called[level] = 1;
-			chain_fail_code = CR_EPERMFAIL;
-			chain_result = -CR_EPERMFAIL;
+			c->called[level] = 1;
+			c->fail_code = CR_EPERMFAIL;
+			c->result = -CR_EPERMFAIL;
 		} else {
-			chain_continue(level);
+			chain_continue(c, level);
 		}
 	}
-	return chain_result;
+	return c->result;
 }
 
 int cr_checkpoint(int flags)
 {
-	int level = chain_level, code;
+	struct chain *c = cur_chain;
+	int level, code;
 
-	if (level < 0 || chain_called[level])
+	if (!c || (level = c->level) < 0 || c->called[level])
 		return -CR_ENOTCB;
 	if (flags & CR_CHECKPOINT_ABORT_MASK) {
-		chain_called[level] = 1;
+		c->called[level] = 1;
 		code = (unsigned int)flags >> 16;
 		if (!code)
 			code = flags & CR_CHECKPOINT_OMIT ? CR_EOMITTED :
 			       flags & CR_CHECKPOINT_PERM_FAILURE ? CR_EPERMFAIL : CR_ETEMPFAIL;
-		chain_fail_code = code;
-		chain_result = -code;
-		return chain_result;
+		c->fail_code = code;
+		c->result = -code;
+		return c->result;
 	}
-	return chain_continue(level);
+	return chain_continue(c, level);
+}
+
+/*
+ * Runs the registrations of context ctx (of thread tid for signal context)
+ * with innermost as the step after the last one.  Returns the chain's
+ * result; *fail_code is a callback's refusal, or 0.
+ */
+static int chain_run(int ctx, int tid, int (*innermost)(void *), void *arg, int *fail_code)
+{
+	struct chain c = { .level = -1, .innermost = innermost, .innermost_arg = arg };
+	struct chain *outer = cur_chain;
+
+	for (int i = agent_n_cbs - 1; i >= 0; i--)
+		if (agent_cbs[i].flags == ctx && agent_cbs[i].func &&
+		    (ctx == CR_THREAD_CONTEXT || agent_cbs[i].tid == tid))
+			c.idx[c.len++] = (uint8_t)i;
+	cur_chain = &c;
+	chain_next(&c);
+	cur_chain = outer;
+	*fail_code = c.fail_code;
+	if (!c.reached && !c.fail_code)
+		*fail_code = CR_EPERMFAIL;
+	return c.result;
+}
+
+static bool has_callbacks(int ctx, int tid)
+{
+	for (int i = 0; i < agent_n_cbs; i++)
+		if (agent_cbs[i].flags == ctx && agent_cbs[i].func &&
+		    (ctx == CR_THREAD_CONTEXT || agent_cbs[i].tid == tid))
+			return true;
+	return false;
+}
+
+/* ---- the callback thread ---------------------------------------------------------
+ *
+ * It sleeps on cbt_state until a request: CBT_RUN.  It runs the
+ * thread-context chain, whose innermost step says CBT_PRE_DONE and waits
+ * for the checkpoint to be over; then the chain's second halves run, and
+ * it says CBT_IDLE again.  A process forked from the program has no such
+ * thread: there, and when the request reaches this very thread, the
+ * serving thread runs the chain itself.
+ */
+enum { CBT_IDLE, CBT_RUN, CBT_PRE_DONE };
+
+static int cbt_state;		/* futex */
+static int cbt_fail_code;
+static int cbt_result;
+static int cbt_tid;
+static int cbt_pid;		/* the process it runs (and waits) in */
+static int cbt_started_pid;	/* the process it was started in */
+
+static void futex_wait(int *addr, int val)
+{
+	sys_futex(addr, FUTEX_WAIT_PRIVATE, val, NULL);
+}
+
+static void futex_wake(int *addr)
+{
+	sys_futex(addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+static void set_state(int *addr, int val)
+{
+	__atomic_store_n(addr, val, __ATOMIC_RELEASE);
+	futex_wake(addr);
+}
+
+/* Waits while *addr == val. */
+static void wait_while(int *addr, int val)
+{
+	int now;
+
+	while ((now = __atomic_load_n(addr, __ATOMIC_ACQUIRE)) == val)
+		futex_wait(addr, now);
+}
+
+/* Waits until *addr == val. */
+static void wait_until(int *addr, int val)
+{
+	int now;
+
+	while ((now = __atomic_load_n(addr, __ATOMIC_ACQUIRE)) != val)
+		futex_wait(addr, now);
+}
+
+static int cbt_innermost(void *arg)
+{
+	int gen = *(int *)arg;
+
+	set_state(&cbt_state, CBT_PRE_DONE);
+	return agent_wait_checkpoint_over(gen);
+}
+
+static void *cbt_main(void *unused)
+{
+	/* only the checkpoint signal comes here, to park it like any thread */
+	uint64_t mask = ~(1ULL << (CR_SIGNUM - 1));
+
+	(void)unused;
+	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
+	cr_init();
+	__atomic_store_n(&cbt_tid, (int)sys_gettid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&cbt_pid, (int)sys_getpid(), __ATOMIC_RELEASE);
+	for (;;) {
+		int gen, fail = 0;
+
+		wait_until(&cbt_state, CBT_RUN);
+		gen = agent_checkpoint_over_gen();
+		cbt_result = chain_run(CR_THREAD_CONTEXT, 0, cbt_innermost, &gen, &fail);
+		cbt_fail_code = fail;
+		agent_run_hook(AGENT_THREAD_CALLBACKS, cbt_result);
+		set_state(&cbt_state, CBT_IDLE);
+	}
+	return NULL;
+}
+
+static int callback_thread_start(void)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_attr_t attr;
+	pthread_t thread;
+	int pid = (int)sys_getpid(), r = 0;
+
+	pthread_mutex_lock(&lock);
+	if (cbt_started_pid != pid) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&thread, &attr, cbt_main, NULL);
+		pthread_attr_destroy(&attr);
+		if (r == 0) {
+			pthread_setname_np(thread, "libcr-callbacks");
+			cbt_started_pid = pid;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	if (r) {
+		errno = r;
+		return -1;
+	}
+	return 0;
+}
+
+bool agent_is_callback_thread(void)
+{
+	return __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&
+	       __atomic_load_n(&cbt_tid, __ATOMIC_ACQUIRE) == (int)sys_gettid();
+}
+
+/* ---- a request -------------------------------------------------------------------- */
+
+/* The serving thread's innermost step: the checkpoint itself. */
+static int serve_checkpoint(void *unused)
+{
+	int r = agent_take_checkpoint();
+
+	(void)unused;
+	agent_checkpoint_over(r);
+	return r;
+}
+
+/* With no callback thread: the thread-context chain, then ours, here. */
+static int serve_signal_chain(void *arg)
+{
+	int fail = 0, r, tid = (int)sys_gettid();
+
+	r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, arg, &fail);
+	if (fail)
+		r = -fail;
+	return r;
 }
 
 int agent_run_callbacks(int *ret_fail_code)
 {
-	int tid = (int)sys_gettid();
+	int gen = agent_checkpoint_over_gen();
+	int tid = (int)sys_gettid(), fail = 0, r;
+	bool own = has_callbacks(CR_SIGNAL_CONTEXT, tid);
+	bool use_cbt = has_callbacks(CR_THREAD_CONTEXT, 0) &&
+		       __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&
+		       !agent_is_callback_thread();
 
-	chain_len = 0;
-	for (int ctx = 0; ctx < 2; ctx++) {
-		int want = ctx == 0 ? CR_THREAD_CONTEXT : CR_SIGNAL_CONTEXT;
-
-		for (int i = agent_n_cbs - 1; i >= 0; i--)
-			if (agent_cbs[i].flags == want && (want == CR_THREAD_CONTEXT ||
-							   agent_cbs[i].tid == tid))
-				chain[chain_len++] = i;
+	*ret_fail_code = 0;
+	if (use_cbt) {
+		set_state(&cbt_state, CBT_RUN);
+		wait_while(&cbt_state, CBT_RUN);
+		if (__atomic_load_n(&cbt_state, __ATOMIC_ACQUIRE) == CBT_IDLE) {
+			/* a thread-context callback refused: no checkpoint */
+			*ret_fail_code = cbt_fail_code;
+			return -cbt_fail_code;
+		}
+		r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, NULL, &fail);
+		if (agent_checkpoint_over_gen() == gen)	/* refused before it */
+			agent_checkpoint_over(-(fail ? fail : CR_ETEMPFAIL));
+		wait_until(&cbt_state, CBT_IDLE);
+	} else if (has_callbacks(CR_THREAD_CONTEXT, 0)) {
+		r = chain_run(CR_THREAD_CONTEXT, 0, serve_signal_chain, NULL, &fail);
+	} else {
+		r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, NULL, &fail);
 	}
-	chain_pos = 0;
-	chain_fail_code = 0;
-	chain_result = 0;
-	chain_next();
-	*ret_fail_code = chain_fail_code;
-	return chain_result;
+	agent_run_hook(own ? AGENT_THREAD_SIGNAL : AGENT_THREAD_PLAIN, r);
+	/* the other threads' chains finish before anyone is released */
+	int n;
+
+	while ((n = __atomic_load_n(&cb_running, __ATOMIC_ACQUIRE)) > 0)
+		futex_wait(&cb_running, n);
+	*ret_fail_code = fail;
+	if (r < 0 && !fail)
+		*ret_fail_code = -r;
+	return r;
+}
+
+int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
+			   enum agent_thread_kind *kind)
+{
+	int tid = (int)sys_gettid(), r;
+
+	*fail_code = 0;
+	if (agent_is_callback_thread()) {
+		*kind = AGENT_THREAD_CALLBACKS;	/* its chain runs outside the handler */
+		return park(arg);
+	}
+	if (!has_callbacks(CR_SIGNAL_CONTEXT, tid)) {
+		*kind = AGENT_THREAD_PLAIN;
+		return park(arg);
+	}
+	*kind = AGENT_THREAD_SIGNAL;
+	__atomic_add_fetch(&cb_running, 1, __ATOMIC_ACQ_REL);
+	r = chain_run(CR_SIGNAL_CONTEXT, tid, park, arg, fail_code);
+	if (__atomic_sub_fetch(&cb_running, 1, __ATOMIC_ACQ_REL) == 0)
+		futex_wake(&cb_running);
+	return r;
 }

@@ -22,6 +22,8 @@ struct checkpoint_opts {
 	unsigned int timeout;		/* seconds, 0 forever */
 	bool ptraced_allow;
 	bool save_exe, save_private, save_shared;
+	pid_t requester;		/* a program's libcr asked (0: this command) */
+	bool prohibit_self;		/* forwarding may not add the requester */
 };
 
 /* 0, or a negative errno / -CR_E* code, after one message on stderr. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
@@ -32,6 +33,7 @@ struct target {
 	pid_t pid;
 	bool zombie;
 	bool omitted;		/* its libcr_omit answered "omit" */
+	bool parked;		/* it answered "ready" */
 	int sock;
 	uint64_t state_addr;
 };
@@ -42,6 +44,7 @@ struct request {
 	size_t n;
 	int listen_fd;
 	uint32_t token;
+	const char *dest;		/* the context file's path, as callbacks see it */
 	struct timespec deadline;	/* of -t/--time, or none */
 };
 
@@ -195,11 +198,9 @@ static int scope_ids(struct request *rq, pid_t id, bool session)
 	return 0;
 }
 
-static int scope_resolve(struct request *rq)
+static int scope_resolve(struct request *rq, cr_scope_t scope, pid_t id)
 {
-	pid_t id = rq->o->target;
-
-	switch (rq->o->scope) {
+	switch (scope) {
 	case CR_SCOPE_PROC:
 		scope_add(rq, id);
 		return 0;
@@ -329,13 +330,13 @@ static int fail_code_error(struct request *rq, struct target *t, int code)
 	}
 }
 
-/* Signals every agent and connects each to its socket. */
-static int request_connect(struct request *rq)
+/* Signals the agents of targets from `from' on and connects each to its socket. */
+static int request_connect(struct request *rq, size_t from)
 {
 	union sigval val = { .sival_int = (int)rq->token };
 	size_t want = 0;
 
-	for (size_t i = 0; i < rq->n; i++) {
+	for (size_t i = from; i < rq->n; i++) {
 		if (rq->t[i].zombie)
 			continue;
 		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
@@ -356,7 +357,7 @@ static int request_connect(struct request *rq)
 		if (sock < 0)
 			return log_errno(-errno, "cannot accept an agent");
 		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-			for (size_t i = 0; i < rq->n; i++)
+			for (size_t i = from; i < rq->n; i++)
 				if (rq->t[i].pid == cred.pid && rq->t[i].sock < 0)
 					t = &rq->t[i];
 		if (!t) {
@@ -369,17 +370,13 @@ static int request_connect(struct request *rq)
 	return 0;
 }
 
-/*
- * Every agent gets the request, runs its callbacks and parks; the dump
- * starts only when all have (the callbacks of all processes run at once).
- */
-static int request_park(struct request *rq, const char *dest)
+/* Targets from `from' on get the request; their callbacks start. */
+static int request_start(struct request *rq, size_t from)
 {
 	static struct ucr_msg m;
-	size_t n_parked = 0;
-	int r = request_connect(rq);
+	int r = request_connect(rq, from);
 
-	for (size_t i = 0; !r && i < rq->n; i++) {
+	for (size_t i = from; !r && i < rq->n; i++) {
 		struct target *t = &rq->t[i];
 
 		if (t->zombie)
@@ -387,39 +384,139 @@ static int request_park(struct request *rq, const char *dest)
 		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
 		if (r)
 			break;
+		if (m.type == UCR_MSG_BUSY) {
+			log_error("pid %d is taking part in another checkpoint", (int)t->pid);
+			return -EBUSY;
+		}
+		if (m.type != UCR_MSG_HELLO) {
+			log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
+			return -EPROTO;
+		}
 		memset(&m, 0, sizeof(m));
 		m.type = UCR_MSG_REQUEST;
 		m.version = UCR_PROTO_VERSION;
 		m.pid = rq->o->target;
 		m.code = rq->o->scope;
 		m.signal = rq->o->signal;
-		m.path_len = strlen(dest);
-		snprintf(m.path, sizeof(m.path), "%s", dest);
+		m.requester = rq->o->requester;
+		m.path_len = strlen(rq->dest);
+		snprintf(m.path, sizeof(m.path), "%s", rq->dest);
 		if (send(t->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
 			r = log_errno(-errno, "cannot talk to pid %d", (int)t->pid);
 	}
-	for (size_t i = 0; !r && i < rq->n; i++) {
-		struct target *t = &rq->t[i];
+	return r;
+}
 
-		if (t->zombie)
-			continue;
-		/* callbacks run now, as long as they need (bounded by -t only) */
-		r = msg_recv(rq, t, &m, -1, "the callbacks");
-		if (r)
-			break;
-		if (m.type == UCR_MSG_FAIL && m.code == CR_EOMITTED) {
-			t->omitted = true;
-			log_info("pid %d asked to be omitted", (int)t->pid);
-		} else if (m.type == UCR_MSG_FAIL) {
-			r = fail_code_error(rq, t, m.code);
-		} else if (m.type != UCR_MSG_READY) {
-			log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
-			r = -EPROTO;
-		} else {
-			t->state_addr = m.addr;
-			n_parked++;
-		}
+/*
+ * A callback's cr_forward_checkpoint(): the processes of scope/id join the
+ * request (those already in it are not asked twice).  On failure the
+ * newcomers are let go and the request goes on without them.
+ */
+static int request_forward(struct request *rq, cr_scope_t scope, pid_t id)
+{
+	size_t from = rq->n;
+	int r = (unsigned int)scope > CR_SCOPE_TREE ? -EINVAL : scope_resolve(rq, scope, id);
+
+	if (!r && rq->o->prohibit_self && in_scope(rq, rq->o->requester))
+		r = -EDEADLK;
+	for (size_t i = from; !r && i < rq->n; i++)
+		r = check_target(rq, &rq->t[i]);
+	if (!r)
+		r = request_start(rq, from);
+	if (r) {
+		for (size_t i = from; i < rq->n; i++)
+			safe_close(rq->t[i].sock);
+		rq->n = from;
+		return r;
 	}
+	log_info("pid %d forwarded: %zu more processes", (int)id, rq->n - from);
+	return 0;
+}
+
+/* One message from the agent of target i while its callbacks run. */
+static int request_answer(struct request *rq, size_t i)
+{
+	static struct ucr_msg m;
+	struct target *t = &rq->t[i];
+	int r = msg_recv(rq, t, &m, 0, "the callbacks");
+
+	if (r)
+		return r;
+	switch (m.type) {
+	case UCR_MSG_FORWARD: {
+		struct ucr_msg ack = { .type = UCR_MSG_FORWARDED, .version = UCR_PROTO_VERSION };
+
+		ack.code = request_forward(rq, (cr_scope_t)m.code, m.pid);
+		t = &rq->t[i];	/* the table may have moved */
+		send(t->sock, &ack, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
+		return 0;
+	}
+	case UCR_MSG_READY:
+		t->state_addr = m.addr;
+		t->parked = true;
+		return 0;
+	case UCR_MSG_FAIL:
+		if (m.code != CR_EOMITTED)
+			return fail_code_error(rq, t, m.code);
+		t->omitted = true;
+		log_info("pid %d asked to be omitted", (int)t->pid);
+		return 0;
+	}
+	log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
+	return -EPROTO;
+}
+
+/*
+ * Every agent gets the request, runs its callbacks and parks; the dump
+ * starts only when all have (the callbacks of all processes run at once,
+ * and may forward the request to more processes meanwhile).
+ */
+static int request_park(struct request *rq)
+{
+	struct pollfd *pfds = NULL;
+	size_t *idx = NULL, n_parked = 0;
+	int r = request_start(rq, 0);
+
+	while (!r) {
+		size_t n = 0;
+
+		pfds = xrealloc(pfds, rq->n * sizeof(*pfds));
+		idx = xrealloc(idx, rq->n * sizeof(*idx));
+		for (size_t i = 0; i < rq->n; i++) {
+			const struct target *t = &rq->t[i];
+
+			if (t->zombie || t->omitted || t->parked)
+				continue;
+			pfds[n] = (struct pollfd){ .fd = t->sock, .events = POLLIN };
+			idx[n++] = i;
+		}
+		if (!n)
+			break;
+		/* callbacks run now, as long as they need (bounded by -t only) */
+		r = poll(pfds, n, remaining_ms(rq, -1));
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			r = log_errno(-errno, "cannot wait for the callbacks");
+			break;
+		}
+		if (r == 0) {
+			log_error("timed out waiting for the callbacks of pid %d",
+				  (int)rq->t[idx[0]].pid);
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = 0;
+		for (size_t k = 0; !r && k < n; k++)
+			if (pfds[k].revents)
+				r = request_answer(rq, idx[k]);
+	}
+	free(pfds);
+	free(idx);
+	for (size_t i = 0; !r && i < rq->n; i++)
+		n_parked += rq->t[i].parked;
 	if (!r && !n_parked) {
 		log_error("every process asked to be omitted: nothing to checkpoint");
 		r = -ESRCH;
@@ -488,12 +585,18 @@ static int dump_all(struct request *rq, int fd)
 {
 	struct dump_shared shared = { 0 };
 	struct dump_ctx *ctxs = xcalloc(rq->n, sizeof(*ctxs));
+	struct stat out_st;
 	struct img_writer w;
 	struct img_header h;
 	const void *parts[] = { &h };
 	size_t lens[] = { sizeof(h) };
 	uint32_t n_saved = 0;
 	int r = 0;
+
+	if (fstat(fd, &out_st) == 0 && S_ISREG(out_st.st_mode)) {
+		shared.out_dev = out_st.st_dev;
+		shared.out_ino = out_st.st_ino;
+	}
 
 	for (size_t i = 0; !r && i < rq->n; i++) {
 		const struct target *t = &rq->t[i];
@@ -514,7 +617,9 @@ static int dump_all(struct request *rq, int fd)
 		ctx->state_addr = t->state_addr;
 		r = read_state(ctx);
 		if (!r)
-			r = files_scan(&shared, t->pid, ctx->state.sock_fd);
+			r = files_scan(&shared, t->pid, ctx->state.private_fds,
+				       ctx->state.n_private_fds < UCR_MAX_PRIVATE_FDS ?
+				       ctx->state.n_private_fds : UCR_MAX_PRIVATE_FDS);
 	}
 	if (r)
 		goto out;
@@ -556,7 +661,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		clock_gettime(CLOCK_MONOTONIC, &rq.deadline);
 		rq.deadline.tv_sec += o->timeout;
 	}
-	r = scope_resolve(&rq);
+	r = scope_resolve(&rq, o->scope, o->target);
 	if (!r && !rq.n) {
 		log_error("no process %d", (int)o->target);
 		r = -ESRCH;
@@ -571,7 +676,8 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	if (r)
 		goto out;
 	absolute_path(out.path, dest, sizeof(dest));
-	r = request_park(&rq, dest);
+	rq.dest = dest;
+	r = request_park(&rq);
 	if (r)
 		goto out;
 	log_info("%zu processes parked", rq.n);

@@ -12,7 +12,7 @@ enum {
 	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE,
 	OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE, OPT_PTRACED_ERROR, OPT_PTRACED_SKIP,
 	OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR, OPT_PTRACER_SKIP, OPT_KMSG_NONE, OPT_KMSG_ERROR,
-	OPT_KMSG_WARNING, OPT_VERSION,
+	OPT_KMSG_WARNING, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF,
 };
 
 static const struct option options[] = {
@@ -58,6 +58,9 @@ static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	/* internal: libcr's cr_request_checkpoint() runs us as its helper */
+	{ "libcr-request", required_argument, NULL, OPT_LIBCR_REQUEST },
+	{ "libcr-prohibit-self", no_argument, NULL, OPT_LIBCR_PROHIBIT_SELF },
 	{ 0 },
 };
 
@@ -84,12 +87,12 @@ static int fail_usage(const char *what)
 	return EINVAL;
 }
 
-int main(int argc, char **argv)
+/* Parses the options into o; 0 to go on, else the exit code (-1: 0). */
+static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 {
-	struct checkpoint_opts o = { .scope = CR_SCOPE_TREE, .fd = -1, .sync = true };
-	int c, r;
+	struct checkpoint_opts o = *opts;
+	int c;
 
-	log_init(argv[0]);
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "Tpgscd:f:F:S:t:vqh", options, NULL)) != -1) {
 		switch (c) {
@@ -152,14 +155,37 @@ int main(int argc, char **argv)
 				return EINVAL;
 			}
 			__attribute__((fallthrough));	/* -? asks for help */
-		case 'h': usage(stdout); return 0;
-		case OPT_VERSION: printf("cr_checkpoint (ucr) %s\n", CR_RELEASE_VERSION); return 0;
+		case 'h': usage(stdout); return -1;
+		case OPT_VERSION: printf("cr_checkpoint (ucr) %s\n", CR_RELEASE_VERSION); return -1;
+		case OPT_LIBCR_REQUEST:
+			if (parse_int(optarg, &o.requester) || o.requester <= 0)
+				return fail_usage("--libcr-request needs a pid");
+			opts->requester = o.requester;	/* for the result line */
+			break;
+		case OPT_LIBCR_PROHIBIT_SELF: o.prohibit_self = true; break;
 		default: usage(stderr); return EINVAL;
 		}
 	}
 	if (optind != argc - 1 || parse_int(argv[optind], &o.target) || o.target <= 0)
 		return fail_usage("one process ID is needed");
-	r = checkpoint_run(&o);
+	*opts = o;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct checkpoint_opts o = { .scope = CR_SCOPE_TREE, .fd = -1, .sync = true };
+	int r;
+
+	log_init(argv[0]);
+	r = parse_options(argc, argv, &o);
+	if (r)
+		r = r < 0 ? 0 : -r;
+	else
+		r = checkpoint_run(&o);
+	/* libcr's request reads the whole code, beyond what an exit status holds */
+	if (o.requester)
+		fprintf(stderr, "\001ucr-result %d\n", -r);
 	if (r && log_level >= LOG_INFO)
 		log_info("checkpoint of %d failed", (int)o.target);
 	/* BLCR exits with the errno-style code of the failure */

@@ -29,6 +29,7 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_INHERIT: return "inherit";
 	case FILE_CLOSED: return "closed";
 	case FILE_PIPE: return "pipe";
+	case FILE_CONTEXT: return "context";
 	default: return "?";
 	}
 }

@@ -13,13 +13,14 @@
 
 #include <stdint.h>
 
-#define UCR_PROTO_VERSION 1
+#define UCR_PROTO_VERSION 2
 #define UCR_STATE_MAGIC 0x75637241u /* "Arcu" */
 #define UCR_STATE_VERSION 1
 #define UCR_PATH_MAX 4096
 #define UCR_NSIG 64
 #define UCR_NRLIMIT 16
 #define UCR_MAX_THREADS 1024	/* per process; the agent's records are static */
+#define UCR_MAX_PRIVATE_FDS 64	/* the agent's own descriptors, never saved */
 
 /* Abstract socket names: "\0ucr.ckpt.<requester pid>.<token>" for a
  * checkpoint request, "\0ucr.rstrt.<cr_restart pid>.<token>" for the
@@ -35,15 +36,20 @@ enum ucr_msg_type {
 	UCR_MSG_CONTINUE,	/* dumper -> agent: checkpoint written, resume */
 	UCR_MSG_ABORT,		/* dumper -> agent: checkpoint failed, resume */
 	UCR_MSG_RESTORED,	/* agent -> cr_restart: restart callbacks done */
+	UCR_MSG_FORWARD,	/* agent -> dumper: add scope (code) of pid to the request */
+	UCR_MSG_FORWARDED,	/* dumper -> agent: 0 or the -errno of a FORWARD */
+	UCR_MSG_BUSY,		/* agent -> dumper: in another checkpoint, not served */
 };
 
 struct ucr_msg {
 	uint32_t type;
 	uint32_t version;
-	int32_t pid;
-	int32_t code;		/* FAIL: the CR_E* error; REQUEST: scope */
+	int32_t pid;		/* sender; REQUEST, FORWARD: the target */
+	int32_t code;		/* FAIL: the CR_E* error; REQUEST, FORWARD: scope;
+				 * FORWARDED: 0 or -errno */
 	uint64_t addr;		/* HELLO/READY: address of struct agent_state */
 	int32_t signal;		/* REQUEST: signal sent after the checkpoint */
+	int32_t requester;	/* REQUEST: who asked (the program, through libcr) */
 	uint32_t path_len;
 	char path[UCR_PATH_MAX];	/* REQUEST: context file path */
 };
@@ -102,8 +108,11 @@ struct agent_state {
 	uint64_t trampoline;	/* agent_resume_thread() in this process */
 	uint64_t brk;		/* current program break (not in /proc) */
 	int64_t parked_at_ns;	/* CLOCK_MONOTONIC when the process parked */
-	int32_t sock_fd;	/* the request socket: not part of the image */
 	uint32_t n_threads;
+	/* the request socket and the handles of libcr's own requests: not
+	 * part of the image */
+	uint32_t n_private_fds;
+	int32_t private_fds[UCR_MAX_PRIVATE_FDS];
 	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
 	/* read by the process itself: prlimit() on another user's process
 	 * needs CAP_SYS_RESOURCE, which root may lack */

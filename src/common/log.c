@@ -7,12 +7,21 @@
 /* BLCR's default, --kmsg-error */
 enum log_level log_level = LOG_ERROR;
 static const char *log_prog = "ucr";
+static int log_fd = STDERR_FILENO;
 
 void log_init(const char *prog)
 {
 	const char *slash = strrchr(prog, '/');
 
 	log_prog = slash ? slash + 1 : prog;
+}
+
+int log_set_fd(int fd)
+{
+	int old = log_fd;
+
+	log_fd = fd;
+	return old;
 }
 
 static void log_vmsg(enum log_level level, int err, const char *fmt, va_list ap)
@@ -30,7 +39,7 @@ static void log_vmsg(enum log_level level, int err, const char *fmt, va_list ap)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	/* one write, so that lines of concurrent processes do not mix */
-	if (write(STDERR_FILENO, line, n) < 0)
+	if (write(log_fd, line, n) < 0)
 		return;
 }
 

@@ -59,6 +59,8 @@ static inline int take_fd(int *fd)
 enum log_level { LOG_QUIET = 0, LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 extern enum log_level log_level;
 void log_init(const char *prog);
+/* Where messages go from now on (stderr by default); the previous fd. */
+int log_set_fd(int fd);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends ": strerror(-err)" and returns err (a negative errno). */
 int log_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -173,6 +173,8 @@ enum img_file_kind {
 	FILE_INHERIT = 2,	/* tty, pipe or socket to outside: cr_restart's own */
 	FILE_CLOSED = 3,	/* not restorable (device, socket...): closed */
 	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: pipe_id, its IMG_PIPE */
+	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
+				 * it): reopened by path, never checked nor truncated */
 };
 
 /* Followed by the path (path_len bytes). */

@@ -173,7 +173,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	struct image_file *imf;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_PIPE)
+	    f->kind > FILE_CONTEXT)
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)

@@ -51,7 +51,7 @@ static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flag
  * saved: whether a pipe leads outside, and which descriptors share an open
  * file description, depend on all of them.
  */
-int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd)
+int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip)
 {
 	char path[64];
 	DIR *d;
@@ -68,7 +68,13 @@ int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd)
 		struct stat st;
 		int fd;
 
-		if (parse_int(e->d_name, &fd) || fd == skip_fd)
+		bool skipped = false;
+
+		if (parse_int(e->d_name, &fd))
+			continue;
+		for (size_t i = 0; i < n_skip; i++)
+			skipped |= skip[i] == fd;
+		if (skipped)
 			continue;
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
 		if (stat(link, &st) < 0)
@@ -194,7 +200,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	f.mtime_sec = st.st_mtim.tv_sec;
 	f.mtime_nsec = st.st_mtim.tv_nsec;
 
-	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
+	if (S_ISREG(st.st_mode) && st.st_dev == ctx->shared->out_dev &&
+	    st.st_ino == ctx->shared->out_ino) {
+		f.kind = FILE_CONTEXT;	/* its size is the dump's, not the program's */
+	} else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
 		if (strstr(target, " (deleted)"))
 			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
 					 df->fd, (int)df->pid, target);
@@ -481,6 +490,25 @@ static int reopen(const struct image_file *imf, int fd)
 	return 0;
 }
 
+/* The context file may have moved since (restarted from a copy): the
+ * descriptor then stays taken, by /dev/null, rather than vanish. */
+static int reopen_context(const struct image_file *imf, int fd)
+{
+	int nfd = open(imf->path, (imf->f->open_flags & ~O_TRUNC) | O_NOCTTY | O_CLOEXEC);
+
+	if (nfd < 0)
+		nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nfd < 0)
+		return log_errno(-errno, "cannot restore fd %d", fd);
+	if (nfd != fd && dup3(nfd, fd, O_CLOEXEC) < 0)
+		return log_errno(-errno, "cannot move fd %d", fd);
+	if (nfd != fd)
+		close(nfd);
+	lseek(fd, imf->f->pos, SEEK_SET);
+	return fcntl(fd, F_SETFD, imf->f->fd_flags) < 0 ?
+	       log_errno(-errno, "cannot set the flags of fd %d", fd) : 0;
+}
+
 /*
  * In the new process, before the blob: every fd below the helpers is
  * reopened, taken from a helper, copied from an earlier fd, or closed;
@@ -501,6 +529,10 @@ int files_restore_in_child(const struct image_process *p, const struct rst_share
 		}
 		if (f->kind == FILE_INHERIT)
 			continue;
+		if (f->kind == FILE_CONTEXT) {
+			r = reopen_context(imf, fd);
+			continue;
+		}
 		if (f->kind == FILE_PIPE) {
 			o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
 					f->open_flags & O_ACCMODE);

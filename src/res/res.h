@@ -29,6 +29,8 @@ struct dump_shared {
 	size_t n_pipes;
 	uint64_t *shms;		/* shared memory objects whose pages are saved */
 	size_t n_shms;
+	dev_t out_dev;		/* the context file being written */
+	ino_t out_ino;
 };
 
 struct dump_ctx {
@@ -95,7 +97,7 @@ size_t memory_plan_size(const struct image_process *p);
 /* Fills the areas, runs and special maps of plan. */
 int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 
-int files_scan(struct dump_shared *sh, pid_t pid, int skip_fd);
+int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
 int files_dump(struct dump_ctx *ctx);
 int files_check(const struct image_process *p);
 int files_truncate(const struct image_process *p);

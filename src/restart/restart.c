@@ -179,13 +179,16 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
-	struct rlimit nofile;
+	struct rlimit nofile, raised;
 
-	/* helpers for many processes: use all the descriptors we may */
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-		nofile.rlim_cur = nofile.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &nofile);
-	}
+	/* helpers for many processes: use all the descriptors we may, for
+	 * the time of the restart only (a program's own request must not
+	 * find its limit changed) */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
+		nofile.rlim_cur = nofile.rlim_max = RLIM_INFINITY;
+	raised = (struct rlimit){ nofile.rlim_max, nofile.rlim_max };
+	if (nofile.rlim_cur < nofile.rlim_max)
+		setrlimit(RLIMIT_NOFILE, &raised);
 	rs.shared.base = helper_base(img);
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
@@ -273,6 +276,8 @@ out:
 		safe_close(rs.procs[i].exe_fd);
 	}
 	free(rs.procs);
+	if (nofile.rlim_cur < nofile.rlim_max)
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	return r;
 }
 

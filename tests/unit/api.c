@@ -4,8 +4,11 @@
  * error, never a crash or a hang; argument defaults; spinlocks.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "libcr.h"
 
@@ -32,7 +35,7 @@ int main(void)
 	cr_client_id_t id;
 	int r;
 
-	printf("1..20\n");
+	printf("1..30\n");
 	errno = 0;
 	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
 	ok(r == -1 && errno == CR_ENOINIT, "cr_register_callback before cr_init: CR_ENOINIT");
@@ -75,5 +78,51 @@ int main(void)
 	cr_spinlock_unlock(&lock);
 	cr_spinlock_init(&lock);
 	ok(cr_spinlock_trylock(&lock) != 0, "unlocked and initialised, it is free again");
+
+	/* requests that cannot start */
+	cr_checkpoint_handle_t h;
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	cr_initialize_checkpoint_args_t(&ca);
+	ca.cr_scope = CR_SCOPE_PROC;
+	ca.cr_fd = 99;
+	close(99);
+	errno = 0;
+	ok(cr_request_checkpoint(&ca, &h) == -1 && errno == EBADF,
+	   "a request to a closed descriptor: EBADF");
+	ca.cr_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ca.cr_target = gone;
+	errno = 0;
+	ok(cr_request_checkpoint(&ca, &h) == -1 && errno == ESRCH,
+	   "a request for a pid that does not exist: ESRCH");
+	ca.cr_scope = (cr_scope_t)7;
+	errno = 0;
+	ok(cr_request_checkpoint(&ca, &h) == -1 && errno == EINVAL, "an unknown scope: EINVAL");
+	ca.cr_scope = CR_SCOPE_PROC;
+	ca.cr_target = 0;
+	ca.cr_flags = CR_CHKPT_PROHIBIT_SELF;
+	errno = 0;
+	ok(cr_request_checkpoint(&ca, &h) == -1 && errno == EDEADLK,
+	   "CR_CHKPT_PROHIBIT_SELF and ourselves in scope: EDEADLK");
+	ca.cr_target = gone;
+	ca.cr_flags = CR_CHKPT_ASYNC_ERR;
+	ok(cr_request_checkpoint(&ca, &h) == 0, "with CR_CHKPT_ASYNC_ERR the request starts");
+	errno = 0;
+	ok(cr_reap_checkpoint(&h) == -1 && errno == ESRCH, "and its reap reports ESRCH");
+	errno = 0;
+	ok(cr_reap_checkpoint(&h) == -1 && errno == EINVAL, "reaping a handle twice: EINVAL");
+	errno = 0;
+	ok(cr_poll_checkpoint(&h, NULL) == CR_POLL_CHKPT_ERR_PRE && errno == EINVAL,
+	   "polling a reaped handle: CR_POLL_CHKPT_ERR_PRE, EINVAL");
+	errno = 0;
+	ok(cr_forward_checkpoint(CR_SCOPE_PROC, getpid()) == -1 && errno == CR_ENOTCB,
+	   "cr_forward_checkpoint outside a callback: CR_ENOTCB");
+	errno = 0;
+	ok(cr_replace_self(callback, NULL, CR_SIGNAL_CONTEXT) == -1 && errno == CR_ENOTCB,
+	   "cr_replace_self outside a callback: CR_ENOTCB");
+	close(ca.cr_fd);
 	return n_failed ? 1 : 0;
 }

@@ -1,0 +1,109 @@
+#!/bin/bash
+# 25-requests: checkpoints asked for by programs through libcr, and
+# callbacks that change a request.
+#  - A program checkpoints itself with cr_request_checkpoint() into a
+#    descriptor and goes on; its reap succeeds, no descriptor appeared or
+#    disappeared, cr_status() is idle.  Restarted from that file, the same
+#    reap reports CR_ERESTARTED.
+#  - A callback forwards the request to another process with
+#    cr_forward_checkpoint(): both end up in the one context file and both
+#    come back from it.
+#  - A callback's temporary failure cancels the checkpoint of a two-process
+#    tree: both go on (their cr_checkpoint() saw -CR_ETEMPFAIL), no file is
+#    left, and cr_checkpoint says why and exits non-zero.
+#  - A program restarts a context file with cr_request_restart(): the
+#    restored process has its pid and is the program's child, which it
+#    waits for; a restart that cannot be done reports why through
+#    cr_poll_restart_msg().
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
+	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter"
+plan 19
+
+# --- a program checkpoints itself ----------------------------------------------
+run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
+ok $? "a program's cr_request_checkpoint() of itself completes" || diag_file "$T/self.err"
+is "$(cat "$T/self.out")" "continue rc=1 fds=same status=IDLE value=4242" \
+	"it continues: the reap succeeds, no descriptor changed, cr_status() is idle"
+"$bin/cr_info" "$T/self.ctx" >"$T/self.info" 2>&1
+is "$(grep -c '^process' "$T/self.info")" 1 \
+	"the file holds the program alone, not the helper that wrote it"
+
+run_cmd 60 "$T/r1.out" "$T/r1.err" "$bin/cr_restart" "$T/self.ctx"
+ok $? "cr_restart of the program's own checkpoint exits 0" || diag_file "$T/r1.err"
+# stdout was a file, reopened and cut back to its size at the checkpoint
+is "$(cat "$T/self.out")" \
+	"restarted rc=-2 errno=CR_ERESTARTED fds=same status=IDLE value=4242" \
+	"restarted: the reap says CR_ERESTARTED, the memory and descriptors are as they were"
+
+# --- a callback forwards the request ----------------------------------------------
+mkfifo "$T/ready"
+spawn "$T/other.out" "$T/other.err" "$bin/cr_run" "$wl/exit7" "$T/ready"
+other=$spawned
+wait_ready "$T/ready" 30 || die "exit7 did not start"
+spawn "$T/fw.out" "$T/fw.err" "$wl/forwarder" "$T/ready" "$other"
+fw=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/fw.out"; die "forwarder did not start"; }
+checkpoint "cr_checkpoint --pid of the forwarding process exits 0" --pid -f "$T/fw.ctx" "$fw"
+"$bin/cr_info" "$T/fw.ctx" >"$T/fw.info" 2>&1
+is "$(grep -c '^process' "$T/fw.info")" 2 "the forwarded process is in the same file" ||
+	diag_file "$T/fw.info"
+kill -USR1 "$fw"
+wait_file_lines "$T/fw.out" 1 30
+is "$(cat "$T/fw.out")" "forward=0 errno=0 rc=0" "cr_forward_checkpoint() returned 0"
+kill_wait "$fw"
+kill_wait "$other"
+
+start_restart r2 "$T/fw.ctx"
+wait_restored "$fw" "$rpid" 30
+ok $? "restart: the forwarding process is back" || diag_file "$T/r2.err"
+wait_restored "$other" "$rpid" 30
+ok $? "restart: the forwarded process is back too" || diag_file "$T/r2.err"
+kill_wait "$rpid"
+kill -KILL "$fw" "$other" 2>/dev/null
+
+# --- a temporary failure cancels a tree ------------------------------------------
+spawn "$T/tf.out" "$T/tf.err" "$wl/tempfail" "$T/ready"
+parent=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/tf.out"; die "tempfail did not start"; }
+kid=$(children_of "$parent")
+track "$kid"
+run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/tf.ctx" "$parent"
+status=$?
+failed_cleanly "$status"
+ok $? "cr_checkpoint of the tree fails with an exit code (it was $status)"
+grep -q "temporary failure" "$T/ck.err"
+ok $? "and says a callback failed temporarily" || diag_file "$T/ck.err"
+[ ! -e "$T/tf.ctx" ] && [ -z "$(ls -A "$T" | grep -F tf.ctx)" ]
+ok $? "no context file, not even a temporary one, is left"
+wait_file_lines "$T/tf.out" 2 30
+is "$(sort "$T/tf.out" | tr '\n' ' ')" "child rc=-2354 parent rc=-2354 " \
+	"both callbacks saw -CR_ETEMPFAIL; both processes go on" &&
+	alive "$parent" && alive "$kid"
+
+kill_wait "$parent"
+kill -KILL "$kid" 2>/dev/null
+
+# --- a program restarts a context file ---------------------------------------------
+spawn "$T/e7.out" "$T/e7.err" "$bin/cr_run" "$wl/exit7" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" 30 || die "exit7 did not start"
+checkpoint "cr_checkpoint of exit7 exits 0" -f "$T/e7.ctx" "$orig"
+kill_wait "$orig"
+wait_gone "$orig" 30
+spawn "$T/rs.out" "$T/rs.err" "$wl/restarter" "$T/e7.ctx"
+restarter=$spawned
+wait_restored "$orig" "$restarter" 30
+ok $? "cr_request_restart(): the process is back with its pid, as the caller's child" ||
+	diag_file "$T/rs.out"
+kill -USR1 "$orig"
+wait_exit "$restarter" 30
+is "$(cat "$T/rs.out")" "restored root=$orig
+root exited 7" "the caller got its pid from the reap and waited for it (exit 7)"
+
+head -c 4096 /dev/urandom >"$T/junk.ctx"
+run_cmd 60 "$T/rj.out" "$T/rj.err" "$wl/restarter" "$T/junk.ctx"
+is "$?" 1 "cr_request_restart() of a file that is not a context file fails"
+grep -q "^failed rc=-2 .*msg=libcr: cannot restart from" "$T/rj.out"
+ok $? "the reap fails and the messages say why" || diag_file "$T/rj.out"
