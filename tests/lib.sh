@@ -473,6 +473,13 @@ usr1_restored() {
 	signal_restored USR1 "$@"
 }
 
+# ask_report PID FILE: SIGUSR1 to a workload that answers with one line
+# in FILE (truncated by it, or fresh), and wait up to 30 s for that line
+ask_report() {
+	kill -USR1 "$1"
+	wait_file_lines "$2" 1 30
+}
+
 # kill_wait PID: SIGKILL a child of this shell and reap it (frees its pid)
 kill_wait() {
 	kill -KILL "$1" 2>/dev/null

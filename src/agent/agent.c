@@ -570,6 +570,15 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 		errno = saved_errno;
 		return;
 	}
+	/* libcr's callback thread must stay free to run the thread-context
+	 * callbacks: a request it catches goes on to the main thread (unless
+	 * one is being served: then it answers "busy" below). */
+	if (si->si_code == SI_QUEUE && agent_is_callback_thread() &&
+	    !__atomic_load_n(&agent_busy, __ATOMIC_ACQUIRE) &&
+	    sys_rt_tgsigqueueinfo(sys_getpid(), sys_getpid(), sig, si) == 0) {
+		errno = saved_errno;
+		return;
+	}
 	/* A request is a sigqueue() whose token names a requester's socket;
 	 * anything else (the program's own raise(), kill() or sigqueue() of
 	 * this signal) goes where the program said. */

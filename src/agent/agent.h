@@ -89,6 +89,7 @@ enum agent_thread_kind {
 /* A parking thread: its own signal-context chain with park() innermost. */
 AGENT_HIDDEN int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
 					enum agent_thread_kind *kind);
+AGENT_HIDDEN bool agent_is_callback_thread(void);
 /* Whether this thread waits for all callbacks before going back. */
 AGENT_HIDDEN bool agent_thread_held(bool restarted);
 AGENT_HIDDEN void agent_run_hook(enum agent_thread_kind kind, int result);

@@ -314,6 +314,8 @@ static void helper_cmd_build(struct helper_cmd *c, const cr_checkpoint_args_t *a
 		snprintf(c->opts[k], sizeof(c->opts[k]), "--time=%u", a->cr_timeout);
 		c->argv[n++] = c->opts[k++];
 	}
+	if (a->cr_flags & CR_CHKPT_PROHIBIT_SELF)
+		c->argv[n++] = "--libcr-prohibit-self";	/* for forwards */
 	if (a->cr_flags & CR_CHKPT_PTRACED_ALLOW)
 		c->argv[n++] = "--ptraced-allow";
 	if (a->cr_flags & CR_CHKPT_PTRACED_SKIP)

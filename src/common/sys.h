@@ -126,6 +126,8 @@ static inline long sys_getdents64(int fd, void *buf, size_t len)
 { return sys_call3(__NR_getdents64, fd, buf, len); }
 static inline long sys_tgkill(int pid, int tid, int sig)
 { return sys_call3(__NR_tgkill, pid, tid, sig); }
+static inline long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info)
+{ return sys_call4(__NR_rt_tgsigqueueinfo, tgid, tid, sig, info); }
 static inline long sys_futex(int32_t *addr, int op, int val, const void *timeout)
 { return sys_call4(__NR_futex, addr, op, val, timeout); }
 static inline long sys_clock_gettime(int clock, void *ts)

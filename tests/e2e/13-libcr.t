@@ -19,8 +19,7 @@ wait_ready "$T/ready" 30 || { diag_file "$T/out"; die "callbacks did not start";
 cpid=$!
 wait "$cpid"
 ok $? "cr_checkpoint of a program linked with -lcr exits 0" || diag_file "$T/ck.err"
-kill -USR1 "$orig"
-wait_file_lines "$T/out" 1 30
+ask_report "$orig" "$T/out"
 is "$(cat "$T/out")" \
 	"order=TS t_runs=1 s_runs=1 t_rc=0 s_rc=0 dest=$T/ctx requester=$cpid status=IDLE src=- restarter=0" \
 	"continue: each callback ran once, thread context first, saw 0, the destination and the requester"
@@ -29,8 +28,7 @@ kill_wait "$orig"
 start_restart r "$T/ctx"
 wait_restored "$orig" "$rpid" 30
 ok $? "restart: the process is back" || diag_file "$T/r.err"
-kill -USR1 "$orig"
-wait_file_lines "$T/out" 1 30
+ask_report "$orig" "$T/out"
 is "$(cat "$T/out")" \
 	"order=TS t_runs=1 s_runs=1 t_rc=1 s_rc=1 dest=$T/ctx requester=$cpid status=IDLE src=$T/ctx restarter=$rpid" \
 	"restart: each callback saw a positive value, the source file and cr_restart's pid"

@@ -5,7 +5,8 @@
 #      and restarted, and its mask still shows 64 blocked;
 #  (b) a program with its own handler for 64 can be checkpointed, sees its
 #      handler in sigaction(64), and its raise(64) runs it, before and after
-#      a continue and a restart;
+#      a continue and a restart; the same with SIG_IGN (its raise(64) does
+#      nothing) and SIG_DFL (a raise(64) kills, as in a child it forks);
 #  (c) sleep(3) across a checkpoint returns 0 after 3 s of the process's
 #      own time: on continue, and across a restart (the downtime between
 #      checkpoint and restart not counted);
@@ -14,7 +15,7 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/sigview"
-plan 30
+plan 42
 
 # now_ms: wall-clock milliseconds into $_ms (no subshell: a fork between
 # kill and restart could take the pid the restart needs)
@@ -102,6 +103,8 @@ views() {
 # catches them in sigsuspend (rt_sigsuspend, 130)
 views blockall 128 "sigprocmask and pthread_sigmask show every signal blocked, 64 included"
 views handler 130 "sigaction(64) shows its handler, and its raise(64) and sigqueue(64) run it"
+views ignore 130 "sigaction(64) shows SIG_IGN, and its raise(64) and sigqueue(64) do nothing"
+views default 130 "sigaction(64) shows SIG_DFL, and a raise(64) kills a child of it"
 
 # --- (c), (d): a sleeping call across a continue and a restart --------------
 

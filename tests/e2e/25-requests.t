@@ -49,8 +49,7 @@ checkpoint "cr_checkpoint --pid of the forwarding process exits 0" --pid -f "$T/
 "$bin/cr_info" "$T/fw.ctx" >"$T/fw.info" 2>&1
 is "$(grep -c '^process' "$T/fw.info")" 2 "the forwarded process is in the same file" ||
 	diag_file "$T/fw.info"
-kill -USR1 "$fw"
-wait_file_lines "$T/fw.out" 1 30
+ask_report "$fw" "$T/fw.out"
 is "$(cat "$T/fw.out")" "forward=0 errno=0 rc=0" "cr_forward_checkpoint() returned 0"
 kill_wait "$fw"
 kill_wait "$other"

@@ -27,6 +27,11 @@ static int callback(void *arg)
 	return 0;
 }
 
+static void hook(cr_hook_event_t event)
+{
+	(void)event;
+}
+
 int main(void)
 {
 	cr_checkpoint_args_t ca;
@@ -35,10 +40,17 @@ int main(void)
 	cr_client_id_t id;
 	int r;
 
-	printf("1..30\n");
+	printf("1..43\n");
 	errno = 0;
 	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
 	ok(r == -1 && errno == CR_ENOINIT, "cr_register_callback before cr_init: CR_ENOINIT");
+	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, hook) == CR_HOOK_FN_ERROR,
+	   "cr_register_hook before cr_init: CR_HOOK_FN_ERROR");
+	errno = 0;
+	ok(cr_hold_ctrl(CR_HOLD_SCOPE_INIT, CR_HOLD_READ) == -1 && errno == CR_ENOINIT,
+	   "cr_hold_ctrl before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_inc_persist() == -1 && errno == CR_ENOINIT, "cr_inc_persist before cr_init: CR_ENOINIT");
 	id = cr_init();
 	ok(id >= 0, "cr_init gives a client id");
 	ok(cr_checkpoint(0) == -CR_ENOTCB, "cr_checkpoint outside a callback: -CR_ENOTCB");
@@ -124,5 +136,34 @@ int main(void)
 	ok(cr_replace_self(callback, NULL, CR_SIGNAL_CONTEXT) == -1 && errno == CR_ENOTCB,
 	   "cr_replace_self outside a callback: CR_ENOTCB");
 	close(ca.cr_fd);
+
+	/* hooks, hold, persistence, replacement */
+	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, hook) == NULL &&
+	   cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, NULL) == hook,
+	   "cr_register_hook returns the previous hook");
+	ok(cr_register_hook(CR_NUM_HOOKS, hook) == CR_HOOK_FN_ERROR,
+	   "cr_register_hook of an unknown event: CR_HOOK_FN_ERROR");
+	ok(cr_hold_ctrl(CR_HOLD_SCOPE_INIT, CR_HOLD_READ) == CR_HOLD_BOTH &&
+	   cr_hold_ctrl(CR_HOLD_SCOPE_UNINIT, CR_HOLD_READ) == CR_HOLD_BOTH &&
+	   cr_hold_ctrl(CR_HOLD_SCOPE_THREAD, CR_HOLD_READ) == CR_HOLD_DFLT,
+	   "hold defaults: both paths held, the thread defers to the process");
+	ok(cr_hold_ctrl(CR_HOLD_SCOPE_UNINIT, CR_HOLD_NONE) == CR_HOLD_BOTH &&
+	   cr_hold_ctrl(CR_HOLD_SCOPE_UNINIT, CR_HOLD_BOTH) == CR_HOLD_NONE,
+	   "cr_hold_ctrl sets and returns the previous setting");
+	errno = 0;
+	ok(cr_hold_ctrl(CR_HOLD_SCOPE_INIT, CR_HOLD_DFLT) == -1 && errno == EINVAL,
+	   "CR_HOLD_DFLT outside the thread scope: EINVAL");
+	errno = 0;
+	ok(cr_hold_ctrl(9, CR_HOLD_READ) == -1 && errno == EINVAL, "an unknown hold scope: EINVAL");
+	ok(cr_inc_persist() == 1 && cr_inc_persist() == 2 && cr_dec_persist() == 1 &&
+	   cr_dec_persist() == 0, "cr_inc_persist and cr_dec_persist count");
+	errno = 0;
+	ok(cr_dec_persist() == -1 && errno == EINVAL, "cr_dec_persist below zero: EINVAL");
+	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
+	ok(cr_replace_callback(r, callback, &id, CR_SIGNAL_CONTEXT) == 0,
+	   "cr_replace_callback of a registration");
+	errno = 0;
+	ok(cr_replace_callback(r, callback, NULL, CR_THREAD_CONTEXT) == -1 && errno == EINVAL,
+	   "cr_replace_callback with the other context: EINVAL");
 	return n_failed ? 1 : 0;
 }

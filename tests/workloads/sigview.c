@@ -11,6 +11,11 @@
  *             raise(64) and sigqueue(64) run it with the right siginfo and
  *             mask, and that a 64 raised while blocked waits in sigpending
  *             and runs when unblocked
+ *   ignore    sets SIG_IGN for 64; checks that sigaction(64) reports it and
+ *             that its raise(64) and sigqueue(64) do nothing
+ *   default   sets a handler for 64, then SIG_DFL again; checks that
+ *             sigaction(64) reports SIG_DFL and that a child it forks dies
+ *             of its own raise(64), as the default action says
  *   sleep     says ready, then sleep(3): prints PASS when it returned 0
  *             after at least 3 s (CLOCK_MONOTONIC), then exits
  *   poll      says ready, then poll() for input on stdin (an idle pipe the
@@ -29,6 +34,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/wait.h>
 
 #define SIG_CR 64
 
@@ -178,6 +184,55 @@ static int check_handler(void)
 	return 0;
 }
 
+/* SIG_IGN or SIG_DFL set by the program: what sigaction(64) must report. */
+static void (*disposition)(int);
+
+static int check_disposition(void)
+{
+	struct sigaction old;
+	int status;
+	pid_t kid;
+
+	if (sigaction(SIG_CR, NULL, &old) != 0)
+		return fail("sigaction(64) query: %s", strerror(errno));
+	if (old.sa_handler != disposition)
+		return fail("sigaction(64) reports %p, not the program's %s", (void *)old.sa_handler,
+			    disposition == SIG_IGN ? "SIG_IGN" : "SIG_DFL");
+	if (disposition == SIG_IGN) {
+		/* ignored: nothing happens, the process lives on */
+		if (raise(SIG_CR) != 0 ||
+		    sigqueue(getpid(), SIG_CR, (union sigval){ .sival_int = 1 }) != 0)
+			return fail("raise(64) or sigqueue(64) failed: %s", strerror(errno));
+		wl_out("PASS\n");
+		return 0;
+	}
+	kid = fork();
+	if (kid < 0)
+		return fail("fork: %s", strerror(errno));
+	if (kid == 0) {
+		raise(SIG_CR);
+		_exit(0);
+	}
+	if (waitpid(kid, &status, 0) != kid)
+		return fail("waitpid: %s", strerror(errno));
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIG_CR)
+		return fail("a child's raise(64) under SIG_DFL did not kill it (status %#x)", status);
+	wl_out("PASS\n");
+	return 0;
+}
+
+static void set_disposition(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIG_CR, &sa, NULL) != 0)
+		wl_die("sigaction %d: %s", SIG_CR, strerror(errno));
+	disposition = handler;
+}
+
 /* ---- modes ---------------------------------------------------------------- */
 
 /* The next SIGUSR1 or SIGUSR2: taken with sigwaitinfo (as a program that
@@ -273,7 +328,7 @@ int main(int argc, char **argv)
 	sigset_t all;
 
 	if (argc != 3)
-		wl_die("usage: sigview blockall|handler|sleep|poll FIFO");
+		wl_die("usage: sigview blockall|handler|ignore|default|sleep|poll FIFO");
 	wl_setup_usr1(1);
 	if (!strcmp(argv[1], "blockall")) {
 		sigfillset(&all);
@@ -284,6 +339,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "handler")) {
 		install_rt();
 		return serve_checks(check_handler, argv[2], false);
+	}
+	if (!strcmp(argv[1], "ignore")) {
+		set_disposition(SIG_IGN);
+		return serve_checks(check_disposition, argv[2], false);
+	}
+	if (!strcmp(argv[1], "default")) {
+		install_rt();
+		set_disposition(SIG_DFL);
+		return serve_checks(check_disposition, argv[2], false);
 	}
 	if (!strcmp(argv[1], "sleep"))
 		return do_sleep(argv[2]);

@@ -1,0 +1,69 @@
+#!/bin/bash
+# 26-callbacks: where callbacks run in a multithreaded program.  The
+# thread-context callback runs first, in a thread of libcr's own; each
+# thread's signal-context callback runs in that thread; each sees 0 from
+# cr_checkpoint() when continuing and > 0 after a restart; the hooks run
+# once per thread with the event of its kind.  A process whose callbacks
+# are still running when another request forwards to it answers EBUSY.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
+plan 10
+
+# report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
+# thread, and M and W (in either order) in their own, all seeing RC
+report_ok() {
+	local line
+	line=$(tail -n 1 "$1")
+	[[ $line =~ ^T=lib:1:$2\ M=main:([23]):$2\ W=worker:([23]):$2\ hooks=$3$ ]] &&
+		[ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ] && return 0
+	diag "got: $line"
+	return 1
+}
+
+mkfifo "$T/ready"
+spawn "$T/out" "$T/err" "$wl/cbthreads" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/out"; die "cbthreads did not start"; }
+checkpoint "cr_checkpoint of a program with callbacks in three threads exits 0" \
+	-f "$T/ctx" "$orig"
+ask_report "$orig" "$T/out"
+report_ok "$T/out" 0 001
+ok $? "continue: thread context first in libcr's thread, then each thread's own; hooks 0 0 1"
+kill_wait "$orig"
+
+start_restart r "$T/ctx"
+wait_restored "$orig" "$rpid" 30
+ok $? "restart: the process is back" || diag_file "$T/r.err"
+ask_report "$orig" "$T/out"
+report_ok "$T/out" 1 334
+ok $? "restart: the same order and threads, each saw 1; hooks 3 3 4"
+kill_wait "$rpid"
+kill -KILL "$orig" 2>/dev/null
+wait_gone "$orig" 30
+
+# --- forwarding to a process that is in another checkpoint ----------------------
+mkfifo "$T/block"
+spawn "$T/b.out" "$T/b.err" "$wl/cbthreads" "$T/ready" "$T/block"
+busy=$spawned
+wait_ready "$T/ready" 30 || die "cbthreads did not start"
+spawn "$T/ck1.out" "$T/ck1.err" "$bin/cr_checkpoint" -f "$T/busy.ctx" "$busy"
+ck1=$spawned
+wait_file_lines "$T/b.out" 1 30
+is "$(cat "$T/b.out")" blocked "the first checkpoint is held in a callback"
+spawn "$T/fw.out" "$T/fw.err" "$wl/forwarder" "$T/ready" "$busy"
+fw=$spawned
+wait_ready "$T/ready" 30 || die "forwarder did not start"
+checkpoint "a second checkpoint, of a process that forwards to the busy one, exits 0" \
+	--pid -f "$T/fw.ctx" "$fw"
+"$bin/cr_info" "$T/fw.ctx" >"$T/fw.info" 2>&1
+is "$(grep -c '^process' "$T/fw.info")" 1 "it holds the forwarding process alone"
+ask_report "$fw" "$T/fw.out"
+is "$(cat "$T/fw.out")" "forward=-1 errno=16 rc=0" "cr_forward_checkpoint() failed with EBUSY"
+echo go >"$T/block"
+wait_exit "$ck1" 30
+ok $? "released, the first checkpoint completes" || diag_file "$T/ck1.err"
+kill_wait "$fw"
+kill_wait "$busy"
+[ -s "$T/busy.ctx" ]
+ok $? "and writes its file"

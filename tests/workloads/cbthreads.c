@@ -1,0 +1,135 @@
+/* cbthreads: where and in which order callbacks run, in a process with two
+ * threads of its own (-lcr, -lpthread).
+ *
+ * usage: cbthreads FIFO [BLOCK-FIFO]
+ *
+ * The main thread and a worker each register a signal-context callback;
+ * the main thread also registers a thread-context one and a hook for
+ * every event.  Each callback notes the thread it ran in and its turn
+ * (one counter for all), and what cr_checkpoint() returned.  With
+ * BLOCK-FIFO, the thread-context callback first prints "blocked" and
+ * reads a line from BLOCK-FIFO.  On each SIGUSR1 the main thread prints:
+ *
+ *   T=<where>:<turn>:<rc> M=<where>:<turn>:<rc> W=<where>:<turn>:<rc> hooks=<list>
+ *
+ * where is "lib" (a thread of libcr's), "main" or "worker"; the list of
+ * hook events run since the last report is sorted by event number.
+ */
+#include "wl.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+
+#include <libcr.h>
+
+struct seen {
+	volatile pid_t tid;
+	volatile int turn, rc;
+};
+
+static struct seen seen_t, seen_m, seen_w;
+static pid_t main_tid, worker_tid;
+static int turns;
+static int hook_runs[CR_NUM_HOOKS];
+static const char *block_fifo;
+
+static pid_t gettid_(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static int note(struct seen *s)
+{
+	s->tid = gettid_();
+	s->turn = __atomic_add_fetch(&turns, 1, __ATOMIC_SEQ_CST);
+	s->rc = cr_checkpoint(0);
+	return 0;
+}
+
+static int on_thread(void *arg)
+{
+	(void)arg;
+	if (block_fifo) {
+		char line[16];
+		int fd;
+
+		wl_out("blocked\n");
+		fd = open(block_fifo, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (read(fd, line, sizeof(line)) < 0)
+				line[0] = 0;
+			close(fd);
+		}
+	}
+	return note(&seen_t);
+}
+
+static int on_signal(void *arg)
+{
+	return note(arg);
+}
+
+static void on_hook(cr_hook_event_t event)
+{
+	__atomic_add_fetch(&hook_runs[event], 1, __ATOMIC_SEQ_CST);
+}
+
+static void *worker(void *ready)
+{
+	sigset_t all;
+
+	/* the program's signals are the main thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	worker_tid = gettid_();
+	if (cr_init() < 0 || cr_register_callback(on_signal, &seen_w, CR_SIGNAL_CONTEXT) < 0)
+		wl_die("worker: cr_register_callback: %s", cr_strerror(errno));
+	__atomic_store_n((int *)ready, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static const char *where(pid_t tid)
+{
+	return !tid ? "none" : tid == main_tid ? "main" : tid == worker_tid ? "worker" : "lib";
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+	int ready = 0;
+
+	if (argc < 2 || argc > 3)
+		wl_die("usage: cbthreads FIFO [BLOCK-FIFO]");
+	block_fifo = argc == 3 ? argv[2] : NULL;
+	main_tid = gettid_();
+	if (cr_init() < 0)
+		wl_die("cr_init: %s", strerror(errno));
+	if (cr_register_callback(on_thread, NULL, CR_THREAD_CONTEXT) < 0 ||
+	    cr_register_callback(on_signal, &seen_m, CR_SIGNAL_CONTEXT) < 0)
+		wl_die("cr_register_callback: %s", cr_strerror(errno));
+	for (int e = 0; e < CR_NUM_HOOKS; e++)
+		if (cr_register_hook(e, on_hook) == CR_HOOK_FN_ERROR)
+			wl_die("cr_register_hook %d failed", e);
+	if (pthread_create(&t, NULL, worker, &ready))
+		wl_die("pthread_create failed");
+	while (!__atomic_load_n(&ready, __ATOMIC_SEQ_CST))
+		sched_yield();
+	wl_setup_usr1(1);
+	wl_ready(argv[1]);
+	for (;;) {
+		char hooks[64] = "";
+		size_t n = 0;
+
+		wl_got_usr1 = 0;
+		wl_wait_usr1();
+		for (int e = 0; e < CR_NUM_HOOKS; e++)
+			for (int k = __atomic_exchange_n(&hook_runs[e], 0, __ATOMIC_SEQ_CST); k > 0; k--)
+				n += snprintf(hooks + n, sizeof(hooks) - n, "%d", e);
+		wl_out("T=%s:%d:%d M=%s:%d:%d W=%s:%d:%d hooks=%s\n",
+		       where(seen_t.tid), seen_t.turn, seen_t.rc, where(seen_m.tid), seen_m.turn,
+		       seen_m.rc, where(seen_w.tid), seen_w.turn, seen_w.rc, hooks);
+		turns = 0;
+	}
+}
