@@ -32,6 +32,10 @@ fi
 top=$(cd "$(dirname "$0")/../.." && pwd -P)
 build=${UCR_BUILD:-$top/build}
 bin=$build/bin
+# Tools built with AddressSanitizer (make check-sanitize) started by a
+# process under cr_run inherit an LD_PRELOAD that puts libcr before the
+# ASan runtime: let them run all the same.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 # shellcheck disable=SC2034 # used by the tests
 wl=$build/tests
 

@@ -459,12 +459,20 @@ int agent_take_checkpoint(void)
 
 int agent_forward(cr_scope_t scope, pid_t target)
 {
+	/* callbacks of several threads may forward at once: one at a time */
+	static cr_spinlock_t lock = CR_SPINLOCK_INITIALIZER;
+	int r;
+
 	if (agent_sock < 0)
 		return -CR_ENOTCB;
+	cr_spinlock_lock(&lock);
 	if (agent_send(agent_sock, UCR_MSG_FORWARD, target, scope, 0) < 0 ||
 	    agent_recv(agent_sock) != UCR_MSG_FORWARDED)
-		return -EPIPE;
-	return agent_msg.code;
+		r = -EPIPE;
+	else
+		r = agent_msg.code;
+	cr_spinlock_unlock(&lock);
+	return r;
 }
 
 static void agent_report_restored(void)
@@ -505,13 +513,15 @@ static void agent_serve_rest(void)
 	agent_req.restarted = 0;
 	agent_req.active = 1;
 	procstate_reset();
+	agent_req.fail_kind = 0;
 	if (agent_run_callbacks(&fail_code) < 0 && !fail_code)
 		fail_code = CR_ETEMPFAIL;	/* could not park every thread */
 	agent_req.active = 0;
 	/* every thread waited for the callbacks to finish (BLCR's default) */
 	agent_release_threads();
 	if (fail_code)
-		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code, 0);
+		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code,
+			   agent_req.fail_kind ? agent_req.fail_kind : CR_CHECKPOINT_TEMP_FAILURE);
 	if (agent_req.restarted)
 		agent_report_restored();
 	if (agent_sock >= 0)
@@ -546,7 +556,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		goto out;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 	if (agent_omit) {
-		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), CR_EOMITTED, 0);
+		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), CR_EOMITTED, CR_CHECKPOINT_OMIT);
 		goto out;
 	}
 	if (!agent_cs_defer())

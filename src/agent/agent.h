@@ -22,6 +22,7 @@ struct agent_request {
 	struct cr_checkpoint_info ckpt_info;
 	char dest[UCR_PATH_MAX];
 	struct cr_restart_info rstrt_info;
+	int fail_kind;		/* the first refusal's CR_CHECKPOINT_* flag */
 };
 AGENT_HIDDEN extern struct agent_request agent_req;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
@@ -55,6 +56,7 @@ AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
 AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
+AGENT_HIDDEN bool agent_cs_inside(void);	/* this thread is in a section */
 AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */

@@ -266,6 +266,18 @@ int cr_dec_persist(void)
 
 static int chain_next(struct chain *c);
 
+/* The first refusal of a request says how it ends (a permanent failure
+ * kills, an omission leaves the process out, ...); one flag of the mask. */
+static void note_refusal(int kind)
+{
+	int none = 0;
+
+	kind = kind & CR_CHECKPOINT_PERM_FAILURE ? CR_CHECKPOINT_PERM_FAILURE :
+	       kind & CR_CHECKPOINT_TEMP_FAILURE ? CR_CHECKPOINT_TEMP_FAILURE : CR_CHECKPOINT_OMIT;
+	__atomic_compare_exchange_n(&agent_req.fail_kind, &none, kind, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+}
+
 /* The rest of the chain after the callback at `level'. */
 static int chain_continue(struct chain *c, int level)
 {
@@ -297,6 +309,7 @@ static int chain_next(struct chain *c)
 			c->called[level] = 1;
 			c->fail_code = CR_EPERMFAIL;
 			c->result = -CR_EPERMFAIL;
+			note_refusal(CR_CHECKPOINT_PERM_FAILURE);
 		} else {
 			chain_continue(c, level);
 		}
@@ -319,6 +332,7 @@ int cr_checkpoint(int flags)
 			       flags & CR_CHECKPOINT_PERM_FAILURE ? CR_EPERMFAIL : CR_ETEMPFAIL;
 		c->fail_code = code;
 		c->result = -code;
+		note_refusal(flags & CR_CHECKPOINT_ABORT_MASK);
 		return c->result;
 	}
 	return chain_continue(c, level);

@@ -38,6 +38,11 @@ void agent_cs_done(void)
 	sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 }
 
+bool agent_cs_inside(void)
+{
+	return cs_depth > 0;
+}
+
 bool agent_cs_pending(void)
 {
 	return __atomic_load_n(&cs_state, __ATOMIC_SEQ_CST) == CS_PENDING;

@@ -466,6 +466,8 @@ int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *ha
 	err = check_args(args, &target);
 	if (!err && agent_in_callback() && caller_in_scope(args->cr_scope, target))
 		err = EBUSY;	/* a checkpoint of ourselves from our own callback */
+	if (!err && agent_cs_inside() && caller_in_scope(args->cr_scope, target))
+		err = EDEADLK;	/* it would wait for the section we are in */
 	if (err) {
 		if (args->cr_flags & CR_CHKPT_ASYNC_ERR)
 			return request_done_handle(err, 0, NULL, 0, handle);

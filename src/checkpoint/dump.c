@@ -32,6 +32,7 @@
 struct target {
 	pid_t pid;
 	bool zombie;
+	bool leader_gone;	/* its main thread exited, others live on */
 	bool omitted;		/* its libcr_omit answered "omit" */
 	bool parked;		/* it answered "ready" */
 	int sock;
@@ -115,13 +116,17 @@ static bool in_scope(const struct request *rq, pid_t pid)
 static void scope_add(struct request *rq, pid_t pid)
 {
 	struct proc_stat st;
+	bool dead_leader;
 
 	if (pid == getpid() || in_scope(rq, pid))
 		return;	/* never ourselves */
+	/* a group whose leader exited shows the leader's Z, live threads or not */
+	dead_leader = proc_parse_stat(pid, &st) == 0 && st.state == 'Z';
 	rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
 	rq->t[rq->n++] = (struct target){
 		.pid = pid, .sock = -1,
-		.zombie = proc_parse_stat(pid, &st) == 0 && st.state == 'Z',
+		.zombie = dead_leader && proc_count_threads(pid) <= 1,
+		.leader_gone = dead_leader && proc_count_threads(pid) > 1,
 	};
 }
 
@@ -130,11 +135,14 @@ static int pid_cmp(const void *a, const void *b)
 	return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-/* A process and its descendants, parents first, children by pid. */
+/* A process and its descendants, parents first, children by pid; those
+ * already in the request (a forward) are not walked again. */
 static void scope_tree(struct request *rq, pid_t root)
 {
+	size_t from = rq->n;
+
 	scope_add(rq, root);
-	for (size_t i = 0; i < rq->n; i++) {
+	for (size_t i = from; i < rq->n; i++) {
 		pid_t *kids;
 		size_t n_kids;
 
@@ -228,6 +236,10 @@ static int check_target(struct request *rq, const struct target *t)
 
 	if (t->zombie)
 		return 0;	/* only its exit status is saved */
+	if (t->leader_gone) {
+		log_error("pid %d is not checkpointable: its main thread has exited", (int)t->pid);
+		return -EOPNOTSUPP;
+	}
 	r = proc_parse_status(t->pid, &st);
 	if (r == -ENOENT) {
 		log_error("no process %d", (int)t->pid);
@@ -310,24 +322,24 @@ static int msg_recv(struct request *rq, struct target *t, struct ucr_msg *m, int
 	return 0;
 }
 
-static int fail_code_error(struct request *rq, struct target *t, int code)
+/* A refusal: kind is the callback's CR_CHECKPOINT_* flag, code the error
+ * the requester gets (CR_E*, or the callback's own). */
+static int fail_code_error(struct request *rq, struct target *t, int kind, int code)
 {
-	switch (code) {
-	case CR_EPERMFAIL:
-		log_error("a callback of pid %d failed the checkpoint permanently", (int)t->pid);
+	if (kind & CR_CHECKPOINT_PERM_FAILURE) {
+		log_error("a callback of pid %d failed the checkpoint permanently (code %d): "
+			  "every process of it is killed", (int)t->pid, code);
 		for (size_t i = 0; i < rq->n; i++)
 			if (!rq->t[i].zombie)
 				kill(rq->t[i].pid, SIGKILL);
-		return -CR_EPERMFAIL;
-	case CR_ETEMPFAIL:
+	} else if (code == CR_ETEMPFAIL) {
 		log_error("a callback of pid %d cancelled the checkpoint (temporary failure)",
 			  (int)t->pid);
-		return -CR_ETEMPFAIL;
-	default:
+	} else {
 		log_error("a callback of pid %d cancelled the checkpoint with code %d",
 			  (int)t->pid, code);
-		return -code;
 	}
+	return -code;
 }
 
 /* Signals the agents of targets from `from' on and connects each to its socket. */
@@ -350,7 +362,7 @@ static int request_connect(struct request *rq, size_t from)
 		int r, sock;
 
 		r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the agent",
-				  rq->t[0].pid);
+				  rq->t[from].pid);
 		if (r)
 			return r;
 		sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -361,9 +373,10 @@ static int request_connect(struct request *rq, size_t from)
 				if (rq->t[i].pid == cred.pid && rq->t[i].sock < 0)
 					t = &rq->t[i];
 		if (!t) {
+			/* a latecomer of a forward that failed: not ours now */
 			close(sock);
-			log_error("unexpected peer on the request socket");
-			return -EPERM;
+			want++;
+			continue;
 		}
 		t->sock = sock;
 	}
@@ -456,8 +469,8 @@ static int request_answer(struct request *rq, size_t i)
 		t->parked = true;
 		return 0;
 	case UCR_MSG_FAIL:
-		if (m.code != CR_EOMITTED)
-			return fail_code_error(rq, t, m.code);
+		if (!(m.addr & CR_CHECKPOINT_OMIT))
+			return fail_code_error(rq, t, (int)m.addr, m.code);
 		t->omitted = true;
 		log_info("pid %d asked to be omitted", (int)t->pid);
 		return 0;

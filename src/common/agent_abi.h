@@ -47,7 +47,8 @@ struct ucr_msg {
 	int32_t pid;		/* sender; REQUEST, FORWARD: the target */
 	int32_t code;		/* FAIL: the CR_E* error; REQUEST, FORWARD: scope;
 				 * FORWARDED: 0 or -errno */
-	uint64_t addr;		/* HELLO/READY: address of struct agent_state */
+	uint64_t addr;		/* HELLO/READY: address of struct agent_state;
+				 * FAIL: the CR_CHECKPOINT_* kind of the refusal */
 	int32_t signal;		/* REQUEST: signal sent after the checkpoint */
 	int32_t requester;	/* REQUEST: who asked (the program, through libcr) */
 	uint32_t path_len;

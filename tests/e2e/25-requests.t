@@ -15,11 +15,14 @@
 #    restored process has its pid and is the program's child, which it
 #    waits for; a restart that cannot be done reports why through
 #    cr_poll_restart_msg().
+#  - A child that runs with libcr_omit is left out of its parent's tree:
+#    untouched on continue, and after a restart no longer the parent's child
+#    (its waitpid() says ECHILD), so that the parent can start a new one.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
-	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter"
-plan 19
+	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent"
+plan 24
 
 # --- a program checkpoints itself ----------------------------------------------
 run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
@@ -106,3 +109,27 @@ run_cmd 60 "$T/rj.out" "$T/rj.err" "$wl/restarter" "$T/junk.ctx"
 is "$?" 1 "cr_request_restart() of a file that is not a context file fails"
 grep -q "^failed rc=-2 .*msg=libcr: cannot restart from" "$T/rj.out"
 ok $? "the reap fails and the messages say why" || diag_file "$T/rj.out"
+
+# --- a child under libcr_omit, in a tree -------------------------------------------
+spawn "$T/op.out" "$T/op.err" "$bin/cr_run" "$wl/omitparent" "$T/ready" "$bin/cr_run" "$wl/exit7"
+op=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/op.out"; die "omitparent did not start"; }
+opkid=$(children_of "$op")
+track "$opkid"
+checkpoint "cr_checkpoint of a tree with an omitted child exits 0" -f "$T/op.ctx" "$op"
+"$bin/cr_info" "$T/op.ctx" >"$T/op.info" 2>&1
+is "$(grep -c '^process' "$T/op.info")" 1 "the file holds the parent alone" ||
+	diag_file "$T/op.info"
+ask_report "$op" "$T/op.out"
+is "$(tail -n 1 "$T/op.out")" "child running" "continue: the omitted child runs on untouched"
+kill -KILL "$opkid" "$op"
+kill_wait "$op"
+wait_gone "$opkid" 30
+start_restart r3 "$T/op.ctx"
+wait_restored "$op" "$rpid" 30
+ok $? "restart: the parent is back" || diag_file "$T/r3.err"
+ask_report "$op" "$T/op.out"
+is "$(tail -n 1 "$T/op.out")" "child gone ECHILD" \
+	"restart: the omitted child is not restored, and no longer the parent's child"
+kill_wait "$rpid"
+kill -KILL "$op" 2>/dev/null
