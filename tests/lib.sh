@@ -488,6 +488,7 @@ ask_report() {
 kill_wait() {
 	kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
+	return 0
 }
 
 # seq_file FILE [SKIP]: FILE, after SKIP lines, is exactly 0, 1, ..., N-1

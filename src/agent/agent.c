@@ -375,13 +375,10 @@ static void agent_park(void)
 		agent_futex_wake(&agent_n_parked);
 		r = agent_wait_checkpoint_over(p.over_gen);
 	}
-	if (kind != AGENT_THREAD_CALLBACKS) {
-		/* the callback thread is never held: the others wait for it */
-		agent_run_hook(kind, r);
-		if (agent_thread_held(r > 0))
-			while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
-				agent_futex_wait(&agent_park_gen, gen, 0);
-	}
+	agent_run_hook(kind, r);
+	if (agent_thread_held(r > 0))
+		while (__atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE) == gen)
+			agent_futex_wait(&agent_park_gen, gen, 0);
 	if (p.t)
 		procstate_restore_pending(idx, false);
 }
@@ -532,9 +529,21 @@ static void agent_serve_rest(void)
 	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-void agent_serve_deferred(void)
+void agent_serve_now(void)
 {
 	agent_serve_rest();
+}
+
+/* The request taken goes to the callback thread, or is served here. */
+static void agent_dispatch(void)
+{
+	if (!agent_delegate())
+		agent_serve_rest();
+}
+
+void agent_serve_deferred(void)
+{
+	agent_dispatch();
 }
 
 /*
@@ -560,7 +569,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		goto out;
 	}
 	if (!agent_cs_defer())
-		agent_serve_rest();
+		agent_dispatch();
 	return true;
 out:
 	sys_close(agent_sock);
@@ -577,15 +586,6 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TKILL && si->si_pid == sys_getpid() &&
 	    __atomic_load_n(&agent_park_open, __ATOMIC_ACQUIRE)) {
 		agent_park();
-		errno = saved_errno;
-		return;
-	}
-	/* libcr's callback thread must stay free to run the thread-context
-	 * callbacks: a request it catches goes on to the main thread (unless
-	 * one is being served: then it answers "busy" below). */
-	if (si->si_code == SI_QUEUE && agent_is_callback_thread() &&
-	    !__atomic_load_n(&agent_busy, __ATOMIC_ACQUIRE) &&
-	    sys_rt_tgsigqueueinfo(sys_getpid(), sys_getpid(), sig, si) == 0) {
 		errno = saved_errno;
 		return;
 	}

@@ -86,12 +86,16 @@ AGENT_HIDDEN int agent_checkpoint_called(void);
 enum agent_thread_kind {
 	AGENT_THREAD_PLAIN,	/* no callbacks */
 	AGENT_THREAD_SIGNAL,	/* runs signal-context callbacks */
-	AGENT_THREAD_CALLBACKS,	/* libcr's thread for the thread-context ones */
+	AGENT_THREAD_CALLBACKS,	/* ran the thread-context ones */
 };
 /* A parking thread: its own signal-context chain with park() innermost. */
 AGENT_HIDDEN int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
 					enum agent_thread_kind *kind);
 AGENT_HIDDEN bool agent_is_callback_thread(void);
+/* Hands the request taken to libcr's callback thread, when there is one. */
+AGENT_HIDDEN bool agent_delegate(void);
+/* agent.c: serves the request taken, in the calling thread. */
+AGENT_HIDDEN void agent_serve_now(void);
 /* Whether this thread waits for all callbacks before going back. */
 AGENT_HIDDEN bool agent_thread_held(bool restarted);
 AGENT_HIDDEN void agent_run_hook(enum agent_thread_kind kind, int result);

@@ -372,18 +372,18 @@ static bool has_callbacks(int ctx, int tid)
 
 /* ---- the callback thread ---------------------------------------------------------
  *
- * It sleeps on cbt_state until a request: CBT_RUN.  It runs the
- * thread-context chain, whose innermost step says CBT_PRE_DONE and waits
- * for the checkpoint to be over; then the chain's second halves run, and
- * it says CBT_IDLE again.  A process forked from the program has no such
- * thread: there, and when the request reaches this very thread, the
- * serving thread runs the chain itself.
+ * Once a thread-context callback is registered, libcr's callback thread
+ * serves every request: the handler (or the thread leaving the last
+ * critical section) only takes the request and hands it over with
+ * CBT_SERVE, and returns to the program.  The callback thread then runs
+ * the thread-context callbacks while the program's threads run on (they
+ * may hold locks a callback needs), and parks those threads itself.  A
+ * process forked from the program has no such thread: there the handler
+ * serves as it does without thread-context callbacks.
  */
-enum { CBT_IDLE, CBT_RUN, CBT_PRE_DONE };
+enum { CBT_IDLE, CBT_SERVE };
 
 static int cbt_state;		/* futex */
-static int cbt_fail_code;
-static int cbt_result;
 static int cbt_tid;
 static int cbt_pid;		/* the process it runs (and waits) in */
 static int cbt_started_pid;	/* the process it was started in */
@@ -398,42 +398,11 @@ static void futex_wake(int *addr)
 	sys_futex(addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 }
 
-static void set_state(int *addr, int val)
-{
-	__atomic_store_n(addr, val, __ATOMIC_RELEASE);
-	futex_wake(addr);
-}
-
-/* Waits while *addr == val. */
-static void wait_while(int *addr, int val)
-{
-	int now;
-
-	while ((now = __atomic_load_n(addr, __ATOMIC_ACQUIRE)) == val)
-		futex_wait(addr, now);
-}
-
-/* Waits until *addr == val. */
-static void wait_until(int *addr, int val)
-{
-	int now;
-
-	while ((now = __atomic_load_n(addr, __ATOMIC_ACQUIRE)) != val)
-		futex_wait(addr, now);
-}
-
-static int cbt_innermost(void *arg)
-{
-	int gen = *(int *)arg;
-
-	set_state(&cbt_state, CBT_PRE_DONE);
-	return agent_wait_checkpoint_over(gen);
-}
-
 static void *cbt_main(void *unused)
 {
-	/* only the checkpoint signal comes here, to park it like any thread */
+	/* only the checkpoint signal comes here */
 	uint64_t mask = ~(1ULL << (CR_SIGNUM - 1));
+	int now;
 
 	(void)unused;
 	sys_rt_sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -441,14 +410,10 @@ static void *cbt_main(void *unused)
 	__atomic_store_n(&cbt_tid, (int)sys_gettid(), __ATOMIC_RELEASE);
 	__atomic_store_n(&cbt_pid, (int)sys_getpid(), __ATOMIC_RELEASE);
 	for (;;) {
-		int gen, fail = 0;
-
-		wait_until(&cbt_state, CBT_RUN);
-		gen = agent_checkpoint_over_gen();
-		cbt_result = chain_run(CR_THREAD_CONTEXT, 0, cbt_innermost, &gen, &fail);
-		cbt_fail_code = fail;
-		agent_run_hook(AGENT_THREAD_CALLBACKS, cbt_result);
-		set_state(&cbt_state, CBT_IDLE);
+		while ((now = __atomic_load_n(&cbt_state, __ATOMIC_ACQUIRE)) != CBT_SERVE)
+			futex_wait(&cbt_state, now);
+		agent_serve_now();
+		__atomic_store_n(&cbt_state, CBT_IDLE, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -485,6 +450,15 @@ bool agent_is_callback_thread(void)
 	       __atomic_load_n(&cbt_tid, __ATOMIC_ACQUIRE) == (int)sys_gettid();
 }
 
+bool agent_delegate(void)
+{
+	if (__atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) != (int)sys_getpid())
+		return false;
+	__atomic_store_n(&cbt_state, CBT_SERVE, __ATOMIC_RELEASE);
+	futex_wake(&cbt_state);
+	return true;
+}
+
 /* ---- a request -------------------------------------------------------------------- */
 
 /* The serving thread's innermost step: the checkpoint itself. */
@@ -497,12 +471,13 @@ static int serve_checkpoint(void *unused)
 	return r;
 }
 
-/* With no callback thread: the thread-context chain, then ours, here. */
-static int serve_signal_chain(void *arg)
+/* After the thread-context chain, the serving thread's own signal chain. */
+static int serve_signal_chain(void *unused)
 {
 	int fail = 0, r, tid = (int)sys_gettid();
 
-	r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, arg, &fail);
+	(void)unused;
+	r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, NULL, &fail);
 	if (fail)
 		r = -fail;
 	return r;
@@ -510,35 +485,16 @@ static int serve_signal_chain(void *arg)
 
 int agent_run_callbacks(int *ret_fail_code)
 {
-	int gen = agent_checkpoint_over_gen();
-	int tid = (int)sys_gettid(), fail = 0, r;
+	int tid = (int)sys_gettid(), fail = 0, r, n;
 	bool own = has_callbacks(CR_SIGNAL_CONTEXT, tid);
-	bool use_cbt = has_callbacks(CR_THREAD_CONTEXT, 0) &&
-		       __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&
-		       !agent_is_callback_thread();
 
-	*ret_fail_code = 0;
-	if (use_cbt) {
-		set_state(&cbt_state, CBT_RUN);
-		wait_while(&cbt_state, CBT_RUN);
-		if (__atomic_load_n(&cbt_state, __ATOMIC_ACQUIRE) == CBT_IDLE) {
-			/* a thread-context callback refused: no checkpoint */
-			*ret_fail_code = cbt_fail_code;
-			return -cbt_fail_code;
-		}
-		r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, NULL, &fail);
-		if (agent_checkpoint_over_gen() == gen)	/* refused before it */
-			agent_checkpoint_over(-(fail ? fail : CR_ETEMPFAIL));
-		wait_until(&cbt_state, CBT_IDLE);
-	} else if (has_callbacks(CR_THREAD_CONTEXT, 0)) {
+	if (has_callbacks(CR_THREAD_CONTEXT, 0))
 		r = chain_run(CR_THREAD_CONTEXT, 0, serve_signal_chain, NULL, &fail);
-	} else {
+	else
 		r = chain_run(CR_SIGNAL_CONTEXT, tid, serve_checkpoint, NULL, &fail);
-	}
-	agent_run_hook(own ? AGENT_THREAD_SIGNAL : AGENT_THREAD_PLAIN, r);
+	agent_run_hook(agent_is_callback_thread() ? AGENT_THREAD_CALLBACKS :
+		       own ? AGENT_THREAD_SIGNAL : AGENT_THREAD_PLAIN, r);
 	/* the other threads' chains finish before anyone is released */
-	int n;
-
 	while ((n = __atomic_load_n(&cb_running, __ATOMIC_ACQUIRE)) > 0)
 		futex_wait(&cb_running, n);
 	*ret_fail_code = fail;
@@ -553,10 +509,6 @@ int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
 	int tid = (int)sys_gettid(), r;
 
 	*fail_code = 0;
-	if (agent_is_callback_thread()) {
-		*kind = AGENT_THREAD_CALLBACKS;	/* its chain runs outside the handler */
-		return park(arg);
-	}
 	if (!has_callbacks(CR_SIGNAL_CONTEXT, tid)) {
 		*kind = AGENT_THREAD_PLAIN;
 		return park(arg);

@@ -200,7 +200,7 @@ void procstate_restore_pending(int record, bool shared)
 		if (shared)
 			sys_call3(__NR_rt_sigqueueinfo, pid, p->sig, &p->info);
 		else
-			sys_call4(__NR_rt_tgsigqueueinfo, pid, tid, p->sig, &p->info);
+			sys_rt_tgsigqueueinfo(pid, tid, p->sig, &p->info);
 	}
 }
 

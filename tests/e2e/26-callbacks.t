@@ -5,10 +5,12 @@
 # cr_checkpoint() when continuing and > 0 after a restart; the hooks run
 # once per thread with the event of its kind.  A process whose callbacks
 # are still running when another request forwards to it answers EBUSY.
+# A thread-context callback that needs a lock the main thread holds most of
+# the time still runs: the program's threads run on meanwhile.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
-plan 10
+plan 12
 
 # report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
 # thread, and M and W (in either order) in their own, all seeing RC
@@ -67,3 +69,14 @@ kill_wait "$fw"
 kill_wait "$busy"
 [ -s "$T/busy.ctx" ]
 ok $? "and writes its file"
+
+# --- a thread-context callback needs what the program holds --------------------------
+spawn "$T/l.out" "$T/l.err" "$wl/cbthreads" "$T/ready" --lock
+locker=$spawned
+wait_ready "$T/ready" 30 || die "cbthreads --lock did not start"
+checkpoint "a checkpoint whose callback takes the main thread's mutex completes" \
+	-f "$T/lock.ctx" "$locker"
+ask_report "$locker" "$T/l.out"
+report_ok "$T/l.out" 0 001
+ok $? "the callbacks ran as usual"
+kill_wait "$locker"

@@ -1,14 +1,17 @@
 /* cbthreads: where and in which order callbacks run, in a process with two
  * threads of its own (-lcr, -lpthread).
  *
- * usage: cbthreads FIFO [BLOCK-FIFO]
+ * usage: cbthreads FIFO [BLOCK-FIFO | --lock]
  *
  * The main thread and a worker each register a signal-context callback;
  * the main thread also registers a thread-context one and a hook for
  * every event.  Each callback notes the thread it ran in and its turn
  * (one counter for all), and what cr_checkpoint() returned.  With
  * BLOCK-FIFO, the thread-context callback first prints "blocked" and
- * reads a line from BLOCK-FIFO.  On each SIGUSR1 the main thread prints:
+ * reads a line from BLOCK-FIFO.  With --lock, the main thread holds a mutex
+ * nearly all the time (taking it again 20 ms after each release), and the
+ * thread-context callback takes that mutex too: it can only run while the
+ * program's threads run on.  On each SIGUSR1 the main thread prints:
  *
  *   T=<where>:<turn>:<rc> M=<where>:<turn>:<rc> W=<where>:<turn>:<rc> hooks=<list>
  *
@@ -18,6 +21,7 @@
 #include "wl.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
 
 #include <libcr.h>
@@ -32,6 +36,8 @@ static pid_t main_tid, worker_tid;
 static int turns;
 static int hook_runs[CR_NUM_HOOKS];
 static const char *block_fifo;
+static bool lock_mode;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pid_t gettid_(void)
 {
@@ -49,6 +55,10 @@ static int note(struct seen *s)
 static int on_thread(void *arg)
 {
 	(void)arg;
+	if (lock_mode) {
+		pthread_mutex_lock(&lock);
+		pthread_mutex_unlock(&lock);
+	}
 	if (block_fifo) {
 		char line[16];
 		int fd;
@@ -102,7 +112,8 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || argc > 3)
 		wl_die("usage: cbthreads FIFO [BLOCK-FIFO]");
-	block_fifo = argc == 3 ? argv[2] : NULL;
+	lock_mode = argc == 3 && !strcmp(argv[2], "--lock");
+	block_fifo = argc == 3 && !lock_mode ? argv[2] : NULL;
 	main_tid = gettid_();
 	if (cr_init() < 0)
 		wl_die("cr_init: %s", strerror(errno));
@@ -116,14 +127,24 @@ int main(int argc, char **argv)
 		wl_die("pthread_create failed");
 	while (!__atomic_load_n(&ready, __ATOMIC_SEQ_CST))
 		sched_yield();
-	wl_setup_usr1(1);
+	wl_setup_usr1(!lock_mode);
 	wl_ready(argv[1]);
 	for (;;) {
 		char hooks[64] = "";
 		size_t n = 0;
 
 		wl_got_usr1 = 0;
-		wl_wait_usr1();
+		if (lock_mode) {
+			while (!wl_got_usr1) {
+				struct timespec held = { .tv_nsec = 20000000 };
+
+				pthread_mutex_lock(&lock);
+				nanosleep(&held, NULL);
+				pthread_mutex_unlock(&lock);
+			}
+		} else {
+			wl_wait_usr1();
+		}
 		for (int e = 0; e < CR_NUM_HOOKS; e++)
 			for (int k = __atomic_exchange_n(&hook_runs[e], 0, __ATOMIC_SEQ_CST); k > 0; k--)
 				n += snprintf(hooks + n, sizeof(hooks) - n, "%d", e);
