@@ -190,6 +190,14 @@ static void agent_save_process(void)
 #define PARK_TIMEOUT_NS (10 * 1000000000LL)
 
 static int agent_park_open;		/* a request is parking threads */
+/* Park signals are queued with PARK_TAG | serial in their value: one that
+ * arrives after its request ended (a thread that had the signal blocked
+ * past the time-out) is recognised and dropped, instead of reaching the
+ * program's disposition for the signal.  A program's own sigqueue() of
+ * this signal to itself with such a value would be dropped too. */
+#define PARK_TAG 0x75630000	/* "uc" */
+#define PARK_TAG_MASK 0xffff0000
+static int agent_park_serial;
 static int agent_park_gen;		/* futex: moves to release parked threads */
 static int agent_n_parked;		/* futex: threads parked */
 static int agent_n_resumed;		/* futex: restored threads back in the agent */
@@ -241,7 +249,14 @@ static int agent_signal_new_threads(int self)
 				sys_close(fd);
 				return -E2BIG;
 			}
-			if (sys_tgkill(pid, tid, CR_SIGNUM) == 0) {
+			siginfo_t si = {
+				.si_signo = CR_SIGNUM, .si_code = SI_QUEUE,
+			};
+
+			si.si_pid = pid;
+			si.si_uid = sys_geteuid();
+			si.si_value.sival_int = PARK_TAG | (agent_park_serial & 0xffff);
+			if (sys_rt_tgsigqueueinfo(pid, tid, CR_SIGNUM, &si) == 0) {
 				agent_signalled[agent_n_signalled++] = tid;
 				found++;
 			}
@@ -323,7 +338,18 @@ static int agent_park_fail;
 struct park {
 	struct agent_thread *t;
 	int over_gen;
+	int serial;		/* the request it parks for */
 };
+
+/* Counts the calling thread as parked, if its request still runs. */
+static bool agent_count_parked(int serial)
+{
+	if ((__atomic_load_n(&agent_park_serial, __ATOMIC_ACQUIRE) & 0xffff) != serial)
+		return false;	/* it timed out on us: the next one is not ours */
+	__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
+	agent_futex_wake(&agent_n_parked);
+	return true;
+}
 
 /* The innermost step of a parking thread: parked until the checkpoint is
  * over; 0 continue, 1 restarted, < 0 failed. */
@@ -332,8 +358,8 @@ static int agent_park_here(void *arg)
 	struct park *p = arg;
 
 	if (!p->t || agent_save_context(&p->t->resume) == 0) {
-		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
-		agent_futex_wake(&agent_n_parked);
+		if (!agent_count_parked(p->serial))
+			return -CR_ETEMPFAIL;
 	} else {
 		/* restarted: off the restorer's stack, tell the leader */
 		agent_restore_thread(p->t);
@@ -348,13 +374,14 @@ static int agent_park_here(void *arg)
  * callbacks, parks, and after the checkpoint waits (unless cr_hold_ctrl()
  * says otherwise) until every callback of the process is done.
  */
-static void agent_park(void)
+static void agent_park(int serial)
 {
 	int idx = __atomic_fetch_add(&agent_n_records, 1, __ATOMIC_ACQ_REL);
 	int gen = __atomic_load_n(&agent_park_gen, __ATOMIC_ACQUIRE);
 	struct park p = {
 		.t = idx < UCR_MAX_THREADS ? &agent_state.threads[idx] : NULL,
 		.over_gen = agent_checkpoint_over_gen(),
+		.serial = serial,
 	};
 	enum agent_thread_kind kind;
 	int fail, r;
@@ -369,11 +396,10 @@ static void agent_park(void)
 		/* refused before parking: counts as parked, and ends it all */
 		int none = 0;
 
-		__atomic_compare_exchange_n(&agent_park_fail, &none, fail, false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-		__atomic_add_fetch(&agent_n_parked, 1, __ATOMIC_RELEASE);
-		agent_futex_wake(&agent_n_parked);
-		r = agent_wait_checkpoint_over(p.over_gen);
+		if ((__atomic_load_n(&agent_park_serial, __ATOMIC_ACQUIRE) & 0xffff) == serial)
+			__atomic_compare_exchange_n(&agent_park_fail, &none, fail, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		r = agent_count_parked(serial) ? agent_wait_checkpoint_over(p.over_gen) : -fail;
 	}
 	agent_run_hook(kind, r);
 	if (agent_thread_held(r > 0))
@@ -413,7 +439,8 @@ int64_t agent_downtime_ns(void)
 	return __atomic_load_n(&agent_downtime, __ATOMIC_ACQUIRE);
 }
 
-int agent_take_checkpoint(void)
+/* Parks every thread, reads as the dumper wants, and resumes. */
+static int agent_take_checkpoint_parked(void)
 {
 	struct agent_thread *t = &agent_state.threads[0];
 
@@ -422,6 +449,7 @@ int agent_take_checkpoint(void)
 	agent_park_fail = 0;
 	t->leader = 1;
 	agent_save_thread(t);
+	__atomic_add_fetch(&agent_park_serial, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&agent_park_open, 1, __ATOMIC_RELEASE);
 	if (agent_park_others() < 0)
 		return -CR_ETEMPFAIL;
@@ -452,6 +480,16 @@ int agent_take_checkpoint(void)
 	agent_req.rstrt_info.src = agent_state.restart.src;
 	__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 	return 1;
+}
+
+int agent_take_checkpoint(void)
+{
+	int r = agent_take_checkpoint_parked();
+
+	/* failed: threads that come late to park must not stay parked */
+	if (r < 0)
+		__atomic_store_n(&agent_park_open, 0, __ATOMIC_RELEASE);
+	return r;
 }
 
 int agent_forward(cr_scope_t scope, pid_t target)
@@ -583,9 +621,13 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	int saved_errno = errno;
 	bool served = false;
 
-	if (si->si_code == SI_TKILL && si->si_pid == sys_getpid() &&
-	    __atomic_load_n(&agent_park_open, __ATOMIC_ACQUIRE)) {
-		agent_park();
+	if (si->si_code == SI_QUEUE && si->si_pid == sys_getpid() &&
+	    ((unsigned int)si->si_value.sival_int & PARK_TAG_MASK) == PARK_TAG) {
+		int serial = si->si_value.sival_int & 0xffff;
+
+		if (__atomic_load_n(&agent_park_open, __ATOMIC_ACQUIRE) &&
+		    serial == (__atomic_load_n(&agent_park_serial, __ATOMIC_ACQUIRE) & 0xffff))
+			agent_park(serial);
 		errno = saved_errno;
 		return;
 	}
