@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "agent.h"
@@ -669,6 +670,24 @@ void ucr_agent_set_omit(void)
 	agent_omit = 1;
 }
 
+/*
+ * In the child of a fork(): a request the parent was serving is not the
+ * child's, and the threads that held critical sections or ran callbacks
+ * did not follow.  (A fork from inside a callback leaves the child in that
+ * callback, on its own.)
+ */
+static void agent_after_fork(void)
+{
+	if (agent_sock >= 0)
+		sys_close(agent_sock);
+	agent_sock = -1;
+	agent_req.active = 0;
+	__atomic_store_n(&agent_park_open, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	agent_cs_after_fork();
+	agent_callbacks_after_fork();
+}
+
 __attribute__((constructor)) static void agent_load(void)
 {
 	struct sigaction sa;
@@ -681,4 +700,5 @@ __attribute__((constructor)) static void agent_load(void)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	interpose_real_sigaction(CR_SIGNUM, &sa, NULL);
+	pthread_atfork(NULL, NULL, agent_after_fork);
 }

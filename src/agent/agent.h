@@ -57,6 +57,9 @@ AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
 AGENT_HIDDEN bool agent_cs_inside(void);	/* this thread is in a section */
+/* In the child of a fork(): the state of threads that did not follow. */
+AGENT_HIDDEN void agent_cs_after_fork(void);
+AGENT_HIDDEN void agent_callbacks_after_fork(void);
 AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */

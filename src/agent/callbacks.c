@@ -444,6 +444,14 @@ static int callback_thread_start(void)
 	return 0;
 }
 
+void agent_callbacks_after_fork(void)
+{
+	cb_running = 0;
+	cbt_state = CBT_IDLE;
+	if (has_callbacks(CR_THREAD_CONTEXT, 0))
+		callback_thread_start();	/* the parent's did not follow */
+}
+
 bool agent_is_callback_thread(void)
 {
 	return __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&

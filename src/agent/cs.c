@@ -38,6 +38,13 @@ void agent_cs_done(void)
 	sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 }
 
+/* In a child of fork(): only the forking thread is left inside. */
+void agent_cs_after_fork(void)
+{
+	cs_count = cs_depth > 0;
+	cs_state = CS_IDLE;
+}
+
 bool agent_cs_inside(void)
 {
 	return cs_depth > 0;

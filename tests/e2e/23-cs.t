@@ -4,8 +4,8 @@
 # checkpoint then happens inside cr_leave_cs(), and a restart resumes there.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/cs"
-plan 7
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/cs" "$wl/forkcs"
+plan 10
 
 mkfifo "$T/ready"
 spawn "$T/out" "$T/err" "$wl/cs" "$T/ready" "$T/ctx"
@@ -30,3 +30,17 @@ is "$(tail -n 1 "$T/out")" "left idle" "restart: it goes on from its cr_leave_cs
 kill -USR1 "$orig"
 wait_exit "$rpid" 30
 is "$?" 0 "restart: it exits 0, and so does cr_restart"
+
+# --- a fork while another thread is inside a section ---------------------------------
+# The child has no such thread: its checkpoint must not wait for it.
+spawn "$T/f.out" "$T/f.err" "$wl/forkcs" "$T/ready"
+fparent=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/f.out"; die "forkcs did not start"; }
+fkid=$(children_of "$fparent")
+track "$fkid"
+run_cmd 60 "$T/fk.out" "$T/fk.err" "$bin/cr_checkpoint" -t 10 --pid -f "$T/fk.ctx" "$fkid"
+ok $? "the child of a fork made inside a section is checkpointed" || diag_file "$T/fk.err"
+kill -USR1 "$fkid"
+wait_exit "$fparent" 30
+is "$?" 0 "the parent's worker left its section and both exit"
+is "$(cat "$T/f.out")" "child cs=0" "the child enters a section at once: none is held"
