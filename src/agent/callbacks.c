@@ -448,8 +448,11 @@ void agent_callbacks_after_fork(void)
 {
 	cb_running = 0;
 	cbt_state = CBT_IDLE;
-	if (has_callbacks(CR_THREAD_CONTEXT, 0))
-		callback_thread_start();	/* the parent's did not follow */
+	/* the parent's did not follow; not in libcr's own restart helper,
+	 * which must stay single-threaded */
+	if (has_callbacks(CR_THREAD_CONTEXT, 0) &&
+	    !__atomic_load_n(&request_forking_helper, __ATOMIC_ACQUIRE))
+		callback_thread_start();
 }
 
 bool agent_is_callback_thread(void)

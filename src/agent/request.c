@@ -14,10 +14,10 @@
  * of the image; after a restart it reads as end of file and the request as
  * finished with CR_ERESTARTED.
  *
- * A restart runs the builder (src/restart, linked into libcr) in the
- * caller's own process, so that the restored root is the caller's child;
- * it is over when cr_request_restart() returns, and its handle only keeps
- * the result and the messages.
+ * A restart runs the builder (src/restart, linked into libcr) in a fork of
+ * the caller, which creates the roots as the caller's children; it is over
+ * when cr_request_restart() returns, and its handle only keeps the result
+ * and the messages.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -650,24 +650,66 @@ int cr_forward_checkpoint(cr_scope_t scope, pid_t target)
 
 /* ---- restarts --------------------------------------------------------------- */
 
-/* The builder's messages, for cr_log_restart(): into a memfd meanwhile. */
-static int restart_collect(const struct restart_opts *o, char **ret_log, size_t *ret_len)
+/* Set while cr_request_restart() forks its helper: that child must stay
+ * single-threaded (agent.c's fork handler starts no callback thread). */
+int request_forking_helper;
+
+/*
+ * Runs the builder in a fork()ed copy of the caller: fork() leaves malloc
+ * and stdio usable in the child of a multithreaded program, which the
+ * builder needs, and the roots it creates with CLONE_PARENT are the
+ * caller's children all the same.  The messages go to a memfd for
+ * cr_log_restart().  The root's pid, or -errno.
+ */
+static pid_t restart_in_helper(struct restart_opts *o, char **ret_log, size_t *ret_len)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	int mfd = memfd_create("libcr-restart-log", MFD_CLOEXEC), saved;
-	pid_t r;
+	int mfd = memfd_create("libcr-restart-log", MFD_CLOEXEC), report[2];
+	int32_t msg[2];		/* { 0, pid killed } ..., then { 1, result } */
+	pid_t helper, r = -EIO;
 	off_t len;
 
 	*ret_log = NULL;
 	*ret_len = 0;
 	if (mfd < 0)
 		return -errno;
-	pthread_mutex_lock(&lock);	/* one log destination at a time */
-	log_init("libcr");
-	saved = log_set_fd(mfd);
-	r = restart_run(o);
-	log_set_fd(saved);
-	pthread_mutex_unlock(&lock);
+	if (pipe2(report, O_CLOEXEC)) {
+		close(mfd);
+		return -errno;
+	}
+	__atomic_add_fetch(&request_forking_helper, 1, __ATOMIC_ACQ_REL);
+	helper = fork();
+	__atomic_sub_fetch(&request_forking_helper, 1, __ATOMIC_ACQ_REL);
+	if (helper == 0) {
+		log_init("libcr");
+		log_set_fd(mfd);
+		o->roots_to_parent = true;
+		o->killed_fd = report[1];
+		msg[0] = 1;
+		msg[1] = restart_run(o);
+		_exit(write(report[1], msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);
+	}
+	close(report[1]);
+	if (helper < 0) {
+		r = -errno;
+	} else {
+		ssize_t n;
+
+		while ((n = read(report[0], msg, sizeof(msg))) == sizeof(msg) ||
+		       (n < 0 && errno == EINTR)) {
+			if (n < 0)
+				continue;
+			if (msg[0] == 1) {
+				r = msg[1];
+				break;
+			}
+			/* a root it killed is ours to reap */
+			while (waitpid(msg[1], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+		while (waitpid(helper, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(report[0]);
 	len = lseek(mfd, 0, SEEK_END);
 	if (len > 0 && (*ret_log = malloc(len + 1))) {
 		ssize_t n = pread(mfd, *ret_log, len, 0);
@@ -708,7 +750,7 @@ int cr_request_restart(cr_restart_args_t *args, cr_restart_handle_t *handle)
 			.restore_sid = args->cr_flags & CR_RSTRT_RESTORE_SID,
 			.signal = args->cr_signal,
 		};
-		r = restart_collect(&o, &log, &log_len);
+		r = restart_in_helper(&o, &log, &log_len);
 		if (r > 0)
 			return request_done_handle(0, r, log, log_len, handle);
 		err = -r;

@@ -37,9 +37,14 @@ static __attribute__((noreturn)) void child_fail(int status_fd, int err)
 	_exit(127);
 }
 
-static pid_t clone_with_pid(pid_t pid)
+static pid_t clone_with_pid(pid_t pid, bool sibling)
 {
-	struct clone_args args = { .exit_signal = SIGCHLD };
+	/* a sibling gets our own exit signal (SIGCHLD: we are fork()ed);
+	 * clone3 wants none given with CLONE_PARENT */
+	struct clone_args args = {
+		.flags = sibling ? CLONE_PARENT : 0,
+		.exit_signal = sibling ? 0 : SIGCHLD,
+	};
 
 	if (pid > 0) {
 		args.set_tid = (uint64_t)&pid;
@@ -153,7 +158,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 		child_fail(status_fd, r);
 	/* its children, under it and in order, before it becomes itself */
 	for (size_t j = 0; j < rs->img->n_procs; j++)
-		if (j != i && rs->img->procs[j].p->ppid == p->p->pid && child_create(rs, j) < 0)
+		if (j != i && rs->img->procs[j].p->ppid == p->p->pid && child_create(rs, j, false) < 0)
 			child_fail(status_fd, -errno);
 	if (p->p->flags & PROC_F_ZOMBIE)
 		child_zombie(p->p);
@@ -207,10 +212,10 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	jump_to_blob(hole, hole + code_len + plan_len + BLOB_STACK - 8, plan);
 }
 
-pid_t child_create(struct restart *rs, size_t i)
+pid_t child_create(struct restart *rs, size_t i, bool root)
 {
 	const struct img_process *p = rs->procs[i].proc->p;
-	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0);
+	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, root && rs->o->roots_to_parent);
 
 	if (pid < 0) {
 		int r = -errno;

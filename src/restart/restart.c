@@ -168,9 +168,19 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 	if (rs->o->restore_pid)
 		for (size_t i = 0; i < rs->img->n_procs; i++)
 			kill(rs->procs[i].proc->p->pid, SIGKILL);
-	for (size_t i = 0; i < n_roots; i++)
-		if (roots[i] > 0)
-			waitpid(roots[i], NULL, 0);
+	for (size_t i = 0; i < n_roots; i++) {
+		int32_t pid = roots[i];
+
+		if (pid <= 0)
+			continue;
+		if (rs->o->roots_to_parent) {
+			/* our parent's children: it reaps them */
+			if (write(rs->o->killed_fd, &pid, sizeof(pid)) != sizeof(pid))
+				log_errno(-errno, "cannot report killed pid %d", (int)pid);
+		} else {
+			waitpid(pid, NULL, 0);
+		}
+	}
 }
 
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
@@ -224,7 +234,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	for (size_t i = 0; i < img->n_procs; i++) {
 		if (has_parent_in_image(img, &img->procs[i]))
 			continue;
-		roots[n_roots] = child_create(&rs, i);
+		roots[n_roots] = child_create(&rs, i, true);
 		if (roots[n_roots] < 0) {
 			r = roots[n_roots];
 			roots[n_roots] = 0;

@@ -15,6 +15,11 @@ struct restart_opts {
 	bool restore_pid;
 	bool restore_pgid, restore_sid;
 	int signal;		/* sent to the restored root once it runs, 0 none */
+	/* libcr's restart helper: the roots become children of its parent
+	 * (CLONE_PARENT); roots killed on a failure, which the helper cannot
+	 * reap, are written to killed_fd (one int32_t pid each) */
+	bool roots_to_parent;
+	int killed_fd;
 };
 
 /*
@@ -40,7 +45,8 @@ struct restart {
 };
 
 /* child.c: creates process i (and, from it, its children); returns its pid
- * in the caller, never returns in the new process. */
-pid_t child_create(struct restart *rs, size_t i);
+ * in the caller, never returns in the new process.  A root is created as
+ * the caller's sibling under o->roots_to_parent. */
+pid_t child_create(struct restart *rs, size_t i, bool root);
 
 #endif
