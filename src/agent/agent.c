@@ -149,9 +149,14 @@ static void agent_save_thread(struct agent_thread *t)
 	}
 }
 
-/* After a restart, in each thread: what the restorer did not set. */
+/* After a restart, in each thread: what the restorer did not set, and
+ * its new tid where it has one (cr_restart --no-restore-pid). */
 static void agent_restore_thread(const struct agent_thread *t)
 {
+	int tid = (int)sys_gettid();
+
+	if (tid != t->tid)
+		agent_callbacks_retid(t->tid, tid);
 	sys_prctl(PR_SET_PDEATHSIG, t->pdeathsig, 0, 0, 0);
 	if (t->timer_slack > 0)
 		sys_prctl(PR_SET_TIMERSLACK, t->timer_slack, 0, 0, 0);
@@ -165,8 +170,11 @@ static int64_t agent_now_ns(int clock)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static int agent_saved_pid;	/* the pid at the checkpoint */
+
 static void agent_save_process(void)
 {
+	agent_saved_pid = (int)sys_getpid();
 	for (int sig = 1; sig <= UCR_NSIG; sig++)
 		sys_rt_sigaction(sig, NULL, (struct sys_sigaction *)&agent_state.sigactions[sig - 1]);
 	for (int i = 0; i < UCR_NRLIMIT; i++)
@@ -418,6 +426,8 @@ static void agent_restarted(void)
 	while ((now = __atomic_load_n(&agent_n_resumed, __ATOMIC_ACQUIRE)) < want)
 		agent_futex_wait(&agent_n_resumed, now, 0);
 	sys_munmap(agent_state.restart.blob_start, agent_state.restart.blob_len);
+	if ((int)sys_getpid() != agent_saved_pid)
+		agent_callbacks_repid(agent_saved_pid, (int)sys_getpid());
 	procstate_restore();
 	/* CLOCK_MONOTONIC minus the downtime continues the process's own
 	 * time; after a reboot the clock starts again and this is negative */

@@ -61,6 +61,9 @@ AGENT_HIDDEN bool agent_cs_inside(void);	/* this thread is in a section */
 /* In the child of a fork(): the state of threads that did not follow. */
 AGENT_HIDDEN void agent_cs_after_fork(void);
 AGENT_HIDDEN void agent_callbacks_after_fork(void);
+/* After a restart under new ids: the ids callbacks.c keeps, updated. */
+AGENT_HIDDEN void agent_callbacks_retid(int old_tid, int new_tid);
+AGENT_HIDDEN void agent_callbacks_repid(int old_pid, int new_pid);
 AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */

@@ -455,6 +455,23 @@ void agent_callbacks_after_fork(void)
 		callback_thread_start();
 }
 
+void agent_callbacks_retid(int old_tid, int new_tid)
+{
+	for (int i = 0; i < agent_n_cbs; i++)
+		if (agent_cbs[i].tid == old_tid)
+			agent_cbs[i].tid = new_tid;
+	if (cbt_tid == old_tid)
+		cbt_tid = new_tid;
+}
+
+void agent_callbacks_repid(int old_pid, int new_pid)
+{
+	if (cbt_pid == old_pid)
+		cbt_pid = new_pid;
+	if (cbt_started_pid == old_pid)
+		cbt_started_pid = new_pid;
+}
+
 bool agent_is_callback_thread(void)
 {
 	return __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&

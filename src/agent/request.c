@@ -56,7 +56,7 @@ struct request {
 };
 
 static struct request requests[MAX_REQUESTS] = {
-	[0 ... MAX_REQUESTS - 1] = { .fd = -1 },
+	[0 ... MAX_REQUESTS - 1] = { .fd = -1 },	/* FREE */
 };
 static pthread_mutex_t requests_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -70,22 +70,24 @@ int request_private_fds(int32_t *fds, int max)
 	return n;
 }
 
-/* In the restarted process, from the agent (async-signal-safe): the helper
- * and its pipe are gone; the handle's number stays taken, by /dev/null. */
+/* In the restarted process, from the agent (async-signal-safe): the
+ * handles were left out of the image; their numbers stay taken, by
+ * /dev/null, and a request not over is over now: CR_ERESTARTED. */
 void request_restarted(void)
 {
 	for (int i = 0; i < MAX_REQUESTS; i++) {
 		struct request *rq = &requests[i];
 		long null;
 
-		if (rq->fd < 0 || rq->done)
+		if (rq->fd < 0)
 			continue;
 		null = sys_openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0) {
 			sys_call3(__NR_dup3, null, rq->fd, O_CLOEXEC);
 			sys_close(null);
 		}
-		__atomic_store_n(&rq->restarted, 1, __ATOMIC_RELEASE);
+		if (!rq->done)
+			__atomic_store_n(&rq->restarted, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -99,26 +101,33 @@ static struct request *request_find(const unsigned long *handle)
 	return NULL;
 }
 
-static struct request *request_alloc(int fd)
+/* A free slot, reserved (fd RESERVED) until its handle exists. */
+#define FREE (-1)
+#define RESERVED (-2)
+
+static struct request *request_alloc(void)
 {
 	struct request *found = NULL;
 
 	pthread_mutex_lock(&requests_lock);
 	for (int i = 0; i < MAX_REQUESTS && !found; i++)
-		if (requests[i].fd < 0)
+		if (requests[i].fd == FREE)
 			found = &requests[i];
 	if (found)
-		*found = (struct request){ .fd = fd };
+		*found = (struct request){ .fd = RESERVED };
 	pthread_mutex_unlock(&requests_lock);
+	if (!found)
+		errno = EAGAIN;
 	return found;
 }
 
 static void request_free(struct request *rq)
 {
-	close(rq->fd);
+	if (rq->fd >= 0)
+		close(rq->fd);
 	free(rq->log);
 	pthread_mutex_lock(&requests_lock);
-	*rq = (struct request){ .fd = -1 };
+	*rq = (struct request){ .fd = FREE };
 	pthread_mutex_unlock(&requests_lock);
 }
 
@@ -156,7 +165,7 @@ static int request_drain(struct request *rq, int timeout_ms)
 	end.tv_nsec += (timeout_ms % 1000) * 1000000L;
 	while (!rq->done) {
 		struct pollfd pfd = { .fd = rq->fd, .events = POLLIN };
-		char buf[4096];
+		char buf[4096], *tag;
 		ssize_t n;
 		int r, left = -1;
 
@@ -190,6 +199,11 @@ static int request_drain(struct request *rq, int timeout_ms)
 		rq->log = log;
 		rq->log_len += n;
 		rq->log[rq->log_len] = 0;
+		/* the result line is the end: a copy of the pipe that a fork
+		 * elsewhere in the program holds may keep end of file away */
+		tag = strstr(rq->log, RESULT_TAG);
+		if (tag && strchr(tag, '\n'))
+			request_finish(rq);
 	}
 	return 1;
 }
@@ -371,34 +385,65 @@ static __attribute__((noreturn)) void helper_exec(struct helper_cmd *c, int log_
 	_exit(127);
 }
 
-/* Starts the helper; its log pipe's read end, or -errno. */
-static int helper_start(const cr_checkpoint_args_t *a, pid_t target)
+/* fd, moved above the standard descriptors (which the helper replaces,
+ * and which a program may have closed); -1 on failure, fd closed. */
+static int above_stdio(int fd)
+{
+	int moved;
+
+	if (fd > STDERR_FILENO)
+		return fd;
+	moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	close(fd);
+	return moved;
+}
+
+static int pipe_above_stdio(int p[2])
+{
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	p[0] = above_stdio(p[0]);
+	p[1] = above_stdio(p[1]);
+	if (p[0] >= 0 && p[1] >= 0)
+		return 0;
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	return -EMFILE;
+}
+
+/*
+ * Starts the helper of request rq.  Its handle (the log pipe's read end) is
+ * in rq before the helper may start: a checkpoint of ourselves must find it
+ * to leave it out.  0 or -errno.
+ */
+static int helper_start(struct request *rq, const cr_checkpoint_args_t *a, pid_t target)
 {
 	struct helper_cmd *c = malloc(sizeof(*c));
-	int log_pipe[2], go_pipe[2], out_fd = -1, status, r = 0;
+	int log_pipe[2], go_pipe[2], out_fd = -1, status, r;
 	pid_t mid;
 
 	if (!c)
 		return -ENOMEM;
 	if (a->cr_fd != CR_DEST_CWD) {
-		/* above the helper's stdio, which dup2 replaces */
-		out_fd = fcntl(a->cr_fd, F_DUPFD_CLOEXEC, 3);
+		out_fd = fcntl(a->cr_fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
 		if (out_fd < 0) {
 			free(c);
 			return -errno;
 		}
 	}
 	helper_cmd_build(c, a, target, out_fd);
-	if (pipe2(log_pipe, O_CLOEXEC)) {
-		r = -errno;
+	r = pipe_above_stdio(log_pipe);
+	if (r)
 		goto out;
-	}
-	if (pipe2(go_pipe, O_CLOEXEC)) {
-		r = -errno;
+	r = pipe_above_stdio(go_pipe);
+	if (r) {
 		close(log_pipe[0]);
 		close(log_pipe[1]);
 		goto out;
 	}
+	__atomic_store_n(&rq->fd, log_pipe[0], __ATOMIC_RELEASE);
 	mid = raw_fork(0);
 	if (mid == 0) {
 		if (raw_fork(SIGCHLD) == 0)
@@ -413,10 +458,6 @@ static int helper_start(const cr_checkpoint_args_t *a, pid_t target)
 	close(go_pipe[0]);
 	close(go_pipe[1]);	/* the helper may go on */
 	close(log_pipe[1]);
-	if (r)
-		close(log_pipe[0]);
-	else
-		r = log_pipe[0];
 out:
 	if (out_fd >= 0)
 		close(out_fd);
@@ -432,18 +473,18 @@ static int request_done_handle(int err, int value, char *log, size_t log_len,
 	int p[2];
 	struct request *rq;
 
+	rq = request_alloc();
+	if (!rq) {
+		free(log);
+		return -1;
+	}
 	if (pipe2(p, O_CLOEXEC)) {
 		free(log);
+		request_free(rq);
 		return -1;
 	}
 	close(p[1]);	/* reads as end of file, polls as ready */
-	rq = request_alloc(p[0]);
-	if (!rq) {
-		close(p[0]);
-		free(log);
-		errno = EAGAIN;
-		return -1;
-	}
+	rq->fd = p[0];
 	rq->done = 1;
 	rq->result = err;
 	rq->value = value;
@@ -457,7 +498,7 @@ int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *ha
 {
 	struct request *rq;
 	pid_t target = 0;
-	int err, fd;
+	int err, r;
 
 	if (!args || !handle || args->cr_version != CR_CHECKPOINT_ARGS_VERSION) {
 		errno = EINVAL;
@@ -474,18 +515,16 @@ int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *ha
 		errno = err;
 		return -1;
 	}
-	fd = helper_start(args, target);
-	if (fd < 0) {
-		errno = -fd;
+	rq = request_alloc();
+	if (!rq)
+		return -1;
+	r = helper_start(rq, args, target);
+	if (r < 0) {
+		request_free(rq);
+		errno = -r;
 		return -1;
 	}
-	rq = request_alloc(fd);
-	if (!rq) {
-		close(fd);
-		errno = EAGAIN;
-		return -1;
-	}
-	*handle = fd;
+	*handle = rq->fd;
 	/* As in BLCR, a request that includes the caller returns once the
 	 * caller has been checkpointed (or restarted from that checkpoint). */
 	if (caller_in_scope(args->cr_scope, target))

@@ -6,11 +6,12 @@
 # once per thread with the event of its kind.  A process whose callbacks
 # are still running when another request forwards to it answers EBUSY.
 # A thread-context callback that needs a lock the main thread holds most of
-# the time still runs: the program's threads run on meanwhile.
+# the time still runs: the program's threads run on meanwhile.  Restarted
+# under new pids and tids (--no-restore-pid), every callback still runs.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
-plan 12
+plan 14
 
 # report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
 # thread, and M and W (in either order) in their own, all seeing RC
@@ -43,6 +44,15 @@ ok $? "restart: the same order and threads, each saw 1; hooks 3 3 4"
 kill_wait "$rpid"
 kill -KILL "$orig" 2>/dev/null
 wait_gone "$orig" 30
+
+start_restart r2 --no-restore-pid "$T/ctx"
+wait_restored_child "$rpid" 30
+ok $? "restart under a new pid: the process is back" || diag_file "$T/r2.err"
+ask_report "$child" "$T/out"
+report_ok "$T/out" 1 334
+ok $? "under new tids: every callback ran in its thread, each saw 1"
+kill_wait "$rpid"
+kill -KILL "$child" 2>/dev/null
 
 # --- forwarding to a process that is in another checkpoint ----------------------
 mkfifo "$T/block"

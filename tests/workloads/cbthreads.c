@@ -22,31 +22,29 @@
 
 #include <pthread.h>
 #include <stdbool.h>
-#include <sys/syscall.h>
 
 #include <libcr.h>
 
+/* Threads are told apart by pthread_self(), which a restart under new
+ * tids (--no-restore-pid) keeps. */
 struct seen {
-	volatile pid_t tid;
+	pthread_t thread;
+	volatile int ran;
 	volatile int turn, rc;
 };
 
 static struct seen seen_t, seen_m, seen_w;
-static pid_t main_tid, worker_tid;
+static pthread_t main_thread, worker_thread;
 static int turns;
 static int hook_runs[CR_NUM_HOOKS];
 static const char *block_fifo;
 static bool lock_mode;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static pid_t gettid_(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
 static int note(struct seen *s)
 {
-	s->tid = gettid_();
+	s->thread = pthread_self();
+	s->ran = 1;
 	s->turn = __atomic_add_fetch(&turns, 1, __ATOMIC_SEQ_CST);
 	s->rc = cr_checkpoint(0);
 	return 0;
@@ -91,7 +89,7 @@ static void *worker(void *ready)
 	/* the program's signals are the main thread's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	worker_tid = gettid_();
+	worker_thread = pthread_self();
 	if (cr_init() < 0 || cr_register_callback(on_signal, &seen_w, CR_SIGNAL_CONTEXT) < 0)
 		wl_die("worker: cr_register_callback: %s", cr_strerror(errno));
 	__atomic_store_n((int *)ready, 1, __ATOMIC_SEQ_CST);
@@ -100,9 +98,10 @@ static void *worker(void *ready)
 	return NULL;
 }
 
-static const char *where(pid_t tid)
+static const char *where(const struct seen *s)
 {
-	return !tid ? "none" : tid == main_tid ? "main" : tid == worker_tid ? "worker" : "lib";
+	return !s->ran ? "none" : pthread_equal(s->thread, main_thread) ? "main" :
+	       pthread_equal(s->thread, worker_thread) ? "worker" : "lib";
 }
 
 int main(int argc, char **argv)
@@ -114,7 +113,7 @@ int main(int argc, char **argv)
 		wl_die("usage: cbthreads FIFO [BLOCK-FIFO]");
 	lock_mode = argc == 3 && !strcmp(argv[2], "--lock");
 	block_fifo = argc == 3 && !lock_mode ? argv[2] : NULL;
-	main_tid = gettid_();
+	main_thread = pthread_self();
 	if (cr_init() < 0)
 		wl_die("cr_init: %s", strerror(errno));
 	if (cr_register_callback(on_thread, NULL, CR_THREAD_CONTEXT) < 0 ||
@@ -149,8 +148,9 @@ int main(int argc, char **argv)
 			for (int k = __atomic_exchange_n(&hook_runs[e], 0, __ATOMIC_SEQ_CST); k > 0; k--)
 				n += snprintf(hooks + n, sizeof(hooks) - n, "%d", e);
 		wl_out("T=%s:%d:%d M=%s:%d:%d W=%s:%d:%d hooks=%s\n",
-		       where(seen_t.tid), seen_t.turn, seen_t.rc, where(seen_m.tid), seen_m.turn,
-		       seen_m.rc, where(seen_w.tid), seen_w.turn, seen_w.rc, hooks);
+		       where(&seen_t), seen_t.turn, seen_t.rc, where(&seen_m), seen_m.turn,
+		       seen_m.rc, where(&seen_w), seen_w.turn, seen_w.rc, hooks);
 		turns = 0;
+		seen_t.ran = seen_m.ran = seen_w.ran = 0;
 	}
 }
