@@ -477,6 +477,24 @@ usr1_restored() {
 	signal_restored USR1 "$@"
 }
 
+# wait_pid_free PID...: wait up to 30 s until no process (not even a
+# zombie) has any of these pids, so that a restart can take them again.
+# The orphaned zombies of killed processes go to init, which reaps them
+# when it will.
+wait_pid_free() {
+	local i p busy
+	for ((i = 0; i < 600; i++)); do
+		busy=
+		for p in "$@"; do
+			[ -e "/proc/$p" ] && busy=1
+		done
+		[ -z "$busy" ] && return 0
+		nap 0.05
+	done
+	diag "pids $* still taken after 30 s"
+	return 1
+}
+
 # ask_report PID FILE: SIGUSR1 to a workload that answers with one line
 # in FILE (truncated by it, or fresh), and wait up to 30 s for that line
 ask_report() {

@@ -25,12 +25,7 @@ ok "$([ "${bytes:-0}" -gt 0 ]; echo $?)" "the pipe's bytes are saved ($bytes)" |
 at=$(lines "$T/out")
 kill -KILL "$kid" "$parent"
 kill_wait "$parent"
-# the orphaned child's zombie goes to init, which reaps it when it will:
-# its pid is free only then
-for ((i = 0; i < 600; i++)); do
-	[ -e "/proc/$kid" ] || break
-	nap 0.05
-done
+wait_pid_free "$kid"
 
 start_restart r "$T/ctx"
 wait_file_lines "$T/out" $((at + 5)) 30

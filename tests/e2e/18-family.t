@@ -24,10 +24,7 @@ ok $? "the exited child is saved as a zombie" || diag_file "$T/info"
 is "$(grep -c 'shared-anon .* 4 KiB saved' "$T/info")" 1 "the shared page is saved once"
 kill -KILL "$kid" "$parent"
 kill_wait "$parent"
-for ((i = 0; i < 600; i++)); do	# orphans are reaped by init, when it will
-	[ -e "/proc/$kid" ] || [ -e "/proc/$dead" ] || break
-	nap 0.05
-done
+wait_pid_free "$kid" "$dead"
 
 start_restart r "$T/ctx"
 wait_restored "$parent" "$rpid" 30

@@ -36,12 +36,8 @@ diag "checkpoint of 50 processes: $(ms "$t0") ms, $(stat -c %s "$T/ctx") bytes"
 # shellcheck disable=SC2086
 kill -KILL $all
 kill_wait "$root"
-for p in $all; do	# orphans are reaped by init, when it will
-	for ((i = 0; i < 600; i++)); do
-		[ -e "/proc/$p" ] || break
-		nap 0.05
-	done
-done
+# shellcheck disable=SC2086
+wait_pid_free $all
 
 t0=$(date +%s%N)
 start_restart r "$T/ctx"

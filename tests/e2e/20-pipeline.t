@@ -15,16 +15,14 @@ family() { echo "$1" $(children_of "$1"); }
 
 # stop_all PIDS: kill and wait until every pid is free again
 stop_all() {
-	local p i
+	local p
 	# shellcheck disable=SC2086
 	kill -KILL $1 2>/dev/null
 	for p in $1; do
 		wait "$p" 2>/dev/null
-		for ((i = 0; i < 600; i++)); do
-			[ -e "/proc/$p" ] || break
-			nap 0.05
-		done
 	done
+	# shellcheck disable=SC2086
+	wait_pid_free $1
 }
 
 # goes_on AT: seqcheck's output grows past AT lines with no FAIL

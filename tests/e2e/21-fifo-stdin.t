@@ -18,10 +18,7 @@ track "$kid"
 checkpoint "cr_checkpoint of the FIFO's two ends exits 0" -f "$T/ctx" "$parent"
 kill -KILL "$kid" "$parent"
 kill_wait "$parent"
-for ((i = 0; i < 600; i++)); do	# the orphan is reaped by init, when it will
-	[ -e "/proc/$kid" ] || break
-	nap 0.05
-done
+wait_pid_free "$kid"
 start_restart r "$T/ctx"
 wait_restored "$parent" "$rpid" 30 && wait_restored "$kid" "$parent" 30
 ok $? "restart: the reader is back under the writer" || diag_file "$T/r.err"

@@ -5,6 +5,8 @@
 #    descriptor and goes on; its reap succeeds, no descriptor appeared or
 #    disappeared, cr_status() is idle.  Restarted from that file, the same
 #    reap reports CR_ERESTARTED.
+#  - A program asks for a checkpoint of another process's tree, into a
+#    descriptor and into its working directory (CR_DEST_CWD).
 #  - A callback forwards the request to another process with
 #    cr_forward_checkpoint(): both end up in the one context file and both
 #    come back from it.
@@ -15,14 +17,17 @@
 #    restored process has its pid and is the program's child, which it
 #    waits for; a restart that cannot be done reports why through
 #    cr_poll_restart_msg().
+#  - The callbacks of a parent and its child run at the same time: they
+#    exchange messages before their cr_checkpoint(), which returns in each
+#    only once both have reached it; on continue and after a restart.
 #  - A child that runs with libcr_omit is left out of its parent's tree:
 #    untouched on continue, and after a restart no longer the parent's child
 #    (its waitpid() says ECHILD), so that the parent can start a new one.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
-	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent"
-plan 24
+	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent" "$wl/barrier"
+plan 33
 
 # --- a program checkpoints itself ----------------------------------------------
 run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
@@ -40,8 +45,24 @@ is "$(cat "$T/self.out")" \
 	"restarted rc=-2 errno=CR_ERESTARTED fds=same status=IDLE value=4242" \
 	"restarted: the reap says CR_ERESTARTED, the memory and descriptors are as they were"
 
-# --- a callback forwards the request ----------------------------------------------
+# --- a program checkpoints another one -------------------------------------------------
 mkfifo "$T/ready"
+spawn "$T/t.out" "$T/t.err" "$bin/cr_run" "$wl/tree" "$T/ready" 2 1
+troot=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/t.out"; die "tree did not start"; }
+run_cmd 60 "$T/o1.out" "$T/o1.err" "$wl/selfckpt" "$T/other.ctx" "$troot"
+is "$(cat "$T/o1.out")" "other rc=1" "a program's request of another tree, to a descriptor, succeeds"
+"$bin/cr_info" "$T/other.ctx" >"$T/other.info" 2>&1
+is "$(grep -c '^process' "$T/other.info")" 5 "the file holds that tree (5 processes)" ||
+	diag_file "$T/other.info"
+mkdir "$T/cwd"
+(cd "$T/cwd" && run_cmd 60 "$T/o2.out" "$T/o2.err" "$wl/selfckpt" - "$troot")
+is "$(cat "$T/o2.out")" "other rc=1" "the same to CR_DEST_CWD succeeds"
+[ -s "$T/cwd/context.$troot" ]
+ok $? "and writes context.$troot in the program's working directory"
+kill_tree "$troot"
+
+# --- a callback forwards the request ----------------------------------------------
 spawn "$T/other.out" "$T/other.err" "$bin/cr_run" "$wl/exit7" "$T/ready"
 other=$spawned
 wait_ready "$T/ready" 30 || die "exit7 did not start"
@@ -124,7 +145,7 @@ ask_report "$op" "$T/op.out"
 is "$(tail -n 1 "$T/op.out")" "child running" "continue: the omitted child runs on untouched"
 kill -KILL "$opkid" "$op"
 kill_wait "$op"
-wait_gone "$opkid" 30
+wait_pid_free "$opkid"
 start_restart r3 "$T/op.ctx"
 wait_restored "$op" "$rpid" 30
 ok $? "restart: the parent is back" || diag_file "$T/r3.err"
@@ -133,3 +154,29 @@ is "$(tail -n 1 "$T/op.out")" "child gone ECHILD" \
 	"restart: the omitted child is not restored, and no longer the parent's child"
 kill_wait "$rpid"
 kill -KILL "$op" 2>/dev/null
+
+# --- callbacks of two processes meet -------------------------------------------------
+spawn "$T/b.out" "$T/b.err" "$wl/barrier" "$T/ready"
+bp=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/b.out"; die "barrier did not start"; }
+bkid=$(children_of "$bp")
+track "$bkid"
+checkpoint "cr_checkpoint of two processes whose callbacks talk exits 0" -f "$T/b.ctx" "$bp"
+kill -USR1 "$bp"
+wait_file_lines "$T/b.out" 2 30
+is "$(cat "$T/b.out")" "parent talked=1 count=2 rc=0
+child talked=1 count=2 rc=0" "continue: they talked, and each cr_checkpoint() returned after both arrived"
+kill -KILL "$bkid" "$bp"
+kill_wait "$bp"
+wait_pid_free "$bkid"
+start_restart r4 "$T/b.ctx"
+wait_restored "$bp" "$rpid" 30
+ok $? "restart: the parent is back" || diag_file "$T/r4.err"
+wait_restored "$bkid" "$bp" 30
+ok $? "restart: and its child"
+kill -USR1 "$bp"
+wait_file_lines "$T/b.out" 2 30
+is "$(cat "$T/b.out")" "parent talked=1 count=2 rc=1
+child talked=1 count=2 rc=1" "restart: each saw 1, the count as it was"
+kill_wait "$rpid"
+kill -KILL "$bp" "$bkid" 2>/dev/null

@@ -1,6 +1,7 @@
 /* selfckpt: a program that checkpoints itself through libcr (-lcr).
  *
  * usage: selfckpt CONTEXT-FILE
+ *        selfckpt CONTEXT-FILE|- PID
  *
  * It asks cr_request_checkpoint() for a checkpoint of itself into a
  * descriptor of CONTEXT-FILE, then reaps it with cr_poll_checkpoint_msg()
@@ -13,6 +14,10 @@
  * fds compares /proc/self/fd before the request and after the reap (the
  * handle excepted); value is memory set before the checkpoint.  Any other
  * outcome prints "FAIL: ..." and exits 1.
+ *
+ * With PID, it asks instead for a checkpoint of the tree of PID, into
+ * CONTEXT-FILE or, for "-", context.PID in its working directory
+ * (CR_DEST_CWD), waits for it and prints "other rc=R" (R > 0: done).
  */
 #include "wl.h"
 
@@ -54,6 +59,27 @@ static void list_fds(char *buf, size_t len, int except)
 		n += snprintf(buf + n, len - n, "%d ", fds[i]);
 }
 
+static int other(const char *path, pid_t pid)
+{
+	cr_checkpoint_args_t args;
+	cr_checkpoint_handle_t handle;
+	char *msg = NULL;
+	int rc;
+
+	cr_initialize_checkpoint_args_t(&args);
+	args.cr_scope = CR_SCOPE_TREE;
+	args.cr_target = pid;
+	args.cr_fd = strcmp(path, "-") ?
+		     open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400) : CR_DEST_CWD;
+	if (args.cr_fd == -1)
+		wl_die("open %s: %s", path, strerror(errno));
+	if (cr_request_checkpoint(&args, &handle) < 0)
+		wl_die("cr_request_checkpoint: %s", cr_strerror(errno));
+	rc = cr_poll_checkpoint_msg(&handle, NULL, &msg);
+	wl_out("other rc=%d%s%s\n", rc, rc > 0 ? "" : " ", rc > 0 ? "" : msg ? msg : "");
+	return rc > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	cr_checkpoint_args_t args;
@@ -61,8 +87,10 @@ int main(int argc, char **argv)
 	char before[1024], after[1024], *msg = NULL;
 	int fd, rc, err;
 
+	if (argc == 3)
+		return other(argv[1], atoi(argv[2]));
 	if (argc != 2)
-		wl_die("usage: selfckpt CONTEXT-FILE");
+		wl_die("usage: selfckpt CONTEXT-FILE [PID]");
 	/* only what we open: a pipe inherited from the harness would be one
 	 * that a restart cannot give back */
 	close_range(3, ~0U, 0);
