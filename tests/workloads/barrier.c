@@ -50,7 +50,6 @@ int main(int argc, char **argv)
 {
 	pid_t kid;
 	int sync[2];
-	char byte = 0;
 
 	if (argc != 2)
 		wl_die("usage: barrier FIFO");
@@ -67,12 +66,7 @@ int main(int argc, char **argv)
 	if (cr_init() < 0 ||
 	    cr_register_callback(on_checkpoint, kid ? (void *)1 : NULL, CR_SIGNAL_CONTEXT) < 0)
 		wl_die("cr_register_callback: %s", cr_strerror(errno));
-	if (kid == 0 && write(sync[1], &byte, 1) != 1)
-		wl_die("write: %s", strerror(errno));
-	if (kid && read(sync[0], &byte, 1) != 1)
-		wl_die("the child did not start");
-	close(sync[0]);
-	close(sync[1]);
+	wl_fork_sync(sync, kid);
 	if (kid)
 		wl_ready(argv[1]);
 	for (;;) {

@@ -29,7 +29,6 @@ int main(int argc, char **argv)
 {
 	pid_t kid;
 	int sync[2];
-	char byte = 0;
 
 	if (argc != 2)
 		wl_die("usage: tempfail FIFO");
@@ -47,12 +46,7 @@ int main(int argc, char **argv)
 	if (cr_register_callback(on_checkpoint, NULL, CR_SIGNAL_CONTEXT) < 0)
 		wl_die("cr_register_callback: %s", cr_strerror(errno));
 	/* "ready" only once the child has registered too */
-	if (kid == 0 && write(sync[1], &byte, 1) != 1)
-		wl_die("write: %s", strerror(errno));
-	close(sync[1]);
-	if (kid && read(sync[0], &byte, 1) != 1)
-		wl_die("the child did not start");
-	close(sync[0]);
+	wl_fork_sync(sync, kid);
 	if (kid)
 		wl_ready(argv[1]);
 	for (;;)

@@ -159,4 +159,18 @@ static inline long wl_atol(const char *s, const char *what)
 	return v;
 }
 
+/* After a fork(): the child says its set-up is done and the parent waits
+ * for that (kid: fork()'s return); sync is a pipe made before the fork. */
+static inline void wl_fork_sync(int sync[2], pid_t kid)
+{
+	char byte = 0;
+
+	if (kid == 0 && write(sync[1], &byte, 1) != 1)
+		wl_die("write: %s", strerror(errno));
+	close(sync[1]);
+	if (kid && read(sync[0], &byte, 1) != 1)
+		wl_die("the child did not start");
+	close(sync[0]);
+}
+
 #endif
