@@ -760,6 +760,16 @@ static pid_t restart_in_helper(struct restart_opts *o, char **ret_log, size_t *r
 	return r;
 }
 
+/* Every pair must be two absolute paths. */
+static bool relocation_invalid(const struct cr_rstrt_relocate *r)
+{
+	for (unsigned int i = 0; i < r->count; i++)
+		if (!r->path[i].oldpath || !r->path[i].newpath || r->path[i].oldpath[0] != '/' ||
+		    r->path[i].newpath[0] != '/')
+			return true;
+	return false;
+}
+
 int cr_request_restart(cr_restart_args_t *args, cr_restart_handle_t *handle)
 {
 	const unsigned int known = CR_RSTRT_ASYNC_ERR | CR_RSTRT_RESTORE_PID |
@@ -779,10 +789,21 @@ int cr_request_restart(cr_restart_args_t *args, cr_restart_handle_t *handle)
 		err = EBADF;
 	else if ((args->cr_flags & ~known) || args->cr_signal < 0 || args->cr_signal > UCR_NSIG)
 		err = EINVAL;
-	else if (args->cr_relocate && args->cr_relocate->count)
-		err = ENOTSUP;	/* path relocation: not yet, as cr_restart --relocate */
+	else if (args->cr_relocate && (args->cr_relocate->count > CR_MAX_RSTRT_RELOC ||
+					relocation_invalid(args->cr_relocate)))
+		err = EINVAL;
 	if (!err) {
+		struct restart_reloc relocs[CR_MAX_RSTRT_RELOC];
+		size_t n_relocs = args->cr_relocate ? args->cr_relocate->count : 0;
+
+		for (size_t i = 0; i < n_relocs; i++)
+			relocs[i] = (struct restart_reloc){
+				.from = args->cr_relocate->path[i].oldpath,
+				.to = args->cr_relocate->path[i].newpath,
+			};
 		o = (struct restart_opts){
+			.relocs = relocs,
+			.n_relocs = n_relocs,
 			.fd = args->cr_fd,
 			.restore_pid = args->cr_flags & CR_RSTRT_RESTORE_PID,
 			.restore_pgid = args->cr_flags & CR_RSTRT_RESTORE_PGID,

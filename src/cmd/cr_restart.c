@@ -75,6 +75,7 @@ static void usage(FILE *f)
 		"Ids:         --restore-pid (default)   --no-restore-pid\n"
 		"             --restore-pgid   --no-restore-pgid (default)\n"
 		"             --restore-sid   --no-restore-sid (default)\n"
+		"Paths:       --relocate OLDPATH=NEWPATH (repeatable)\n"
 		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
 		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
 		"Other:       -q, --quiet   -h, --help   -v, --version\n");
@@ -109,6 +110,36 @@ static int fail_usage(const char *what)
 {
 	log_error("%s (see --help)", what);
 	return fail(FAIL_ARGS, EINVAL);
+}
+
+/*
+ * --relocate OLDPATH=NEWPATH: the first '=' not escaped by a backslash
+ * splits them; a backslash takes the next character as it is.
+ */
+static int add_relocation(struct restart_opts *o, const char *arg)
+{
+	struct restart_reloc *relocs;
+	char *from = xmalloc(strlen(arg) + 1), *to = NULL, *out = from;
+
+	for (const char *c = arg; *c; c++) {
+		if (*c == '\\' && c[1]) {
+			*out++ = *++c;
+		} else if (*c == '=' && !to) {
+			*out++ = 0;
+			to = out;
+		} else {
+			*out++ = *c;
+		}
+	}
+	*out = 0;
+	if (!to || from[0] != '/' || to[0] != '/') {
+		free(from);
+		return -EINVAL;
+	}
+	relocs = xrealloc((void *)o->relocs, (o->n_relocs + 1) * sizeof(*relocs));
+	relocs[o->n_relocs++] = (struct restart_reloc){ .from = from, .to = to };
+	o->relocs = relocs;
+	return 0;
 }
 
 /* Waits for the restored root and passes its end on. */
@@ -172,7 +203,10 @@ int main(int argc, char **argv)
 			for (int k = 0; k < N_FAIL; k++)
 				arg_on_fail[k] = optarg;
 			break;
-		case OPT_RELOCATE: return fail_usage("--relocate is not supported yet");
+		case OPT_RELOCATE:
+			if (add_relocation(&o, optarg))
+				return fail_usage("--relocate needs OLDPATH=NEWPATH, both absolute");
+			break;
 		case OPT_RESTORE_PID: o.restore_pid = true; break;
 		case OPT_NO_RESTORE_PID: o.restore_pid = false; break;
 		case OPT_RESTORE_PGID: o.restore_pgid = true; break;

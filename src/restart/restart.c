@@ -291,6 +291,53 @@ out:
 	return r;
 }
 
+/* path, under the first relocation whose FROM is it or one of its
+ * directories; NULL when none applies. */
+static char *relocated(const struct restart_opts *o, const char *path)
+{
+	for (size_t i = 0; path && i < o->n_relocs; i++) {
+		const char *from = o->relocs[i].from;
+		size_t n = strlen(from);
+		char *moved;
+
+		while (n > 1 && from[n - 1] == '/')
+			n--;	/* "/a/" is "/a" */
+		if (strncmp(path, from, n) || (path[n] && path[n] != '/' && n > 1))
+			continue;
+		/* FROM "/" moves every path: keep its leading slash */
+		if (asprintf(&moved, "%s%s", o->relocs[i].to, path + (n == 1 ? 0 : n)) < 0)
+			return NULL;
+		return moved;
+	}
+	return NULL;
+}
+
+static void relocate_path(const struct restart_opts *o, char **path)
+{
+	char *moved = relocated(o, *path);
+
+	if (!moved)
+		return;
+	log_info("%s restored as %s", *path, moved);
+	free(*path);
+	*path = moved;
+}
+
+/* Every path the restart opens, moved as --relocate says. */
+static void relocate_image(struct image *img, const struct restart_opts *o)
+{
+	for (size_t i = 0; o->n_relocs && i < img->n_procs; i++) {
+		struct image_process *p = &img->procs[i];
+
+		relocate_path(o, &p->exe);
+		relocate_path(o, &p->cwd);
+		for (size_t k = 0; k < p->n_areas; k++)
+			relocate_path(o, &p->areas[k].path);
+		for (size_t k = 0; k < p->n_files; k++)
+			relocate_path(o, &p->files[k].path);
+	}
+}
+
 pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
@@ -312,6 +359,7 @@ pid_t restart_run(const struct restart_opts *o)
 		log_error("cannot restart from %s: %s", name, err);
 		return r;
 	}
+	relocate_image(img, o);
 	r = restart_image(img, o, src);
 	image_free(img);
 	return r;

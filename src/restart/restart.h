@@ -9,12 +9,19 @@
 
 #include "res/res.h"
 
+/* --relocate FROM=TO: a path at or under FROM is restored under TO. */
+struct restart_reloc {
+	const char *from, *to;
+};
+
 struct restart_opts {
 	const char *path;	/* the context file, or NULL with fd */
 	int fd;			/* >= 0: read from this descriptor */
 	bool restore_pid;
 	bool restore_pgid, restore_sid;
 	int signal;		/* sent to the restored root once it runs, 0 none */
+	const struct restart_reloc *relocs;	/* the first that matches applies */
+	size_t n_relocs;
 	/* libcr's restart helper: the roots become children of its parent
 	 * (CLONE_PARENT); roots killed on a failure, which the helper cannot
 	 * reap, are written to killed_fd (one int32_t pid each) */
