@@ -63,7 +63,8 @@ struct image_pipe {
 };
 
 struct image {
-	int fd;
+	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
+	int stream_fd;		/* a copy of a pipe's stream, -1 for a file */
 	const uint8_t *map;
 	uint64_t size;
 	const struct img_header *hdr;
@@ -81,6 +82,7 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
 /*
  * Maps and checks the whole file: every record's bounds and checksum, every
  * length, offset and address.  On failure *ret_err says what and where.
+ * A pipe or socket is read to its end into memory (a memfd) first.
  */
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
 void image_free(struct image *img);

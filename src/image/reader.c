@@ -399,6 +399,35 @@ static int read_all(struct reader *r)
 	return 0;
 }
 
+/* A stream (pipe, socket) copied to its end into a memfd, which can be
+ * mapped and read at offsets as a file is; -errno on failure. */
+static int stream_to_memfd(int fd)
+{
+	int mfd = memfd_create("ucr-context", MFD_CLOEXEC);
+	char *buf = xmalloc(1 << 20);
+	ssize_t n = 0;
+
+	while (mfd >= 0 && (n = read(fd, buf, 1 << 20)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			break;
+		}
+		n = write_full(mfd, buf, n);
+		if (n < 0)
+			break;
+	}
+	free(buf);
+	if (mfd < 0)
+		return -errno;
+	if (n < 0) {
+		close(mfd);
+		return (int)n;
+	}
+	return mfd;
+}
+
 int image_load(int fd, struct image **ret, char *err, size_t err_len)
 {
 	struct image *img = xcalloc(1, sizeof(*img));
@@ -407,14 +436,28 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len)
 	int ret_code;
 
 	img->fd = fd;
+	img->stream_fd = -1;
 	if (fstat(fd, &st) < 0) {
 		ret_code = -errno;
 		snprintf(err, err_len, "cannot stat: %s", strerror(errno));
 		goto fail;
 	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		ret_code = img->stream_fd = stream_to_memfd(fd);
+		if (ret_code < 0) {
+			snprintf(err, err_len, "cannot read the stream: %s", strerror(-ret_code));
+			goto fail;
+		}
+		img->fd = img->stream_fd;
+		if (fstat(img->fd, &st) < 0) {
+			ret_code = -errno;
+			snprintf(err, err_len, "cannot stat: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	if (!S_ISREG(st.st_mode)) {
 		ret_code = -EINVAL;
-		snprintf(err, err_len, "not a regular file");
+		snprintf(err, err_len, "not a regular file, pipe or socket");
 		goto fail;
 	}
 	img->size = st.st_size;
@@ -422,7 +465,7 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len)
 		ret_code = fail(&r, "file is empty");
 		goto fail;
 	}
-	img->map = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	img->map = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, img->fd, 0);
 	if (img->map == MAP_FAILED) {
 		img->map = NULL;
 		ret_code = -errno;
@@ -460,5 +503,7 @@ void image_free(struct image *img)
 	free(img->pipes);
 	if (img->map)
 		munmap((void *)img->map, img->size);
+	if (img->stream_fd >= 0)
+		close(img->stream_fd);
 	free(img);
 }
