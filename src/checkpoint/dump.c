@@ -33,7 +33,8 @@ struct target {
 	pid_t pid;
 	bool zombie;
 	bool leader_gone;	/* its main thread exited, others live on */
-	bool omitted;		/* its libcr_omit answered "omit" */
+	bool omitted;		/* its libcr_omit answered "omit", or left out
+				 * (--ptraced-skip, --ptracer-skip) */
 	bool parked;		/* it answered "ready" */
 	int sock;
 	uint64_t state_addr;
@@ -223,8 +224,9 @@ static int scope_resolve(struct request *rq, cr_scope_t scope, pid_t id)
 	return -EINVAL;
 }
 
-/* Refuses, before anything is sent, a target that cannot take part. */
-static int check_target(struct request *rq, const struct target *t)
+/* Refuses, before anything is sent, a target that cannot take part (or
+ * leaves it out, as the ptrace options say). */
+static int check_target(struct request *rq, struct target *t)
 {
 	struct proc_status st;
 	struct vma *vmas;
@@ -254,11 +256,21 @@ static int check_target(struct request *rq, const struct target *t)
 	if (r < 0)
 		return log_errno(-errno, "cannot checkpoint pid %d", (int)t->pid);
 	close(r);
+	if (st.tracer && rq->o->ptraced_skip) {
+		log_info("pid %d is being traced by pid %d: left out", (int)t->pid, (int)st.tracer);
+		t->omitted = true;
+		return 0;
+	}
 	if (st.tracer && !rq->o->ptraced_allow) {
 		log_error("pid %d is being traced by pid %d", (int)t->pid, (int)st.tracer);
 		return -CR_EPTRACED;
 	}
 	if ((tracee = traced_by(t->pid))) {
+		if (rq->o->ptracer_skip) {
+			log_info("pid %d is tracing pid %d: left out", (int)t->pid, (int)tracee);
+			t->omitted = true;
+			return 0;
+		}
 		log_error("pid %d is tracing pid %d", (int)t->pid, (int)tracee);
 		return -CR_EPTRACER;
 	}
@@ -349,7 +361,7 @@ static int request_connect(struct request *rq, size_t from)
 	size_t want = 0;
 
 	for (size_t i = from; i < rq->n; i++) {
-		if (rq->t[i].zombie)
+		if (rq->t[i].zombie || rq->t[i].omitted)
 			continue;
 		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
 			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
@@ -392,7 +404,7 @@ static int request_start(struct request *rq, size_t from)
 	for (size_t i = from; !r && i < rq->n; i++) {
 		struct target *t = &rq->t[i];
 
-		if (t->zombie)
+		if (t->zombie || t->omitted)
 			continue;
 		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
 		if (r)
@@ -531,7 +543,7 @@ static int request_park(struct request *rq)
 	for (size_t i = 0; !r && i < rq->n; i++)
 		n_parked += rq->t[i].parked;
 	if (!r && !n_parked) {
-		log_error("every process asked to be omitted: nothing to checkpoint");
+		log_error("every process was omitted or left out: nothing to checkpoint");
 		r = -ESRCH;
 	}
 	return r;

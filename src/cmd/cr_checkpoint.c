@@ -77,7 +77,8 @@ static void usage(FILE *f)
 		"Sync:         --sync (default)   --nosync\n"
 		"Memory:       --save-none (default)   --save-exe   --save-private\n"
 		"              --save-shared   --save-all\n"
-		"Tracing:      --ptraced-error (default)   --ptraced-allow\n"
+		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
+		"              --ptracer-error (default)   --ptracer-skip\n"
 		"Other:        -t, --time SEC   -v, --verbose   -q, --quiet   -h, --help   --version\n");
 }
 
@@ -129,12 +130,11 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_SAVE_SHARED: o.save_shared = true; break;
 		case OPT_SAVE_ALL: o.save_exe = o.save_private = o.save_shared = true; break;
 		case OPT_SAVE_NONE: o.save_exe = o.save_private = o.save_shared = false; break;
-		case OPT_PTRACED_ERROR: o.ptraced_allow = false; break;
-		case OPT_PTRACED_ALLOW: o.ptraced_allow = true; break;
-		case OPT_PTRACED_SKIP:
-		case OPT_PTRACER_SKIP:
-			return fail_usage("--ptraced-skip and --ptracer-skip are not supported yet");
-		case OPT_PTRACER_ERROR: break;
+		case OPT_PTRACED_ERROR: o.ptraced_allow = o.ptraced_skip = false; break;
+		case OPT_PTRACED_ALLOW: o.ptraced_allow = true; o.ptraced_skip = false; break;
+		case OPT_PTRACED_SKIP: o.ptraced_skip = true; o.ptraced_allow = false; break;
+		case OPT_PTRACER_ERROR: o.ptracer_skip = false; break;
+		case OPT_PTRACER_SKIP: o.ptracer_skip = true; break;
 		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
 		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
 		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
