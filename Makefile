@@ -102,7 +102,7 @@ $(B)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -MMD -c -o $@ $<
 
-$(B)/bin/%: $(B)/obj/src/cmd/%.o $(CORE_OBJS)
+$(B)/bin/%: $(B)/obj/src/cmd/%.o $(B)/obj/src/cmd/cmdline.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 

@@ -5,17 +5,18 @@
 #include <string.h>
 
 #include "checkpoint/checkpoint.h"
+#include "cmd/cmdline.h"
 #include "common/util.h"
 
 enum {
-	OPT_ATOMIC = 256, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_RUN, OPT_STOP, OPT_TERM,
-	OPT_ABORT, OPT_KILL, OPT_CONT, OPT_SYNC, OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE,
-	OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE, OPT_PTRACED_ERROR, OPT_PTRACED_SKIP,
-	OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR, OPT_PTRACER_SKIP, OPT_KMSG_NONE, OPT_KMSG_ERROR,
-	OPT_KMSG_WARNING, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF,
+	OPT_ATOMIC = OPT_COMMON_END, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_SYNC,
+	OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE,
+	OPT_PTRACED_ERROR, OPT_PTRACED_SKIP, OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR,
+	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF,
 };
 
 static const struct option options[] = {
+	COMMON_OPTIONS,
 	{ "tree", no_argument, NULL, 'T' },
 	{ "pid", no_argument, NULL, 'p' },
 	{ "process", no_argument, NULL, 'p' },
@@ -31,13 +32,6 @@ static const struct option options[] = {
 	{ "backup", optional_argument, NULL, OPT_BACKUP },
 	{ "clobber", no_argument, NULL, OPT_CLOBBER },
 	{ "noclobber", no_argument, NULL, OPT_NOCLOBBER },
-	{ "run", no_argument, NULL, OPT_RUN },
-	{ "signal", required_argument, NULL, 'S' },
-	{ "stop", no_argument, NULL, OPT_STOP },
-	{ "term", no_argument, NULL, OPT_TERM },
-	{ "abort", no_argument, NULL, OPT_ABORT },
-	{ "kill", no_argument, NULL, OPT_KILL },
-	{ "cont", no_argument, NULL, OPT_CONT },
 	{ "sync", no_argument, NULL, OPT_SYNC },
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
 	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
@@ -50,9 +44,6 @@ static const struct option options[] = {
 	{ "ptraced-allow", no_argument, NULL, OPT_PTRACED_ALLOW },
 	{ "ptracer-error", no_argument, NULL, OPT_PTRACER_ERROR },
 	{ "ptracer-skip", no_argument, NULL, OPT_PTRACER_SKIP },
-	{ "kmsg-none", no_argument, NULL, OPT_KMSG_NONE },
-	{ "kmsg-error", no_argument, NULL, OPT_KMSG_ERROR },
-	{ "kmsg-warning", no_argument, NULL, OPT_KMSG_WARNING },
 	{ "time", required_argument, NULL, 't' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -96,6 +87,12 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "Tpgscd:f:F:S:t:vqh", options, NULL)) != -1) {
+		int common = common_option(c, optarg, &o.signal);
+
+		if (common < 0)
+			return fail_usage("--signal needs a signal number");
+		if (common)
+			continue;
 		switch (c) {
 		case 'T': o.scope = CR_SCOPE_TREE; break;
 		case 'p': o.scope = CR_SCOPE_PROC; break;
@@ -113,16 +110,6 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_BACKUP: o.policy = OUT_BACKUP; o.backup = optarg; break;
 		case OPT_CLOBBER: o.policy = OUT_CLOBBER; break;
 		case OPT_NOCLOBBER: o.policy = OUT_NOCLOBBER; break;
-		case OPT_RUN: o.signal = 0; break;
-		case 'S':
-			if (parse_int(optarg, &o.signal) || o.signal < 0 || o.signal > 64)
-				return fail_usage("--signal needs a signal number");
-			break;
-		case OPT_STOP: o.signal = SIGSTOP; break;
-		case OPT_TERM: o.signal = SIGTERM; break;
-		case OPT_ABORT: o.signal = SIGABRT; break;
-		case OPT_KILL: o.signal = SIGKILL; break;
-		case OPT_CONT: o.signal = SIGCONT; break;
 		case OPT_SYNC: o.sync = true; break;
 		case OPT_NOSYNC: o.sync = false; break;
 		case OPT_SAVE_EXE: o.save_exe = true; break;
@@ -135,9 +122,6 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_PTRACED_SKIP: o.ptraced_skip = true; o.ptraced_allow = false; break;
 		case OPT_PTRACER_ERROR: o.ptracer_skip = false; break;
 		case OPT_PTRACER_SKIP: o.ptracer_skip = true; break;
-		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
-		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
-		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
 		case 't': {
 			int t;
 

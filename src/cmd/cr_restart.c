@@ -11,29 +11,23 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "cmd/cmdline.h"
 #include "restart/restart.h"
 #include "common/util.h"
 #include "blcr_common.h"
 
 enum {
-	OPT_RUN = 256, OPT_STOP, OPT_TERM, OPT_ABORT, OPT_KILL, OPT_CONT, OPT_OMIT_MAYBE,
-	OPT_OMIT_ALWAYS, OPT_OMIT_NEVER, OPT_ON_SUCCESS, OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP,
-	OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE, OPT_RELOCATE, OPT_RESTORE_PID,
-	OPT_NO_RESTORE_PID, OPT_RESTORE_PGID, OPT_NO_RESTORE_PGID, OPT_RESTORE_SID,
-	OPT_NO_RESTORE_SID, OPT_KMSG_NONE, OPT_KMSG_ERROR, OPT_KMSG_WARNING,
+	OPT_OMIT_MAYBE = OPT_COMMON_END, OPT_OMIT_ALWAYS, OPT_OMIT_NEVER, OPT_ON_SUCCESS,
+	OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP, OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE,
+	OPT_RELOCATE, OPT_RESTORE_PID, OPT_NO_RESTORE_PID, OPT_RESTORE_PGID,
+	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID,
 };
 
 static const struct option options[] = {
+	COMMON_OPTIONS,
 	{ "file", required_argument, NULL, 'f' },
 	{ "fd", required_argument, NULL, 'F' },
 	{ "dir", required_argument, NULL, 'd' },
-	{ "run", no_argument, NULL, OPT_RUN },
-	{ "signal", required_argument, NULL, 'S' },
-	{ "stop", no_argument, NULL, OPT_STOP },
-	{ "term", no_argument, NULL, OPT_TERM },
-	{ "abort", no_argument, NULL, OPT_ABORT },
-	{ "kill", no_argument, NULL, OPT_KILL },
-	{ "cont", no_argument, NULL, OPT_CONT },
 	{ "omit-maybe", no_argument, NULL, OPT_OMIT_MAYBE },
 	{ "omit-always", no_argument, NULL, OPT_OMIT_ALWAYS },
 	{ "omit-never", no_argument, NULL, OPT_OMIT_NEVER },
@@ -50,9 +44,6 @@ static const struct option options[] = {
 	{ "no-restore-pgid", no_argument, NULL, OPT_NO_RESTORE_PGID },
 	{ "restore-sid", no_argument, NULL, OPT_RESTORE_SID },
 	{ "no-restore-sid", no_argument, NULL, OPT_NO_RESTORE_SID },
-	{ "kmsg-none", no_argument, NULL, OPT_KMSG_NONE },
-	{ "kmsg-error", no_argument, NULL, OPT_KMSG_ERROR },
-	{ "kmsg-warning", no_argument, NULL, OPT_KMSG_WARNING },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
@@ -174,6 +165,12 @@ int main(int argc, char **argv)
 	log_init(argv[0]);
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "f:F:d:S:qhv", options, NULL)) != -1) {
+		int common = common_option(c, optarg, &o.signal);
+
+		if (common < 0)
+			return fail_usage("--signal needs a signal number");
+		if (common)
+			continue;
 		switch (c) {
 		case 'f': o.path = optarg; break;
 		case 'F':
@@ -181,16 +178,6 @@ int main(int argc, char **argv)
 				return fail_usage("--fd needs a descriptor number");
 			break;
 		case 'd': return fail_usage("--dir is not implemented (as in BLCR)");
-		case OPT_RUN: o.signal = 0; break;
-		case 'S':
-			if (parse_int(optarg, &o.signal) || o.signal < 0 || o.signal > 64)
-				return fail_usage("--signal needs a signal number");
-			break;
-		case OPT_STOP: o.signal = SIGSTOP; break;
-		case OPT_TERM: o.signal = SIGTERM; break;
-		case OPT_ABORT: o.signal = SIGABRT; break;
-		case OPT_KILL: o.signal = SIGKILL; break;
-		case OPT_CONT: o.signal = SIGCONT; break;
 		/* cr_restart is never part of a checkpoint of its children: the
 		 * scope a checkpoint starts from is the restored root */
 		case OPT_OMIT_MAYBE: case OPT_OMIT_ALWAYS: case OPT_OMIT_NEVER: break;
@@ -213,9 +200,6 @@ int main(int argc, char **argv)
 		case OPT_NO_RESTORE_PGID: o.restore_pgid = false; break;
 		case OPT_RESTORE_SID: o.restore_sid = true; break;
 		case OPT_NO_RESTORE_SID: o.restore_sid = false; break;
-		case OPT_KMSG_NONE: log_level = LOG_QUIET; break;
-		case OPT_KMSG_ERROR: log_level = LOG_ERROR; break;
-		case OPT_KMSG_WARNING: log_level = LOG_WARN; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case '?':
 			if (optopt != '?') {
