@@ -269,7 +269,13 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		kill_created(&rs, roots, n_roots);
 		goto out;
 	}
-	if (o->signal)
+	/* --stop, --kill, -S...: to every restored process, as a checkpoint's
+	 * goes to every saved one; under new pids only the roots are known */
+	if (o->signal && o->restore_pid)
+		for (size_t i = 0; i < img->n_procs; i++)
+			if (!(img->procs[i].p->flags & PROC_F_ZOMBIE))
+				kill(img->procs[i].p->pid, o->signal);
+	if (o->signal && !o->restore_pid)
 		for (size_t i = 0; i < n_roots; i++)
 			kill(roots[i], o->signal);
 	r = roots[0];

@@ -1,11 +1,12 @@
 #!/bin/bash
 # 08-post-signal: what cr_checkpoint does to the target after a successful
 # checkpoint: --term kills it by SIGTERM, --kill by SIGKILL, --stop stops
-# it, and by default it goes on running.
+# it, and by default it goes on running.  cr_restart --stop stops every
+# restored process of a tree, not only the root.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_run" "$bin/cr_checkpoint" "$wl/exit7"
-plan 13
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/exit7" "$wl/tree"
+plan 16
 
 # start NAME: start exit7, wait until it is ready; sets $orig
 start() {
@@ -52,3 +53,19 @@ check "default: the target still runs" alive "$orig"
 kill -USR1 "$orig"
 wait_exit "$orig" 10
 is "$?" 7 "default: it runs to its exit status 7"
+
+mkfifo "$T/tree.ready"
+spawn "$T/tree.out" "$T/tree.err" "$bin/cr_run" "$wl/tree" "$T/tree.ready" 1 0
+root=$spawned
+wait_ready "$T/tree.ready" 30 || die "tree did not start"
+kid=$(children_of "$root")
+track "$kid"
+checkpoint "a tree: cr_checkpoint exits 0" -f "$T/ctx.tree" "$root"
+kill -KILL "$kid" "$root"
+kill_wait "$root"
+wait_pid_free "$kid"
+start_restart r --stop "$T/ctx.tree"
+check "cr_restart --stop: the restored root is stopped" wait_stopped "$root" 30
+check "cr_restart --stop: and so is its child" wait_stopped "$kid" 30
+kill -KILL "$kid" "$root"
+kill_wait "$rpid"
