@@ -78,9 +78,9 @@ BLOB_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -O2 -ffreestanding -fPIE -
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-builtin -fno-jump-tables -fcf-protection=none -mno-red-zone -fvisibility=hidden
 
-$(B)/obj/restorer.o: src/restorer/restorer.c src/restorer/plan.h src/common/sys.h
+$(B)/obj/restorer.o: src/restorer/restorer.c src/restorer/plan.h src/common/sys.h Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BLOB_CFLAGS) -c -o $@ $<
+	$(CC) $(BLOB_CFLAGS) -MMD -c -o $@ $<
 	@# only PC-relative relocations: the blob runs wherever it is mapped
 	@if readelf -rW $@ | awk 'NR>2 && /R_X86_64/ && !/R_X86_64_(PC32|PLT32)/' | grep .; then \
 		echo "restorer: position-dependent relocation" >&2; exit 1; fi

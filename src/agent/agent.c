@@ -487,7 +487,8 @@ static int agent_take_checkpoint_parked(void)
 	agent_restarted();
 	request_restarted();
 	agent_req.restarted = 1;
-	agent_req.rstrt_info.requester = agent_state.restart.requester;
+	agent_req.rstrt_info.requester = agent_state.restart.caller ?
+					 agent_state.restart.caller : agent_state.restart.requester;
 	agent_req.rstrt_info.src = agent_state.restart.src;
 	__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 	return 1;

@@ -412,20 +412,24 @@ static void *cbt_main(void *unused)
 	for (;;) {
 		while ((now = __atomic_load_n(&cbt_state, __ATOMIC_ACQUIRE)) != CBT_SERVE)
 			futex_wait(&cbt_state, now);
-		agent_serve_now();
+		/* idle again before serving: the next request may come (and be
+		 * handed over) the moment this one ends; until then agent_busy
+		 * turns others away */
 		__atomic_store_n(&cbt_state, CBT_IDLE, __ATOMIC_RELEASE);
+		agent_serve_now();
 	}
 	return NULL;
 }
 
+static pthread_mutex_t cbt_start_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int callback_thread_start(void)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_attr_t attr;
 	pthread_t thread;
 	int pid = (int)sys_getpid(), r = 0;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&cbt_start_lock);
 	if (cbt_started_pid != pid) {
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -436,7 +440,7 @@ static int callback_thread_start(void)
 			cbt_started_pid = pid;
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&cbt_start_lock);
 	if (r) {
 		errno = r;
 		return -1;
@@ -446,12 +450,14 @@ static int callback_thread_start(void)
 
 void agent_callbacks_after_fork(void)
 {
+	/* a thread that did not follow may have held it */
+	pthread_mutex_init(&cbt_start_lock, NULL);
 	cb_running = 0;
 	cbt_state = CBT_IDLE;
 	/* the parent's did not follow; not in libcr's own restart helper,
 	 * which must stay single-threaded */
 	if (has_callbacks(CR_THREAD_CONTEXT, 0) &&
-	    !__atomic_load_n(&request_forking_helper, __ATOMIC_ACQUIRE))
+	    !request_forking_helper)
 		callback_thread_start();
 }
 

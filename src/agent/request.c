@@ -689,9 +689,10 @@ int cr_forward_checkpoint(cr_scope_t scope, pid_t target)
 
 /* ---- restarts --------------------------------------------------------------- */
 
-/* Set while cr_request_restart() forks its helper: that child must stay
- * single-threaded (agent.c's fork handler starts no callback thread). */
-int request_forking_helper;
+/* Set in the thread that forks cr_request_restart()'s helper: that child
+ * must stay single-threaded (the fork handler starts no callback thread
+ * in it).  Thread-local: another thread's fork() meanwhile is not ours. */
+__thread __attribute__((tls_model("initial-exec"))) int request_forking_helper;
 
 /*
  * Runs the builder in a fork()ed copy of the caller: fork() leaves malloc
@@ -715,14 +716,15 @@ static pid_t restart_in_helper(struct restart_opts *o, char **ret_log, size_t *r
 		close(mfd);
 		return -errno;
 	}
-	__atomic_add_fetch(&request_forking_helper, 1, __ATOMIC_ACQ_REL);
+	request_forking_helper = 1;
 	helper = fork();
-	__atomic_sub_fetch(&request_forking_helper, 1, __ATOMIC_ACQ_REL);
+	request_forking_helper = 0;
 	if (helper == 0) {
 		log_init("libcr");
 		log_set_fd(mfd);
 		o->roots_to_parent = true;
 		o->killed_fd = report[1];
+		o->caller = getppid();
 		msg[0] = 1;
 		msg[1] = restart_run(o);
 		_exit(write(report[1], msg, sizeof(msg)) == sizeof(msg) ? 0 : 1);

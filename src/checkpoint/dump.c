@@ -342,7 +342,7 @@ static int fail_code_error(struct request *rq, struct target *t, int kind, int c
 		log_error("a callback of pid %d failed the checkpoint permanently (code %d): "
 			  "every process of it is killed", (int)t->pid, code);
 		for (size_t i = 0; i < rq->n; i++)
-			if (!rq->t[i].zombie)
+			if (!rq->t[i].zombie && !rq->t[i].omitted)
 				kill(rq->t[i].pid, SIGKILL);
 	} else if (code == CR_ETEMPFAIL) {
 		log_error("a callback of pid %d cancelled the checkpoint (temporary failure)",

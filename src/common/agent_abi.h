@@ -90,8 +90,11 @@ struct agent_thread {
 
 /* Filled in by the restorer before it jumps back into the agent. */
 struct agent_restart_info {
-	int32_t requester;	/* pid of cr_restart */
+	int32_t requester;	/* pid of cr_restart (of its socket) */
 	uint32_t token;
+	int32_t caller;		/* what cr_get_restart_info() says, if not that:
+				 * the program whose cr_request_restart() ran it */
+	uint32_t pad;
 	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
 	char src[UCR_PATH_MAX];	/* the context file restarted from */
 };

@@ -4,6 +4,7 @@
  * count and address is checked before it is used, and every record's
  * checksum is verified before its payload is looked at.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -410,6 +411,13 @@ static int stream_to_memfd(int fd)
 	while (mfd >= 0 && (n = read(fd, buf, 1 << 20)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* a non-blocking descriptor: wait for more */
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			poll(&pfd, 1, -1);
+			continue;
+		}
 		if (n < 0) {
 			n = -errno;
 			break;

@@ -206,6 +206,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		n_live += !(img->procs[i].p->flags & PROC_F_ZOMBIE);
 	}
 	rs.info.requester = getpid();
+	rs.info.caller = o->caller;
 	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
 
 	r = check_all(&rs);

@@ -27,6 +27,7 @@ struct restart_opts {
 	 * reap, are written to killed_fd (one int32_t pid each) */
 	bool roots_to_parent;
 	int killed_fd;
+	pid_t caller;		/* the requester restored callbacks see, 0: us */
 };
 
 /*

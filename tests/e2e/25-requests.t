@@ -26,8 +26,9 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
-	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent" "$wl/barrier"
-plan 33
+	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent" "$wl/barrier" \
+	"$wl/callbacks"
+plan 35
 
 # --- a program checkpoints itself ----------------------------------------------
 run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
@@ -124,6 +125,22 @@ kill -USR1 "$orig"
 wait_exit "$restarter" 30
 is "$(cat "$T/rs.out")" "restored root=$orig
 root exited 7" "the caller got its pid from the reap and waited for it (exit 7)"
+
+# the restored callbacks see the program that asked as the requester
+spawn "$T/cb.out" "$T/cb.err" "$wl/callbacks" "$T/ready"
+cbp=$spawned
+wait_ready "$T/ready" 30 || die "callbacks did not start"
+checkpoint "cr_checkpoint of a program with callbacks exits 0" -f "$T/cb.ctx" "$cbp"
+kill_wait "$cbp"
+wait_pid_free "$cbp"
+spawn "$T/rs2.out" "$T/rs2.err" "$wl/restarter" "$T/cb.ctx"
+restarter=$spawned
+wait_restored "$cbp" "$restarter" 30
+ask_report "$cbp" "$T/cb.out"
+is "$(sed -n 's/.* restarter=//p' "$T/cb.out")" "$restarter" \
+	"cr_get_restart_info() in the restored process names the program that asked"
+kill -KILL "$cbp"
+wait_exit "$restarter" 30
 
 head -c 4096 /dev/urandom >"$T/junk.ctx"
 run_cmd 60 "$T/rj.out" "$T/rj.err" "$wl/restarter" "$T/junk.ctx"

@@ -11,7 +11,7 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
-plan 14
+plan 16
 
 # report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
 # thread, and M and W (in either order) in their own, all seeing RC
@@ -63,6 +63,8 @@ spawn "$T/ck1.out" "$T/ck1.err" "$bin/cr_checkpoint" -f "$T/busy.ctx" "$busy"
 ck1=$spawned
 wait_file_lines "$T/b.out" 1 30
 is "$(cat "$T/b.out")" blocked "the first checkpoint is held in a callback"
+run_cmd 60 "$T/ck2.out" "$T/ck2.err" "$bin/cr_checkpoint" -f "$T/busy2.ctx" "$busy"
+is "$?" 16 "meanwhile a second cr_checkpoint of it fails at once with EBUSY"
 spawn "$T/fw.out" "$T/fw.err" "$wl/forwarder" "$T/ready" "$busy"
 fw=$spawned
 wait_ready "$T/ready" 30 || die "forwarder did not start"
@@ -76,9 +78,11 @@ echo go >"$T/block"
 wait_exit "$ck1" 30
 ok $? "released, the first checkpoint completes" || diag_file "$T/ck1.err"
 kill_wait "$fw"
-kill_wait "$busy"
 [ -s "$T/busy.ctx" ]
 ok $? "and writes its file"
+echo go >"$T/block" &
+checkpoint "a third checkpoint of it works: nothing was left behind" -f "$T/busy3.ctx" "$busy"
+kill_wait "$busy"
 
 # --- a thread-context callback needs what the program holds --------------------------
 spawn "$T/l.out" "$T/l.err" "$wl/cbthreads" "$T/ready" --lock
