@@ -107,9 +107,19 @@ static int fail_usage(const char *what)
  * --relocate OLDPATH=NEWPATH: the first '=' not escaped by a backslash
  * splits them; a backslash takes the next character as it is.
  */
+static struct restart_reloc *relocs;	/* --relocate, in order */
+static size_t n_relocs;
+
+/* At exit, whatever path it takes (a leak checker would say otherwise). */
+static void free_relocations(void)
+{
+	for (size_t i = 0; i < n_relocs; i++)
+		free((char *)relocs[i].from);	/* "to" lives in the same block */
+	free(relocs);
+}
+
 static int add_relocation(struct restart_opts *o, const char *arg)
 {
-	struct restart_reloc *relocs;
 	char *from = xmalloc(strlen(arg) + 1), *to = NULL, *out = from;
 
 	for (const char *c = arg; *c; c++) {
@@ -127,9 +137,12 @@ static int add_relocation(struct restart_opts *o, const char *arg)
 		free(from);
 		return -EINVAL;
 	}
-	relocs = xrealloc((void *)o->relocs, (o->n_relocs + 1) * sizeof(*relocs));
-	relocs[o->n_relocs++] = (struct restart_reloc){ .from = from, .to = to };
+	if (!relocs)
+		atexit(free_relocations);
+	relocs = xrealloc(relocs, (n_relocs + 1) * sizeof(*relocs));
+	relocs[n_relocs++] = (struct restart_reloc){ .from = from, .to = to };
 	o->relocs = relocs;
+	o->n_relocs = n_relocs;
 	return 0;
 }
 
