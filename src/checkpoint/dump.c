@@ -657,7 +657,7 @@ static int dump_all(struct request *rq, int fd)
 			continue;
 		ctxs[i].w = &w;
 		ctxs[i].buf_len = PAGE_BUFFER;
-		ctxs[i].buf = ctxs[0].buf ? ctxs[0].buf : xmalloc(PAGE_BUFFER);
+		ctxs[i].buf = ctxs[0].buf ? ctxs[0].buf : xmalloc_pages(PAGE_BUFFER);
 		ctxs[0].buf = ctxs[i].buf;
 		r = dump_one(&ctxs[i], &rq->t[i]);
 	}

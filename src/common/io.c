@@ -5,6 +5,17 @@
 
 #include "util.h"
 
+void *xmalloc_pages(size_t n)
+{
+	void *p = aligned_alloc(4096, (n + 4095) & ~(size_t)4095);
+
+	if (!p) {
+		log_error("out of memory");
+		abort();
+	}
+	return p;
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

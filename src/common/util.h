@@ -70,6 +70,8 @@ int log_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 void *xmalloc(size_t n);
+/* Page-aligned: copies to and from page-aligned places go at full speed. */
+void *xmalloc_pages(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
