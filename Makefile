@@ -19,7 +19,7 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(CFLAGS)
 ifeq ($(SANITIZE),1)
 TOOL_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-TOOL_LIBS := -lxxhash
+TOOL_LIBS := -lxxhash -lzstd
 
 VERSION := 0.1.0
 

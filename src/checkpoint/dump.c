@@ -648,7 +648,7 @@ static int dump_all(struct request *rq, int fd)
 	}
 	if (r)
 		goto out;
-	r = img_writer_open(&w, fd);
+	r = img_writer_open(&w, fd, rq->o->compress);
 	image_header_fill(&h, n_saved);
 	if (!r)
 		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);

@@ -12,7 +12,7 @@ enum {
 	OPT_ATOMIC = OPT_COMMON_END, OPT_BACKUP, OPT_CLOBBER, OPT_NOCLOBBER, OPT_SYNC,
 	OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE,
 	OPT_PTRACED_ERROR, OPT_PTRACED_SKIP, OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR,
-	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF,
+	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF, OPT_COMPRESS,
 };
 
 static const struct option options[] = {
@@ -33,6 +33,7 @@ static const struct option options[] = {
 	{ "clobber", no_argument, NULL, OPT_CLOBBER },
 	{ "noclobber", no_argument, NULL, OPT_NOCLOBBER },
 	{ "sync", no_argument, NULL, OPT_SYNC },
+	{ "compress", optional_argument, NULL, OPT_COMPRESS },
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
 	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
 	{ "save-private", no_argument, NULL, OPT_SAVE_PRIVATE },
@@ -66,6 +67,7 @@ static void usage(FILE *f)
 		"Afterwards:   --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
 		"              --kill   --cont\n"
 		"Sync:         --sync (default)   --nosync\n"
+		"Compression:  --compress[=LEVEL] (zstd, 1 to 19; default none)\n"
 		"Memory:       --save-none (default)   --save-exe   --save-private\n"
 		"              --save-shared   --save-all\n"
 		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
@@ -111,6 +113,12 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_CLOBBER: o.policy = OUT_CLOBBER; break;
 		case OPT_NOCLOBBER: o.policy = OUT_NOCLOBBER; break;
 		case OPT_SYNC: o.sync = true; break;
+		case OPT_COMPRESS:
+			o.compress = 1;	/* zstd's fastest: the checkpoint stays cheap */
+			if (optarg && (parse_int(optarg, &o.compress) || o.compress < 1 ||
+				       o.compress > 19))
+				return fail_usage("--compress takes a level from 1 to 19");
+			break;
 		case OPT_NOSYNC: o.sync = false; break;
 		case OPT_SAVE_EXE: o.save_exe = true; break;
 		case OPT_SAVE_PRIVATE: o.save_private = true; break;

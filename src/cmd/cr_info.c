@@ -123,8 +123,8 @@ int main(int argc, char **argv)
 	char when[64];
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
-	printf("context file %s: ucr format %u, %llu bytes\n", argv[optind], img->hdr->version,
-	       (unsigned long long)img->size);
+	printf("context file %s: ucr format %u, %llu bytes%s\n", argv[optind], img->hdr->version,
+	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
 	printf("  processes: %zu\n", img->n_procs);
 	for (size_t i = 0; i < img->n_procs; i++)

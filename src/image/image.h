@@ -3,6 +3,7 @@
 #ifndef UCR_IMAGE_H
 #define UCR_IMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xxhash.h>
@@ -12,6 +13,9 @@
 /* The writer streams records in one pass; it never seeks. */
 struct img_writer {
 	int fd;
+	struct ZSTD_CCtx_s *zstd;	/* compressing, or NULL */
+	char *zbuf;
+	size_t zbuf_len;
 	uint64_t off;		/* bytes written so far, buffered included */
 	uint64_t n_records;
 	XXH3_state_t *hash;	/* the record being written */
@@ -19,7 +23,8 @@ struct img_writer {
 	size_t buf_len;
 };
 
-int img_writer_open(struct img_writer *w, int fd);
+/* compress_level: 0 for none, else zstd's level (1 fast ... 19 small). */
+int img_writer_open(struct img_writer *w, int fd, int compress_level);
 void img_writer_close(struct img_writer *w);
 /* A whole record whose payload is the concatenation of n parts. */
 int img_write_record(struct img_writer *w, uint32_t tag, const void *const *parts,
@@ -64,7 +69,9 @@ struct image_pipe {
 
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
-	int stream_fd;		/* a copy of a pipe's stream, -1 for a file */
+	int stream_fd;		/* the content of a stream or of a compressed
+				 * file, in a memfd; -1 for a plain file */
+	bool compressed;	/* the file is a zstd frame */
 	const uint8_t *map;
 	uint64_t size;
 	const struct img_header *hdr;

@@ -5,6 +5,7 @@
  * checksum is verified before its payload is looked at.
  */
 #include <poll.h>
+#include <zstd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -400,40 +401,90 @@ static int read_all(struct reader *r)
 	return 0;
 }
 
-/* A stream (pipe, socket) copied to its end into a memfd, which can be
- * mapped and read at offsets as a file is; -errno on failure. */
-static int stream_to_memfd(int fd)
+/* Waits for a non-blocking descriptor to have data. */
+static void wait_input(int fd)
 {
-	int mfd = memfd_create("ucr-context", MFD_CLOEXEC);
-	char *buf = xmalloc(1 << 20);
-	ssize_t n = 0;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-	while (mfd >= 0 && (n = read(fd, buf, 1 << 20)) != 0) {
+	poll(&pfd, 1, -1);
+}
+
+/*
+ * The context file into a memfd, which can be mapped and read at offsets:
+ * a stream (pipe, socket) read to its end, or a compressed file (a zstd
+ * frame) decompressed.  The memfd, or -errno with *err saying why.
+ */
+static int load_to_memfd(int fd, bool stream, char *err, size_t err_len)
+{
+	int mfd = memfd_create("ucr-context", MFD_CLOEXEC), r = 0;
+	size_t in_len = 1 << 20, out_len = ZSTD_DStreamOutSize(), left = 0;
+	char *in = xmalloc(in_len), *out = xmalloc(out_len);
+	ZSTD_DCtx *dctx = NULL;
+	uint64_t off = 0;
+
+	if (mfd < 0)
+		r = -errno;
+	while (!r) {
+		ssize_t n = stream ? read(fd, in, in_len) : pread(fd, in, in_len, off);
+		ZSTD_inBuffer zin = { in, 0, 0 };
+
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			/* a non-blocking descriptor: wait for more */
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-			poll(&pfd, 1, -1);
+			wait_input(fd);
 			continue;
 		}
-		if (n < 0) {
-			n = -errno;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
 			break;
 		}
-		n = write_full(mfd, buf, n);
-		if (n < 0)
-			break;
+		if (!off && n >= 4 && !memcmp(in, "\x28\xb5\x2f\xfd", 4) && !(dctx = ZSTD_createDCtx()))
+			r = -ENOMEM;
+		off += n;
+		if (r || !dctx) {
+			r = r ? r : write_full(mfd, in, n);
+			continue;
+		}
+		zin.size = n;
+		/* until the input is used up and the output no longer fills the
+		 * buffer (zstd may hold more back) */
+		for (bool full = true; !r && (zin.pos < zin.size || full);) {
+			ZSTD_outBuffer zout = { out, out_len, 0 };
+
+			left = ZSTD_decompressStream(dctx, &zout, &zin);
+			if (ZSTD_isError(left)) {
+				snprintf(err, err_len, "damaged compressed data: %s",
+					 ZSTD_getErrorName(left));
+				r = -EBADMSG;
+				break;
+			}
+			full = zout.pos == zout.size;
+			r = write_full(mfd, out, zout.pos);
+		}
 	}
-	free(buf);
-	if (mfd < 0)
-		return -errno;
-	if (n < 0) {
-		close(mfd);
-		return (int)n;
+	if (!r && dctx && left) {
+		snprintf(err, err_len, "compressed data cut short");
+		r = -EBADMSG;
+	} else if (r && r != -EBADMSG) {
+		snprintf(err, err_len, "cannot read: %s", strerror(-r));
+	}
+	ZSTD_freeDCtx(dctx);
+	free(in);
+	free(out);
+	if (r) {
+		if (mfd >= 0)
+			close(mfd);
+		return r;
 	}
 	return mfd;
+}
+
+/* Whether a regular file starts as a zstd frame does. */
+static bool compressed_file(int fd)
+{
+	uint8_t magic[4];
+
+	return pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "\x28\xb5\x2f\xfd", 4);
 }
 
 int image_load(int fd, struct image **ret, char *err, size_t err_len)
@@ -450,12 +501,12 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len)
 		snprintf(err, err_len, "cannot stat: %s", strerror(errno));
 		goto fail;
 	}
-	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-		ret_code = img->stream_fd = stream_to_memfd(fd);
-		if (ret_code < 0) {
-			snprintf(err, err_len, "cannot read the stream: %s", strerror(-ret_code));
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	    (S_ISREG(st.st_mode) && compressed_file(fd))) {
+		img->compressed = S_ISREG(st.st_mode);
+		ret_code = img->stream_fd = load_to_memfd(fd, !S_ISREG(st.st_mode), err, err_len);
+		if (ret_code < 0)
 			goto fail;
-		}
 		img->fd = img->stream_fd;
 		if (fstat(img->fd, &st) < 0) {
 			ret_code = -errno;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
+#include <zstd.h>
 
 #include "image.h"
 #include "common/util.h"
@@ -10,13 +11,41 @@
 
 static const uint8_t zeros[IMG_PAGE_SIZE];
 
+/*
+ * Out to the file, through zstd when compressing: the file is then one
+ * zstd frame whose content is the context file (docs/FORMAT.md); offsets
+ * and alignment are those of the content.  mode ZSTD_e_end ends the frame.
+ */
+static int writer_emit(struct img_writer *w, const void *data, size_t len, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { data, len, 0 };
+	size_t left;
+
+	if (!w->zstd)
+		return len ? write_full(w->fd, data, len) : 0;
+	do {
+		ZSTD_outBuffer out = { w->zbuf, w->zbuf_len, 0 };
+		int r;
+
+		left = ZSTD_compressStream2(w->zstd, &out, &in, mode);
+		if (ZSTD_isError(left)) {
+			log_error("cannot compress: %s", ZSTD_getErrorName(left));
+			return -EIO;
+		}
+		r = write_full(w->fd, w->zbuf, out.pos);
+		if (r)
+			return r;
+	} while (in.pos < in.size || (mode == ZSTD_e_end && left));
+	return 0;
+}
+
 static int writer_flush(struct img_writer *w)
 {
 	int r;
 
 	if (!w->buf_len)
 		return 0;
-	r = write_full(w->fd, w->buf, w->buf_len);
+	r = writer_emit(w, w->buf, w->buf_len, ZSTD_e_continue);
 	w->buf_len = 0;
 	return r;
 }
@@ -30,7 +59,7 @@ static int writer_put(struct img_writer *w, const void *data, size_t len)
 	w->off += len;
 	if (len >= WRITER_DIRECT) {
 		r = writer_flush(w);
-		return r ? r : write_full(w->fd, data, len);
+		return r ? r : writer_emit(w, data, len, ZSTD_e_continue);
 	}
 	if (w->buf_len + len > WRITER_BUF) {
 		r = writer_flush(w);
@@ -42,14 +71,24 @@ static int writer_put(struct img_writer *w, const void *data, size_t len)
 	return 0;
 }
 
-int img_writer_open(struct img_writer *w, int fd)
+int img_writer_open(struct img_writer *w, int fd, int compress_level)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
-	w->buf = xmalloc(WRITER_BUF);
+	w->buf = xmalloc_pages(WRITER_BUF);
 	w->hash = XXH3_createState();
 	if (!w->hash)
 		return -ENOMEM;
+	if (compress_level) {
+		w->zstd = ZSTD_createCCtx();
+		w->zbuf_len = ZSTD_CStreamOutSize();
+		w->zbuf = xmalloc(w->zbuf_len);
+		if (!w->zstd ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel,
+							compress_level)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_checksumFlag, 1)))
+			return -EINVAL;
+	}
 	return writer_put(w, IMG_MAGIC, IMG_MAGIC_LEN);
 }
 
@@ -57,6 +96,10 @@ void img_writer_close(struct img_writer *w)
 {
 	free(w->buf);
 	w->buf = NULL;
+	ZSTD_freeCCtx(w->zstd);
+	w->zstd = NULL;
+	free(w->zbuf);
+	w->zbuf = NULL;
 	if (w->hash)
 		XXH3_freeState(w->hash);
 	w->hash = NULL;
@@ -145,5 +188,7 @@ int img_writer_finish(struct img_writer *w)
 	size_t lens[] = { sizeof(end) };
 	int r = img_write_record(w, IMG_END, parts, lens, 1);
 
-	return r ? r : writer_flush(w);
+	if (!r)
+		r = writer_flush(w);
+	return r || !w->zstd ? r : writer_emit(w, NULL, 0, ZSTD_e_end);
 }

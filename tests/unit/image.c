@@ -31,8 +31,9 @@ static void write_rec(struct img_writer *w, uint32_t tag, const void *a, size_t 
 		abort();
 }
 
-/* One process with a heap area of 3 pages, pages 0 and 2 saved. */
-static int make_image(uint8_t *pages)
+/* One process with a heap area of 3 pages, pages 0 and 2 saved;
+ * compressed with zstd at compress_level, unless 0. */
+static int make_image(uint8_t *pages, int compress_level)
 {
 	int fd = memfd_create("image", MFD_CLOEXEC);
 	struct img_writer w;
@@ -48,7 +49,7 @@ static int make_image(uint8_t *pages)
 
 	p.exe_len = strlen(exe);
 	p.cwd_len = strlen(cwd);
-	if (fd < 0 || img_writer_open(&w, fd))
+	if (fd < 0 || img_writer_open(&w, fd, compress_level))
 		abort();
 	image_header_fill(&h, 1);
 	write_rec(&w, IMG_HEADER, &h, sizeof(h), NULL, 0);
@@ -111,10 +112,10 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..9\n");
+	printf("1..13\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
-	fd = make_image(pages);
+	fd = make_image(pages, 0);
 	size = file_size(fd);
 
 	r = image_load(fd, &img, err, sizeof(err));
@@ -149,6 +150,23 @@ int main(void)
 	ok(r < 0, "a record length beyond the file is refused");
 
 	image_free(img);
+	close(fd);
+
+	/* compressed: the same content, and damage still found */
+	fd = make_image(pages, 3);
+	r = image_load(fd, &img, err, sizeof(err));
+	ok(r == 0 && img->compressed && img->n_procs == 1, "a compressed image loads");
+	ok(r == 0 && (uint64_t)file_size(fd) < img->size &&
+	   !memcmp(img->map + img->procs[0].areas[0].data_off, pages, sizeof(pages)),
+	   "it is smaller, and its page data reads back");
+	image_free(img);
+	size = file_size(fd);
+	r = load_err(copy_of(fd, size / 2, size), err, sizeof(err));
+	ok(r < 0, "one flipped byte in a compressed image is refused");
+	printf("# %s\n", err);
+	r = load_err(copy_of(fd, -1, size - 3), err, sizeof(err));
+	ok(r < 0, "a compressed image missing its last bytes is refused");
+	printf("# %s\n", err);
 	close(fd);
 	return n_failed ? 1 : 0;
 }
