@@ -1,6 +1,7 @@
 #!/bin/bash
 # Checkpoint and restart of a process holding SIZE MiB (default 1024) of
-# random data, beside the physical limits on the same disk:
+# random data (and the cost of --compress on it, which cannot shrink it),
+# beside the physical limits on the same disk:
 #   - dd writing as much (with and without fsync: cr_checkpoint syncs by
 #     default, --nosync does not);
 #   - cat reading the context file (page cache), and anon-read reading it
@@ -40,6 +41,10 @@ start
 ckpt_sync=$(timed "$bin/cr_checkpoint" -q -f "$dir/ctx" "$pid")
 rm -f "$dir/ctx"
 ckpt_nosync=$(timed "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid")
+# random data does not compress: this is the cost of trying
+ckpt_z=$(timed "$bin/cr_checkpoint" -q --nosync --compress -f "$dir/ctx.z" "$pid")
+z_mib=$(( $(stat -c %s "$dir/ctx.z") >> 20 ))
+rm -f "$dir/ctx.z"
 stop
 file_mib=$(( $(stat -c %s "$dir/ctx") >> 20 ))
 
@@ -53,9 +58,11 @@ echo "process of $size MiB, context file $file_mib MiB, in $dir"
 printf '%-36s %8s s\n' \
 	"dd write $size MiB + fsync" "$dd_sync" "cr_checkpoint (--sync, default)" "$ckpt_sync" \
 	"dd write $size MiB" "$dd_nosync" "cr_checkpoint --nosync" "$ckpt_nosync" \
+	"cr_checkpoint --nosync --compress" "$ckpt_z" \
 	"cat context file (page cache)" "$cat_r" "read into new anonymous memory" "$anon_r" \
 	"cr_restart" "$rst"
 echo "checkpoint/dd: $(ratio "$ckpt_sync" "$dd_sync")x synced, $(ratio "$ckpt_nosync" "$dd_nosync")x not synced"
+echo "compressed (random data, zstd level 1): $z_mib MiB, $(ratio "$ckpt_z" "$ckpt_nosync")x the plain checkpoint's time"
 echo "restart/cat: $(ratio "$rst" "$cat_r")x   restart/anon-read: $(ratio "$rst" "$anon_r")x"
 for tool in criu dmtcp_launch; do
 	if command -v "$tool" >/dev/null; then

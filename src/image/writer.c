@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "image.h"
@@ -88,6 +89,9 @@ int img_writer_open(struct img_writer *w, int fd, int compress_level)
 							compress_level)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_checksumFlag, 1)))
 			return -EINVAL;
+		/* compress on every CPU while this thread reads the processes;
+		 * a libzstd without threads says no, and compresses here */
+		ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_nbWorkers, (int)sysconf(_SC_NPROCESSORS_ONLN));
 	}
 	return writer_put(w, IMG_MAGIC, IMG_MAGIC_LEN);
 }
