@@ -3,9 +3,11 @@
  * The agent: the only ucr code inside a checkpointed process.
  *
  * A request arrives as sigqueue(pid, CR_SIGNUM, token) from a dumper.  The
- * handler connects to the dumper's abstract socket named from the token,
- * runs the callbacks, parks the thread for the dumper (which reads the
- * memory meanwhile) and resumes when told, or when the dumper goes away.
+ * handler connects to the dumper's abstract socket named from the token
+ * and takes the request; it, or libcr's callback thread (callbacks.c),
+ * runs the callbacks and parks every thread for the dumper (which reads
+ * the memory meanwhile); all resume when told, or when the dumper goes
+ * away.
  *
  * Everything reached from the handler is async-signal-safe: raw system
  * calls from sys.h (which never write errno) and static memory only.

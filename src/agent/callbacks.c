@@ -2,11 +2,13 @@
 /*
  * Callbacks, their chains, and the threads that run them.
  *
- * A request runs, in this order:
- *  - the thread-context registrations, last registered first, in libcr's
- *    own callback thread, up to the last one's cr_checkpoint();
- *  - then the signal-context registrations of the thread serving the
- *    request, in its handler, last registered first; the last one's
+ * A request is served by libcr's callback thread when there is one (a
+ * thread-context callback was registered), else by the thread that took
+ * the request, in its handler.  It runs, in this order:
+ *  - the thread-context registrations, last registered first, while the
+ *    program's threads run on, up to the last one's cr_checkpoint();
+ *  - then the signal-context registrations of the serving thread (none
+ *    for the callback thread), last registered first; the last one's
  *    cr_checkpoint() parks the other threads, and each of those runs its
  *    own signal-context registrations in its handler before it parks;
  *  - the checkpoint, once every thread is parked;
