@@ -146,13 +146,15 @@ $(B)/bench/%: bench/%.c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/lib/pkgconfig
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3 \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(LIBS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(DEV_LIBS) $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/libcr.h include/blcr_common.h include/blcr_errcodes.h \
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 include examples/examples.mk
 
