@@ -401,6 +401,24 @@ static int read_all(struct reader *r)
 	return 0;
 }
 
+/* The most a context file's content may take in memory: what is free now
+ * (an untrusted compressed file must not fill memory up, and a restart
+ * could not hold more anyway). */
+static uint64_t memory_limit(void)
+{
+	char *meminfo, *at;
+	size_t len;
+	uint64_t kib = 0;
+
+	if (read_file("/proc/meminfo", &meminfo, &len))
+		return UINT64_MAX;
+	at = strstr(meminfo, "MemAvailable:");
+	if (at)
+		kib = strtoull(at + strlen("MemAvailable:"), NULL, 10);
+	free(meminfo);
+	return at ? kib << 10 : UINT64_MAX;
+}
+
 /* Waits for a non-blocking descriptor to have data. */
 static void wait_input(int fd)
 {
@@ -420,7 +438,7 @@ static int load_to_memfd(int fd, bool stream, char *err, size_t err_len)
 	size_t in_len = 1 << 20, out_len = ZSTD_DStreamOutSize(), left = 0;
 	char *in = xmalloc(in_len), *out = xmalloc(out_len);
 	ZSTD_DCtx *dctx = NULL;
-	uint64_t off = 0;
+	uint64_t off = 0, limit = memory_limit(), written = 0;
 
 	if (mfd < 0)
 		r = -errno;
@@ -459,13 +477,20 @@ static int load_to_memfd(int fd, bool stream, char *err, size_t err_len)
 				break;
 			}
 			full = zout.pos == zout.size;
+			written += zout.pos;
+			if (written > limit) {
+				snprintf(err, err_len, "compressed data grows beyond the memory "
+					 "available");
+				r = -EFBIG;
+				break;
+			}
 			r = write_full(mfd, out, zout.pos);
 		}
 	}
 	if (!r && dctx && left) {
 		snprintf(err, err_len, "compressed data cut short");
 		r = -EBADMSG;
-	} else if (r && r != -EBADMSG) {
+	} else if (r && r != -EBADMSG && r != -EFBIG) {
 		snprintf(err, err_len, "cannot read: %s", strerror(-r));
 	}
 	ZSTD_freeDCtx(dctx);
