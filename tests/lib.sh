@@ -495,6 +495,19 @@ wait_pid_free() {
 	return 1
 }
 
+# in_syscall PID "NR..." TIMEOUT: wait until PID sleeps in one of the
+# system calls (x86_64 numbers)
+in_syscall() {
+	local pid=$1 want=$2 limit=$3 i sys=
+	for ((i = 0; i <= limit * 20; i++)); do
+		{ read -r sys _ <"/proc/$pid/syscall"; } 2>/dev/null
+		[[ " $want " == *" $sys "* ]] && return 0
+		nap 0.05
+	done
+	diag "pid $pid not in system call $want within $limit s (in ${sys:-?})"
+	return 1
+}
+
 # ask_report PID FILE: SIGUSR1 to a workload that answers with one line
 # in FILE (truncated by it, or fresh), and wait up to 30 s for that line
 ask_report() {

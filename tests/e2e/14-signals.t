@@ -21,19 +21,6 @@ plan 42
 # kill and restart could take the pid the restart needs)
 now_ms() { _ms=$((${EPOCHREALTIME/./} / 1000)); }
 
-# in_syscall PID "NR..." TIMEOUT: wait until PID sleeps in one of the
-# system calls (x86_64 numbers)
-in_syscall() {
-	local pid=$1 want=$2 limit=$3 i sys=
-	for ((i = 0; i <= limit * 20; i++)); do
-		{ read -r sys _ <"/proc/$pid/syscall"; } 2>/dev/null
-		[[ " $want " == *" $sys "* ]] && return 0
-		nap 0.05
-	done
-	diag "pid $pid not in system call $want within $limit s (in ${sys:-?})"
-	return 1
-}
-
 # restored_in PID RPID "NR..." TIMEOUT: PID is restored under cr_restart
 # RPID and back in one of the system calls; tracks it
 restored_in() {

@@ -8,10 +8,12 @@
 # A thread-context callback that needs a lock the main thread holds most of
 # the time still runs: the program's threads run on meanwhile.  Restarted
 # under new pids and tids (--no-restore-pid), every callback still runs.
+# A request that arrives, and waits pending, while another one is being
+# written is answered when it ends (served, or EBUSY), never lost.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
-plan 16
+plan 20
 
 # report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
 # thread, and M and W (in either order) in their own, all seeing RC
@@ -94,3 +96,35 @@ ask_report "$locker" "$T/l.out"
 report_ok "$T/l.out" 0 001
 ok $? "the callbacks ran as usual"
 kill_wait "$locker"
+
+# --- a request pending while another is written ----------------------------------------
+# The first checkpoint writes into a pipe nobody reads yet: its dumper stays
+# in write() with every thread of the process parked, signals blocked, so
+# the second request's signal waits, pending, until the first is over.
+mkfifo "$T/go"
+spawn "$T/q.out" "$T/q.err" "$wl/cbthreads" "$T/ready" --thread-only
+q=$spawned
+wait_ready "$T/ready" 30 || die "cbthreads did not start"
+"$bin/cr_checkpoint" -F 1 "$q" 2>"$T/q1.err" > >(read -r _ <"$T/go"; cat >"$T/q1.ctx") &
+q1=$!
+track "$q1"
+in_syscall "$q1" 1 30 || diag_file "$T/q1.err"	# write(2)
+spawn "$T/q2.out" "$T/q2.err" "$bin/cr_checkpoint" -t 30 -f "$T/q2.ctx" "$q"
+q2=$spawned
+for ((i = 0; i < 600; i++)); do	# its signal, pending in the process
+	shdpnd=$(awk '/^ShdPnd:/ { print $2 }' "/proc/$q/status")
+	(( (16#$shdpnd >> 63) & 1 )) && break
+	nap 0.05
+done
+(( (16#$shdpnd >> 63) & 1 ))
+ok $? "a second request waits, pending, while the first is written"
+echo go >"$T/go"
+wait_exit "$q1" 30
+is "$?" 0 "the first completes"
+wait_exit "$q2" 60
+status=$?
+[ "$status" = 0 ] || [ "$status" = 16 ]
+ok $? "then the second is answered, served or EBUSY, not lost (exit $status)" ||
+	diag_file "$T/q2.err"
+checkpoint "and a third works: nothing was left behind" -f "$T/q3.ctx" "$q"
+kill_wait "$q"

@@ -1,7 +1,7 @@
 /* cbthreads: where and in which order callbacks run, in a process with two
  * threads of its own (-lcr, -lpthread).
  *
- * usage: cbthreads FIFO [BLOCK-FIFO | --lock]
+ * usage: cbthreads FIFO [BLOCK-FIFO | --lock | --thread-only]
  *
  * The main thread and a worker each register a signal-context callback;
  * the main thread also registers a thread-context one and a hook for
@@ -11,7 +11,8 @@
  * reads a line from BLOCK-FIFO.  With --lock, the main thread holds a mutex
  * nearly all the time (taking it again 20 ms after each release), and the
  * thread-context callback takes that mutex too: it can only run while the
- * program's threads run on.  On each SIGUSR1 the main thread prints:
+ * program's threads run on.  With --thread-only, the threads register no
+ * signal-context callback (they are simply parked).  On each SIGUSR1 the main thread prints:
  *
  *   T=<where>:<turn>:<rc> M=<where>:<turn>:<rc> W=<where>:<turn>:<rc> hooks=<list>
  *
@@ -38,7 +39,7 @@ static pthread_t main_thread, worker_thread;
 static int turns;
 static int hook_runs[CR_NUM_HOOKS];
 static const char *block_fifo;
-static bool lock_mode;
+static bool lock_mode, thread_only;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int note(struct seen *s)
@@ -90,7 +91,8 @@ static void *worker(void *ready)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	worker_thread = pthread_self();
-	if (cr_init() < 0 || cr_register_callback(on_signal, &seen_w, CR_SIGNAL_CONTEXT) < 0)
+	if (cr_init() < 0 ||
+	    (!thread_only && cr_register_callback(on_signal, &seen_w, CR_SIGNAL_CONTEXT) < 0))
 		wl_die("worker: cr_register_callback: %s", cr_strerror(errno));
 	__atomic_store_n((int *)ready, 1, __ATOMIC_SEQ_CST);
 	for (;;)
@@ -112,12 +114,13 @@ int main(int argc, char **argv)
 	if (argc < 2 || argc > 3)
 		wl_die("usage: cbthreads FIFO [BLOCK-FIFO]");
 	lock_mode = argc == 3 && !strcmp(argv[2], "--lock");
-	block_fifo = argc == 3 && !lock_mode ? argv[2] : NULL;
+	thread_only = argc == 3 && !strcmp(argv[2], "--thread-only");
+	block_fifo = argc == 3 && !lock_mode && !thread_only ? argv[2] : NULL;
 	main_thread = pthread_self();
 	if (cr_init() < 0)
 		wl_die("cr_init: %s", strerror(errno));
 	if (cr_register_callback(on_thread, NULL, CR_THREAD_CONTEXT) < 0 ||
-	    cr_register_callback(on_signal, &seen_m, CR_SIGNAL_CONTEXT) < 0)
+	    (!thread_only && cr_register_callback(on_signal, &seen_m, CR_SIGNAL_CONTEXT) < 0))
 		wl_die("cr_register_callback: %s", cr_strerror(errno));
 	for (int e = 0; e < CR_NUM_HOOKS; e++)
 		if (cr_register_hook(e, on_hook) == CR_HOOK_FN_ERROR)
