@@ -471,6 +471,8 @@ static int agent_take_checkpoint_parked(void)
 	procstate_save_pending(0, false);
 	procstate_save_pending(-1, true);
 	procstate_save();
+	if (procstate_overflowed())
+		return -EOPNOTSUPP;	/* a restart would lose some */
 	agent_save_process();
 	if (agent_save_context(&t->resume) == 0) {
 		if (agent_send(agent_sock, UCR_MSG_READY, sys_getpid(), 0, (uint64_t)&agent_state) < 0)
@@ -569,8 +571,7 @@ static void agent_serve_rest(void)
 	/* every thread waited for the callbacks to finish (BLCR's default) */
 	agent_release_threads();
 	if (fail_code)
-		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code,
-			   agent_req.fail_kind ? agent_req.fail_kind : CR_CHECKPOINT_TEMP_FAILURE);
+		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code, agent_req.fail_kind);
 	if (agent_req.restarted)
 		agent_report_restored();
 	if (agent_sock >= 0)

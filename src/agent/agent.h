@@ -73,6 +73,8 @@ AGENT_HIDDEN void procstate_save_pending(int record, bool shared);
 AGENT_HIDDEN void procstate_restore_pending(int record, bool shared);
 AGENT_HIDDEN void procstate_save(void);
 AGENT_HIDDEN void procstate_restore(void);
+/* More pending signals or POSIX timers than the agent keeps. */
+AGENT_HIDDEN bool procstate_overflowed(void);
 
 /* agent.c: the end of a checkpoint, which the threads waiting in their
  * chains' innermost step learn: its result (0 continue, 1 restart, < 0

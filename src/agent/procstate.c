@@ -18,12 +18,13 @@
 #include <linux/prctl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 
 #include "agent.h"
 #include "../common/sys.h"
 
-#define PENDING_MAX 1024	/* siginfos kept, all threads together */
+#define PENDING_FIRST 1024	/* siginfos kept in static memory; more grow it */
 #define TIMERS_MAX 64
 #define PR_TIMER_CREATE_RESTORE_IDS 77	/* Linux 6.16; not in older headers */
 
@@ -43,11 +44,24 @@ struct posix_timer {
 	struct { struct timespec interval, value; } spec;
 };
 
-static struct pending pending[PENDING_MAX];
+/*
+ * Every pending signal is taken off its queue and kept here (each thread
+ * takes its own, parking threads at once, hence the lock); past the static
+ * array the store moves to a larger anonymous mapping (raw mmap, in the
+ * handler), which is saved with the rest of the process.  So none is left
+ * queued behind, and their order holds on continue and after a restart.
+ */
+static struct pending pending_static[PENDING_FIRST];
+static struct pending *pending = pending_static;
+static int pending_cap = PENDING_FIRST;
 static int n_pending;
+static cr_spinlock_t pending_lock = CR_SPINLOCK_INITIALIZER;
 static struct itimerval itimers[3];
 static struct posix_timer timers[TIMERS_MAX];
 static int n_timers;
+/* More timers than kept: the checkpoint is refused rather than a restart
+ * that would lose them. */
+static bool overflowed;
 static struct {
 	long dumpable, subreaper, no_new_privs, thp_disable;
 	unsigned long personality;
@@ -55,16 +69,18 @@ static struct {
 
 /* ---- reading /proc/self without libc ------------------------------------- */
 
+/* The whole file, as much as fits (a read of /proc stops at a page). */
 static long read_proc(const char *path, char *buf, size_t len)
 {
 	long fd = sys_openat(-100 /* AT_FDCWD */, path, 0 /* O_RDONLY */);
-	long n;
+	long n = 0, got;
 
 	if (fd < 0)
 		return fd;
-	n = sys_read(fd, buf, len - 1);
+	while ((size_t)n < len - 1 && (got = sys_read(fd, buf + n, len - 1 - n)) > 0)
+		n += got;
 	sys_close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	buf[n] = 0;
 	return n;
 }
 
@@ -155,6 +171,28 @@ static uint64_t pending_mask(bool shared)
 void procstate_reset(void)
 {
 	n_pending = 0;
+	overflowed = false;
+}
+
+bool procstate_overflowed(void)
+{
+	return overflowed;
+}
+
+/* Room for twice as many (under pending_lock); 0 or -errno. */
+static int pending_grow(void)
+{
+	size_t len = 2 * (size_t)pending_cap * sizeof(*pending);
+	long map = sys_mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (map < 0 && map > -4096)
+		return (int)map;
+	memcpy((void *)map, pending, pending_cap * sizeof(*pending));
+	if (pending != pending_static)
+		sys_munmap((unsigned long)pending, pending_cap * sizeof(*pending));
+	pending = (struct pending *)map;
+	pending_cap *= 2;
+	return 0;
 }
 
 /*
@@ -169,26 +207,29 @@ void procstate_save_pending(int record, bool shared)
 		int sig = mask ? __builtin_ctzll(mask) + 1 : 0;
 		struct timespec zero = { 0, 0 };
 		uint64_t set = 1ULL << (sig - 1);
-		int i;
+		struct pending *p;
 
 		if (!sig)
 			return;
-		i = __atomic_fetch_add(&n_pending, 1, __ATOMIC_ACQ_REL);
-		if (i >= PENDING_MAX)
-			return;	/* the rest stays queued: kept on continue only */
-		pending[i].record = shared ? -1 : record;
-		if (sys_call4(__NR_rt_sigtimedwait, &set, &pending[i].info, &zero, 8) != sig) {
-			pending[i].sig = 0;
+		cr_spinlock_lock(&pending_lock);
+		if (n_pending == pending_cap && pending_grow() < 0) {
+			overflowed = true;	/* no memory: the rest stays queued */
+			cr_spinlock_unlock(&pending_lock);
 			return;
 		}
-		pending[i].sig = sig;
+		p = &pending[n_pending++];
+		p->record = shared ? -1 : record;
+		p->sig = sys_call4(__NR_rt_sigtimedwait, &set, &p->info, &zero, 8) == sig ? sig : 0;
+		cr_spinlock_unlock(&pending_lock);
+		if (!p->sig)
+			return;
 	}
 }
 
 /* Queues again what procstate_save_pending() took, with its siginfo. */
 void procstate_restore_pending(int record, bool shared)
 {
-	int n = n_pending < PENDING_MAX ? n_pending : PENDING_MAX;
+	int n = n_pending;
 	long pid = sys_getpid(), tid = sys_gettid();
 
 	for (int i = 0; i < n; i++) {
@@ -211,9 +252,14 @@ static void save_posix_timers(void)
 	static char buf[8192];
 	const char *s = buf;
 
+	long n;
+
 	n_timers = 0;
-	if (read_proc("/proc/self/timers", buf, sizeof(buf)) <= 0)
+	n = read_proc("/proc/self/timers", buf, sizeof(buf));
+	if (n <= 0)
 		return;
+	if (n == sizeof(buf) - 1)
+		overflowed = true;	/* the list may go on past the buffer */
 	while ((s = skip_to(s, "ID:")) && n_timers < TIMERS_MAX) {
 		struct posix_timer *t = &timers[n_timers];
 
@@ -239,6 +285,9 @@ static void save_posix_timers(void)
 		if (sys_call2(__NR_timer_gettime, t->id, &t->spec) == 0)
 			n_timers++;
 	}
+	/* the loop's skip_to() found one more than it keeps */
+	if (s && n_timers == TIMERS_MAX)
+		overflowed = true;
 }
 
 static void restore_posix_timers(void)

@@ -338,7 +338,14 @@ static int msg_recv(struct request *rq, struct target *t, struct ucr_msg *m, int
  * the requester gets (CR_E*, or the callback's own). */
 static int fail_code_error(struct request *rq, struct target *t, int kind, int code)
 {
-	if (kind & CR_CHECKPOINT_PERM_FAILURE) {
+	if (!kind && code == CR_ETEMPFAIL) {
+		log_error("pid %d could not stop all of its threads in time (one blocks the "
+			  "checkpoint signal?)", (int)t->pid);
+	} else if (!kind) {
+		log_error("pid %d cannot be checkpointed: %s", (int)t->pid,
+			  code == EOPNOTSUPP ? "more pending signals or POSIX timers than ucr "
+			  "keeps (1024, 64)" : strerror(code));
+	} else if (kind & CR_CHECKPOINT_PERM_FAILURE) {
 		log_error("a callback of pid %d failed the checkpoint permanently (code %d): "
 			  "every process of it is killed", (int)t->pid, code);
 		for (size_t i = 0; i < rq->n; i++)

@@ -48,7 +48,8 @@ struct ucr_msg {
 	int32_t code;		/* FAIL: the CR_E* error; REQUEST, FORWARD: scope;
 				 * FORWARDED: 0 or -errno */
 	uint64_t addr;		/* HELLO/READY: address of struct agent_state;
-				 * FAIL: the CR_CHECKPOINT_* kind of the refusal */
+				 * FAIL: the CR_CHECKPOINT_* kind of a callback's
+				 * refusal, 0 when the agent itself failed */
 	int32_t signal;		/* REQUEST: signal sent after the checkpoint */
 	int32_t requester;	/* REQUEST: who asked (the program, through libcr) */
 	uint32_t path_len;
