@@ -508,6 +508,13 @@ in_syscall() {
 	return 1
 }
 
+# processes CTX: how many processes the context file CTX holds; cr_info's
+# listing stays in CTX.info for a diagnosis
+processes() {
+	"$bin/cr_info" "$1" >"$1.info" 2>&1
+	grep -c '^process' "$1.info"
+}
+
 # ask_report PID FILE: SIGUSR1 to a workload that answers with one line
 # in FILE (truncated by it, or fresh), and wait up to 30 s for that line
 ask_report() {

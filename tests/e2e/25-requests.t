@@ -35,8 +35,7 @@ run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
 ok $? "a program's cr_request_checkpoint() of itself completes" || diag_file "$T/self.err"
 is "$(cat "$T/self.out")" "continue rc=1 fds=same status=IDLE value=4242" \
 	"it continues: the reap succeeds, no descriptor changed, cr_status() is idle"
-"$bin/cr_info" "$T/self.ctx" >"$T/self.info" 2>&1
-is "$(grep -c '^process' "$T/self.info")" 1 \
+is "$(processes "$T/self.ctx")" 1 \
 	"the file holds the program alone, not the helper that wrote it"
 
 run_cmd 60 "$T/r1.out" "$T/r1.err" "$bin/cr_restart" "$T/self.ctx"
@@ -53,9 +52,8 @@ troot=$spawned
 wait_ready "$T/ready" 30 || { diag_file "$T/t.out"; die "tree did not start"; }
 run_cmd 60 "$T/o1.out" "$T/o1.err" "$wl/selfckpt" "$T/other.ctx" "$troot"
 is "$(cat "$T/o1.out")" "other rc=1" "a program's request of another tree, to a descriptor, succeeds"
-"$bin/cr_info" "$T/other.ctx" >"$T/other.info" 2>&1
-is "$(grep -c '^process' "$T/other.info")" 5 "the file holds that tree (5 processes)" ||
-	diag_file "$T/other.info"
+is "$(processes "$T/other.ctx")" 5 "the file holds that tree (5 processes)" ||
+	diag_file "$T/other.ctx.info"
 mkdir "$T/cwd"
 (cd "$T/cwd" && run_cmd 60 "$T/o2.out" "$T/o2.err" "$wl/selfckpt" - "$troot")
 is "$(cat "$T/o2.out")" "other rc=1" "the same to CR_DEST_CWD succeeds"
@@ -71,9 +69,8 @@ spawn "$T/fw.out" "$T/fw.err" "$wl/forwarder" "$T/ready" "$other"
 fw=$spawned
 wait_ready "$T/ready" 30 || { diag_file "$T/fw.out"; die "forwarder did not start"; }
 checkpoint "cr_checkpoint --pid of the forwarding process exits 0" --pid -f "$T/fw.ctx" "$fw"
-"$bin/cr_info" "$T/fw.ctx" >"$T/fw.info" 2>&1
-is "$(grep -c '^process' "$T/fw.info")" 2 "the forwarded process is in the same file" ||
-	diag_file "$T/fw.info"
+is "$(processes "$T/fw.ctx")" 2 "the forwarded process is in the same file" ||
+	diag_file "$T/fw.ctx.info"
 ask_report "$fw" "$T/fw.out"
 is "$(cat "$T/fw.out")" "forward=0 errno=0 rc=0" "cr_forward_checkpoint() returned 0"
 kill_wait "$fw"
@@ -155,9 +152,8 @@ wait_ready "$T/ready" 30 || { diag_file "$T/op.out"; die "omitparent did not sta
 opkid=$(children_of "$op")
 track "$opkid"
 checkpoint "cr_checkpoint of a tree with an omitted child exits 0" -f "$T/op.ctx" "$op"
-"$bin/cr_info" "$T/op.ctx" >"$T/op.info" 2>&1
-is "$(grep -c '^process' "$T/op.info")" 1 "the file holds the parent alone" ||
-	diag_file "$T/op.info"
+is "$(processes "$T/op.ctx")" 1 "the file holds the parent alone" ||
+	diag_file "$T/op.ctx.info"
 ask_report "$op" "$T/op.out"
 is "$(tail -n 1 "$T/op.out")" "child running" "continue: the omitted child runs on untouched"
 kill -KILL "$opkid" "$op"

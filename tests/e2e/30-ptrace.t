@@ -9,9 +9,6 @@
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_info" "$wl/tree" "$wl/tracer"
 plan 11
 
-# processes IN: how many processes the context file IN holds
-processes() { "$bin/cr_info" "$1" 2>&1 | grep -c '^process'; }
-
 mkfifo "$T/ready"
 spawn "$T/t.out" "$T/t.err" "$bin/cr_run" "$wl/tree" "$T/ready" 1 0
 root=$spawned
