@@ -29,31 +29,29 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/image/machine.c src/checkpoint/dump.c src/checkpoint/output.c \
 	src/restart/restart.c src/restart/child.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
-# what libcr needs of it: the builder (the dump is cr_checkpoint's job)
-BUILDER_SRCS := $(filter-out src/checkpoint/%,$(CORE_SRCS))
-BUILDER_PIC_OBJS := $(BUILDER_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
 AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c src/agent/cs.c \
-	src/agent/request.c
+	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)
 
-# What the libraries export is decided by their version scripts.
+# What the libraries export is decided by their version scripts.  The agent
+# is built for size: it is mapped into every checkpointable program, and
+# past the thin wrappers its code runs once per checkpoint.
 $(B)/obj/%.pic.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -fPIC -MMD -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -Os -fPIC -MMD -c -o $@ $<
 $(B)/obj/%.pic.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -fPIC -c -o $@ $<
 
-# libcr carries the builder too (BUILDER_PIC_OBJS): cr_request_restart()
-# restores in the caller's own process, as cr_restart does in its.
-$(B)/lib/libcr.so.0: $(AGENT_OBJS) $(BUILDER_PIC_OBJS) src/agent/libcr.map
+# libcr is the agent alone, on libc alone: its requests run the commands.
+$(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
-		-Wl,-z,defs -o $@ $(AGENT_OBJS) $(BUILDER_PIC_OBJS) $(TOOL_LIBS)
+		-Wl,-z,defs -o $@ $(AGENT_OBJS)
 
 # libcr_run and libcr_omit load libcr.so.0 beside them ($ORIGIN).
 $(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o src/agent/libcr_%.map $(B)/lib/libcr.so.0

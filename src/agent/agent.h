@@ -34,7 +34,6 @@ AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
  * the image leaves out; after a restart they read as finished. */
 AGENT_HIDDEN int request_private_fds(int32_t *fds, int max);
 AGENT_HIDDEN void request_restarted(void);
-AGENT_HIDDEN extern __thread __attribute__((tls_model("initial-exec"))) int request_forking_helper;
 
 /* agent.c, for the wrappers of interpose.c: a counter that moves each time
  * a checkpoint parks the process (continue or restart), and the time the

@@ -456,10 +456,8 @@ void agent_callbacks_after_fork(void)
 	pthread_mutex_init(&cbt_start_lock, NULL);
 	cb_running = 0;
 	cbt_state = CBT_IDLE;
-	/* the parent's did not follow; not in libcr's own restart helper,
-	 * which must stay single-threaded */
-	if (has_callbacks(CR_THREAD_CONTEXT, 0) &&
-	    !request_forking_helper)
+	/* the parent's did not follow */
+	if (has_callbacks(CR_THREAD_CONTEXT, 0))
 		callback_thread_start();
 }
 

@@ -6,6 +6,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "cmd/cmdline.h"
+#include "common/request_abi.h"
 #include "common/util.h"
 
 enum {
@@ -51,7 +52,7 @@ static const struct option options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	/* internal: libcr's cr_request_checkpoint() runs us as its helper */
-	{ "libcr-request", required_argument, NULL, OPT_LIBCR_REQUEST },
+	{ UCR_REQUEST_OPTION, required_argument, NULL, OPT_LIBCR_REQUEST },
 	{ "libcr-prohibit-self", no_argument, NULL, OPT_LIBCR_PROHIBIT_SELF },
 	{ 0 },
 };
@@ -151,7 +152,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_VERSION: printf("cr_checkpoint (ucr) %s\n", CR_RELEASE_VERSION); return -1;
 		case OPT_LIBCR_REQUEST:
 			if (parse_int(optarg, &o.requester) || o.requester <= 0)
-				return fail_usage("--libcr-request needs a pid");
+				return fail_usage("--" UCR_REQUEST_OPTION " needs a pid");
 			opts->requester = o.requester;	/* for the result line */
 			break;
 		case OPT_LIBCR_PROHIBIT_SELF: o.prohibit_self = true; break;
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
 		r = checkpoint_run(&o);
 	/* libcr's request reads the whole code, beyond what an exit status holds */
 	if (o.requester)
-		fprintf(stderr, "\001ucr-result %d\n", -r);
+		request_write_result(STDERR_FILENO, -r, 1);
 	if (r && log_level >= LOG_INFO)
 		log_info("checkpoint of %d failed", (int)o.target);
 	/* BLCR exits with the errno-style code of the failure */

@@ -13,6 +13,7 @@
 
 #include "cmd/cmdline.h"
 #include "restart/restart.h"
+#include "common/request_abi.h"
 #include "common/util.h"
 #include "blcr_common.h"
 
@@ -20,7 +21,7 @@ enum {
 	OPT_OMIT_MAYBE = OPT_COMMON_END, OPT_OMIT_ALWAYS, OPT_OMIT_NEVER, OPT_ON_SUCCESS,
 	OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP, OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE,
 	OPT_RELOCATE, OPT_RESTORE_PID, OPT_NO_RESTORE_PID, OPT_RESTORE_PGID,
-	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID,
+	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID, OPT_LIBCR_REQUEST,
 };
 
 static const struct option options[] = {
@@ -47,6 +48,7 @@ static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
+	{ UCR_REQUEST_OPTION, required_argument, NULL, OPT_LIBCR_REQUEST },
 	{ 0 },
 };
 
@@ -146,6 +148,23 @@ static int add_relocation(struct restart_opts *o, const char *arg)
 	return 0;
 }
 
+/*
+ * Serving libcr's cr_request_restart() (common/request_abi.h): the messages
+ * go to fd, and the caller's signal mask, which it blocked wholly to exec
+ * us safely, is given up.  The checkpoint signal stays ignored: one meant
+ * for the caller may reach us, and the restored processes set their own
+ * action for it from the context file.
+ */
+static void serve_request(int fd)
+{
+	sigset_t none;
+
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	log_set_fd(fd);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* Waits for the restored root and passes its end on. */
 static int wait_root(pid_t pid)
 {
@@ -171,7 +190,7 @@ static int wait_root(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	struct restart_opts o = { .fd = -1, .restore_pid = true };
+	struct restart_opts o = { .fd = -1, .restore_pid = true, .request_fd = -1 };
 	int c;
 	pid_t pid;
 
@@ -214,6 +233,12 @@ int main(int argc, char **argv)
 		case OPT_RESTORE_SID: o.restore_sid = true; break;
 		case OPT_NO_RESTORE_SID: o.restore_sid = false; break;
 		case 'q': log_level = LOG_QUIET; break;
+		case OPT_LIBCR_REQUEST:
+			if (parse_int(optarg, &o.request_fd) || o.request_fd < 0 ||
+			    fcntl(o.request_fd, F_GETFD) < 0)
+				return fail_usage("--" UCR_REQUEST_OPTION " needs a descriptor");
+			serve_request(o.request_fd);
+			break;
 		case '?':
 			if (optopt != '?') {
 				log_error("unknown option or missing argument: %s (see --help)",
@@ -249,6 +274,11 @@ int main(int argc, char **argv)
 	pid = restart_run(&o);
 	if (o.path)
 		close(o.fd);
+	if (o.request_fd >= 0) {
+		/* the roots are our parent's children: it waits for them */
+		request_write_result(o.request_fd, pid < 0 ? -pid : 0, pid < 0 ? 0 : pid);
+		return pid < 0 ? 1 : 0;
+	}
 	if (pid < 0)
 		return fail(fail_kind_of(pid), -pid & 0xff ?: 1);
 	if (arg_on_success && system(arg_on_success) == -1)

@@ -215,7 +215,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 pid_t child_create(struct restart *rs, size_t i, bool root)
 {
 	const struct img_process *p = rs->procs[i].proc->p;
-	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, root && rs->o->roots_to_parent);
+	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, root && rs->o->request_fd >= 0);
 
 	if (pid < 0) {
 		int r = -errno;

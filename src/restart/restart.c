@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "restart.h"
+#include "common/request_abi.h"
 #include "common/util.h"
 #include "libcr.h"
 
@@ -173,10 +174,9 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 
 		if (pid <= 0)
 			continue;
-		if (rs->o->roots_to_parent) {
+		if (rs->o->request_fd >= 0) {
 			/* our parent's children: it reaps them */
-			if (write(rs->o->killed_fd, &pid, sizeof(pid)) != sizeof(pid))
-				log_errno(-errno, "cannot report killed pid %d", (int)pid);
+			request_write_killed(rs->o->request_fd, pid);
 		} else {
 			waitpid(pid, NULL, 0);
 		}
@@ -206,7 +206,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		n_live += !(img->procs[i].p->flags & PROC_F_ZOMBIE);
 	}
 	rs.info.requester = getpid();
-	rs.info.caller = o->caller;
+	rs.info.caller = o->request_fd >= 0 ? getppid() : 0;
 	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
 
 	r = check_all(&rs);

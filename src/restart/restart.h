@@ -22,12 +22,11 @@ struct restart_opts {
 	int signal;		/* sent to the restored root once it runs, 0 none */
 	const struct restart_reloc *relocs;	/* the first that matches applies */
 	size_t n_relocs;
-	/* libcr's restart helper: the roots become children of its parent
-	 * (CLONE_PARENT); roots killed on a failure, which the helper cannot
-	 * reap, are written to killed_fd (one int32_t pid each) */
-	bool roots_to_parent;
-	int killed_fd;
-	pid_t caller;		/* the requester restored callbacks see, 0: us */
+	/* >= 0: serving libcr's cr_request_restart() (common/request_abi.h):
+	 * the roots are our parent's children (CLONE_PARENT), the requester
+	 * restored callbacks see is our parent, and the roots a failure
+	 * kills, which only it can reap, are named on this descriptor */
+	int request_fd;
 };
 
 /*
@@ -54,7 +53,7 @@ struct restart {
 
 /* child.c: creates process i (and, from it, its children); returns its pid
  * in the caller, never returns in the new process.  A root is created as
- * the caller's sibling under o->roots_to_parent. */
+ * the caller's sibling when serving a request (o->request_fd). */
 pid_t child_create(struct restart *rs, size_t i, bool root);
 
 #endif

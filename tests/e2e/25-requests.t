@@ -142,7 +142,7 @@ wait_exit "$restarter" 30
 head -c 4096 /dev/urandom >"$T/junk.ctx"
 run_cmd 60 "$T/rj.out" "$T/rj.err" "$wl/restarter" "$T/junk.ctx"
 is "$?" 1 "cr_request_restart() of a file that is not a context file fails"
-grep -q "^failed rc=-2 .*msg=libcr: cannot restart from" "$T/rj.out"
+grep -q "^failed rc=-2 .*msg=cr_restart: cannot restart from" "$T/rj.out"
 ok $? "the reap fails and the messages say why" || diag_file "$T/rj.out"
 
 # --- a child under libcr_omit, in a tree -------------------------------------------
