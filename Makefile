@@ -1,7 +1,8 @@
 # ucr: checkpoint/restart for Linux, with BLCR's interface.
 #
 #   make                 build everything into $(B)/
-#   make check           build and run the whole test suite (TAP, prove)
+#   make check           build and run the whole test suite (TAP, prove),
+#                        then BLCR's own suite when ../shared/blcr is there
 #   make check-sanitize  the same with the tools built with ASan and UBSan
 #   make demo            install what is missing, build, show a checkpoint
 #   make install PREFIX=/usr/local DESTDIR=
@@ -128,6 +129,18 @@ all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS)
 
 check: all
 	UCR_BUILD=$(abspath $(B)) prove --exec '' --timer $(UNIT_TESTS) tests/e2e/*.t
+	@$(MAKE) -s check-blcr
+
+# BLCR's own test suite, when it is beside the checkout (as in CI), against
+# an install of this build, judged by tests/blcr/check.sh.
+BLCR_SUITE ?= $(abspath ../shared/blcr)
+check-blcr: all
+	@if [ -x "$(BLCR_SUITE)/blcr-suite.sh" ]; then \
+		$(MAKE) -s install PREFIX=$(abspath $(B))/blcr-prefix >/dev/null && \
+		tests/blcr/check.sh "$(BLCR_SUITE)" $(abspath $(B))/blcr-prefix; \
+	else \
+		echo "BLCR's test suite is not at $(BLCR_SUITE): not run (BLCR_SUITE=DIR names it)"; \
+	fi
 
 check-sanitize:
 	$(MAKE) B=build-sanitize SANITIZE=1 check
@@ -160,6 +173,6 @@ clean:
 	rm -rf build build-sanitize
 
 .SECONDARY:
-.PHONY: all check check-sanitize demo bench install clean
+.PHONY: all check check-blcr check-sanitize demo bench install clean
 .DEFAULT_GOAL := all
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
