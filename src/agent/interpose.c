@@ -178,7 +178,7 @@ static void interpose_die(int sig)
 	uint64_t bit = 1ULL << (sig - 1);
 
 	sys_rt_sigaction(sig, &dfl, &old);
-	sys_call3(__NR_tgkill, sys_getpid(), sys_gettid(), sig);
+	sys_tgkill(sys_getpid(), sys_gettid(), sig);
 	sys_rt_sigprocmask(SIG_UNBLOCK, &bit, NULL);
 	/* still here (a tracer discarded it): the agent keeps its handler */
 	sys_rt_sigaction(sig, &old, NULL);
