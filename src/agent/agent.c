@@ -43,38 +43,11 @@ static unsigned long agent_generation;	/* checkpoints the process went through *
 static int64_t agent_downtime;		/* ns spent checkpointed, not running */
 static int agent_omit;
 
-/* Builds "\0<prefix><pid>.<token>"; async-signal-safe. */
-static unsigned int agent_sock_name(struct sockaddr_un *sa, const char *prefix, uint32_t pid,
-				    uint32_t token)
-{
-	char *p = sa->sun_path;
-	uint32_t parts[2] = { pid, token };
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	*p++ = 0;
-	while (*prefix)
-		*p++ = *prefix++;
-	for (int i = 0; i < 2; i++) {
-		char digits[10];
-		int n = 0;
-		uint32_t v = parts[i];
-
-		do
-			digits[n++] = '0' + v % 10;
-		while (v /= 10);
-		while (n)
-			*p++ = digits[--n];
-		if (i == 0)
-			*p++ = '.';
-	}
-	return offsetof(struct sockaddr_un, sun_path) + (p - sa->sun_path);
-}
-
 static int agent_connect(const char *prefix, uint32_t pid, uint32_t token)
 {
-	struct sockaddr_un sa;
-	unsigned int len = agent_sock_name(&sa, prefix, pid, token);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	unsigned int len = offsetof(struct sockaddr_un, sun_path) +
+			   ucr_sock_name(sa.sun_path, prefix, pid, token);
 	struct ucred cred;
 	unsigned int cred_len = sizeof(cred);
 	long fd;
