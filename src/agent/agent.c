@@ -646,7 +646,7 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 		}
 	}
 	if (!served)
-		interpose_forward(sig, si, uc);
+		sigwrap_forward(sig, si, uc);
 	/* callbacks are application code and may have set errno */
 	errno = saved_errno;
 }
@@ -686,6 +686,7 @@ __attribute__((constructor)) static void agent_load(void)
 	sa.sa_sigaction = agent_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	interpose_real_sigaction(CR_SIGNUM, &sa, NULL);
+	/* libc's: the program's sigaction() never installs CR_SIGNUM */
+	libc()->sigaction(CR_SIGNUM, &sa, NULL);
 	pthread_atfork(NULL, NULL, agent_after_fork);
 }

@@ -36,20 +36,59 @@ AGENT_HIDDEN int request_private_fds(int32_t *fds, int max);
 AGENT_HIDDEN void request_restarted(void);
 AGENT_HIDDEN extern __thread __attribute__((tls_model("initial-exec"))) int request_forking_helper;
 
-/* agent.c, for the wrappers of interpose.c: a counter that moves each time
+/* agent.c, for the wrappers of sleepwrap.c: a counter that moves each time
  * a checkpoint parks the process (continue or restart), and the time the
  * process spent not existing (between its checkpoint and its restart). */
 AGENT_HIDDEN unsigned long agent_checkpoint_generation(void);
 AGENT_HIDDEN int64_t agent_downtime_ns(void);
 
-/* interpose.c: the program's own view of the checkpoint signal. */
+/* libc.c: libc's own versions of the calls sigwrap.c and sleepwrap.c
+ * interpose, resolved at load (epoll_pwait2 may be missing: NULL). */
+#include <poll.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <time.h>
+struct libc_calls {
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+	int (*sigpending)(sigset_t *);
+	int (*sigsuspend)(const sigset_t *);
+	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+	int (*signalfd)(int, const sigset_t *, int);
+	int (*pause)(void);
+	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+		       const sigset_t *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+			    const sigset_t *);
+};
+AGENT_HIDDEN const struct libc_calls *libc(void);
+
+/* sigwrap.c: the program's own view of the checkpoint signal. */
 /* Delivers a CR_SIGNUM that was not a checkpoint request as the program's
  * own disposition for it says (async-signal-safe). */
-AGENT_HIDDEN void interpose_forward(int sig, siginfo_t *si, void *uc);
-/* libc's sigaction, which the program's calls do not reach for CR_SIGNUM */
-AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
-					  struct sigaction *old);
+AGENT_HIDDEN void sigwrap_forward(int sig, siginfo_t *si, void *uc);
+/* Around a call that sets the mask while it waits: *ret_kmask is mask
+ * without CR_SIGNUM, for the kernel; false when a CR_SIGNUM of the
+ * program's that waited was let in and delivered (the call must fail
+ * with EINTR).  NULL mask: nothing to do. */
+AGENT_HIDDEN bool sigwrap_mask_enter(const sigset_t *mask, sigset_t *ret_kmask, int *ret_view);
+AGENT_HIDDEN void sigwrap_mask_leave(const sigset_t *mask, int view);
+/* Takes the program's own CR_SIGNUM that waited, if set holds it. */
+AGENT_HIDDEN bool sigwrap_take_pending(const sigset_t *set, siginfo_t *info);
+/* This thread's counts, which move when a signal interrupts it. */
+struct sigwrap_marks {
+	unsigned long handler_runs;	/* the program's handlers that ran */
+	unsigned long swallowed;	/* CR_SIGNUMs the agent kept from the program */
+};
+AGENT_HIDDEN void sigwrap_read_marks(struct sigwrap_marks *ret);
 
 /* cs.c: critical sections.  In the handler, agent_cs_defer() says whether
  * the request must wait for sections to end (the last cr_leave_cs() then

@@ -74,7 +74,7 @@ static void block_all(uint64_t *old)
 {
 	uint64_t all = ~0ULL;
 
-	/* raw: the program's sigprocmask (interpose.c) never blocks CR_SIGNUM */
+	/* raw: the program's sigprocmask (sigwrap.c) never blocks CR_SIGNUM */
 	sys_rt_sigprocmask(SIG_BLOCK, &all, old);
 }
 
