@@ -34,7 +34,7 @@ BUILDER_SRCS := $(filter-out src/checkpoint/%,$(CORE_SRCS))
 BUILDER_PIC_OBJS := $(BUILDER_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
-AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c src/agent/sigwrap.c \
+AGENT_SRCS := src/agent/agent.c src/agent/park.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c src/agent/sigwrap.c \
 	src/agent/sleepwrap.c src/agent/procstate.c src/agent/cs.c \
 	src/agent/request.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o

@@ -3,13 +3,28 @@
 #ifndef UCR_AGENT_H
 #define UCR_AGENT_H
 
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <time.h>
 
 #include "../common/agent_abi.h"
+#include "../common/sys.h"
 #include "libcr.h"
 
 #define AGENT_HIDDEN __attribute__((visibility("hidden")))
+
+/* CLOCK_MONOTONIC in ns, by a raw system call (async-signal-safe). */
+static inline int64_t agent_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* resume.S */
 AGENT_HIDDEN int agent_save_context(struct agent_jmpbuf *jb) __attribute__((returns_twice));
@@ -25,10 +40,32 @@ struct agent_request {
 	int fail_kind;		/* the first refusal's CR_CHECKPOINT_* flag */
 };
 AGENT_HIDDEN extern struct agent_request agent_req;
+/* The state block the dumper reads and the restorer fills (agent_abi.h). */
+AGENT_HIDDEN extern struct agent_state agent_state;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
 /* From a callback: asks the dumper to add scope/target; 0 or -errno. */
 AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
+
+/* park.c: every thread of the process parked for the dumper (all of it
+ * async-signal-safe).  The leader, the thread serving the request: */
+/* Saves its own record and parks every other thread; 0, or -CR_E* when
+ * one could not be parked or its callback refused. */
+AGENT_HIDDEN int park_all(void);
+/* Threads that come late to park must not stay parked: the request is
+ * over (failed, or this is a forked child). */
+AGENT_HIDDEN void park_close(void);
+/* Releases every parked thread, pending signals queued again. */
+AGENT_HIDDEN void park_release(void);
+/* After a restart: its own record set again, and every other thread off
+ * the restorer's stack. */
+AGENT_HIDDEN void park_restarted(void);
+/* Tells the chains waiting in their innermost step how the checkpoint
+ * ended: 0 continue, 1 restart, < 0 failed. */
+AGENT_HIDDEN void park_checkpoint_over(int result);
+/* Any thread, in the handler: true when si is a park signal; then the
+ * thread has parked, if it is one of the request being served. */
+AGENT_HIDDEN bool park_on_signal(const siginfo_t *si);
 
 /* request.c: the program's own requests.  Their handles are descriptors
  * the image leaves out; after a restart they read as finished. */
@@ -44,11 +81,6 @@ AGENT_HIDDEN int64_t agent_downtime_ns(void);
 
 /* libc.c: libc's own versions of the calls sigwrap.c and sleepwrap.c
  * interpose, resolved at load (epoll_pwait2 may be missing: NULL). */
-#include <poll.h>
-#include <signal.h>
-#include <sys/epoll.h>
-#include <sys/select.h>
-#include <time.h>
 struct libc_calls {
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
@@ -106,7 +138,6 @@ AGENT_HIDDEN void agent_callbacks_repid(int old_pid, int new_pid);
 AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */
-#include <stdbool.h>
 AGENT_HIDDEN void procstate_reset(void);
 AGENT_HIDDEN void procstate_save_pending(int record, bool shared);
 AGENT_HIDDEN void procstate_restore_pending(int record, bool shared);
@@ -114,13 +145,6 @@ AGENT_HIDDEN void procstate_save(void);
 AGENT_HIDDEN void procstate_restore(void);
 /* More pending signals or POSIX timers than the agent keeps. */
 AGENT_HIDDEN bool procstate_overflowed(void);
-
-/* agent.c: the end of a checkpoint, which the threads waiting in their
- * chains' innermost step learn: its result (0 continue, 1 restart, < 0
- * failed), published once per request under a moving generation. */
-AGENT_HIDDEN int agent_checkpoint_over_gen(void);
-AGENT_HIDDEN void agent_checkpoint_over(int result);
-AGENT_HIDDEN int agent_wait_checkpoint_over(int gen);
 
 /* callbacks.c.  The serving thread runs the request's callbacks: the
  * thread-context chain (in the callback thread), its own signal-context

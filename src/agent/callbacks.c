@@ -503,7 +503,7 @@ static int serve_checkpoint(void *unused)
 	int r = agent_take_checkpoint();
 
 	(void)unused;
-	agent_checkpoint_over(r);
+	park_checkpoint_over(r);
 	return r;
 }
 
