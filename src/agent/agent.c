@@ -217,7 +217,7 @@ static uint32_t agent_requester;
  * thread that leaves the last one; either way with every signal blocked,
  * which a restart gives back as it was before.
  */
-static void agent_serve_rest(void)
+void agent_serve_now(void)
 {
 	uint64_t all = ~0ULL, old;
 	int fail_code = 0;
@@ -253,21 +253,10 @@ static void agent_serve_rest(void)
 	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-void agent_serve_now(void)
-{
-	agent_serve_rest();
-}
-
-/* The request taken goes to the callback thread, or is served here. */
-static void agent_dispatch(void)
+void agent_serve_taken(void)
 {
 	if (!agent_delegate())
-		agent_serve_rest();
-}
-
-void agent_serve_deferred(void)
-{
-	agent_dispatch();
+		agent_serve_now();
 }
 
 /*
@@ -293,7 +282,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		goto out;
 	}
 	if (!agent_cs_defer())
-		agent_dispatch();
+		agent_serve_taken();
 	return true;
 out:
 	sys_close(agent_sock);

@@ -46,6 +46,10 @@ AGENT_HIDDEN extern struct agent_state agent_state;
 AGENT_HIDDEN int agent_take_checkpoint(void);
 /* From a callback: asks the dumper to add scope/target; 0 or -errno. */
 AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
+/* Serves the request taken, in the calling thread. */
+AGENT_HIDDEN void agent_serve_now(void);
+/* Hands the request taken to libcr's callback thread, or serves it here. */
+AGENT_HIDDEN void agent_serve_taken(void);
 
 /* park.c: every thread of the process parked for the dumper (all of it
  * async-signal-safe).  The leader, the thread serving the request: */
@@ -124,7 +128,7 @@ AGENT_HIDDEN void sigwrap_read_marks(struct sigwrap_marks *ret);
 
 /* cs.c: critical sections.  In the handler, agent_cs_defer() says whether
  * the request must wait for sections to end (the last cr_leave_cs() then
- * calls agent_serve_deferred()); agent_cs_done() ends the request. */
+ * calls agent_serve_taken()); agent_cs_done() ends the request. */
 AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
@@ -135,7 +139,6 @@ AGENT_HIDDEN void agent_callbacks_after_fork(void);
 /* After a restart under new ids: the ids callbacks.c keeps, updated. */
 AGENT_HIDDEN void agent_callbacks_retid(int old_tid, int new_tid);
 AGENT_HIDDEN void agent_callbacks_repid(int old_pid, int new_pid);
-AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */
 AGENT_HIDDEN void procstate_reset(void);
@@ -163,11 +166,8 @@ enum agent_thread_kind {
 /* A parking thread: its own signal-context chain with park() innermost. */
 AGENT_HIDDEN int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
 					enum agent_thread_kind *kind);
-AGENT_HIDDEN bool agent_is_callback_thread(void);
 /* Hands the request taken to libcr's callback thread, when there is one. */
 AGENT_HIDDEN bool agent_delegate(void);
-/* agent.c: serves the request taken, in the calling thread. */
-AGENT_HIDDEN void agent_serve_now(void);
 /* Whether this thread waits for all callbacks before going back. */
 AGENT_HIDDEN bool agent_thread_held(bool restarted);
 AGENT_HIDDEN void agent_run_hook(enum agent_thread_kind kind, int result);

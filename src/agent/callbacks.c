@@ -480,7 +480,7 @@ void agent_callbacks_repid(int old_pid, int new_pid)
 		cbt_started_pid = new_pid;
 }
 
-bool agent_is_callback_thread(void)
+static bool agent_is_callback_thread(void)
 {
 	return __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&
 	       __atomic_load_n(&cbt_tid, __ATOMIC_ACQUIRE) == (int)sys_gettid();
