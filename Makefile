@@ -32,7 +32,8 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
-AGENT_SRCS := src/agent/agent.c src/agent/callbacks.c src/agent/api.c src/agent/interpose.c src/agent/procstate.c src/agent/cs.c \
+AGENT_SRCS := src/agent/agent.c src/agent/park.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c \
+	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/procstate.c src/agent/cs.c \
 	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0

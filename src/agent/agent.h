@@ -3,13 +3,28 @@
 #ifndef UCR_AGENT_H
 #define UCR_AGENT_H
 
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <time.h>
 
 #include "../common/agent_abi.h"
+#include "../common/sys.h"
 #include "libcr.h"
 
 #define AGENT_HIDDEN __attribute__((visibility("hidden")))
+
+/* CLOCK_MONOTONIC in ns, by a raw system call (async-signal-safe). */
+static inline int64_t agent_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	sys_clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /* resume.S */
 AGENT_HIDDEN int agent_save_context(struct agent_jmpbuf *jb) __attribute__((returns_twice));
@@ -25,34 +40,94 @@ struct agent_request {
 	int fail_kind;		/* the first refusal's CR_CHECKPOINT_* flag */
 };
 AGENT_HIDDEN extern struct agent_request agent_req;
+/* The state block the dumper reads and the restorer fills (agent_abi.h). */
+AGENT_HIDDEN extern struct agent_state agent_state;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
 /* From a callback: asks the dumper to add scope/target; 0 or -errno. */
 AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
+/* Serves the request taken, in the calling thread. */
+AGENT_HIDDEN void agent_serve_now(void);
+/* Hands the request taken to libcr's callback thread, or serves it here. */
+AGENT_HIDDEN void agent_serve_taken(void);
+
+/* park.c: every thread of the process parked for the dumper (all of it
+ * async-signal-safe).  The leader, the thread serving the request: */
+/* Saves its own record and parks every other thread; 0, or -CR_E* when
+ * one could not be parked or its callback refused. */
+AGENT_HIDDEN int park_all(void);
+/* Threads that come late to park must not stay parked: the request is
+ * over (failed, or this is a forked child). */
+AGENT_HIDDEN void park_close(void);
+/* Releases every parked thread, pending signals queued again. */
+AGENT_HIDDEN void park_release(void);
+/* After a restart: its own record set again, and every other thread off
+ * the restorer's stack. */
+AGENT_HIDDEN void park_restarted(void);
+/* Tells the chains waiting in their innermost step how the checkpoint
+ * ended: 0 continue, 1 restart, < 0 failed. */
+AGENT_HIDDEN void park_checkpoint_over(int result);
+/* Any thread, in the handler: true when si is a park signal; then the
+ * thread has parked, if it is one of the request being served. */
+AGENT_HIDDEN bool park_on_signal(const siginfo_t *si);
 
 /* request.c: the program's own requests.  Their handles are descriptors
  * the image leaves out; after a restart they read as finished. */
 AGENT_HIDDEN int request_private_fds(int32_t *fds, int max);
 AGENT_HIDDEN void request_restarted(void);
 
-/* agent.c, for the wrappers of interpose.c: a counter that moves each time
+/* agent.c, for the wrappers of sleepwrap.c: a counter that moves each time
  * a checkpoint parks the process (continue or restart), and the time the
  * process spent not existing (between its checkpoint and its restart). */
 AGENT_HIDDEN unsigned long agent_checkpoint_generation(void);
 AGENT_HIDDEN int64_t agent_downtime_ns(void);
 
-/* interpose.c: the program's own view of the checkpoint signal. */
-#include <signal.h>
+/* libc.c: libc's own versions of the calls sigwrap.c and sleepwrap.c
+ * interpose, resolved at load (epoll_pwait2 may be missing: NULL). */
+struct libc_calls {
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+	int (*sigpending)(sigset_t *);
+	int (*sigsuspend)(const sigset_t *);
+	int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+	int (*signalfd)(int, const sigset_t *, int);
+	int (*pause)(void);
+	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+		       const sigset_t *);
+	int (*epoll_wait)(int, struct epoll_event *, int, int);
+	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+			    const sigset_t *);
+};
+AGENT_HIDDEN const struct libc_calls *libc(void);
+
+/* sigwrap.c: the program's own view of the checkpoint signal. */
 /* Delivers a CR_SIGNUM that was not a checkpoint request as the program's
  * own disposition for it says (async-signal-safe). */
-AGENT_HIDDEN void interpose_forward(int sig, siginfo_t *si, void *uc);
-/* libc's sigaction, which the program's calls do not reach for CR_SIGNUM */
-AGENT_HIDDEN int interpose_real_sigaction(int sig, const struct sigaction *act,
-					  struct sigaction *old);
+AGENT_HIDDEN void sigwrap_forward(int sig, siginfo_t *si, void *uc);
+/* Around a call that sets the mask while it waits: *ret_kmask is mask
+ * without CR_SIGNUM, for the kernel; false when a CR_SIGNUM of the
+ * program's that waited was let in and delivered (the call must fail
+ * with EINTR).  NULL mask: nothing to do. */
+AGENT_HIDDEN bool sigwrap_mask_enter(const sigset_t *mask, sigset_t *ret_kmask, int *ret_view);
+AGENT_HIDDEN void sigwrap_mask_leave(const sigset_t *mask, int view);
+/* Takes the program's own CR_SIGNUM that waited, if set holds it. */
+AGENT_HIDDEN bool sigwrap_take_pending(const sigset_t *set, siginfo_t *info);
+/* This thread's counts, which move when a signal interrupts it. */
+struct sigwrap_marks {
+	unsigned long handler_runs;	/* the program's handlers that ran */
+	unsigned long swallowed;	/* CR_SIGNUMs the agent kept from the program */
+};
+AGENT_HIDDEN void sigwrap_read_marks(struct sigwrap_marks *ret);
 
 /* cs.c: critical sections.  In the handler, agent_cs_defer() says whether
  * the request must wait for sections to end (the last cr_leave_cs() then
- * calls agent_serve_deferred()); agent_cs_done() ends the request. */
+ * calls agent_serve_taken()); agent_cs_done() ends the request. */
 AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
@@ -63,10 +138,8 @@ AGENT_HIDDEN void agent_callbacks_after_fork(void);
 /* After a restart under new ids: the ids callbacks.c keeps, updated. */
 AGENT_HIDDEN void agent_callbacks_retid(int old_tid, int new_tid);
 AGENT_HIDDEN void agent_callbacks_repid(int old_pid, int new_pid);
-AGENT_HIDDEN void agent_serve_deferred(void);
 
 /* procstate.c: pending signals, timers and prctl settings */
-#include <stdbool.h>
 AGENT_HIDDEN void procstate_reset(void);
 AGENT_HIDDEN void procstate_save_pending(int record, bool shared);
 AGENT_HIDDEN void procstate_restore_pending(int record, bool shared);
@@ -74,13 +147,6 @@ AGENT_HIDDEN void procstate_save(void);
 AGENT_HIDDEN void procstate_restore(void);
 /* More pending signals or POSIX timers than the agent keeps. */
 AGENT_HIDDEN bool procstate_overflowed(void);
-
-/* agent.c: the end of a checkpoint, which the threads waiting in their
- * chains' innermost step learn: its result (0 continue, 1 restart, < 0
- * failed), published once per request under a moving generation. */
-AGENT_HIDDEN int agent_checkpoint_over_gen(void);
-AGENT_HIDDEN void agent_checkpoint_over(int result);
-AGENT_HIDDEN int agent_wait_checkpoint_over(int gen);
 
 /* callbacks.c.  The serving thread runs the request's callbacks: the
  * thread-context chain (in the callback thread), its own signal-context
@@ -99,11 +165,8 @@ enum agent_thread_kind {
 /* A parking thread: its own signal-context chain with park() innermost. */
 AGENT_HIDDEN int agent_thread_callbacks(int (*park)(void *), void *arg, int *fail_code,
 					enum agent_thread_kind *kind);
-AGENT_HIDDEN bool agent_is_callback_thread(void);
 /* Hands the request taken to libcr's callback thread, when there is one. */
 AGENT_HIDDEN bool agent_delegate(void);
-/* agent.c: serves the request taken, in the calling thread. */
-AGENT_HIDDEN void agent_serve_now(void);
 /* Whether this thread waits for all callbacks before going back. */
 AGENT_HIDDEN bool agent_thread_held(bool restarted);
 AGENT_HIDDEN void agent_run_hook(enum agent_thread_kind kind, int result);

@@ -74,7 +74,7 @@ static void block_all(uint64_t *old)
 {
 	uint64_t all = ~0ULL;
 
-	/* raw: the program's sigprocmask (interpose.c) never blocks CR_SIGNUM */
+	/* raw: the program's sigprocmask (sigwrap.c) never blocks CR_SIGNUM */
 	sys_rt_sigprocmask(SIG_BLOCK, &all, old);
 }
 
@@ -478,7 +478,7 @@ void agent_callbacks_repid(int old_pid, int new_pid)
 		cbt_started_pid = new_pid;
 }
 
-bool agent_is_callback_thread(void)
+static bool agent_is_callback_thread(void)
 {
 	return __atomic_load_n(&cbt_pid, __ATOMIC_ACQUIRE) == (int)sys_getpid() &&
 	       __atomic_load_n(&cbt_tid, __ATOMIC_ACQUIRE) == (int)sys_gettid();
@@ -501,7 +501,7 @@ static int serve_checkpoint(void *unused)
 	int r = agent_take_checkpoint();
 
 	(void)unused;
-	agent_checkpoint_over(r);
+	park_checkpoint_over(r);
 	return r;
 }
 

@@ -63,7 +63,7 @@ static void cs_out(void)
 	if (__atomic_sub_fetch(&cs_count, 1, __ATOMIC_SEQ_CST) == 0 &&
 	    __atomic_compare_exchange_n(&cs_state, &pending, CS_SERVING, false,
 					__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		agent_serve_deferred();
+		agent_serve_taken();
 }
 
 /* One thread more inside, unless a request waits or runs: then 1. */

@@ -219,7 +219,7 @@ void procstate_save_pending(int record, bool shared)
 		}
 		p = &pending[n_pending++];
 		p->record = shared ? -1 : record;
-		p->sig = sys_call4(__NR_rt_sigtimedwait, &set, &p->info, &zero, 8) == sig ? sig : 0;
+		p->sig = sys_rt_sigtimedwait(&set, &p->info, &zero) == sig ? sig : 0;
 		cr_spinlock_unlock(&pending_lock);
 		if (!p->sig)
 			return;
@@ -239,7 +239,7 @@ void procstate_restore_pending(int record, bool shared)
 			continue;
 		/* a process may queue any siginfo to itself */
 		if (shared)
-			sys_call3(__NR_rt_sigqueueinfo, pid, p->sig, &p->info);
+			sys_rt_sigqueueinfo(pid, p->sig, &p->info);
 		else
 			sys_rt_tgsigqueueinfo(pid, tid, p->sig, &p->info);
 	}
@@ -282,7 +282,7 @@ static void save_posix_timers(void)
 		if (!(s = skip_to(s, "ClockID:")))
 			break;
 		t->clock = parse_dec(&s);
-		if (sys_call2(__NR_timer_gettime, t->id, &t->spec) == 0)
+		if (sys_timer_gettime(t->id, &t->spec) == 0)
 			n_timers++;
 	}
 	/* the loop's skip_to() found one more than it keeps */
@@ -306,9 +306,9 @@ static void restore_posix_timers(void)
 		sev.sigev_signo = t->signo;
 		sev.sigev_value.sival_ptr = (void *)t->value;
 		sev._sigev_un._tid = t->tid;
-		if (sys_call3(__NR_timer_create, t->clock, &sev, &id) == 0 && id == t->id &&
+		if (sys_timer_create(t->clock, &sev, &id) == 0 && id == t->id &&
 		    (t->spec.value.tv_sec || t->spec.value.tv_nsec))
-			sys_call4(__NR_timer_settime, id, 0, &t->spec, 0);
+			sys_timer_settime(id, 0, &t->spec, NULL);
 	}
 	sys_prctl(PR_TIMER_CREATE_RESTORE_IDS, 0, 0, 0, 0);
 }
@@ -318,13 +318,13 @@ static void restore_posix_timers(void)
 void procstate_save(void)
 {
 	for (int which = 0; which < 3; which++)
-		sys_call2(__NR_getitimer, which, &itimers[which]);
+		sys_getitimer(which, &itimers[which]);
 	save_posix_timers();
 	prctls.dumpable = sys_prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	sys_prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&prctls.subreaper, 0, 0, 0);
 	prctls.no_new_privs = sys_prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 	prctls.thp_disable = sys_prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
-	prctls.personality = sys_call1(__NR_personality, 0xffffffffUL);
+	prctls.personality = sys_personality(0xffffffffUL);
 }
 
 /* After a restart: what the new process does not have yet. */
@@ -332,7 +332,7 @@ void procstate_restore(void)
 {
 	for (int which = 0; which < 3; which++)
 		if (itimers[which].it_value.tv_sec || itimers[which].it_value.tv_usec)
-			sys_call3(__NR_setitimer, which, &itimers[which], 0);
+			sys_setitimer(which, &itimers[which], NULL);
 	restore_posix_timers();
 	if (prctls.dumpable >= 0)
 		sys_prctl(PR_SET_DUMPABLE, prctls.dumpable, 0, 0, 0);
@@ -342,5 +342,5 @@ void procstate_restore(void)
 	if (prctls.thp_disable >= 0)
 		sys_prctl(PR_SET_THP_DISABLE, prctls.thp_disable, 0, 0, 0);
 	if ((long)prctls.personality >= 0)
-		sys_call1(__NR_personality, prctls.personality);
+		sys_personality(prctls.personality);
 }

@@ -63,7 +63,7 @@ void request_restarted(void)
 			continue;
 		null = sys_openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0) {
-			sys_call3(__NR_dup3, null, rq->fd, O_CLOEXEC);
+			sys_dup3(null, rq->fd, O_CLOEXEC);
 			sys_close(null);
 		}
 		if (!rq->done)

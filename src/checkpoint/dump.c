@@ -307,12 +307,11 @@ static int request_listen(struct request *rq)
 
 	if (getrandom(&rq->token, sizeof(rq->token), 0) != sizeof(rq->token))
 		return log_errno(-errno, "cannot get a random token");
-	len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, UCR_SOCK_CKPT "%d.%u",
-		       (int)getpid(), rq->token);
+	len = ucr_sock_name(sa.sun_path, UCR_SOCK_CKPT, (uint32_t)getpid(), rq->token);
 	rq->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (rq->listen_fd < 0 ||
 	    bind(rq->listen_fd, (struct sockaddr *)&sa,
-		 offsetof(struct sockaddr_un, sun_path) + 1 + len) < 0 ||
+		 offsetof(struct sockaddr_un, sun_path) + len) < 0 ||
 	    listen(rq->listen_fd, 128) < 0)
 		return log_errno(-errno, "cannot create the request socket");
 	return 0;

@@ -28,6 +28,38 @@
 #define UCR_SOCK_CKPT "ucr.ckpt."
 #define UCR_SOCK_RSTRT "ucr.rstrt."
 
+/*
+ * Writes the abstract name of prefix's socket of pid for token into path
+ * (a sockaddr_un's sun_path, which has room for it: 32 bytes at most) and
+ * returns its length, the leading NUL included; the address length is
+ * offsetof(struct sockaddr_un, sun_path) plus that.  Without libc: the
+ * agent builds it in its signal handler (async-signal-safe).
+ */
+static inline unsigned int ucr_sock_name(char *path, const char *prefix, uint32_t pid,
+					 uint32_t token)
+{
+	uint32_t parts[2] = { pid, token };
+	char *p = path;
+
+	*p++ = 0;
+	while (*prefix)
+		*p++ = *prefix++;
+	for (int i = 0; i < 2; i++) {
+		char digits[10];
+		int n = 0;
+		uint32_t v = parts[i];
+
+		do
+			digits[n++] = '0' + v % 10;
+		while (v /= 10);
+		while (n)
+			*p++ = digits[--n];
+		if (i == 0)
+			*p++ = '.';
+	}
+	return p - path;
+}
+
 enum ucr_msg_type {
 	UCR_MSG_HELLO = 1,	/* agent -> dumper: pid, state block address */
 	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal */

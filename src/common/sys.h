@@ -46,6 +46,8 @@ static inline long sys_pread(int fd, void *buf, size_t len, uint64_t off)
 { return sys_call4(__NR_pread64, fd, buf, len, off); }
 static inline long sys_close(int fd)
 { return sys_call1(__NR_close, fd); }
+static inline long sys_dup3(int old, int new_fd, int flags)
+{ return sys_call3(__NR_dup3, old, new_fd, flags); }
 static inline long sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
 { return sys_call3(__NR_close_range, first, last, flags); }
 static inline long sys_getpid(void)
@@ -128,6 +130,23 @@ static inline long sys_tgkill(int pid, int tid, int sig)
 { return sys_call3(__NR_tgkill, pid, tid, sig); }
 static inline long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, const void *info)
 { return sys_call4(__NR_rt_tgsigqueueinfo, tgid, tid, sig, info); }
+static inline long sys_rt_sigqueueinfo(int tgid, int sig, const void *info)
+{ return sys_call3(__NR_rt_sigqueueinfo, tgid, sig, info); }
+static inline long sys_rt_sigtimedwait(const uint64_t *set, void *info, const void *timeout)
+{ return sys_call4(__NR_rt_sigtimedwait, set, info, timeout, 8); }
+static inline long sys_getitimer(int which, void *cur)
+{ return sys_call2(__NR_getitimer, which, cur); }
+static inline long sys_setitimer(int which, const void *new_value, void *old)
+{ return sys_call3(__NR_setitimer, which, new_value, old); }
+static inline long sys_timer_create(int clock, const void *sev, int *ret_id)
+{ return sys_call3(__NR_timer_create, clock, sev, ret_id); }
+static inline long sys_timer_gettime(int id, void *cur)
+{ return sys_call2(__NR_timer_gettime, id, cur); }
+static inline long sys_timer_settime(int id, int flags, const void *new_value, void *old)
+{ return sys_call4(__NR_timer_settime, id, flags, new_value, old); }
+/* 0xffffffff reads the persona without changing it */
+static inline long sys_personality(unsigned long persona)
+{ return sys_call1(__NR_personality, persona); }
 static inline long sys_futex(int32_t *addr, int op, int val, const void *timeout)
 { return sys_call4(__NR_futex, addr, op, val, timeout); }
 static inline long sys_clock_gettime(int clock, void *ts)

@@ -33,11 +33,10 @@ static int restored_listen(uint32_t *ret_token)
 
 	if (getrandom(ret_token, sizeof(*ret_token), 0) != sizeof(*ret_token))
 		return log_errno(-errno, "cannot get a random token");
-	len = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, UCR_SOCK_RSTRT "%d.%u",
-		       (int)getpid(), *ret_token);
+	len = ucr_sock_name(sa.sun_path, UCR_SOCK_RSTRT, (uint32_t)getpid(), *ret_token);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
-			   offsetof(struct sockaddr_un, sun_path) + 1 + len) < 0 ||
+			   offsetof(struct sockaddr_un, sun_path) + len) < 0 ||
 	    listen(fd, 128) < 0) {
 		int r = log_errno(-errno, "cannot create the restart socket");
 
