@@ -8,14 +8,14 @@
  * for writing that grew after the checkpoint is truncated back to its
  * checkpoint size at restart.  A standard descriptor that is a terminal, a
  * pipe or a socket leads outside: it becomes cr_restart's own.  Character
- * devices are reopened by path.  Other kinds (pipes and sockets on other
- * numbers) are not restored yet and appear closed.
+ * devices are reopened by path.  A pipe with both ends in the request gets
+ * its bytes back (pipes.c).  Other kinds (pipes to outside and sockets on
+ * other numbers) are not restored yet and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <linux/kcmp.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -108,72 +108,6 @@ static const struct dump_fd *file_share(const struct dump_shared *sh, const stru
 	return NULL;
 }
 
-/* A pipe both of whose ends are in the request is restored with its bytes. */
-static bool pipe_inside(const struct dump_shared *sh, const struct dump_fd *me)
-{
-	bool reader = false, writer = false;
-
-	for (size_t i = 0; i < sh->n_fds; i++) {
-		const struct dump_fd *o = &sh->fds[i];
-
-		if (o->dev != me->dev || o->ino != me->ino)
-			continue;
-		if ((o->flags & O_ACCMODE) != O_WRONLY)
-			reader = true;
-		if ((o->flags & O_ACCMODE) != O_RDONLY)
-			writer = true;
-	}
-	return reader && writer;
-}
-
-/*
- * The bytes sitting in a pipe, without taking them: a new read end opened
- * through /proc, tee()d into a pipe of our own, read from there.
- */
-static int pipe_dump(struct dump_ctx *ctx, const struct dump_fd *df)
-{
-	char link[96];
-	struct img_pipe ip = { .id = df->ino };
-	_cleanup_close_ int rd = -1;
-	int tmp[2] = { -1, -1 }, avail = 0, r = 0;
-	_cleanup_free_ char *data = NULL;
-
-	for (size_t i = 0; i < ctx->shared->n_pipes; i++)
-		if (ctx->shared->pipes[i] == df->ino)
-			return 0;	/* saved with an earlier end */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
-	rd = open(link, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rd < 0)
-		return log_errno(-errno, "cannot open pipe fd %d of pid %d", df->fd, (int)df->pid);
-	ip.capacity = fcntl(rd, F_GETPIPE_SZ);
-	if (ioctl(rd, FIONREAD, &avail) < 0)
-		return log_errno(-errno, "cannot size pipe fd %d of pid %d", df->fd, (int)df->pid);
-	data = xmalloc(avail ? avail : 1);
-	if (avail) {
-		ssize_t n = -1;
-
-		/* our pipe holds as much as theirs, so one tee takes all there is */
-		if (pipe2(tmp, O_CLOEXEC | O_NONBLOCK) == 0 &&
-		    fcntl(tmp[1], F_SETPIPE_SZ, ip.capacity) >= 0)
-			n = tee(rd, tmp[1], avail, SPLICE_F_NONBLOCK);
-		if (n != avail || read_full(tmp[0], data, avail) < 0)
-			r = n < 0 ? -errno : -EIO;
-		safe_close(tmp[0]);
-		safe_close(tmp[1]);
-		if (r)
-			return log_errno(r, "cannot tee pipe fd %d of pid %d", df->fd, (int)df->pid);
-	}
-	ip.len = avail;
-	ctx->shared->pipes = xrealloc(ctx->shared->pipes,
-				      (ctx->shared->n_pipes + 1) * sizeof(*ctx->shared->pipes));
-	ctx->shared->pipes[ctx->shared->n_pipes++] = df->ino;
-	log_debug("pipe %llu: %d bytes", (unsigned long long)df->ino, avail);
-
-	const void *parts[] = { &ip, data };
-	size_t lens[] = { sizeof(ip), (size_t)avail };
-	return img_write_record(ctx->w, IMG_PIPE, parts, lens, 2);
-}
-
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
@@ -208,7 +142,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
 					 df->fd, (int)df->pid, target);
 		f.kind = FILE_REGULAR;
-	} else if (S_ISFIFO(st.st_mode) && pipe_inside(ctx->shared, df)) {
+	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
 		f.pipe_id = st.st_ino;
 	} else if (df->fd <= STDERR_FILENO) {
@@ -227,7 +161,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	size_t lens[] = { sizeof(f), f.path_len };
 	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 	if (!r && f.kind == FILE_PIPE)
-		r = pipe_dump(ctx, df);
+		r = pipes_dump_data(ctx, df);
 	return r;
 }
 
@@ -308,90 +242,6 @@ int files_max_fd(const struct image_process *p)
 	return max;
 }
 
-/* ---- descriptors shared between processes, made by cr_restart ------------ */
-
-int helper_fd(struct rst_shared *sh, int fd)
-{
-	int nfd;
-
-	if (fd < 0 || fd >= sh->base) {
-		return fd;
-	}
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, sh->base);
-	close(fd);
-	return nfd < 0 ? -errno : nfd;
-}
-
-struct rst_shared_fd *shared_add(struct rst_shared *sh)
-{
-	sh->objs = xrealloc(sh->objs, (sh->n + 1) * sizeof(*sh->objs));
-	memset(&sh->objs[sh->n], 0, sizeof(sh->objs[0]));
-	sh->objs[sh->n].helper = -1;
-	return &sh->objs[sh->n++];
-}
-
-static const struct rst_shared_fd *shared_find(const struct rst_shared *sh, int kind, int32_t pid,
-					       int32_t fd, uint64_t id, int acc)
-{
-	for (size_t i = 0; i < sh->n; i++) {
-		const struct rst_shared_fd *o = &sh->objs[i];
-
-		if (o->kind == kind && o->pid == pid && o->fd == fd && o->id == id && o->acc == acc)
-			return o;
-	}
-	return NULL;
-}
-
-/* A pipe with its bytes back in it; a FIFO is opened by its path. */
-static int pipe_prepare(const struct image *img, const struct image_pipe *ip, const char *fifo,
-			struct rst_shared *sh)
-{
-	int rw[2] = { -1, -1 }, holder = -1, r = 0;
-
-	if (fifo) {
-		/* one read-write open holds the FIFO so that neither end blocks */
-		holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		rw[0] = holder < 0 ? -1 : open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		rw[1] = rw[0] < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (rw[1] < 0)
-			r = log_errno(-errno, "cannot open the FIFO %s", fifo);
-	} else if (pipe2(rw, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = log_errno(-errno, "cannot create a pipe");
-	}
-	if (!r && ip->p->capacity && fcntl(rw[1], F_SETPIPE_SZ, ip->p->capacity) < 0)
-		log_warn("cannot give pipe %llu its size of %u bytes",
-			 (unsigned long long)ip->p->id, ip->p->capacity);
-	if (!r && ip->p->len &&
-	    write(rw[1], img->map + ip->data_off, ip->p->len) != (ssize_t)ip->p->len)
-		r = log_errno(-errno, "cannot refill pipe %llu", (unsigned long long)ip->p->id);
-	for (int end = 0; !r && end < 2; end++) {
-		struct rst_shared_fd *o = shared_add(sh);
-
-		o->kind = SHARED_PIPE;
-		o->pid = o->fd = -1;
-		o->id = ip->p->id;
-		o->acc = end ? O_WRONLY : O_RDONLY;
-		o->helper = helper_fd(sh, rw[end]);
-		rw[end] = -1;
-		if (o->helper < 0)
-			r = o->helper;
-	}
-	if (!r && holder >= 0) {
-		struct rst_shared_fd *o = shared_add(sh);
-
-		o->kind = SHARED_PIPE;
-		o->pid = o->fd = -1;
-		o->id = ip->p->id;
-		o->acc = O_RDWR;
-		o->helper = helper_fd(sh, holder);
-		holder = -1;
-	}
-	safe_close(rw[0]);
-	safe_close(rw[1]);
-	safe_close(holder);
-	return r;
-}
-
 /* An open file description that processes share: opened once, here. */
 static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_shared *sh)
 {
@@ -422,19 +272,6 @@ int files_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;
 
-	for (size_t i = 0; !r && i < img->n_pipes; i++) {
-		const char *fifo = NULL;
-
-		for (size_t j = 0; j < img->n_procs; j++)
-			for (size_t k = 0; k < img->procs[j].n_files; k++) {
-				const struct image_file *f = &img->procs[j].files[k];
-
-				if (f->f->kind == FILE_PIPE && f->f->pipe_id == img->pipes[i].p->id &&
-				    f->path[0] == '/')
-					fifo = f->path;
-			}
-		r = pipe_prepare(img, &img->pipes[i], fifo, sh);
-	}
 	for (size_t j = 0; !r && j < img->n_procs; j++) {
 		const struct image_process *p = &img->procs[j];
 
@@ -449,15 +286,6 @@ int files_prepare(const struct image *img, struct rst_shared *sh)
 		}
 	}
 	return r;
-}
-
-void files_close_shared(struct rst_shared *sh)
-{
-	for (size_t i = 0; i < sh->n; i++)
-		safe_close(sh->objs[i].helper);
-	free(sh->objs);
-	sh->objs = NULL;
-	sh->n = 0;
 }
 
 /* Puts a helper's open file description at fd, with its flags. */

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The process itself: ids, credentials, cwd, umask, rlimits, name,
- * executable, mm fields (PR_SET_MM_MAP), auxiliary vector, signal
- * dispositions, and its thread's own state from the agent.
+ * executable, mm fields (PR_SET_MM_MAP), auxiliary vector.  Its threads
+ * and signal dispositions have rooms of their own (threads.c, signals.c).
  */
 #include <fcntl.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -99,61 +98,6 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	return 0;
 }
 
-/* What the kernel keeps of a thread and any process may read. */
-static int thread_fill(struct dump_ctx *ctx, uint32_t i, struct img_thread *th)
-{
-	const struct agent_thread *t = &ctx->state.threads[i];
-	char path[96];
-	_cleanup_free_ char *comm = NULL;
-	struct sched_param sp;
-	cpu_set_t cpus;
-	int policy;
-
-	*th = (struct img_thread){
-		.tid = t->tid, .rseq_len = t->rseq_len, .fsbase = t->fsbase, .gsbase = t->gsbase,
-		.tid_address = t->tid_address, .robust_head = t->robust_head,
-		.robust_len = t->robust_len, .rseq_addr = t->rseq_addr, .rseq_sig = t->rseq_sig,
-		.ss_sp = t->ss_sp, .ss_size = t->ss_size, .ss_flags = t->ss_flags,
-		.resume = ctx->state_addr + offsetof(struct agent_state, threads) +
-			  i * sizeof(struct agent_thread) + offsetof(struct agent_thread, resume),
-	};
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)ctx->pid, t->tid);
-	if (read_file(path, &comm, NULL) < 0)
-		return log_errno(-ESRCH, "thread %d of pid %d is not there", t->tid, (int)ctx->pid);
-	strncpy(th->comm, strtok(comm, "\n") ?: "", sizeof(th->comm) - 1);
-	policy = sched_getscheduler(t->tid);
-	if (policy < 0 || sched_getparam(t->tid, &sp) < 0 ||
-	    sched_getaffinity(t->tid, sizeof(cpus), &cpus) < 0)
-		return log_errno(-errno, "cannot read the scheduling of thread %d", t->tid);
-	th->sched_policy = policy;
-	th->sched_priority = sp.sched_priority;
-	errno = 0;
-	th->nice = getpriority(PRIO_PROCESS, t->tid);
-	th->n_cpus = sizeof(th->affinity) * 8;
-	memcpy(th->affinity, &cpus, sizeof(th->affinity));
-	return 0;
-}
-
-/* The agent's records must be exactly the threads the kernel shows. */
-static int threads_check(struct dump_ctx *ctx)
-{
-	uint32_t n = ctx->state.n_threads;
-	int n_tasks = proc_count_threads(ctx->pid);
-
-	if (n < 1 || n > UCR_MAX_THREADS || n_tasks != (int)n) {
-		log_error("pid %d has %d threads but %u were parked", (int)ctx->pid, n_tasks, n);
-		return -EAGAIN;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t j = 0; j < i; j++)
-			if (ctx->state.threads[i].tid == ctx->state.threads[j].tid) {
-				log_error("thread %d of pid %d was parked twice",
-					  ctx->state.threads[i].tid, (int)ctx->pid);
-				return -EAGAIN;
-			}
-	return 0;
-}
-
 int process_dump(struct dump_ctx *ctx)
 {
 	struct img_process p = { 0 };
@@ -162,7 +106,7 @@ int process_dump(struct dump_ctx *ctx)
 	size_t auxv_len;
 	int r;
 
-	r = threads_check(ctx);
+	r = threads_verify(ctx);
 	if (!r)
 		r = process_fill(ctx, &p, exe, cwd);
 	if (r)
@@ -178,23 +122,14 @@ int process_dump(struct dump_ctx *ctx)
 	size_t plens[] = { sizeof(p), p.exe_len, p.cwd_len };
 	const void *aparts[] = { auxv };
 	size_t alens[] = { auxv_len };
-	const void *sparts[] = { ctx->state.sigactions };
-	size_t slens[] = { sizeof(ctx->state.sigactions) };
 
 	r = img_write_record(ctx->w, IMG_PROCESS, pparts, plens, 3);
-	for (uint32_t i = 0; !r && i < p.n_threads; i++) {
-		struct img_thread th;
-		const void *tparts[] = { &th };
-		size_t tlens[] = { sizeof(th) };
-
-		r = thread_fill(ctx, i, &th);
-		if (!r)
-			r = img_write_record(ctx->w, IMG_THREAD, tparts, tlens, 1);
-	}
+	if (!r)
+		r = threads_dump(ctx);
 	if (!r)
 		r = img_write_record(ctx->w, IMG_AUXV, aparts, alens, 1);
 	if (!r)
-		r = img_write_record(ctx->w, IMG_SIGACTS, sparts, slens, 1);
+		r = signals_dump(ctx);
 	return r;
 }
 
@@ -290,7 +225,6 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *proc = ctx->proc;
 	const struct img_process *p = proc->p;
-	struct plan_thread *pt = (void *)((char *)plan + plan->threads_off);
 
 	plan->mm = (struct prctl_mm_map){
 		.start_code = p->start_code, .end_code = p->end_code,
@@ -304,7 +238,6 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		return -E2BIG;
 	memcpy(plan->auxv, proc->auxv, proc->auxv_len);
 	memcpy(plan->comm, p->comm, sizeof(plan->comm));
-	memcpy(plan->sigactions, proc->sigacts, sizeof(plan->sigactions));
 	/* Limits: a restart never raises a hard limit beyond what the
 	 * restarting user has (and without CAP_SYS_RESOURCE it cannot). */
 	plan->n_rlimits = RLIM_NLIMITS < PLAN_NRLIMIT ? RLIM_NLIMITS : PLAN_NRLIMIT;
@@ -321,23 +254,6 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		}
 		plan->rlimits[i].cur = p->rlimits[i].cur < plan->rlimits[i].max ?
 				       p->rlimits[i].cur : plan->rlimits[i].max;
-	}
-	plan->n_threads = proc->n_threads;
-	plan->main_thread = proc->main_thread;
-	for (size_t i = 0; i < proc->n_threads; i++) {
-		const struct img_thread *t = proc->threads[i];
-
-		pt[i] = (struct plan_thread){
-			.tid = t->tid, .fsbase = t->fsbase, .gsbase = t->gsbase,
-			.tid_address = t->tid_address, .robust_head = t->robust_head,
-			.robust_len = t->robust_len, .rseq_addr = t->rseq_addr,
-			.rseq_len = t->rseq_len, .rseq_sig = t->rseq_sig, .ss_sp = t->ss_sp,
-			.ss_size = t->ss_size, .ss_flags = t->ss_flags, .resume = t->resume,
-			.sched_policy = t->sched_policy, .sched_priority = t->sched_priority,
-			.nice = t->nice, .affinity_len = sizeof(t->affinity),
-		};
-		memcpy(pt[i].comm, t->comm, sizeof(pt[i].comm));
-		memcpy(pt[i].affinity, t->affinity, sizeof(pt[i].affinity));
 	}
 	if (getuid() == 0) {
 		plan->set_creds = 1;

@@ -49,31 +49,7 @@ struct dump_ctx {
 	size_t buf_len;
 };
 
-/* Descriptors cr_restart makes before creating any process, inherited by
- * all of them: pipes (refilled), open file descriptions that processes
- * share, memfds for shared memory.  All at numbers >= base, above every
- * saved descriptor. */
-enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE };
-
-struct rst_shared_fd {
-	int kind;
-	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
-	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id */
-	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
-				 * SHARED_MAPFILE: the open flags */
-	const char *path;	/* SHARED_MAPFILE */
-	int helper;
-};
-
-struct rst_shared {
-	struct rst_shared_fd *objs;
-	size_t n;
-	int base;
-};
-
-/* Moves fd to a helper number (>= base); closes the original. */
-int helper_fd(struct rst_shared *sh, int fd);
-struct rst_shared_fd *shared_add(struct rst_shared *sh);
+#include "shared.h"
 
 /* The restart of one process. */
 struct rst_ctx {
@@ -90,6 +66,14 @@ int process_check(const struct image *img, const struct image_process *p, bool r
 int process_plan(struct rst_ctx *ctx, struct plan *plan);
 void process_restore_in_child(const struct image_process *p);
 
+/* The agent's thread records must be the threads the kernel shows. */
+int threads_verify(struct dump_ctx *ctx);
+int threads_dump(struct dump_ctx *ctx);
+int threads_plan(struct rst_ctx *ctx, struct plan *plan);
+
+int signals_dump(struct dump_ctx *ctx);
+int signals_plan(struct rst_ctx *ctx, struct plan *plan);
+
 int memory_dump(struct dump_ctx *ctx);
 int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
 /* Bytes the areas and runs of p take in a plan. */
@@ -103,7 +87,12 @@ int files_check(const struct image_process *p);
 int files_truncate(const struct image_process *p);
 int files_prepare(const struct image *img, struct rst_shared *sh);
 int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh);
-void files_close_shared(struct rst_shared *sh);
 int files_max_fd(const struct image_process *p);
+
+/* A pipe with both its ends in the request, whose bytes are saved. */
+bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
+/* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
+int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+int pipes_prepare(const struct image *img, struct rst_shared *sh);
 
 #endif

@@ -200,6 +200,10 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	plan->patch_tid = !rs->o->restore_pid;
 	r = process_plan(ctx, plan);
 	if (!r)
+		r = threads_plan(ctx, plan);
+	if (!r)
+		r = signals_plan(ctx, plan);
+	if (!r)
 		r = memory_plan(ctx, plan);
 	if (r)
 		child_fail(status_fd, log_errno(r, "cannot plan the restore"));

@@ -111,17 +111,6 @@ static int wait_agents(int listen_fd, size_t n)
 	return 0;
 }
 
-/* Above every descriptor any process had: where the helpers go. */
-static int helper_base(const struct image *img)
-{
-	int base = 3;
-
-	for (size_t i = 0; i < img->n_procs; i++)
-		if (files_max_fd(&img->procs[i]) + 1 > base)
-			base = files_max_fd(&img->procs[i]) + 1;
-	return base;
-}
-
 static int check_process(struct restart *rs, struct rst_ctx *ctx)
 {
 	const struct image_process *p = ctx->proc;
@@ -199,7 +188,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	raised = (struct rlimit){ nofile.rlim_max, nofile.rlim_max };
 	if (nofile.rlim_cur < nofile.rlim_max)
 		setrlimit(RLIMIT_NOFILE, &raised);
-	rs.shared.base = helper_base(img);
+	rs.shared.base = shared_base(img);
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
 		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1 };
@@ -215,7 +204,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
 	for (size_t i = 0; i < img->n_procs; i++)
 		rs.procs[i].ctx_fd = ctx_fd;
-	r = files_prepare(img, &rs.shared);
+	r = pipes_prepare(img, &rs.shared);
+	if (!r)
+		r = files_prepare(img, &rs.shared);
 	if (r)
 		goto out;
 	listen_fd = r = restored_listen(&rs.info.token);
@@ -263,7 +254,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = wait_restorers(status[0], n_live);
 	/* what the processes share is theirs now; a pipe must see its
 	 * writers go when theirs do */
-	files_close_shared(&rs.shared);
+	shared_close(&rs.shared);
 	if (!r)
 		r = wait_agents(listen_fd, n_live);
 	if (r) {
@@ -286,7 +277,7 @@ out:
 	safe_close(go[0]);
 	safe_close(go[1]);
 	safe_close(listen_fd);
-	files_close_shared(&rs.shared);
+	shared_close(&rs.shared);
 	safe_close(ctx_fd);
 	for (size_t i = 0; i < img->n_procs; i++) {
 		free(rs.procs[i].area_fds);
