@@ -74,27 +74,35 @@ static int read_state(struct dump_ctx *ctx)
 
 /* ---- the dump ------------------------------------------------------------------ */
 
-static int dump_one(struct dump_ctx *ctx, const struct target *t)
+/* What the dump of a live process reads it through. */
+static int open_target(struct dump_ctx *ctx)
 {
 	char path[64];
-	int r;
 
-	if (t->zombie)
-		return process_dump_zombie(ctx);
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)ctx->pid);
 	ctx->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ctx->mem_fd < 0)
 		return log_errno(-errno, "cannot open %s", path);
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)ctx->pid);
 	if (readlink(path, ctx->exe, sizeof(ctx->exe) - 1) < 0)
 		ctx->exe[0] = 0;
-	r = process_dump(ctx);
-	if (!r)
-		r = files_dump(ctx);
-	if (!r)
-		r = memory_dump(ctx);
+	return 0;
+}
+
+/* Every resource of one process, its records in the table's order. */
+static int dump_one(struct dump_ctx *ctx, const struct target *t)
+{
+	int r = t->zombie ? 0 : open_target(ctx);
+
+	for (size_t i = 0; !r && i < res_table_len; i++) {
+		const struct res_ops *ops = res_table[i];
+
+		if (ops->dump && res_applies(ops, t->zombie))
+			r = ops->dump(ctx);
+	}
 	ctx->mem_fd = safe_close(ctx->mem_fd);
-	log_debug("pid %d written", (int)t->pid);
+	if (!t->zombie)
+		log_debug("pid %d written", (int)t->pid);
 	return r;
 }
 

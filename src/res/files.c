@@ -165,7 +165,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	return r;
 }
 
-int files_dump(struct dump_ctx *ctx)
+static int files_dump(struct dump_ctx *ctx)
 {
 	int r = 0;
 
@@ -182,8 +182,11 @@ static bool is_writer(const struct img_file *f)
 	return (f->open_flags & O_ACCMODE) != O_RDONLY;
 }
 
-int files_check(const struct image_process *p)
+static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
+	const struct image_process *p = ctx->proc;
+
+	(void)sh;
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
 		const char *path = p->files[i].path;
@@ -219,7 +222,7 @@ int files_check(const struct image_process *p)
 }
 
 /* What was written after the checkpoint goes, as in BLCR. */
-int files_truncate(const struct image_process *p)
+static int files_truncate(const struct image_process *p)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
@@ -268,7 +271,7 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 	return o->helper < 0 ? o->helper : 0;
 }
 
-int files_prepare(const struct image *img, struct rst_shared *sh)
+static int files_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;
 
@@ -342,8 +345,9 @@ static int reopen_context(const struct image_file *imf, int fd)
  * reopened, taken from a helper, copied from an earlier fd, or closed;
  * inherited standard descriptors stay.
  */
-int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh)
+static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 {
+	const struct image_process *p = ctx->proc;
 	int max = files_max_fd(p), r = 0;
 
 	for (int fd = 0; !r && fd <= max; fd++) {
@@ -379,3 +383,12 @@ int files_restore_in_child(const struct image_process *p, const struct rst_share
 	}
 	return r;
 }
+
+const struct res_ops files_ops = {
+	.name = "files",
+	.dump = files_dump,
+	.check = files_check,
+	.prepare = files_prepare,
+	.commit = files_truncate,
+	.restore = files_restore,
+};

@@ -229,7 +229,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	return r;
 }
 
-int memory_dump(struct dump_ctx *ctx)
+static int memory_dump(struct dump_ctx *ctx)
 {
 	struct vma *vmas;
 	size_t n;
@@ -375,7 +375,7 @@ static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_
 	return r;
 }
 
-int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
+static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
 
@@ -419,7 +419,7 @@ size_t memory_plan_size(const struct image_process *p)
 	return size;
 }
 
-int memory_plan(struct rst_ctx *ctx, struct plan *plan)
+static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *p = ctx->proc;
 	struct plan_area *pa = (void *)((char *)plan + plan->areas_off);
@@ -474,3 +474,10 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 	}
 	return 0;
 }
+
+const struct res_ops memory_ops = {
+	.name = "memory",
+	.dump = memory_dump,
+	.check = memory_check,
+	.plan = memory_plan,
+};

@@ -129,7 +129,7 @@ static int pipe_prepare(const struct image *img, const struct image_pipe *ip, co
 	return r;
 }
 
-int pipes_prepare(const struct image *img, struct rst_shared *sh)
+static int pipes_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;
 
@@ -148,3 +148,8 @@ int pipes_prepare(const struct image *img, struct rst_shared *sh)
 	}
 	return r;
 }
+
+const struct res_ops pipes_ops = {
+	.name = "pipes",
+	.prepare = pipes_prepare,
+};

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The process itself: ids, credentials, cwd, umask, rlimits, name,
- * executable, mm fields (PR_SET_MM_MAP), auxiliary vector.  Its threads
- * and signal dispositions have rooms of their own (threads.c, signals.c).
+ * executable, mm fields (PR_SET_MM_MAP); a zombie's exit status.  Its
+ * cwd and umask are in its record too, but checked and set by fs.c.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -98,43 +98,8 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	return 0;
 }
 
-int process_dump(struct dump_ctx *ctx)
-{
-	struct img_process p = { 0 };
-	char exe[UCR_PATH_MAX], cwd[UCR_PATH_MAX], path[64];
-	_cleanup_free_ char *auxv = NULL;
-	size_t auxv_len;
-	int r;
-
-	r = threads_verify(ctx);
-	if (!r)
-		r = process_fill(ctx, &p, exe, cwd);
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)ctx->pid);
-	r = read_file(path, &auxv, &auxv_len);
-	if (r)
-		return log_errno(r, "cannot read %s", path);
-	/* the file ends with AT_NULL; keep whole pairs only */
-	auxv_len -= auxv_len % 16;
-
-	const void *pparts[] = { &p, exe, cwd };
-	size_t plens[] = { sizeof(p), p.exe_len, p.cwd_len };
-	const void *aparts[] = { auxv };
-	size_t alens[] = { auxv_len };
-
-	r = img_write_record(ctx->w, IMG_PROCESS, pparts, plens, 3);
-	if (!r)
-		r = threads_dump(ctx);
-	if (!r)
-		r = img_write_record(ctx->w, IMG_AUXV, aparts, alens, 1);
-	if (!r)
-		r = signals_dump(ctx);
-	return r;
-}
-
 /* An exited child not yet reaped: its ids and how it ended. */
-int process_dump_zombie(struct dump_ctx *ctx)
+static int process_dump_zombie(struct dump_ctx *ctx)
 {
 	struct img_process p = { .pid = ctx->pid, .flags = PROC_F_ZOMBIE };
 	struct proc_stat st;
@@ -149,6 +114,26 @@ int process_dump_zombie(struct dump_ctx *ctx)
 	p.sid = st.session;
 	p.exit_status = st.exit_code;
 	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
+}
+
+static int process_dump(struct dump_ctx *ctx)
+{
+	struct img_process p = { 0 };
+	char exe[UCR_PATH_MAX], cwd[UCR_PATH_MAX];
+	int r;
+
+	if (ctx->zombie)
+		return process_dump_zombie(ctx);
+	/* the record's n_threads is the agent's count: verified first */
+	r = threads_verify(ctx);
+	if (!r)
+		r = process_fill(ctx, &p, exe, cwd);
+	if (r)
+		return r;
+
+	const void *parts[] = { &p, exe, cwd };
+	size_t lens[] = { sizeof(p), p.exe_len, p.cwd_len };
+	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 3);
 }
 
 /* ---- restart -------------------------------------------------------------- */
@@ -189,18 +174,18 @@ static int check_credentials(const struct img_process *p)
 	return 0;
 }
 
-int process_check(const struct image *img, const struct image_process *proc, bool restore_pid)
+static int process_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
+	const struct image_process *proc = ctx->proc;
 	const struct img_process *p = proc->p;
 	char path[64];
 	struct stat st;
 	int r;
 
-	(void)img;
 	r = check_credentials(p);
 	if (r)
 		return r;
-	if (restore_pid) {
+	if (ctx->restore_pid) {
 		snprintf(path, sizeof(path), "/proc/%d", p->pid);
 		if (access(path, F_OK) == 0) {
 			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)", p->pid);
@@ -216,15 +201,16 @@ int process_check(const struct image *img, const struct image_process *proc, boo
 		log_error("the executable %s changed since the checkpoint", proc->exe);
 		return -ESTALE;
 	}
-	if (access(proc->cwd, X_OK) < 0)
-		return log_errno(-errno, "cannot enter the working directory %s", proc->cwd);
+	/* for PR_SET_MM_MAP's exe_fd, opened while the file is checked */
+	ctx->exe_fd = helper_fd(sh, open(proc->exe, O_RDONLY | O_CLOEXEC));
+	if (ctx->exe_fd < 0)
+		return log_errno(-errno, "cannot open the executable %s", proc->exe);
 	return 0;
 }
 
-int process_plan(struct rst_ctx *ctx, struct plan *plan)
+static int process_plan(struct rst_ctx *ctx, struct plan *plan)
 {
-	const struct image_process *proc = ctx->proc;
-	const struct img_process *p = proc->p;
+	const struct img_process *p = ctx->proc->p;
 
 	plan->mm = (struct prctl_mm_map){
 		.start_code = p->start_code, .end_code = p->end_code,
@@ -232,11 +218,8 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		.start_brk = p->start_brk, .brk = p->brk, .start_stack = p->start_stack,
 		.arg_start = p->arg_start, .arg_end = p->arg_end,
 		.env_start = p->env_start, .env_end = p->env_end,
-		.auxv_size = proc->auxv_len, .exe_fd = ctx->exe_fd,
+		.exe_fd = ctx->exe_fd,	/* .auxv_size: auxv.c */
 	};
-	if (proc->auxv_len > sizeof(plan->auxv))
-		return -E2BIG;
-	memcpy(plan->auxv, proc->auxv, proc->auxv_len);
 	memcpy(plan->comm, p->comm, sizeof(plan->comm));
 	/* Limits: a restart never raises a hard limit beyond what the
 	 * restarting user has (and without CAP_SYS_RESOURCE it cannot). */
@@ -267,10 +250,10 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 	return 0;
 }
 
-/* What the new process sets while it still has libc. */
-void process_restore_in_child(const struct image_process *p)
-{
-	umask(p->p->umask);
-	if (chdir(p->cwd) < 0)
-		log_errno(-errno, "cannot enter %s", p->cwd);
-}
+const struct res_ops process_ops = {
+	.name = "process",
+	.zombie_too = true,
+	.dump = process_dump,
+	.check = process_check,
+	.plan = process_plan,
+};

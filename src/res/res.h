@@ -55,44 +55,54 @@ struct dump_ctx {
 struct rst_ctx {
 	const struct image *img;
 	const struct image_process *proc;
+	bool restore_pid;		/* with its saved pid (not --no-restore-pid) */
 	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
 };
 
-int process_dump(struct dump_ctx *ctx);
-int process_dump_zombie(struct dump_ctx *ctx);
-int process_check(const struct image *img, const struct image_process *p, bool restore_pid);
-int process_plan(struct rst_ctx *ctx, struct plan *plan);
-void process_restore_in_child(const struct image_process *p);
+/*
+ * What one kind of resource does in each pass; any may be NULL.  Each
+ * returns 0 or a negative errno after one message.
+ */
+struct res_ops {
+	const char *name;
+	bool zombie_too;	/* also for a zombie (else only live processes) */
+	/* cr_checkpoint, for each process: writes its records */
+	int (*dump)(struct dump_ctx *ctx);
+	/* cr_restart, for each process, before any is created: its
+	 * preconditions; may open helpers in sh */
+	int (*check)(struct rst_ctx *ctx, struct rst_shared *sh);
+	/* cr_restart, once, after every check: what processes share */
+	int (*prepare)(const struct image *img, struct rst_shared *sh);
+	/* cr_restart, for each process, once all exist and before any runs:
+	 * the first changes outside the restart (files cut back) */
+	int (*commit)(const struct image_process *p);
+	/* the new process, with libc still: what it sets itself */
+	int (*restore)(const struct rst_ctx *ctx, const struct rst_shared *sh);
+	/* the new process: its part of the blob's plan */
+	int (*plan)(struct rst_ctx *ctx, struct plan *plan);
+};
+
+/* table.c: every resource, in the order the passes walk them. */
+extern const struct res_ops *const res_table[];
+extern const size_t res_table_len;
+/* Whether a pass runs ops for a process (a zombie has its record only). */
+bool res_applies(const struct res_ops *ops, bool zombie);
 
 /* The agent's thread records must be the threads the kernel shows. */
 int threads_verify(struct dump_ctx *ctx);
-int threads_dump(struct dump_ctx *ctx);
-int threads_plan(struct rst_ctx *ctx, struct plan *plan);
 
-int signals_dump(struct dump_ctx *ctx);
-int signals_plan(struct rst_ctx *ctx, struct plan *plan);
-
-int memory_dump(struct dump_ctx *ctx);
-int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
 /* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
-/* Fills the areas, runs and special maps of plan. */
-int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 
+/* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
-int files_dump(struct dump_ctx *ctx);
-int files_check(const struct image_process *p);
-int files_truncate(const struct image_process *p);
-int files_prepare(const struct image *img, struct rst_shared *sh);
-int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh);
 int files_max_fd(const struct image_process *p);
 
 /* A pipe with both its ends in the request, whose bytes are saved. */
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
 /* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
 int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
-int pipes_prepare(const struct image *img, struct rst_shared *sh);
 
 #endif

@@ -11,7 +11,7 @@
 
 #include "res.h"
 
-int signals_dump(struct dump_ctx *ctx)
+static int signals_dump(struct dump_ctx *ctx)
 {
 	const void *parts[] = { ctx->state.sigactions };
 	size_t lens[] = { sizeof(ctx->state.sigactions) };
@@ -19,8 +19,14 @@ int signals_dump(struct dump_ctx *ctx)
 	return img_write_record(ctx->w, IMG_SIGACTS, parts, lens, 1);
 }
 
-int signals_plan(struct rst_ctx *ctx, struct plan *plan)
+static int signals_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	memcpy(plan->sigactions, ctx->proc->sigacts, sizeof(plan->sigactions));
 	return 0;
 }
+
+const struct res_ops signals_ops = {
+	.name = "signals",
+	.dump = signals_dump,
+	.plan = signals_plan,
+};

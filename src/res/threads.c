@@ -69,7 +69,7 @@ int threads_verify(struct dump_ctx *ctx)
 	return 0;
 }
 
-int threads_dump(struct dump_ctx *ctx)
+static int threads_dump(struct dump_ctx *ctx)
 {
 	int r = 0;
 
@@ -85,7 +85,7 @@ int threads_dump(struct dump_ctx *ctx)
 	return r;
 }
 
-int threads_plan(struct rst_ctx *ctx, struct plan *plan)
+static int threads_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *proc = ctx->proc;
 	struct plan_thread *pt = (void *)((char *)plan + plan->threads_off);
@@ -109,3 +109,9 @@ int threads_plan(struct rst_ctx *ctx, struct plan *plan)
 	}
 	return 0;
 }
+
+const struct res_ops threads_ops = {
+	.name = "threads",
+	.dump = threads_dump,
+	.plan = threads_plan,
+};

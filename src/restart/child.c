@@ -135,6 +135,27 @@ static int child_ids(const struct restart *rs, const struct img_process *p)
 	return 0;
 }
 
+/* What the new process sets itself while it has libc, before the blob. */
+static int child_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->restore)
+			r = res_table[i]->restore(ctx, sh);
+	return r;
+}
+
+static int child_plan(struct rst_ctx *ctx, struct plan *plan)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->plan)
+			r = res_table[i]->plan(ctx, plan);
+	return r;
+}
+
 static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 {
 	struct rst_ctx *ctx = &rs->procs[i];
@@ -165,12 +186,12 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	if (read(rs->go_fd, &go, 1) != 1)
 		_exit(127);	/* the builder gave up: nothing to report */
 	close(rs->go_fd);
-	r = files_restore_in_child(p, &rs->shared);
+	r = child_restore(ctx, &rs->shared);
 	if (r)
 		child_fail(status_fd, r);
+	/* what lies between the saved descriptors and the helpers is ours */
 	if (rs->shared.base > files_max_fd(p) + 1)
 		close_range(files_max_fd(p) + 1, rs->shared.base - 1, 0);
-	process_restore_in_child(p);
 
 	for (size_t k = 0; k < p->n_areas; k++)
 		if (p->areas[k].a->kind == AREA_VDSO)
@@ -198,13 +219,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
 	plan->restart = rs->info;
 	plan->patch_tid = !rs->o->restore_pid;
-	r = process_plan(ctx, plan);
-	if (!r)
-		r = threads_plan(ctx, plan);
-	if (!r)
-		r = signals_plan(ctx, plan);
-	if (!r)
-		r = memory_plan(ctx, plan);
+	r = child_plan(ctx, plan);
 	if (r)
 		child_fail(status_fd, log_errno(r, "cannot plan the restore"));
 	for (size_t k = 0; k < p->n_threads; k++) {

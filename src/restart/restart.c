@@ -111,23 +111,22 @@ static int wait_agents(int listen_fd, size_t n)
 	return 0;
 }
 
+static bool is_zombie(const struct image_process *p)
+{
+	return p->p->flags & PROC_F_ZOMBIE;
+}
+
 static int check_process(struct restart *rs, struct rst_ctx *ctx)
 {
-	const struct image_process *p = ctx->proc;
-	int r;
+	int r = 0;
 
-	r = process_check(rs->img, p, rs->o->restore_pid);
-	if (r || (p->p->flags & PROC_F_ZOMBIE))
-		return r;
-	r = files_check(p);
-	if (!r)
-		r = memory_check(ctx, &rs->shared);
-	if (r)
-		return r;
-	ctx->exe_fd = helper_fd(&rs->shared, open(p->exe, O_RDONLY | O_CLOEXEC));
-	if (ctx->exe_fd < 0)
-		return log_errno(-errno, "cannot open the executable %s", p->exe);
-	return 0;
+	for (size_t i = 0; !r && i < res_table_len; i++) {
+		const struct res_ops *ops = res_table[i];
+
+		if (ops->check && res_applies(ops, is_zombie(ctx->proc)))
+			r = ops->check(ctx, &rs->shared);
+	}
+	return r;
 }
 
 static int check_all(struct restart *rs)
@@ -140,6 +139,31 @@ static int check_all(struct restart *rs)
 	}
 	for (size_t i = 0; !r && i < rs->img->n_procs; i++)
 		r = check_process(rs, &rs->procs[i]);
+	return r;
+}
+
+/* What processes share, made once every process passed its checks. */
+static int prepare_shared(const struct image *img, struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->prepare)
+			r = res_table[i]->prepare(img, sh);
+	return r;
+}
+
+static int commit_all(const struct image *img)
+{
+	int r = 0;
+
+	for (size_t k = 0; !r && k < img->n_procs; k++)
+		for (size_t i = 0; !r && i < res_table_len; i++) {
+			const struct res_ops *ops = res_table[i];
+
+			if (ops->commit && res_applies(ops, is_zombie(&img->procs[k])))
+				r = ops->commit(&img->procs[k]);
+		}
 	return r;
 }
 
@@ -191,8 +215,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.shared.base = shared_base(img);
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
-		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1 };
-		n_live += !(img->procs[i].p->flags & PROC_F_ZOMBIE);
+		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1,
+						.restore_pid = o->restore_pid };
+		n_live += !is_zombie(&img->procs[i]);
 	}
 	rs.info.requester = getpid();
 	rs.info.caller = o->caller;
@@ -204,9 +229,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
 	for (size_t i = 0; i < img->n_procs; i++)
 		rs.procs[i].ctx_fd = ctx_fd;
-	r = pipes_prepare(img, &rs.shared);
-	if (!r)
-		r = files_prepare(img, &rs.shared);
+	r = prepare_shared(img, &rs.shared);
 	if (r)
 		goto out;
 	listen_fd = r = restored_listen(&rs.info.token);
@@ -245,8 +268,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	/* Every check passed and the processes exist: from here on the
 	 * restart changes things.  Files written after the checkpoint go back
 	 * to their size then, before any process runs again. */
-	for (size_t i = 0; !r && i < img->n_procs; i++)
-		r = files_truncate(&img->procs[i]);
+	r = commit_all(img);
 	for (size_t i = 0; !r && i < n_live; i++)
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
@@ -265,7 +287,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	 * goes to every saved one; under new pids only the roots are known */
 	if (o->signal && o->restore_pid)
 		for (size_t i = 0; i < img->n_procs; i++)
-			if (!(img->procs[i].p->flags & PROC_F_ZOMBIE))
+			if (!is_zombie(&img->procs[i]))
 				kill(img->procs[i].p->pid, o->signal);
 	if (o->signal && !o->restore_pid)
 		for (size_t i = 0; i < n_roots; i++)
