@@ -55,7 +55,7 @@ struct image_process {
 	size_t main_thread;	/* index of the thread whose tid is the pid */
 	const uint64_t *auxv;
 	size_t auxv_len;	/* bytes */
-	const struct img_sigaction *sigacts;
+	const struct sys_sigaction *sigacts;	/* IMG_NSIG */
 	struct image_area *areas;
 	size_t n_areas;
 	struct image_file *files;

@@ -276,7 +276,7 @@ static int read_process(struct reader *r, struct image_process *proc)
 	ret = expect(r, &v, IMG_SIGACTS, 0);
 	if (ret)
 		return ret;
-	if (v.len != 64 * sizeof(struct img_sigaction))
+	if (v.len != IMG_NSIG * sizeof(struct sys_sigaction))
 		return fail(r, "signal record at offset %llu is invalid", (unsigned long long)v.off);
 	proc->sigacts = (const void *)v.payload;
 

@@ -92,21 +92,8 @@ static int threads_plan(struct rst_ctx *ctx, struct plan *plan)
 
 	plan->n_threads = proc->n_threads;
 	plan->main_thread = proc->main_thread;
-	for (size_t i = 0; i < proc->n_threads; i++) {
-		const struct img_thread *t = proc->threads[i];
-
-		pt[i] = (struct plan_thread){
-			.tid = t->tid, .fsbase = t->fsbase, .gsbase = t->gsbase,
-			.tid_address = t->tid_address, .robust_head = t->robust_head,
-			.robust_len = t->robust_len, .rseq_addr = t->rseq_addr,
-			.rseq_len = t->rseq_len, .rseq_sig = t->rseq_sig, .ss_sp = t->ss_sp,
-			.ss_size = t->ss_size, .ss_flags = t->ss_flags, .resume = t->resume,
-			.sched_policy = t->sched_policy, .sched_priority = t->sched_priority,
-			.nice = t->nice, .affinity_len = sizeof(t->affinity),
-		};
-		memcpy(pt[i].comm, t->comm, sizeof(pt[i].comm));
-		memcpy(pt[i].affinity, t->affinity, sizeof(pt[i].affinity));
-	}
+	for (size_t i = 0; i < proc->n_threads; i++)
+		pt[i] = (struct plan_thread){ .rec = *proc->threads[i] };
 	return 0;
 }
 

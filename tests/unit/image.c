@@ -41,7 +41,7 @@ static int make_image(uint8_t *pages, int compress_level)
 	struct img_process p = { .pid = 4242, .n_threads = 1, .comm = "unit" };
 	struct img_thread t = { .tid = 4242 };
 	uint64_t auxv[2] = { 0, 0 };
-	struct img_sigaction sa[64] = { { 0 } };
+	struct sys_sigaction sa[IMG_NSIG] = { { 0 } };
 	struct img_area a = { .start = 0x10000, .end = 0x13000, .prot = 3, .kind = AREA_ANON,
 			      .flags = AREA_F_HEAP, .n_runs = 2, .n_pages = 2 };
 	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
