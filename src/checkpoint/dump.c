@@ -106,29 +106,21 @@ static int dump_one(struct dump_ctx *ctx, const struct target *t)
 	return r;
 }
 
-static int dump_all(struct request *rq, int fd)
+/* Before anything is written: each agent's state block, and the
+ * descriptors of every process (files.c needs all of them to tell which
+ * pipes lead outside and which descriptions are shared). */
+static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shared *shared,
+		    uint32_t *ret_n_saved)
 {
-	struct dump_shared shared = { 0 };
-	struct dump_ctx *ctxs = xcalloc(rq->n, sizeof(*ctxs));
-	struct stat out_st;
-	struct img_writer w;
-	struct img_header h;
-	const void *parts[] = { &h };
-	size_t lens[] = { sizeof(h) };
 	uint32_t n_saved = 0;
 	int r = 0;
-
-	if (fstat(fd, &out_st) == 0 && S_ISREG(out_st.st_mode)) {
-		shared.out_dev = out_st.st_dev;
-		shared.out_ino = out_st.st_ino;
-	}
 
 	for (size_t i = 0; !r && i < rq->n; i++) {
 		const struct target *t = &rq->t[i];
 		struct dump_ctx *ctx = &ctxs[i];
 
 		ctx->pid = t->pid;
-		ctx->shared = &shared;
+		ctx->shared = shared;
 		ctx->mem_fd = -1;
 		ctx->save_exe = rq->o->save_exe;
 		ctx->save_private = rq->o->save_private;
@@ -142,13 +134,32 @@ static int dump_all(struct request *rq, int fd)
 		ctx->state_addr = t->state_addr;
 		r = read_state(ctx);
 		if (!r)
-			r = files_scan(&shared, t->pid, ctx->state.private_fds,
+			r = files_scan(shared, t->pid, ctx->state.private_fds,
 				       ctx->state.n_private_fds < UCR_MAX_PRIVATE_FDS ?
 				       ctx->state.n_private_fds : UCR_MAX_PRIVATE_FDS);
 	}
-	if (r)
-		goto out;
-	r = img_writer_open(&w, fd, rq->o->compress);
+	*ret_n_saved = n_saved;
+	return r;
+}
+
+/* The writer logs nothing: its own failure is said here, once. */
+static void log_writer_error(const struct img_writer *w, const char *name)
+{
+	if (w->zstd_error)
+		log_error("cannot compress the context file %s: %s", name, w->zstd_error);
+	else
+		log_errno(w->error, "cannot write the context file %s", name);
+}
+
+static int write_all(struct request *rq, struct dump_ctx *ctxs, uint32_t n_saved, int fd,
+		     const char *name)
+{
+	struct img_writer w;
+	struct img_header h;
+	const void *parts[] = { &h };
+	size_t lens[] = { sizeof(h) };
+	int r = img_writer_open(&w, fd, rq->o->compress);
+
 	image_header_fill(&h, n_saved);
 	if (!r)
 		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
@@ -163,10 +174,28 @@ static int dump_all(struct request *rq, int fd)
 	}
 	if (!r)
 		r = img_writer_finish(&w);
-	if (r == -ENOSPC || r == -EIO || r == -EDQUOT || r == -EFBIG)
-		log_errno(r, "cannot write the context file");
+	if (w.error)
+		log_writer_error(&w, name);
 	img_writer_close(&w);
-out:
+	return r;
+}
+
+/* Every process of the request into the context file at fd, named name. */
+static int dump_all(struct request *rq, int fd, const char *name)
+{
+	struct dump_shared shared = { 0 };
+	struct dump_ctx *ctxs = xcalloc(rq->n, sizeof(*ctxs));
+	struct stat out_st;
+	uint32_t n_saved;
+	int r;
+
+	if (fstat(fd, &out_st) == 0 && S_ISREG(out_st.st_mode)) {
+		shared.out_dev = out_st.st_dev;
+		shared.out_ino = out_st.st_ino;
+	}
+	r = scan_all(rq, ctxs, &shared, &n_saved);
+	if (!r)
+		r = write_all(rq, ctxs, n_saved, fd, name);
 	free(ctxs[0].buf);
 	free(ctxs);
 	free(shared.fds);
@@ -179,7 +208,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 {
 	struct request rq = { .o = o, .listen_fd = -1 };
 	struct output out = { .fd = -1 };
-	char dest[UCR_PATH_MAX];
+	char dest[UCR_PATH_MAX], fd_name[32];
 	int r;
 
 	if (o->timeout) {
@@ -206,7 +235,8 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	if (r)
 		goto out;
 	log_info("%zu processes parked", rq.n);
-	r = dump_all(&rq, out.fd);
+	snprintf(fd_name, sizeof(fd_name), "(descriptor %d)", out.fd);
+	r = dump_all(&rq, out.fd, out.path ? out.path : fd_name);
 	if (!r)
 		r = output_commit(&out);
 	if (r)

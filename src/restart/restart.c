@@ -131,9 +131,9 @@ static int check_process(struct restart *rs, struct rst_ctx *ctx)
 
 static int check_all(struct restart *rs)
 {
-	int r = image_header_check(rs->img->hdr);
+	int r = 0;
 
-	if (!r && !rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
+	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
 		log_error("--restore-pgid and --restore-sid need the original pids");
 		r = -EINVAL;
 	}
@@ -358,6 +358,23 @@ static void relocate_image(struct image *img, const struct restart_opts *o)
 	}
 }
 
+/* The whole file read and checked, and made for this machine. */
+static int load_image(int fd, struct image **ret, char *err, size_t err_len)
+{
+	struct image *img;
+	int r = image_load(fd, &img, err, err_len);
+
+	if (r)
+		return r;
+	r = image_header_check(img->hdr, err, err_len);
+	if (r) {
+		image_free(img);
+		return r;
+	}
+	*ret = img;
+	return 0;
+}
+
 pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
@@ -374,7 +391,7 @@ pid_t restart_run(const struct restart_opts *o)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, src, sizeof(src) - 1);
 	src[n > 0 ? n : 0] = 0;
-	r = image_load(fd, &img, err, sizeof(err));
+	r = load_image(fd, &img, err, sizeof(err));
 	if (r) {
 		log_error("cannot restart from %s: %s", name, err);
 		return r;
