@@ -46,6 +46,49 @@ static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flag
 	return 0;
 }
 
+/* One descriptor of pid into the list (none when it was closed meanwhile:
+ * a parked process does not do that). */
+static int scan_fd(struct dump_shared *sh, pid_t pid, int fd)
+{
+	char link[96];
+	struct dump_fd *df;
+	struct stat st;
+	uint64_t pos;
+	int r;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+	if (stat(link, &st) < 0)
+		return 0;
+	sh->fds = xrealloc(sh->fds, (sh->n_fds + 1) * sizeof(*sh->fds));
+	df = &sh->fds[sh->n_fds++];
+	*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
+				.mode = st.st_mode };
+	r = fdinfo_parse(pid, fd, &pos, &df->flags);
+	if (r)
+		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", fd, (int)pid);
+	return 0;
+}
+
+static bool is_skipped(const int32_t *skip, size_t n_skip, int fd)
+{
+	for (size_t i = 0; i < n_skip; i++)
+		if (skip[i] == fd)
+			return true;
+	return false;
+}
+
+/* Ascending within the process, so that an alias follows what it copies. */
+static void sort_fds(struct dump_shared *sh, size_t first)
+{
+	for (size_t i = first + 1; i < sh->n_fds; i++)
+		for (size_t j = i; j > first && sh->fds[j].fd < sh->fds[j - 1].fd; j--) {
+			struct dump_fd t = sh->fds[j];
+
+			sh->fds[j] = sh->fds[j - 1];
+			sh->fds[j - 1] = t;
+		}
+}
+
 /*
  * Every descriptor of every process in the request, gathered before any is
  * saved: whether a pipe leads outside, and which descriptors share an open
@@ -57,45 +100,21 @@ int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_
 	DIR *d;
 	struct dirent *e;
 	size_t first = sh->n_fds;
+	int r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	if (!d)
 		return log_errno(-errno, "cannot list the descriptors of pid %d", (int)pid);
-	while ((e = readdir(d))) {
-		struct dump_fd *df;
-		char link[96];
-		struct stat st;
+	while (!r && (e = readdir(d))) {
 		int fd;
 
-		bool skipped = false;
-
-		if (parse_int(e->d_name, &fd))
-			continue;
-		for (size_t i = 0; i < n_skip; i++)
-			skipped |= skip[i] == fd;
-		if (skipped)
-			continue;
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-		if (stat(link, &st) < 0)
-			continue;	/* closed meanwhile: a parked process does not do that */
-		sh->fds = xrealloc(sh->fds, (sh->n_fds + 1) * sizeof(*sh->fds));
-		df = &sh->fds[sh->n_fds++];
-		*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
-					.mode = st.st_mode };
-		uint64_t pos;
-		fdinfo_parse(pid, fd, &pos, &df->flags);
+		if (!parse_int(e->d_name, &fd) && !is_skipped(skip, n_skip, fd))
+			r = scan_fd(sh, pid, fd);
 	}
 	closedir(d);
-	/* ascending within the process, so that an alias follows what it copies */
-	for (size_t i = first + 1; i < sh->n_fds; i++)
-		for (size_t j = i; j > first && sh->fds[j].fd < sh->fds[j - 1].fd; j--) {
-			struct dump_fd t = sh->fds[j];
-
-			sh->fds[j] = sh->fds[j - 1];
-			sh->fds[j - 1] = t;
-		}
-	return 0;
+	sort_fds(sh, first);
+	return r;
 }
 
 /* The first descriptor scanned that shares this one's open file description. */
@@ -185,6 +204,7 @@ static bool is_writer(const struct img_file *f)
 static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
+	int32_t pid = p->p->pid;
 
 	(void)sh;
 	for (size_t i = 0; i < p->n_files; i++) {
@@ -195,26 +215,27 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		if (f->kind != FILE_REGULAR)
 			continue;
 		if (stat(path, &st) < 0)
-			return log_errno(-errno, "cannot restore fd %d: %s", f->fd, path);
+			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
-			log_error("cannot restore fd %d: %s is no longer the same kind of file",
-				  f->fd, path);
+			log_error("cannot restore fd %d of pid %d: %s is no longer the same kind "
+				  "of file", f->fd, pid, path);
 			return -ESTALE;
 		}
 		if (access(path, is_writer(f) ? ((f->open_flags & O_ACCMODE) == O_WRONLY ? W_OK :
 						 R_OK | W_OK) : R_OK) < 0)
-			return log_errno(-errno, "cannot restore fd %d: %s", f->fd, path);
+			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if (!S_ISREG(st.st_mode))
 			continue;
 		if (is_writer(f) && (uint64_t)st.st_size < f->size) {
-			log_error("cannot restore fd %d: %s is shorter than at the checkpoint", f->fd,
-				  path);
+			log_error("cannot restore fd %d of pid %d: %s is shorter than at the checkpoint",
+				  f->fd, pid, path);
 			return -ESTALE;
 		}
 		if (!is_writer(f) && ((uint64_t)st.st_size != f->size ||
 				      st.st_mtim.tv_sec != f->mtime_sec ||
 				      st.st_mtim.tv_nsec != f->mtime_nsec)) {
-			log_error("cannot restore fd %d: %s changed since the checkpoint", f->fd, path);
+			log_error("cannot restore fd %d of pid %d: %s changed since the checkpoint", f->fd,
+				  pid, path);
 			return -ESTALE;
 		}
 	}
@@ -291,53 +312,81 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 	return r;
 }
 
-/* Puts a helper's open file description at fd, with its flags. */
-static int place(int helper, const struct img_file *f, int fd)
+/* Puts a helper's open file description at fd of pid, with its flags. */
+static int place(int helper, const struct img_file *f, int fd, int32_t pid)
 {
 	if (dup3(helper, fd, O_CLOEXEC) < 0)
-		return log_errno(-errno, "cannot restore fd %d", fd);
+		return log_errno(-errno, "cannot restore fd %d of pid %d from helper fd %d", fd, pid,
+				 helper);
 	if (fcntl(fd, F_SETFD, f->fd_flags) < 0 ||
 	    fcntl(fd, F_SETFL, f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC)) < 0)
-		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		return log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid);
 	return 0;
 }
 
-static int reopen(const struct image_file *imf, int fd)
+/* A descriptor just opened (nfd, closed here) to the number it had. */
+static int move_fd(int nfd, int fd, const char *path, int32_t pid)
+{
+	int r = 0;
+
+	if (nfd == fd)
+		return 0;
+	if (dup3(nfd, fd, O_CLOEXEC) < 0)
+		r = log_errno(-errno, "cannot move %s to fd %d of pid %d", path, fd, pid);
+	close(nfd);
+	return r;
+}
+
+static int reopen(const struct image_file *imf, int fd, int32_t pid)
 {
 	const struct img_file *f = imf->f;
-	int nfd = open(imf->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+	int nfd = open(imf->path, f->open_flags | O_NOCTTY | O_CLOEXEC), r;
 
 	if (nfd < 0)
-		return log_errno(-errno, "cannot reopen fd %d: %s", fd, imf->path);
-	if (nfd != fd) {
-		if (dup3(nfd, fd, O_CLOEXEC) < 0)
-			return log_errno(-errno, "cannot move fd %d", fd);
-		close(nfd);
-	}
+		return log_errno(-errno, "cannot reopen fd %d of pid %d: %s", fd, pid, imf->path);
+	r = move_fd(nfd, fd, imf->path, pid);
+	if (r)
+		return r;
 	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0)
-		return log_errno(-errno, "cannot seek fd %d to %llu", fd, (unsigned long long)f->pos);
+		return log_errno(-errno, "cannot seek fd %d of pid %d (%s) to %llu", fd, pid,
+				 imf->path, (unsigned long long)f->pos);
 	if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
-		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		return log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid);
 	return 0;
 }
 
 /* The context file may have moved since (restarted from a copy): the
  * descriptor then stays taken, by /dev/null, rather than vanish. */
-static int reopen_context(const struct image_file *imf, int fd)
+static int reopen_context(const struct image_file *imf, int fd, int32_t pid)
 {
-	int nfd = open(imf->path, (imf->f->open_flags & ~O_TRUNC) | O_NOCTTY | O_CLOEXEC);
+	const char *path = imf->path;
+	int nfd = open(path, (imf->f->open_flags & ~O_TRUNC) | O_NOCTTY | O_CLOEXEC), r;
 
 	if (nfd < 0)
-		nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		nfd = open(path = "/dev/null", O_RDWR | O_CLOEXEC);
 	if (nfd < 0)
-		return log_errno(-errno, "cannot restore fd %d", fd);
-	if (nfd != fd && dup3(nfd, fd, O_CLOEXEC) < 0)
-		return log_errno(-errno, "cannot move fd %d", fd);
-	if (nfd != fd)
-		close(nfd);
-	lseek(fd, imf->f->pos, SEEK_SET);
+		return log_errno(-errno, "cannot restore fd %d of pid %d (%s, or /dev/null)", fd,
+				 pid, imf->path);
+	r = move_fd(nfd, fd, path, pid);
+	if (r)
+		return r;
+	lseek(fd, imf->f->pos, SEEK_SET);	/* /dev/null: no offset to keep */
 	return fcntl(fd, F_SETFD, imf->f->fd_flags) < 0 ?
-	       log_errno(-errno, "cannot set the flags of fd %d", fd) : 0;
+	       log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid) : 0;
+}
+
+/* A pipe's end, from the helper cr_restart made and refilled. */
+static int place_pipe(const struct rst_shared *sh, const struct img_file *f, int fd, int32_t pid)
+{
+	const struct rst_shared_fd *o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
+						    f->open_flags & O_ACCMODE);
+
+	if (!o) {
+		log_error("no helper for pipe %llu of fd %d of pid %d",
+			  (unsigned long long)f->pipe_id, fd, pid);
+		return -ENOENT;
+	}
+	return place(o->helper, f, fd, pid);
 }
 
 /*
@@ -348,6 +397,7 @@ static int reopen_context(const struct image_file *imf, int fd)
 static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
+	int32_t pid = p->p->pid;
 	int max = files_max_fd(p), r = 0;
 
 	for (int fd = 0; !r && fd <= max; fd++) {
@@ -362,24 +412,22 @@ static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 		if (f->kind == FILE_INHERIT)
 			continue;
 		if (f->kind == FILE_CONTEXT) {
-			r = reopen_context(imf, fd);
+			r = reopen_context(imf, fd, pid);
 			continue;
 		}
 		if (f->kind == FILE_PIPE) {
-			o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
-					f->open_flags & O_ACCMODE);
-			r = o ? place(o->helper, f, fd) : -ENOENT;
+			r = place_pipe(sh, f, fd, pid);
 			continue;
 		}
-		if (f->share_pid == p->p->pid) {
+		if (f->share_pid == pid) {
 			r = dup3(f->share_fd, fd, O_CLOEXEC) < 0 || fcntl(fd, F_SETFD, f->fd_flags) < 0 ?
-			    log_errno(-errno, "cannot restore fd %d as a copy of fd %d", fd,
-				      f->share_fd) : 0;
+			    log_errno(-errno, "cannot restore fd %d of pid %d as a copy of fd %d", fd,
+				      pid, f->share_fd) : 0;
 			continue;
 		}
 		o = f->share_pid >= 0 ? shared_find(sh, SHARED_OFD, f->share_pid, f->share_fd, 0, 0) :
-			shared_find(sh, SHARED_OFD, p->p->pid, fd, 0, 0);
-		r = o ? place(o->helper, f, fd) : reopen(imf, fd);
+			shared_find(sh, SHARED_OFD, pid, fd, 0, 0);
+		r = o ? place(o->helper, f, fd, pid) : reopen(imf, fd, pid);
 	}
 	return r;
 }

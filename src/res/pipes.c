@@ -50,7 +50,12 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	rd = open(link, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rd < 0)
 		return log_errno(-errno, "cannot open pipe fd %d of pid %d", df->fd, (int)df->pid);
-	ip.capacity = fcntl(rd, F_GETPIPE_SZ);
+	r = fcntl(rd, F_GETPIPE_SZ);
+	if (r < 0)
+		return log_errno(-errno, "cannot get the size of pipe fd %d of pid %d", df->fd,
+				 (int)df->pid);
+	ip.capacity = r;
+	r = 0;
 	if (ioctl(rd, FIONREAD, &avail) < 0)
 		return log_errno(-errno, "cannot size pipe fd %d of pid %d", df->fd, (int)df->pid);
 	data = xmalloc(avail ? avail : 1);
@@ -93,7 +98,8 @@ static int pipe_prepare(const struct image *img, const struct image_pipe *ip, co
 		if (rw[1] < 0)
 			r = log_errno(-errno, "cannot open the FIFO %s", fifo);
 	} else if (pipe2(rw, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = log_errno(-errno, "cannot create a pipe");
+		r = log_errno(-errno, "cannot create a pipe for pipe %llu",
+			      (unsigned long long)ip->p->id);
 	}
 	if (!r && ip->p->capacity && fcntl(rw[1], F_SETPIPE_SZ, ip->p->capacity) < 0)
 		log_warn("cannot give pipe %llu its size of %u bytes",
@@ -108,8 +114,7 @@ static int pipe_prepare(const struct image *img, const struct image_pipe *ip, co
 		o->pid = o->fd = -1;
 		o->id = ip->p->id;
 		o->acc = end ? O_WRONLY : O_RDONLY;
-		o->helper = helper_fd(sh, rw[end]);
-		rw[end] = -1;
+		o->helper = helper_fd(sh, TAKE_FD(rw[end]));
 		if (o->helper < 0)
 			r = o->helper;
 	}
@@ -120,8 +125,7 @@ static int pipe_prepare(const struct image *img, const struct image_pipe *ip, co
 		o->pid = o->fd = -1;
 		o->id = ip->p->id;
 		o->acc = O_RDWR;
-		o->helper = helper_fd(sh, holder);
-		holder = -1;
+		o->helper = helper_fd(sh, TAKE_FD(holder));
 	}
 	safe_close(rw[0]);
 	safe_close(rw[1]);

@@ -199,10 +199,12 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	total = code_len + plan_len + BLOB_STACK + stacks_len + scratch_len;
 	hole = find_hole(p, total);
 	if (!hole)
-		child_fail(status_fd, log_errno(-ENOMEM, "no room for the restorer"));
+		child_fail(status_fd, log_errno(-ENOMEM, "no room for the restorer's %llu bytes in "
+						"pid %d", (unsigned long long)total, p->p->pid));
 	if (mmap((void *)hole, total, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)hole)
-		child_fail(status_fd, log_errno(-errno, "cannot map the restorer"));
+		child_fail(status_fd, log_errno(-errno, "cannot map the restorer at %#llx in pid %d",
+						(unsigned long long)hole, p->p->pid));
 	memcpy((void *)hole, restorer_blob, restorer_blob_end - restorer_blob);
 	if (mprotect((void *)hole, code_len, PROT_READ | PROT_EXEC) < 0)
 		child_fail(status_fd, -errno);
@@ -221,7 +223,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	plan->patch_tid = !rs->o->restore_pid;
 	r = child_plan(ctx, plan);
 	if (r)
-		child_fail(status_fd, log_errno(r, "cannot plan the restore"));
+		child_fail(status_fd, log_errno(r, "cannot plan the restore of pid %d", p->p->pid));
 	for (size_t k = 0; k < p->n_threads; k++) {
 		struct plan_thread *t = (void *)((char *)plan + plan->threads_off);
 

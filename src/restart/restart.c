@@ -68,7 +68,8 @@ static int wait_restorers(int status_fd, size_t n)
 			got = read(status_fd, &e, sizeof(e));
 		while (got < 0 && errno == EINTR);
 		if (got != (ssize_t)sizeof(e)) {
-			log_error("a restored process died while its image was restored");
+			log_error("a restored process died while its image was restored "
+				  "(%zu of %zu had reported)", i, n);
 			return -EIO;
 		}
 		if (e.step != STEP_DONE) {
@@ -100,11 +101,18 @@ static int wait_agents(int listen_fd, size_t n)
 		}
 		sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (sock < 0)
-			return log_errno(-errno, "cannot accept a restored agent");
+			return log_errno(-errno, "cannot accept a restored agent on the restart "
+					 "socket");
 		r = recv(sock, &m, sizeof(m), 0);
 		close(sock);
-		if (r < (int)offsetof(struct ucr_msg, path) || m.type != UCR_MSG_RESTORED) {
-			log_error("a restored process did not finish its restart");
+		if (r < (int)offsetof(struct ucr_msg, path)) {
+			log_error("a restored process broke off before its restart was done "
+				  "(%zu of %zu had reported)", i, n);
+			return -EIO;
+		}
+		if (m.type != UCR_MSG_RESTORED) {
+			log_error("restored pid %d did not finish its restart (message %u)", m.pid,
+				  m.type);
 			return -EIO;
 		}
 	}
@@ -237,7 +245,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		goto out;
 	r = 0;
 	if (pipe2(status, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
-		r = log_errno(-errno, "cannot create a pipe");
+		r = log_errno(-errno, "cannot create the status and go pipes of the restart");
 		goto out;
 	}
 	rs.status_fd = status[1] = helper_fd(&rs.shared, status[1]);
