@@ -20,31 +20,8 @@
 #include <sys/syscall.h>
 
 #include "res.h"
+#include "proc/proc.h"
 #include "common/util.h"
-
-static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flags)
-{
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	unsigned long long pos;
-	unsigned int flags;
-	char *p;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	r = read_file(path, &buf, NULL);
-	if (r)
-		return r;
-	p = strstr(buf, "pos:");
-	if (!p || sscanf(p, "pos: %llu", &pos) != 1)
-		return -EINVAL;
-	p = strstr(buf, "flags:");
-	if (!p || sscanf(p, "flags: %o", &flags) != 1)
-		return -EINVAL;
-	*ret_pos = pos;
-	*ret_flags = flags;
-	return 0;
-}
 
 /* One descriptor of pid into the list (none when it was closed meanwhile:
  * a parked process does not do that). */
@@ -63,7 +40,7 @@ static int scan_fd(struct dump_shared *sh, pid_t pid, int fd)
 	df = &sh->fds[sh->n_fds++];
 	*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
 				.mode = st.st_mode };
-	r = fdinfo_parse(pid, fd, &pos, &df->flags);
+	r = proc_parse_fdinfo(pid, fd, &pos, &df->flags);
 	if (r)
 		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", fd, (int)pid);
 	return 0;
@@ -143,7 +120,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	if (n < 0 || stat(link, &st) < 0)
 		return log_errno(-errno, "cannot inspect fd %d of pid %d", df->fd, (int)df->pid);
 	target[n] = 0;
-	r = fdinfo_parse(df->pid, df->fd, &f.pos, &flags);
+	r = proc_parse_fdinfo(df->pid, df->fd, &f.pos, &flags);
 	if (r)
 		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", df->fd, (int)df->pid);
 	f.fd_flags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;

@@ -10,16 +10,7 @@
 
 #include "image/image.h"
 #include "common/util.h"
-
-static int n_test;
-static int n_failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
-	if (!cond)
-		n_failed++;
-}
+#include "tap.h"
 
 static void write_rec(struct img_writer *w, uint32_t tag, const void *a, size_t alen,
 		      const void *b, size_t blen)
