@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One file per kind of resource, each with its dump (writing records) and
- * its restart side (checking preconditions, planning, restoring).
+ * its restart side (checking preconditions, planning, restoring), reached
+ * through its struct res_ops in the table (table.c) that every pass walks.
  */
 #ifndef UCR_RES_H
 #define UCR_RES_H
@@ -12,6 +13,7 @@
 #include "common/agent_abi.h"
 #include "image/image.h"
 #include "restorer/plan.h"
+#include "shared.h"
 
 /* What the dump of one process needs to know of the others. */
 struct dump_fd {
@@ -48,8 +50,6 @@ struct dump_ctx {
 	char *buf;			/* page buffer */
 	size_t buf_len;
 };
-
-#include "shared.h"
 
 /* The restart of one process. */
 struct rst_ctx {
