@@ -66,7 +66,8 @@ struct img_header {
 _Static_assert(sizeof(struct img_header) == 128, "img_header");
 
 #define IMG_NRLIMIT 16
-#define IMG_NGROUPS PLAN_NGROUPS	/* supplementary groups kept (32); more are refused */
+#define IMG_NGROUPS 32		/* supplementary groups kept; more are refused */
+_Static_assert(IMG_NGROUPS == PLAN_NGROUPS, "groups");
 
 struct img_rlimit {
 	uint64_t cur, max;

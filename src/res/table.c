@@ -4,7 +4,7 @@
  * (checkpoint/dump.c), the check and the coordinator's prepare and commit
  * (restart/restart.c), and the new process's restore and plan
  * (restart/child.c).  A new resource is one file in src/res/ with its
- * struct res_ops, and one line here.
+ * struct res_ops, and its line here (and its name in the extern list).
  *
  * Where the order matters, and why:
  * - The dump writes a process's records in this order, the one
@@ -21,6 +21,7 @@
 #include "res.h"
 #include "common/util.h"
 
+/* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
 	files_ops, fs_ops, memory_ops;
 

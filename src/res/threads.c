@@ -48,7 +48,6 @@ static int thread_fill(struct dump_ctx *ctx, uint32_t i, struct img_thread *th)
 	return 0;
 }
 
-
 /* The agent's records must be exactly the threads the kernel shows. */
 int threads_verify(struct dump_ctx *ctx)
 {
