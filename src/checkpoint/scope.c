@@ -154,14 +154,61 @@ int scope_resolve(struct request *rq, cr_scope_t scope, pid_t id)
 	return -EINVAL;
 }
 
-int scope_check_target(struct request *rq, struct target *t)
+/* A traced or tracing process is refused, or left out when asked. */
+static int check_ptrace(struct request *rq, struct target *t, const struct proc_status *st)
 {
-	struct proc_status st;
+	pid_t tracee;
+
+	if (st->tracer && rq->o->ptraced_skip) {
+		log_info("pid %d is being traced by pid %d: left out", (int)t->pid, (int)st->tracer);
+		t->omitted = true;
+		return 0;
+	}
+	if (st->tracer && !rq->o->ptraced_allow) {
+		log_error("pid %d is being traced by pid %d", (int)t->pid, (int)st->tracer);
+		return -CR_EPTRACED;
+	}
+	if ((tracee = traced_by(t->pid))) {
+		if (rq->o->ptracer_skip) {
+			log_info("pid %d is tracing pid %d: left out", (int)t->pid, (int)tracee);
+			t->omitted = true;
+			return 0;
+		}
+		log_error("pid %d is tracing pid %d", (int)t->pid, (int)tracee);
+		return -CR_EPTRACER;
+	}
+	return 0;
+}
+
+/* libcr mapped and its handler of the checkpoint signal installed. */
+static int check_agent(const struct target *t, const struct proc_status *st)
+{
 	struct vma *vmas;
 	size_t n;
 	bool has_agent = false;
+	int r = proc_parse_maps(t->pid, &vmas, &n);
+
+	if (r)
+		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(vmas[i].path, '/');
+
+		if (base && !strncmp(base, "/libcr.so", 9))
+			has_agent = true;
+	}
+	proc_free_maps(vmas, n);
+	if (!has_agent || !(st->sig_caught & (1ULL << (CR_SIGNUM - 1)))) {
+		log_error("pid %d is not checkpointable: libcr is not loaded in it "
+			  "(start it with cr_run, or link it with -lcr)", (int)t->pid);
+		return -CR_ENOSUPPORT;
+	}
+	return 0;
+}
+
+int scope_check_target(struct request *rq, struct target *t)
+{
+	struct proc_status st;
 	int r, threads;
-	pid_t tracee;
 	char mem[64];
 
 	if (t->zombie)
@@ -184,39 +231,12 @@ int scope_check_target(struct request *rq, struct target *t)
 	if (r < 0)
 		return log_errno(-errno, "cannot checkpoint pid %d", (int)t->pid);
 	close(r);
-	if (st.tracer && rq->o->ptraced_skip) {
-		log_info("pid %d is being traced by pid %d: left out", (int)t->pid, (int)st.tracer);
-		t->omitted = true;
-		return 0;
-	}
-	if (st.tracer && !rq->o->ptraced_allow) {
-		log_error("pid %d is being traced by pid %d", (int)t->pid, (int)st.tracer);
-		return -CR_EPTRACED;
-	}
-	if ((tracee = traced_by(t->pid))) {
-		if (rq->o->ptracer_skip) {
-			log_info("pid %d is tracing pid %d: left out", (int)t->pid, (int)tracee);
-			t->omitted = true;
-			return 0;
-		}
-		log_error("pid %d is tracing pid %d", (int)t->pid, (int)tracee);
-		return -CR_EPTRACER;
-	}
-	r = proc_parse_maps(t->pid, &vmas, &n);
+	r = check_ptrace(rq, t, &st);
+	if (r || t->omitted)
+		return r;
+	r = check_agent(t, &st);
 	if (r)
-		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
-	for (size_t i = 0; i < n; i++) {
-		const char *base = strrchr(vmas[i].path, '/');
-
-		if (base && !strncmp(base, "/libcr.so", 9))
-			has_agent = true;
-	}
-	proc_free_maps(vmas, n);
-	if (!has_agent || !(st.sig_caught & (1ULL << (CR_SIGNUM - 1)))) {
-		log_error("pid %d is not checkpointable: libcr is not loaded in it "
-			  "(start it with cr_run, or link it with -lcr)", (int)t->pid);
-		return -CR_ENOSUPPORT;
-	}
+		return r;
 	threads = proc_count_threads(t->pid);
 	if (threads > UCR_MAX_THREADS) {
 		log_error("pid %d has %d threads: ucr saves at most %d", (int)t->pid, threads,

@@ -27,6 +27,45 @@ static int read_link(pid_t pid, const char *name, char *buf, size_t len)
 	return 0;
 }
 
+/* Process ids and credentials, as /proc shows them. */
+static int fill_ids(pid_t pid, const struct proc_stat *st, const struct proc_status *status,
+		    struct img_process *p)
+{
+	p->ppid = st->ppid;
+	p->pgid = st->pgrp;
+	p->sid = st->session;
+	p->uid = status->uid;
+	p->euid = status->euid;
+	p->gid = status->gid;
+	p->egid = status->egid;
+	p->suid = status->suid;
+	p->sgid = status->sgid;
+	if (status->n_groups > IMG_NGROUPS) {
+		log_error("pid %d has %u supplementary groups: at most %d can be saved", (int)pid,
+			  status->n_groups, IMG_NGROUPS);
+		return -EOVERFLOW;
+	}
+	p->n_groups = status->n_groups;
+	for (unsigned int i = 0; i < status->n_groups; i++)
+		p->groups[i] = status->groups[i];
+	return 0;
+}
+
+/* The mm fields PR_SET_MM_MAP takes back, but brk. */
+static void fill_mm(const struct proc_stat *st, struct img_process *p)
+{
+	p->start_code = st->start_code;
+	p->end_code = st->end_code;
+	p->start_data = st->start_data;
+	p->end_data = st->end_data;
+	p->start_brk = st->start_brk;
+	p->start_stack = st->start_stack;
+	p->arg_start = st->arg_start;
+	p->arg_end = st->arg_end;
+	p->env_start = st->env_start;
+	p->env_end = st->env_end;
+}
+
 static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, char *cwd)
 {
 	struct proc_stat st;
@@ -53,37 +92,14 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	if (read_file(path, &comm, NULL) == 0)
 		strncpy(p->comm, strtok(comm, "\n") ?: "", sizeof(p->comm) - 1);
 
+	r = fill_ids(ctx->pid, &st, &status, p);
+	if (r)
+		return r;
+	fill_mm(&st, p);
 	p->pid = ctx->pid;
-	p->ppid = st.ppid;
-	p->pgid = st.pgrp;
-	p->sid = st.session;
-	p->uid = status.uid;
-	p->euid = status.euid;
-	p->gid = status.gid;
-	p->egid = status.egid;
-	p->suid = status.suid;
-	p->sgid = status.sgid;
-	if (status.n_groups > IMG_NGROUPS) {
-		log_error("pid %d has %u supplementary groups: at most %d can be saved",
-			  (int)ctx->pid, status.n_groups, IMG_NGROUPS);
-		return -EOVERFLOW;
-	}
-	p->n_groups = status.n_groups;
-	for (unsigned int i = 0; i < status.n_groups; i++)
-		p->groups[i] = status.groups[i];
 	p->umask = status.umask;
 	p->n_threads = ctx->state.n_threads;
-	p->start_code = st.start_code;
-	p->end_code = st.end_code;
-	p->start_data = st.start_data;
-	p->end_data = st.end_data;
-	p->start_brk = st.start_brk;
-	p->brk = ctx->state.brk;
-	p->start_stack = st.start_stack;
-	p->arg_start = st.arg_start;
-	p->arg_end = st.arg_end;
-	p->env_start = st.env_start;
-	p->env_end = st.env_end;
+	p->brk = ctx->state.brk;	/* the agent's: /proc has only start_brk */
 	p->agent_state = ctx->state_addr;
 	p->trampoline = ctx->state.trampoline;
 	for (int i = 0; i < IMG_NRLIMIT && i < UCR_NRLIMIT; i++) {
