@@ -13,11 +13,14 @@
 
 #include <stdint.h>
 
+#include "common/sys.h"		/* struct sys_sigaction */
+#include "restorer/plan.h"	/* struct agent_restart_info */
+
 #define UCR_PROTO_VERSION 2
 #define UCR_STATE_MAGIC 0x75637241u /* "Arcu" */
 #define UCR_STATE_VERSION 1
-#define UCR_PATH_MAX 4096
-#define UCR_NSIG 64
+#define UCR_PATH_MAX PLAN_PATH_MAX
+#define UCR_NSIG PLAN_NSIG
 #define UCR_NRLIMIT 16
 #define UCR_MAX_THREADS 1024	/* per process; the agent's records are static */
 #define UCR_MAX_PRIVATE_FDS 64	/* the agent's own descriptors, never saved */
@@ -121,24 +124,6 @@ struct agent_thread {
 	struct agent_jmpbuf resume;
 };
 
-/* Filled in by the restorer before it jumps back into the agent. */
-struct agent_restart_info {
-	int32_t requester;	/* pid of cr_restart (of its socket) */
-	uint32_t token;
-	int32_t caller;		/* what cr_get_restart_info() says, if not that:
-				 * the program whose cr_request_restart() ran it */
-	uint32_t pad;
-	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
-	char src[UCR_PATH_MAX];	/* the context file restarted from */
-};
-
-struct agent_sigaction {
-	uint64_t handler;
-	uint64_t flags;
-	uint64_t restorer;
-	uint64_t mask;
-};
-
 struct agent_state {
 	uint32_t magic;
 	uint32_t version;
@@ -150,7 +135,7 @@ struct agent_state {
 	 * part of the image */
 	uint32_t n_private_fds;
 	int32_t private_fds[UCR_MAX_PRIVATE_FDS];
-	struct agent_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
+	struct sys_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
 	/* read by the process itself: prlimit() on another user's process
 	 * needs CAP_SYS_RESOURCE, which root may lack */
 	struct { uint64_t cur, max; } rlimits[UCR_NRLIMIT];

@@ -97,7 +97,7 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 4096, len = 0;
-	char *buf;
+	_cleanup_free_ char *buf = NULL;
 
 	if (fd < 0)
 		return -errno;
@@ -110,18 +110,14 @@ int read_file(const char *path, char **ret, size_t *ret_len)
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int err = -errno;
-
-			free(buf);
-			return err;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			break;
 		len += n;
 	}
 	buf[len] = 0;
-	*ret = buf;
+	*ret = TAKE_PTR(buf);
 	if (ret_len)
 		*ret_len = len;
 	return 0;

@@ -35,16 +35,9 @@ static inline void closep(int *fd)
 	safe_close(*fd);
 }
 
-static inline void fclosep(FILE **f)
-{
-	if (*f)
-		fclose(*f);
-}
-
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
 
 static inline int take_fd(int *fd)
 {

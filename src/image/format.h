@@ -22,6 +22,9 @@
 
 #include <stdint.h>
 
+#include "common/sys.h"		/* struct sys_sigaction */
+#include "restorer/plan.h"	/* struct img_thread */
+
 #define IMG_MAGIC "UCRCTX\r\n"
 #define IMG_MAGIC_LEN 8
 #define IMG_VERSION 1
@@ -64,6 +67,7 @@ _Static_assert(sizeof(struct img_header) == 128, "img_header");
 
 #define IMG_NRLIMIT 16
 #define IMG_NGROUPS 32		/* supplementary groups kept; more are refused */
+_Static_assert(IMG_NGROUPS == PLAN_NGROUPS, "groups");
 
 struct img_rlimit {
 	uint64_t cur, max;
@@ -101,35 +105,23 @@ _Static_assert(sizeof(struct img_process) == 600, "img_process");
 
 #define PROC_F_ZOMBIE 0x1	/* exited, not reaped: no threads, memory or files */
 
-/* One per thread; the thread whose tid is the pid is the main thread. */
+/* IMG_THREAD: struct img_thread (restorer/plan.h, where the blob sees it),
+ * one per thread. */
 #define IMG_MAX_THREADS 1024
-struct img_thread {
-	int32_t tid;
-	uint32_t rseq_len;
-	uint64_t fsbase, gsbase;
-	uint64_t tid_address;
-	uint64_t robust_head, robust_len;
-	uint64_t rseq_addr;
-	uint32_t rseq_sig;
-	int32_t ss_flags;	/* sigaltstack */
-	uint64_t ss_sp, ss_size;
-	uint64_t resume;	/* address of the thread's struct agent_jmpbuf */
-	char comm[16];
-	uint32_t sched_policy;	/* SCHED_*, with SCHED_RESET_ON_FORK */
-	uint32_t sched_priority;
-	int32_t nice;
-	uint32_t n_cpus;	/* bits of the affinity mask that follow */
-	uint64_t affinity[16];	/* CPUs 0..1023 */
-};
-_Static_assert(sizeof(struct img_thread) == 248, "img_thread");
 
 /* IMG_AUXV: the raw auxiliary vector, pairs of uint64_t, AT_NULL last. */
 #define IMG_AUXV_MAX 1024	/* bytes; Linux has about 30 entries */
+_Static_assert(IMG_AUXV_MAX == PLAN_AUXV_WORDS * 8, "auxv");
 
-/* IMG_SIGACTS: 64 of these, for signals 1..64 (kernel sigaction layout). */
-struct img_sigaction {
-	uint64_t handler, flags, restorer, mask;
-};
+/* IMG_SIGACTS: 64 struct sys_sigaction (common/sys.h: the kernel's own
+ * layout, which the agent reads and the blob sets as they are), for
+ * signals 1..64. */
+#define IMG_NSIG 64
+_Static_assert(IMG_NSIG == PLAN_NSIG, "IMG_SIGACTS");
+_Static_assert(sizeof(struct sys_sigaction) == 32 &&
+	       offsetof(struct sys_sigaction, flags) == 8 &&
+	       offsetof(struct sys_sigaction, restorer) == 16 &&
+	       offsetof(struct sys_sigaction, mask) == 24, "sys_sigaction");
 
 enum img_area_kind {
 	AREA_ANON = 1,		/* private anonymous: heap, stack, mmap */

@@ -21,9 +21,12 @@ struct img_writer {
 	XXH3_state_t *hash;	/* the record being written */
 	char *buf;
 	size_t buf_len;
+	int error;		/* the first failure to write or compress: -errno */
+	const char *zstd_error;	/* zstd's name for it, when compressing failed */
 };
 
-/* compress_level: 0 for none, else zstd's level (1 fast ... 19 small). */
+/* compress_level: 0 for none, else zstd's level (1 fast ... 19 small).
+ * The writer logs nothing: a failure of its own is in w->error. */
 int img_writer_open(struct img_writer *w, int fd, int compress_level);
 void img_writer_close(struct img_writer *w);
 /* A whole record whose payload is the concatenation of n parts. */
@@ -55,7 +58,7 @@ struct image_process {
 	size_t main_thread;	/* index of the thread whose tid is the pid */
 	const uint64_t *auxv;
 	size_t auxv_len;	/* bytes */
-	const struct img_sigaction *sigacts;
+	const struct sys_sigaction *sigacts;	/* IMG_NSIG */
 	struct image_area *areas;
 	size_t n_areas;
 	struct image_file *files;
@@ -94,8 +97,9 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
 void image_free(struct image *img);
 
-/* machine.c: the machine a context file needs */
+/* machine.c: the machine a context file needs; on a mismatch *err says
+ * what differs. */
 void image_header_fill(struct img_header *h, uint32_t n_processes);
-int image_header_check(const struct img_header *saved);
+int image_header_check(const struct img_header *saved, char *err, size_t err_len);
 
 #endif

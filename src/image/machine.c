@@ -6,12 +6,13 @@
  * layout (the saved signal frames hold XSAVE areas).
  */
 #include <cpuid.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
 
 #include "image.h"
-#include "common/util.h"
 #include "blcr_common.h"
 
 static void cpu_features(struct img_header *h)
@@ -49,25 +50,30 @@ void image_header_fill(struct img_header *h, uint32_t n_processes)
 	h->n_processes = n_processes;
 }
 
-int image_header_check(const struct img_header *saved)
+int image_header_check(const struct img_header *saved, char *err, size_t err_len)
 {
 	struct img_header now;
 
 	image_header_fill(&now, 0);
 	if (strcmp(saved->machine, now.machine)) {
-		log_error("the context file is for %s, this machine is %s", saved->machine,
-			  now.machine);
+		snprintf(err, err_len, "it is for %s, this machine is %s", saved->machine,
+			 now.machine);
 		return -CR_EBADARCH;
 	}
 	if (strcmp(saved->kernel, now.kernel)) {
-		log_error("the context file was made on kernel %s, this is %s", saved->kernel,
-			  now.kernel);
+		snprintf(err, err_len, "it was made on kernel %s, this is %s", saved->kernel,
+			 now.kernel);
 		return -EINVAL;
 	}
 	if (saved->xcr0 != now.xcr0 || (saved->cpuid1_ecx & ~now.cpuid1_ecx) ||
 	    (saved->cpuid1_edx & ~now.cpuid1_edx) || (saved->cpuid7_ebx & ~now.cpuid7_ebx) ||
 	    (saved->cpuid7_ecx & ~now.cpuid7_ecx)) {
-		log_error("this CPU lacks features the checkpointed process may use");
+		snprintf(err, err_len, "this CPU lacks features the checkpointed process may use "
+			 "(XSAVE features %#llx, here %#llx; missing CPUID.1 ECX %#x EDX %#x, "
+			 "CPUID.7 EBX %#x ECX %#x)", (unsigned long long)saved->xcr0,
+			 (unsigned long long)now.xcr0, saved->cpuid1_ecx & ~now.cpuid1_ecx,
+			 saved->cpuid1_edx & ~now.cpuid1_edx, saved->cpuid7_ebx & ~now.cpuid7_ebx,
+			 saved->cpuid7_ecx & ~now.cpuid7_ecx);
 		return -EINVAL;
 	}
 	return 0;

@@ -238,6 +238,36 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
+/* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
+ * up to the next process or the end. */
+static int read_files_and_areas(struct reader *r, struct image_process *proc)
+{
+	struct rec_view v;
+	int ret;
+
+	for (;;) {
+		uint64_t save = r->off;
+
+		ret = next_record(r, &v);
+		if (ret)
+			return ret;
+		if (v.tag == IMG_PAD)
+			continue;
+		if (v.tag == IMG_FILE)
+			ret = read_file_rec(r, proc, &v);
+		else if (v.tag == IMG_PIPE)
+			ret = read_pipe(r, &v);
+		else if (v.tag == IMG_AREA)
+			ret = read_area(r, proc, &v);
+		else {
+			r->off = save;	/* the next process, or the end */
+			return 0;
+		}
+		if (ret)
+			return ret;
+	}
+}
+
 static int read_process(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -276,31 +306,10 @@ static int read_process(struct reader *r, struct image_process *proc)
 	ret = expect(r, &v, IMG_SIGACTS, 0);
 	if (ret)
 		return ret;
-	if (v.len != 64 * sizeof(struct img_sigaction))
+	if (v.len != IMG_NSIG * sizeof(struct sys_sigaction))
 		return fail(r, "signal record at offset %llu is invalid", (unsigned long long)v.off);
 	proc->sigacts = (const void *)v.payload;
-
-	for (;;) {
-		uint64_t save = r->off;
-
-		ret = next_record(r, &v);
-		if (ret)
-			return ret;
-		if (v.tag == IMG_PAD)
-			continue;
-		if (v.tag == IMG_FILE)
-			ret = read_file_rec(r, proc, &v);
-		else if (v.tag == IMG_PIPE)
-			ret = read_pipe(r, &v);
-		else if (v.tag == IMG_AREA)
-			ret = read_area(r, proc, &v);
-		else {
-			r->off = save;	/* the next process, or the end */
-			return 0;
-		}
-		if (ret)
-			return ret;
-	}
+	return read_files_and_areas(r, proc);
 }
 
 const struct image_process *image_find_process(const struct image *img, int32_t pid)
@@ -497,8 +506,7 @@ static int load_to_memfd(int fd, bool stream, char *err, size_t err_len)
 	free(in);
 	free(out);
 	if (r) {
-		if (mfd >= 0)
-			close(mfd);
+		safe_close(mfd);
 		return r;
 	}
 	return mfd;
@@ -587,7 +595,6 @@ void image_free(struct image *img)
 	free(img->pipes);
 	if (img->map)
 		munmap((void *)img->map, img->size);
-	if (img->stream_fd >= 0)
-		close(img->stream_fd);
+	safe_close(img->stream_fd);
 	free(img);
 }

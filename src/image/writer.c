@@ -12,6 +12,14 @@
 
 static const uint8_t zeros[IMG_PAGE_SIZE];
 
+/* Keeps the first failure for the caller's message; returns r. */
+static int writer_failed(struct img_writer *w, int r)
+{
+	if (r && !w->error)
+		w->error = r;
+	return r;
+}
+
 /*
  * Out to the file, through zstd when compressing: the file is then one
  * zstd frame whose content is the context file (docs/FORMAT.md); offsets
@@ -23,19 +31,19 @@ static int writer_emit(struct img_writer *w, const void *data, size_t len, ZSTD_
 	size_t left;
 
 	if (!w->zstd)
-		return len ? write_full(w->fd, data, len) : 0;
+		return len ? writer_failed(w, write_full(w->fd, data, len)) : 0;
 	do {
 		ZSTD_outBuffer out = { w->zbuf, w->zbuf_len, 0 };
 		int r;
 
 		left = ZSTD_compressStream2(w->zstd, &out, &in, mode);
 		if (ZSTD_isError(left)) {
-			log_error("cannot compress: %s", ZSTD_getErrorName(left));
-			return -EIO;
+			w->zstd_error = ZSTD_getErrorName(left);
+			return writer_failed(w, -EIO);
 		}
 		r = write_full(w->fd, w->zbuf, out.pos);
 		if (r)
-			return r;
+			return writer_failed(w, r);
 	} while (in.pos < in.size || (mode == ZSTD_e_end && left));
 	return 0;
 }
@@ -79,7 +87,7 @@ int img_writer_open(struct img_writer *w, int fd, int compress_level)
 	w->buf = xmalloc_pages(WRITER_BUF);
 	w->hash = XXH3_createState();
 	if (!w->hash)
-		return -ENOMEM;
+		return writer_failed(w, -ENOMEM);
 	if (compress_level) {
 		w->zstd = ZSTD_createCCtx();
 		w->zbuf_len = ZSTD_CStreamOutSize();
@@ -88,7 +96,7 @@ int img_writer_open(struct img_writer *w, int fd, int compress_level)
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel,
 							compress_level)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_checksumFlag, 1)))
-			return -EINVAL;
+			return writer_failed(w, -EINVAL);
 		/* compress on every CPU while this thread reads the processes;
 		 * a libzstd without threads says no, and compresses here */
 		ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_nbWorkers, (int)sysconf(_SC_NPROCESSORS_ONLN));

@@ -8,6 +8,11 @@
 #include "proc.h"
 #include "common/util.h"
 
+/*
+ * Each file has a parser of its text (proc_parse_*_text, tested alone in
+ * tests/unit/proc.c) and a reader that hands it /proc/PID's copy.
+ */
+
 static int proc_read(pid_t pid, const char *name, char **ret)
 {
 	char path[64];
@@ -16,8 +21,7 @@ static int proc_read(pid_t pid, const char *name, char **ret)
 	return read_file(path, ret, NULL);
 }
 
-/* "start-end perms offset dev inode   path" */
-static int parse_maps_line(char *line, struct vma *v)
+int proc_parse_maps_line(const char *line, struct vma *v)
 {
 	char perms[5];
 	unsigned long long start, end, off, ino;
@@ -49,7 +53,7 @@ int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
 		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
-		r = parse_maps_line(line, &v[n]);
+		r = proc_parse_maps_line(line, &v[n]);
 		if (r) {
 			proc_free_maps(v, n);
 			return r;
@@ -71,12 +75,17 @@ void proc_free_maps(struct vma *v, size_t n)
 int proc_parse_stat(pid_t pid, struct proc_stat *s)
 {
 	_cleanup_free_ char *buf = NULL;
+	int r = proc_read(pid, "stat", &buf);
+
+	return r ? r : proc_parse_stat_text(buf, s);
+}
+
+int proc_parse_stat_text(char *buf, struct proc_stat *s)
+{
 	unsigned long long f[53] = { 0 };
 	char *p, *tok, *save;
-	int r = proc_read(pid, "stat", &buf), i;
+	int i;
 
-	if (r)
-		return r;
 	/* comm (field 2) may hold spaces and parentheses: skip to the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
@@ -108,11 +117,16 @@ int proc_parse_stat(pid_t pid, struct proc_stat *s)
 int proc_parse_status(pid_t pid, struct proc_status *s)
 {
 	_cleanup_free_ char *buf = NULL;
-	char *line, *save;
-	int r = proc_read(pid, "status", &buf), seen = 0;
+	int r = proc_read(pid, "status", &buf);
 
-	if (r)
-		return r;
+	return r ? r : proc_parse_status_text(buf, s);
+}
+
+int proc_parse_status_text(char *buf, struct proc_status *s)
+{
+	char *line, *save;
+	int seen = 0;
+
 	memset(s, 0, sizeof(*s));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned int a, b, c;
@@ -140,6 +154,34 @@ int proc_parse_status(pid_t pid, struct proc_status *s)
 		}
 	}
 	return seen == 3 ? 0 : -EINVAL;
+}
+
+int proc_parse_fdinfo(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flags)
+{
+	_cleanup_free_ char *buf = NULL;
+	char name[32];
+	int r;
+
+	snprintf(name, sizeof(name), "fdinfo/%d", fd);
+	r = proc_read(pid, name, &buf);
+	return r ? r : proc_parse_fdinfo_text(buf, ret_pos, ret_flags);
+}
+
+int proc_parse_fdinfo_text(const char *buf, uint64_t *ret_pos, uint32_t *ret_flags)
+{
+	unsigned long long pos;
+	unsigned int flags;
+	const char *p;
+
+	p = strstr(buf, "pos:");
+	if (!p || sscanf(p, "pos: %llu", &pos) != 1)
+		return -EINVAL;
+	p = strstr(buf, "flags:");
+	if (!p || sscanf(p, "flags: %o", &flags) != 1)
+		return -EINVAL;
+	*ret_pos = pos;
+	*ret_flags = flags;
+	return 0;
 }
 
 int proc_count_threads(pid_t pid)

@@ -17,6 +17,8 @@ struct vma {
 
 int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n);
 void proc_free_maps(struct vma *v, size_t n);
+/* One line, "start-end perms offset dev inode   path"; v->path is malloc'd. */
+int proc_parse_maps_line(const char *line, struct vma *v);
 
 struct proc_stat {
 	char state;
@@ -29,6 +31,7 @@ struct proc_stat {
 };
 
 int proc_parse_stat(pid_t pid, struct proc_stat *ret);
+int proc_parse_stat_text(char *buf, struct proc_stat *ret);	/* buf is cut up */
 
 #define PROC_MAX_GROUPS 64
 
@@ -43,6 +46,11 @@ struct proc_status {
 };
 
 int proc_parse_status(pid_t pid, struct proc_status *ret);
+int proc_parse_status_text(char *buf, struct proc_status *ret);	/* buf is cut up */
+
+/* /proc/PID/fdinfo/FD: the offset and the open flags (O_*, octal there). */
+int proc_parse_fdinfo(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flags);
+int proc_parse_fdinfo_text(const char *buf, uint64_t *ret_pos, uint32_t *ret_flags);
 
 /* The children of every thread of pid (for --tree). */
 int proc_children(pid_t pid, pid_t **ret, size_t *ret_n);

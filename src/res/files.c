@@ -8,42 +8,62 @@
  * for writing that grew after the checkpoint is truncated back to its
  * checkpoint size at restart.  A standard descriptor that is a terminal, a
  * pipe or a socket leads outside: it becomes cr_restart's own.  Character
- * devices are reopened by path.  Other kinds (pipes and sockets on other
- * numbers) are not restored yet and appear closed.
+ * devices are reopened by path.  A pipe with both ends in the request gets
+ * its bytes back (pipes.c).  Other kinds (pipes to outside and sockets on
+ * other numbers) are not restored yet and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <linux/kcmp.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "res.h"
+#include "proc/proc.h"
 #include "common/util.h"
 
-static int fdinfo_parse(pid_t pid, int fd, uint64_t *ret_pos, uint32_t *ret_flags)
+/* One descriptor of pid into the list (none when it was closed meanwhile:
+ * a parked process does not do that). */
+static int scan_fd(struct dump_shared *sh, pid_t pid, int fd)
 {
-	char path[64];
-	_cleanup_free_ char *buf = NULL;
-	unsigned long long pos;
-	unsigned int flags;
-	char *p;
+	char link[96];
+	struct dump_fd *df;
+	struct stat st;
+	uint64_t pos;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
-	r = read_file(path, &buf, NULL);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
+	if (stat(link, &st) < 0)
+		return 0;
+	sh->fds = xrealloc(sh->fds, (sh->n_fds + 1) * sizeof(*sh->fds));
+	df = &sh->fds[sh->n_fds++];
+	*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
+				.mode = st.st_mode };
+	r = proc_parse_fdinfo(pid, fd, &pos, &df->flags);
 	if (r)
-		return r;
-	p = strstr(buf, "pos:");
-	if (!p || sscanf(p, "pos: %llu", &pos) != 1)
-		return -EINVAL;
-	p = strstr(buf, "flags:");
-	if (!p || sscanf(p, "flags: %o", &flags) != 1)
-		return -EINVAL;
-	*ret_pos = pos;
-	*ret_flags = flags;
+		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", fd, (int)pid);
 	return 0;
+}
+
+static bool is_skipped(const int32_t *skip, size_t n_skip, int fd)
+{
+	for (size_t i = 0; i < n_skip; i++)
+		if (skip[i] == fd)
+			return true;
+	return false;
+}
+
+/* Ascending within the process, so that an alias follows what it copies. */
+static void sort_fds(struct dump_shared *sh, size_t first)
+{
+	for (size_t i = first + 1; i < sh->n_fds; i++)
+		for (size_t j = i; j > first && sh->fds[j].fd < sh->fds[j - 1].fd; j--) {
+			struct dump_fd t = sh->fds[j];
+
+			sh->fds[j] = sh->fds[j - 1];
+			sh->fds[j - 1] = t;
+		}
 }
 
 /*
@@ -57,45 +77,21 @@ int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_
 	DIR *d;
 	struct dirent *e;
 	size_t first = sh->n_fds;
+	int r = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	if (!d)
 		return log_errno(-errno, "cannot list the descriptors of pid %d", (int)pid);
-	while ((e = readdir(d))) {
-		struct dump_fd *df;
-		char link[96];
-		struct stat st;
+	while (!r && (e = readdir(d))) {
 		int fd;
 
-		bool skipped = false;
-
-		if (parse_int(e->d_name, &fd))
-			continue;
-		for (size_t i = 0; i < n_skip; i++)
-			skipped |= skip[i] == fd;
-		if (skipped)
-			continue;
-		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)pid, fd);
-		if (stat(link, &st) < 0)
-			continue;	/* closed meanwhile: a parked process does not do that */
-		sh->fds = xrealloc(sh->fds, (sh->n_fds + 1) * sizeof(*sh->fds));
-		df = &sh->fds[sh->n_fds++];
-		*df = (struct dump_fd){ .pid = pid, .fd = fd, .dev = st.st_dev, .ino = st.st_ino,
-					.mode = st.st_mode };
-		uint64_t pos;
-		fdinfo_parse(pid, fd, &pos, &df->flags);
+		if (!parse_int(e->d_name, &fd) && !is_skipped(skip, n_skip, fd))
+			r = scan_fd(sh, pid, fd);
 	}
 	closedir(d);
-	/* ascending within the process, so that an alias follows what it copies */
-	for (size_t i = first + 1; i < sh->n_fds; i++)
-		for (size_t j = i; j > first && sh->fds[j].fd < sh->fds[j - 1].fd; j--) {
-			struct dump_fd t = sh->fds[j];
-
-			sh->fds[j] = sh->fds[j - 1];
-			sh->fds[j - 1] = t;
-		}
-	return 0;
+	sort_fds(sh, first);
+	return r;
 }
 
 /* The first descriptor scanned that shares this one's open file description. */
@@ -106,72 +102,6 @@ static const struct dump_fd *file_share(const struct dump_shared *sh, const stru
 		    syscall(SYS_kcmp, o->pid, me->pid, KCMP_FILE, o->fd, me->fd) == 0)
 			return o;
 	return NULL;
-}
-
-/* A pipe both of whose ends are in the request is restored with its bytes. */
-static bool pipe_inside(const struct dump_shared *sh, const struct dump_fd *me)
-{
-	bool reader = false, writer = false;
-
-	for (size_t i = 0; i < sh->n_fds; i++) {
-		const struct dump_fd *o = &sh->fds[i];
-
-		if (o->dev != me->dev || o->ino != me->ino)
-			continue;
-		if ((o->flags & O_ACCMODE) != O_WRONLY)
-			reader = true;
-		if ((o->flags & O_ACCMODE) != O_RDONLY)
-			writer = true;
-	}
-	return reader && writer;
-}
-
-/*
- * The bytes sitting in a pipe, without taking them: a new read end opened
- * through /proc, tee()d into a pipe of our own, read from there.
- */
-static int pipe_dump(struct dump_ctx *ctx, const struct dump_fd *df)
-{
-	char link[96];
-	struct img_pipe ip = { .id = df->ino };
-	_cleanup_close_ int rd = -1;
-	int tmp[2] = { -1, -1 }, avail = 0, r = 0;
-	_cleanup_free_ char *data = NULL;
-
-	for (size_t i = 0; i < ctx->shared->n_pipes; i++)
-		if (ctx->shared->pipes[i] == df->ino)
-			return 0;	/* saved with an earlier end */
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
-	rd = open(link, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rd < 0)
-		return log_errno(-errno, "cannot open pipe fd %d of pid %d", df->fd, (int)df->pid);
-	ip.capacity = fcntl(rd, F_GETPIPE_SZ);
-	if (ioctl(rd, FIONREAD, &avail) < 0)
-		return log_errno(-errno, "cannot size pipe fd %d of pid %d", df->fd, (int)df->pid);
-	data = xmalloc(avail ? avail : 1);
-	if (avail) {
-		ssize_t n = -1;
-
-		/* our pipe holds as much as theirs, so one tee takes all there is */
-		if (pipe2(tmp, O_CLOEXEC | O_NONBLOCK) == 0 &&
-		    fcntl(tmp[1], F_SETPIPE_SZ, ip.capacity) >= 0)
-			n = tee(rd, tmp[1], avail, SPLICE_F_NONBLOCK);
-		if (n != avail || read_full(tmp[0], data, avail) < 0)
-			r = n < 0 ? -errno : -EIO;
-		safe_close(tmp[0]);
-		safe_close(tmp[1]);
-		if (r)
-			return log_errno(r, "cannot tee pipe fd %d of pid %d", df->fd, (int)df->pid);
-	}
-	ip.len = avail;
-	ctx->shared->pipes = xrealloc(ctx->shared->pipes,
-				      (ctx->shared->n_pipes + 1) * sizeof(*ctx->shared->pipes));
-	ctx->shared->pipes[ctx->shared->n_pipes++] = df->ino;
-	log_debug("pipe %llu: %d bytes", (unsigned long long)df->ino, avail);
-
-	const void *parts[] = { &ip, data };
-	size_t lens[] = { sizeof(ip), (size_t)avail };
-	return img_write_record(ctx->w, IMG_PIPE, parts, lens, 2);
 }
 
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
@@ -190,7 +120,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	if (n < 0 || stat(link, &st) < 0)
 		return log_errno(-errno, "cannot inspect fd %d of pid %d", df->fd, (int)df->pid);
 	target[n] = 0;
-	r = fdinfo_parse(df->pid, df->fd, &f.pos, &flags);
+	r = proc_parse_fdinfo(df->pid, df->fd, &f.pos, &flags);
 	if (r)
 		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", df->fd, (int)df->pid);
 	f.fd_flags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
@@ -208,7 +138,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
 					 df->fd, (int)df->pid, target);
 		f.kind = FILE_REGULAR;
-	} else if (S_ISFIFO(st.st_mode) && pipe_inside(ctx->shared, df)) {
+	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
 		f.pipe_id = st.st_ino;
 	} else if (df->fd <= STDERR_FILENO) {
@@ -227,11 +157,11 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	size_t lens[] = { sizeof(f), f.path_len };
 	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 	if (!r && f.kind == FILE_PIPE)
-		r = pipe_dump(ctx, df);
+		r = pipes_dump_data(ctx, df);
 	return r;
 }
 
-int files_dump(struct dump_ctx *ctx)
+static int files_dump(struct dump_ctx *ctx)
 {
 	int r = 0;
 
@@ -248,8 +178,12 @@ static bool is_writer(const struct img_file *f)
 	return (f->open_flags & O_ACCMODE) != O_RDONLY;
 }
 
-int files_check(const struct image_process *p)
+static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
+	const struct image_process *p = ctx->proc;
+	int32_t pid = p->p->pid;
+
+	(void)sh;
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
 		const char *path = p->files[i].path;
@@ -258,26 +192,27 @@ int files_check(const struct image_process *p)
 		if (f->kind != FILE_REGULAR)
 			continue;
 		if (stat(path, &st) < 0)
-			return log_errno(-errno, "cannot restore fd %d: %s", f->fd, path);
+			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
-			log_error("cannot restore fd %d: %s is no longer the same kind of file",
-				  f->fd, path);
+			log_error("cannot restore fd %d of pid %d: %s is no longer the same kind "
+				  "of file", f->fd, pid, path);
 			return -ESTALE;
 		}
 		if (access(path, is_writer(f) ? ((f->open_flags & O_ACCMODE) == O_WRONLY ? W_OK :
 						 R_OK | W_OK) : R_OK) < 0)
-			return log_errno(-errno, "cannot restore fd %d: %s", f->fd, path);
+			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if (!S_ISREG(st.st_mode))
 			continue;
 		if (is_writer(f) && (uint64_t)st.st_size < f->size) {
-			log_error("cannot restore fd %d: %s is shorter than at the checkpoint", f->fd,
-				  path);
+			log_error("cannot restore fd %d of pid %d: %s is shorter than at the checkpoint",
+				  f->fd, pid, path);
 			return -ESTALE;
 		}
 		if (!is_writer(f) && ((uint64_t)st.st_size != f->size ||
 				      st.st_mtim.tv_sec != f->mtime_sec ||
 				      st.st_mtim.tv_nsec != f->mtime_nsec)) {
-			log_error("cannot restore fd %d: %s changed since the checkpoint", f->fd, path);
+			log_error("cannot restore fd %d of pid %d: %s changed since the checkpoint", f->fd,
+				  pid, path);
 			return -ESTALE;
 		}
 	}
@@ -285,7 +220,7 @@ int files_check(const struct image_process *p)
 }
 
 /* What was written after the checkpoint goes, as in BLCR. */
-int files_truncate(const struct image_process *p)
+static int files_truncate(const struct image_process *p)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
@@ -306,90 +241,6 @@ int files_max_fd(const struct image_process *p)
 		if (p->files[i].f->fd > max)
 			max = p->files[i].f->fd;
 	return max;
-}
-
-/* ---- descriptors shared between processes, made by cr_restart ------------ */
-
-int helper_fd(struct rst_shared *sh, int fd)
-{
-	int nfd;
-
-	if (fd < 0 || fd >= sh->base) {
-		return fd;
-	}
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, sh->base);
-	close(fd);
-	return nfd < 0 ? -errno : nfd;
-}
-
-struct rst_shared_fd *shared_add(struct rst_shared *sh)
-{
-	sh->objs = xrealloc(sh->objs, (sh->n + 1) * sizeof(*sh->objs));
-	memset(&sh->objs[sh->n], 0, sizeof(sh->objs[0]));
-	sh->objs[sh->n].helper = -1;
-	return &sh->objs[sh->n++];
-}
-
-static const struct rst_shared_fd *shared_find(const struct rst_shared *sh, int kind, int32_t pid,
-					       int32_t fd, uint64_t id, int acc)
-{
-	for (size_t i = 0; i < sh->n; i++) {
-		const struct rst_shared_fd *o = &sh->objs[i];
-
-		if (o->kind == kind && o->pid == pid && o->fd == fd && o->id == id && o->acc == acc)
-			return o;
-	}
-	return NULL;
-}
-
-/* A pipe with its bytes back in it; a FIFO is opened by its path. */
-static int pipe_prepare(const struct image *img, const struct image_pipe *ip, const char *fifo,
-			struct rst_shared *sh)
-{
-	int rw[2] = { -1, -1 }, holder = -1, r = 0;
-
-	if (fifo) {
-		/* one read-write open holds the FIFO so that neither end blocks */
-		holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		rw[0] = holder < 0 ? -1 : open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		rw[1] = rw[0] < 0 ? -1 : open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (rw[1] < 0)
-			r = log_errno(-errno, "cannot open the FIFO %s", fifo);
-	} else if (pipe2(rw, O_CLOEXEC | O_NONBLOCK) < 0) {
-		r = log_errno(-errno, "cannot create a pipe");
-	}
-	if (!r && ip->p->capacity && fcntl(rw[1], F_SETPIPE_SZ, ip->p->capacity) < 0)
-		log_warn("cannot give pipe %llu its size of %u bytes",
-			 (unsigned long long)ip->p->id, ip->p->capacity);
-	if (!r && ip->p->len &&
-	    write(rw[1], img->map + ip->data_off, ip->p->len) != (ssize_t)ip->p->len)
-		r = log_errno(-errno, "cannot refill pipe %llu", (unsigned long long)ip->p->id);
-	for (int end = 0; !r && end < 2; end++) {
-		struct rst_shared_fd *o = shared_add(sh);
-
-		o->kind = SHARED_PIPE;
-		o->pid = o->fd = -1;
-		o->id = ip->p->id;
-		o->acc = end ? O_WRONLY : O_RDONLY;
-		o->helper = helper_fd(sh, rw[end]);
-		rw[end] = -1;
-		if (o->helper < 0)
-			r = o->helper;
-	}
-	if (!r && holder >= 0) {
-		struct rst_shared_fd *o = shared_add(sh);
-
-		o->kind = SHARED_PIPE;
-		o->pid = o->fd = -1;
-		o->id = ip->p->id;
-		o->acc = O_RDWR;
-		o->helper = helper_fd(sh, holder);
-		holder = -1;
-	}
-	safe_close(rw[0]);
-	safe_close(rw[1]);
-	safe_close(holder);
-	return r;
 }
 
 /* An open file description that processes share: opened once, here. */
@@ -418,23 +269,10 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 	return o->helper < 0 ? o->helper : 0;
 }
 
-int files_prepare(const struct image *img, struct rst_shared *sh)
+static int files_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;
 
-	for (size_t i = 0; !r && i < img->n_pipes; i++) {
-		const char *fifo = NULL;
-
-		for (size_t j = 0; j < img->n_procs; j++)
-			for (size_t k = 0; k < img->procs[j].n_files; k++) {
-				const struct image_file *f = &img->procs[j].files[k];
-
-				if (f->f->kind == FILE_PIPE && f->f->pipe_id == img->pipes[i].p->id &&
-				    f->path[0] == '/')
-					fifo = f->path;
-			}
-		r = pipe_prepare(img, &img->pipes[i], fifo, sh);
-	}
 	for (size_t j = 0; !r && j < img->n_procs; j++) {
 		const struct image_process *p = &img->procs[j];
 
@@ -451,62 +289,81 @@ int files_prepare(const struct image *img, struct rst_shared *sh)
 	return r;
 }
 
-void files_close_shared(struct rst_shared *sh)
-{
-	for (size_t i = 0; i < sh->n; i++)
-		safe_close(sh->objs[i].helper);
-	free(sh->objs);
-	sh->objs = NULL;
-	sh->n = 0;
-}
-
-/* Puts a helper's open file description at fd, with its flags. */
-static int place(int helper, const struct img_file *f, int fd)
+/* Puts a helper's open file description at fd of pid, with its flags. */
+static int place(int helper, const struct img_file *f, int fd, int32_t pid)
 {
 	if (dup3(helper, fd, O_CLOEXEC) < 0)
-		return log_errno(-errno, "cannot restore fd %d", fd);
+		return log_errno(-errno, "cannot restore fd %d of pid %d from helper fd %d", fd, pid,
+				 helper);
 	if (fcntl(fd, F_SETFD, f->fd_flags) < 0 ||
 	    fcntl(fd, F_SETFL, f->open_flags & (O_NONBLOCK | O_APPEND | O_ASYNC)) < 0)
-		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		return log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid);
 	return 0;
 }
 
-static int reopen(const struct image_file *imf, int fd)
+/* A descriptor just opened (nfd, closed here) to the number it had. */
+static int move_fd(int nfd, int fd, const char *path, int32_t pid)
+{
+	int r = 0;
+
+	if (nfd == fd)
+		return 0;
+	if (dup3(nfd, fd, O_CLOEXEC) < 0)
+		r = log_errno(-errno, "cannot move %s to fd %d of pid %d", path, fd, pid);
+	close(nfd);
+	return r;
+}
+
+static int reopen(const struct image_file *imf, int fd, int32_t pid)
 {
 	const struct img_file *f = imf->f;
-	int nfd = open(imf->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+	int nfd = open(imf->path, f->open_flags | O_NOCTTY | O_CLOEXEC), r;
 
 	if (nfd < 0)
-		return log_errno(-errno, "cannot reopen fd %d: %s", fd, imf->path);
-	if (nfd != fd) {
-		if (dup3(nfd, fd, O_CLOEXEC) < 0)
-			return log_errno(-errno, "cannot move fd %d", fd);
-		close(nfd);
-	}
+		return log_errno(-errno, "cannot reopen fd %d of pid %d: %s", fd, pid, imf->path);
+	r = move_fd(nfd, fd, imf->path, pid);
+	if (r)
+		return r;
 	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0)
-		return log_errno(-errno, "cannot seek fd %d to %llu", fd, (unsigned long long)f->pos);
+		return log_errno(-errno, "cannot seek fd %d of pid %d (%s) to %llu", fd, pid,
+				 imf->path, (unsigned long long)f->pos);
 	if (fcntl(fd, F_SETFD, f->fd_flags) < 0)
-		return log_errno(-errno, "cannot set the flags of fd %d", fd);
+		return log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid);
 	return 0;
 }
 
 /* The context file may have moved since (restarted from a copy): the
  * descriptor then stays taken, by /dev/null, rather than vanish. */
-static int reopen_context(const struct image_file *imf, int fd)
+static int reopen_context(const struct image_file *imf, int fd, int32_t pid)
 {
-	int nfd = open(imf->path, (imf->f->open_flags & ~O_TRUNC) | O_NOCTTY | O_CLOEXEC);
+	const char *path = imf->path;
+	int nfd = open(path, (imf->f->open_flags & ~O_TRUNC) | O_NOCTTY | O_CLOEXEC), r;
 
 	if (nfd < 0)
-		nfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		nfd = open(path = "/dev/null", O_RDWR | O_CLOEXEC);
 	if (nfd < 0)
-		return log_errno(-errno, "cannot restore fd %d", fd);
-	if (nfd != fd && dup3(nfd, fd, O_CLOEXEC) < 0)
-		return log_errno(-errno, "cannot move fd %d", fd);
-	if (nfd != fd)
-		close(nfd);
-	lseek(fd, imf->f->pos, SEEK_SET);
+		return log_errno(-errno, "cannot restore fd %d of pid %d (%s, or /dev/null)", fd,
+				 pid, imf->path);
+	r = move_fd(nfd, fd, path, pid);
+	if (r)
+		return r;
+	lseek(fd, imf->f->pos, SEEK_SET);	/* /dev/null: no offset to keep */
 	return fcntl(fd, F_SETFD, imf->f->fd_flags) < 0 ?
-	       log_errno(-errno, "cannot set the flags of fd %d", fd) : 0;
+	       log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid) : 0;
+}
+
+/* A pipe's end, from the helper cr_restart made and refilled. */
+static int place_pipe(const struct rst_shared *sh, const struct img_file *f, int fd, int32_t pid)
+{
+	const struct rst_shared_fd *o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
+						    f->open_flags & O_ACCMODE);
+
+	if (!o) {
+		log_error("no helper for pipe %llu of fd %d of pid %d",
+			  (unsigned long long)f->pipe_id, fd, pid);
+		return -ENOENT;
+	}
+	return place(o->helper, f, fd, pid);
 }
 
 /*
@@ -514,8 +371,10 @@ static int reopen_context(const struct image_file *imf, int fd)
  * reopened, taken from a helper, copied from an earlier fd, or closed;
  * inherited standard descriptors stay.
  */
-int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh)
+static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 {
+	const struct image_process *p = ctx->proc;
+	int32_t pid = p->p->pid;
 	int max = files_max_fd(p), r = 0;
 
 	for (int fd = 0; !r && fd <= max; fd++) {
@@ -530,24 +389,31 @@ int files_restore_in_child(const struct image_process *p, const struct rst_share
 		if (f->kind == FILE_INHERIT)
 			continue;
 		if (f->kind == FILE_CONTEXT) {
-			r = reopen_context(imf, fd);
+			r = reopen_context(imf, fd, pid);
 			continue;
 		}
 		if (f->kind == FILE_PIPE) {
-			o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
-					f->open_flags & O_ACCMODE);
-			r = o ? place(o->helper, f, fd) : -ENOENT;
+			r = place_pipe(sh, f, fd, pid);
 			continue;
 		}
-		if (f->share_pid == p->p->pid) {
+		if (f->share_pid == pid) {
 			r = dup3(f->share_fd, fd, O_CLOEXEC) < 0 || fcntl(fd, F_SETFD, f->fd_flags) < 0 ?
-			    log_errno(-errno, "cannot restore fd %d as a copy of fd %d", fd,
-				      f->share_fd) : 0;
+			    log_errno(-errno, "cannot restore fd %d of pid %d as a copy of fd %d", fd,
+				      pid, f->share_fd) : 0;
 			continue;
 		}
 		o = f->share_pid >= 0 ? shared_find(sh, SHARED_OFD, f->share_pid, f->share_fd, 0, 0) :
-			shared_find(sh, SHARED_OFD, p->p->pid, fd, 0, 0);
-		r = o ? place(o->helper, f, fd) : reopen(imf, fd);
+			shared_find(sh, SHARED_OFD, pid, fd, 0, 0);
+		r = o ? place(o->helper, f, fd, pid) : reopen(imf, fd, pid);
 	}
 	return r;
 }
+
+const struct res_ops files_ops = {
+	.name = "files",
+	.dump = files_dump,
+	.check = files_check,
+	.prepare = files_prepare,
+	.commit = files_truncate,
+	.restore = files_restore,
+};

@@ -229,7 +229,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	return r;
 }
 
-int memory_dump(struct dump_ctx *ctx)
+static int memory_dump(struct dump_ctx *ctx)
 {
 	struct vma *vmas;
 	size_t n;
@@ -310,14 +310,15 @@ static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *
 {
 	struct rst_shared_fd *o;
 	uint64_t size = 0;
-	int fd, r = 0;
+	_cleanup_close_ int fd = -1;
+	int r = 0;
 
-	for (size_t i = 0; i < sh->n; i++)
-		if (sh->objs[i].kind == SHARED_SHM && sh->objs[i].id == id)
-			return 0;
+	if (shared_find(sh, SHARED_SHM, -1, -1, id, 0))
+		return 0;
 	fd = memfd_create("ucr-shm", MFD_CLOEXEC);
 	if (fd < 0)
-		return log_errno(-errno, "cannot create shared memory");
+		return log_errno(-errno, "cannot create a memfd for shared memory %llu",
+				 (unsigned long long)id);
 	for (size_t i = 0; i < img->n_procs; i++)
 		for (size_t j = 0; j < img->procs[i].n_areas; j++) {
 			const struct img_area *a = img->procs[i].areas[j].a;
@@ -327,7 +328,8 @@ static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *
 				size = a->pgoff + (a->end - a->start);
 		}
 	if (ftruncate(fd, size) < 0)
-		r = log_errno(-errno, "cannot size shared memory");
+		r = log_errno(-errno, "cannot size shared memory %llu to %llu bytes",
+			      (unsigned long long)id, (unsigned long long)size);
 	for (size_t i = 0; !r && i < img->n_procs; i++)
 		for (size_t j = 0; !r && j < img->procs[i].n_areas; j++) {
 			const struct image_area *ia = &img->procs[i].areas[j];
@@ -340,19 +342,19 @@ static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *
 				uint64_t at = ia->a->pgoff + ia->runs[k].first * IMG_PAGE_SIZE;
 
 				if (pwrite(fd, img->map + off, len, at) != (ssize_t)len)
-					r = log_errno(-errno, "cannot fill shared memory");
+					r = log_errno(-errno, "cannot fill shared memory %llu at %llu",
+						      (unsigned long long)id,
+						      (unsigned long long)at);
 				off += len;
 			}
 		}
-	if (r) {
-		close(fd);
+	if (r)
 		return r;
-	}
 	o = shared_add(sh);
 	o->kind = SHARED_SHM;
 	o->id = id;
 	o->pid = o->fd = -1;
-	o->helper = helper_fd(sh, fd);
+	o->helper = helper_fd(sh, TAKE_FD(fd));
 	return o->helper < 0 ? o->helper : 0;
 }
 
@@ -375,37 +377,53 @@ static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_
 	return r;
 }
 
-int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
+/* [vdso] and its kin are moved, not restored: this kernel must map them,
+ * as large, and the plan has room for a few only. */
+static int special_check(const struct image_process *p, const struct image_area *ia,
+			 uint32_t *n_special)
+{
+	uint64_t start, len;
+
+	if (++*n_special > PLAN_MAX_SPECIAL) {
+		log_error("pid %d has more than %d special mappings", p->p->pid, PLAN_MAX_SPECIAL);
+		return -EINVAL;
+	}
+	if (special_current(ia->path, &start, &len) || len != ia->a->end - ia->a->start) {
+		log_error("%s of pid %d differs here: restart needs the same kernel", ia->path,
+			  p->p->pid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The memfd of a shared memory area, made and filled once for all. */
+static int shm_fd(const struct rst_ctx *ctx, const struct img_area *a, struct rst_shared *sh)
+{
+	int r = shm_prepare(ctx->img, a->shm_id, sh);
+
+	return r ? r : shared_find(sh, SHARED_SHM, -1, -1, a->shm_id, 0)->helper;
+}
+
+static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
+	uint32_t n_special = 0;
 
 	ctx->area_fds = xmalloc(p->n_areas * sizeof(int));
 	for (size_t i = 0; i < p->n_areas; i++)
 		ctx->area_fds[i] = -1;
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct image_area *ia = &p->areas[i];
-		uint64_t start, len;
-		int r;
+		int r = 0;
 
-		if (ia->a->kind == AREA_VDSO) {
-			if (special_current(ia->path, &start, &len) ||
-			    len != ia->a->end - ia->a->start) {
-				log_error("%s of pid %d differs here: restart needs the same kernel",
-					  ia->path, p->p->pid);
-				return -EINVAL;
-			}
-		} else if (ia->a->kind == AREA_FILE) {
-			ctx->area_fds[i] = area_file(ia, sh);
-			if (ctx->area_fds[i] < 0)
-				return ctx->area_fds[i];
-		} else if (ia->a->kind == AREA_SHARED_ANON) {
-			r = shm_prepare(ctx->img, ia->a->shm_id, sh);
-			if (r)
-				return r;
-			for (size_t k = 0; k < sh->n; k++)
-				if (sh->objs[k].kind == SHARED_SHM && sh->objs[k].id == ia->a->shm_id)
-					ctx->area_fds[i] = sh->objs[k].helper;
-		}
+		if (ia->a->kind == AREA_VDSO)
+			r = special_check(p, ia, &n_special);
+		else if (ia->a->kind == AREA_FILE)
+			r = ctx->area_fds[i] = area_file(ia, sh);
+		else if (ia->a->kind == AREA_SHARED_ANON)
+			r = ctx->area_fds[i] = shm_fd(ctx, ia->a, sh);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -419,7 +437,7 @@ size_t memory_plan_size(const struct image_process *p)
 	return size;
 }
 
-int memory_plan(struct rst_ctx *ctx, struct plan *plan)
+static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *p = ctx->proc;
 	struct plan_area *pa = (void *)((char *)plan + plan->areas_off);
@@ -431,10 +449,13 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 
 		if (a->kind == AREA_VDSO) {
 			struct plan_special *s = &plan->special[plan->n_special++];
+			int r;
 
 			s->saved = a->start;
-			s->len = a->end - a->start;
-			special_current(p->areas[i].path, &s->cur, &s->len);
+			r = special_current(p->areas[i].path, &s->cur, &s->len);
+			if (r)
+				return log_errno(r, "cannot find %s in pid %d", p->areas[i].path,
+						 p->p->pid);
 			continue;
 		}
 		pa[plan->n_areas] = (struct plan_area){
@@ -474,3 +495,10 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 	}
 	return 0;
 }
+
+const struct res_ops memory_ops = {
+	.name = "memory",
+	.dump = memory_dump,
+	.check = memory_check,
+	.plan = memory_plan,
+};

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The process itself: ids, credentials, cwd, umask, rlimits, name,
- * executable, mm fields (PR_SET_MM_MAP), auxiliary vector, signal
- * dispositions, and its thread's own state from the agent.
+ * executable, mm fields (PR_SET_MM_MAP); a zombie's exit status.  Its
+ * cwd and umask are in its record too, but checked and set by fs.c.
  */
 #include <fcntl.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,6 +25,45 @@ static int read_link(pid_t pid, const char *name, char *buf, size_t len)
 		return -errno;
 	buf[n] = 0;
 	return 0;
+}
+
+/* Process ids and credentials, as /proc shows them. */
+static int fill_ids(pid_t pid, const struct proc_stat *st, const struct proc_status *status,
+		    struct img_process *p)
+{
+	p->ppid = st->ppid;
+	p->pgid = st->pgrp;
+	p->sid = st->session;
+	p->uid = status->uid;
+	p->euid = status->euid;
+	p->gid = status->gid;
+	p->egid = status->egid;
+	p->suid = status->suid;
+	p->sgid = status->sgid;
+	if (status->n_groups > IMG_NGROUPS) {
+		log_error("pid %d has %u supplementary groups: at most %d can be saved", (int)pid,
+			  status->n_groups, IMG_NGROUPS);
+		return -EOVERFLOW;
+	}
+	p->n_groups = status->n_groups;
+	for (unsigned int i = 0; i < status->n_groups; i++)
+		p->groups[i] = status->groups[i];
+	return 0;
+}
+
+/* The mm fields PR_SET_MM_MAP takes back, but brk. */
+static void fill_mm(const struct proc_stat *st, struct img_process *p)
+{
+	p->start_code = st->start_code;
+	p->end_code = st->end_code;
+	p->start_data = st->start_data;
+	p->end_data = st->end_data;
+	p->start_brk = st->start_brk;
+	p->start_stack = st->start_stack;
+	p->arg_start = st->arg_start;
+	p->arg_end = st->arg_end;
+	p->env_start = st->env_start;
+	p->env_end = st->env_end;
 }
 
 static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, char *cwd)
@@ -54,37 +92,14 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	if (read_file(path, &comm, NULL) == 0)
 		strncpy(p->comm, strtok(comm, "\n") ?: "", sizeof(p->comm) - 1);
 
+	r = fill_ids(ctx->pid, &st, &status, p);
+	if (r)
+		return r;
+	fill_mm(&st, p);
 	p->pid = ctx->pid;
-	p->ppid = st.ppid;
-	p->pgid = st.pgrp;
-	p->sid = st.session;
-	p->uid = status.uid;
-	p->euid = status.euid;
-	p->gid = status.gid;
-	p->egid = status.egid;
-	p->suid = status.suid;
-	p->sgid = status.sgid;
-	if (status.n_groups > IMG_NGROUPS) {
-		log_error("pid %d has %u supplementary groups: at most %d can be saved",
-			  (int)ctx->pid, status.n_groups, IMG_NGROUPS);
-		return -EOVERFLOW;
-	}
-	p->n_groups = status.n_groups;
-	for (unsigned int i = 0; i < status.n_groups; i++)
-		p->groups[i] = status.groups[i];
 	p->umask = status.umask;
 	p->n_threads = ctx->state.n_threads;
-	p->start_code = st.start_code;
-	p->end_code = st.end_code;
-	p->start_data = st.start_data;
-	p->end_data = st.end_data;
-	p->start_brk = st.start_brk;
-	p->brk = ctx->state.brk;
-	p->start_stack = st.start_stack;
-	p->arg_start = st.arg_start;
-	p->arg_end = st.arg_end;
-	p->env_start = st.env_start;
-	p->env_end = st.env_end;
+	p->brk = ctx->state.brk;	/* the agent's: /proc has only start_brk */
 	p->agent_state = ctx->state_addr;
 	p->trampoline = ctx->state.trampoline;
 	for (int i = 0; i < IMG_NRLIMIT && i < UCR_NRLIMIT; i++) {
@@ -99,107 +114,8 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	return 0;
 }
 
-/* What the kernel keeps of a thread and any process may read. */
-static int thread_fill(struct dump_ctx *ctx, uint32_t i, struct img_thread *th)
-{
-	const struct agent_thread *t = &ctx->state.threads[i];
-	char path[96];
-	_cleanup_free_ char *comm = NULL;
-	struct sched_param sp;
-	cpu_set_t cpus;
-	int policy;
-
-	*th = (struct img_thread){
-		.tid = t->tid, .rseq_len = t->rseq_len, .fsbase = t->fsbase, .gsbase = t->gsbase,
-		.tid_address = t->tid_address, .robust_head = t->robust_head,
-		.robust_len = t->robust_len, .rseq_addr = t->rseq_addr, .rseq_sig = t->rseq_sig,
-		.ss_sp = t->ss_sp, .ss_size = t->ss_size, .ss_flags = t->ss_flags,
-		.resume = ctx->state_addr + offsetof(struct agent_state, threads) +
-			  i * sizeof(struct agent_thread) + offsetof(struct agent_thread, resume),
-	};
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)ctx->pid, t->tid);
-	if (read_file(path, &comm, NULL) < 0)
-		return log_errno(-ESRCH, "thread %d of pid %d is not there", t->tid, (int)ctx->pid);
-	strncpy(th->comm, strtok(comm, "\n") ?: "", sizeof(th->comm) - 1);
-	policy = sched_getscheduler(t->tid);
-	if (policy < 0 || sched_getparam(t->tid, &sp) < 0 ||
-	    sched_getaffinity(t->tid, sizeof(cpus), &cpus) < 0)
-		return log_errno(-errno, "cannot read the scheduling of thread %d", t->tid);
-	th->sched_policy = policy;
-	th->sched_priority = sp.sched_priority;
-	errno = 0;
-	th->nice = getpriority(PRIO_PROCESS, t->tid);
-	th->n_cpus = sizeof(th->affinity) * 8;
-	memcpy(th->affinity, &cpus, sizeof(th->affinity));
-	return 0;
-}
-
-/* The agent's records must be exactly the threads the kernel shows. */
-static int threads_check(struct dump_ctx *ctx)
-{
-	uint32_t n = ctx->state.n_threads;
-	int n_tasks = proc_count_threads(ctx->pid);
-
-	if (n < 1 || n > UCR_MAX_THREADS || n_tasks != (int)n) {
-		log_error("pid %d has %d threads but %u were parked", (int)ctx->pid, n_tasks, n);
-		return -EAGAIN;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t j = 0; j < i; j++)
-			if (ctx->state.threads[i].tid == ctx->state.threads[j].tid) {
-				log_error("thread %d of pid %d was parked twice",
-					  ctx->state.threads[i].tid, (int)ctx->pid);
-				return -EAGAIN;
-			}
-	return 0;
-}
-
-int process_dump(struct dump_ctx *ctx)
-{
-	struct img_process p = { 0 };
-	char exe[UCR_PATH_MAX], cwd[UCR_PATH_MAX], path[64];
-	_cleanup_free_ char *auxv = NULL;
-	size_t auxv_len;
-	int r;
-
-	r = threads_check(ctx);
-	if (!r)
-		r = process_fill(ctx, &p, exe, cwd);
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)ctx->pid);
-	r = read_file(path, &auxv, &auxv_len);
-	if (r)
-		return log_errno(r, "cannot read %s", path);
-	/* the file ends with AT_NULL; keep whole pairs only */
-	auxv_len -= auxv_len % 16;
-
-	const void *pparts[] = { &p, exe, cwd };
-	size_t plens[] = { sizeof(p), p.exe_len, p.cwd_len };
-	const void *aparts[] = { auxv };
-	size_t alens[] = { auxv_len };
-	const void *sparts[] = { ctx->state.sigactions };
-	size_t slens[] = { sizeof(ctx->state.sigactions) };
-
-	r = img_write_record(ctx->w, IMG_PROCESS, pparts, plens, 3);
-	for (uint32_t i = 0; !r && i < p.n_threads; i++) {
-		struct img_thread th;
-		const void *tparts[] = { &th };
-		size_t tlens[] = { sizeof(th) };
-
-		r = thread_fill(ctx, i, &th);
-		if (!r)
-			r = img_write_record(ctx->w, IMG_THREAD, tparts, tlens, 1);
-	}
-	if (!r)
-		r = img_write_record(ctx->w, IMG_AUXV, aparts, alens, 1);
-	if (!r)
-		r = img_write_record(ctx->w, IMG_SIGACTS, sparts, slens, 1);
-	return r;
-}
-
 /* An exited child not yet reaped: its ids and how it ended. */
-int process_dump_zombie(struct dump_ctx *ctx)
+static int process_dump_zombie(struct dump_ctx *ctx)
 {
 	struct img_process p = { .pid = ctx->pid, .flags = PROC_F_ZOMBIE };
 	struct proc_stat st;
@@ -214,6 +130,26 @@ int process_dump_zombie(struct dump_ctx *ctx)
 	p.sid = st.session;
 	p.exit_status = st.exit_code;
 	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
+}
+
+static int process_dump(struct dump_ctx *ctx)
+{
+	struct img_process p = { 0 };
+	char exe[UCR_PATH_MAX], cwd[UCR_PATH_MAX];
+	int r;
+
+	if (ctx->zombie)
+		return process_dump_zombie(ctx);
+	/* the record's n_threads is the agent's count: verified first */
+	r = threads_verify(ctx);
+	if (!r)
+		r = process_fill(ctx, &p, exe, cwd);
+	if (r)
+		return r;
+
+	const void *parts[] = { &p, exe, cwd };
+	size_t lens[] = { sizeof(p), p.exe_len, p.cwd_len };
+	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 3);
 }
 
 /* ---- restart -------------------------------------------------------------- */
@@ -254,18 +190,18 @@ static int check_credentials(const struct img_process *p)
 	return 0;
 }
 
-int process_check(const struct image *img, const struct image_process *proc, bool restore_pid)
+static int process_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
+	const struct image_process *proc = ctx->proc;
 	const struct img_process *p = proc->p;
 	char path[64];
 	struct stat st;
 	int r;
 
-	(void)img;
 	r = check_credentials(p);
 	if (r)
 		return r;
-	if (restore_pid) {
+	if (ctx->restore_pid) {
 		snprintf(path, sizeof(path), "/proc/%d", p->pid);
 		if (access(path, F_OK) == 0) {
 			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)", p->pid);
@@ -281,16 +217,16 @@ int process_check(const struct image *img, const struct image_process *proc, boo
 		log_error("the executable %s changed since the checkpoint", proc->exe);
 		return -ESTALE;
 	}
-	if (access(proc->cwd, X_OK) < 0)
-		return log_errno(-errno, "cannot enter the working directory %s", proc->cwd);
+	/* for PR_SET_MM_MAP's exe_fd, opened while the file is checked */
+	ctx->exe_fd = helper_fd(sh, open(proc->exe, O_RDONLY | O_CLOEXEC));
+	if (ctx->exe_fd < 0)
+		return log_errno(-errno, "cannot open the executable %s", proc->exe);
 	return 0;
 }
 
-int process_plan(struct rst_ctx *ctx, struct plan *plan)
+static int process_plan(struct rst_ctx *ctx, struct plan *plan)
 {
-	const struct image_process *proc = ctx->proc;
-	const struct img_process *p = proc->p;
-	struct plan_thread *pt = (void *)((char *)plan + plan->threads_off);
+	const struct img_process *p = ctx->proc->p;
 
 	plan->mm = (struct prctl_mm_map){
 		.start_code = p->start_code, .end_code = p->end_code,
@@ -298,13 +234,9 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		.start_brk = p->start_brk, .brk = p->brk, .start_stack = p->start_stack,
 		.arg_start = p->arg_start, .arg_end = p->arg_end,
 		.env_start = p->env_start, .env_end = p->env_end,
-		.auxv_size = proc->auxv_len, .exe_fd = ctx->exe_fd,
+		.exe_fd = ctx->exe_fd,	/* .auxv_size: auxv.c */
 	};
-	if (proc->auxv_len > sizeof(plan->auxv))
-		return -E2BIG;
-	memcpy(plan->auxv, proc->auxv, proc->auxv_len);
 	memcpy(plan->comm, p->comm, sizeof(plan->comm));
-	memcpy(plan->sigactions, proc->sigacts, sizeof(plan->sigactions));
 	/* Limits: a restart never raises a hard limit beyond what the
 	 * restarting user has (and without CAP_SYS_RESOURCE it cannot). */
 	plan->n_rlimits = RLIM_NLIMITS < PLAN_NRLIMIT ? RLIM_NLIMITS : PLAN_NRLIMIT;
@@ -322,23 +254,6 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		plan->rlimits[i].cur = p->rlimits[i].cur < plan->rlimits[i].max ?
 				       p->rlimits[i].cur : plan->rlimits[i].max;
 	}
-	plan->n_threads = proc->n_threads;
-	plan->main_thread = proc->main_thread;
-	for (size_t i = 0; i < proc->n_threads; i++) {
-		const struct img_thread *t = proc->threads[i];
-
-		pt[i] = (struct plan_thread){
-			.tid = t->tid, .fsbase = t->fsbase, .gsbase = t->gsbase,
-			.tid_address = t->tid_address, .robust_head = t->robust_head,
-			.robust_len = t->robust_len, .rseq_addr = t->rseq_addr,
-			.rseq_len = t->rseq_len, .rseq_sig = t->rseq_sig, .ss_sp = t->ss_sp,
-			.ss_size = t->ss_size, .ss_flags = t->ss_flags, .resume = t->resume,
-			.sched_policy = t->sched_policy, .sched_priority = t->sched_priority,
-			.nice = t->nice, .affinity_len = sizeof(t->affinity),
-		};
-		memcpy(pt[i].comm, t->comm, sizeof(pt[i].comm));
-		memcpy(pt[i].affinity, t->affinity, sizeof(pt[i].affinity));
-	}
 	if (getuid() == 0) {
 		plan->set_creds = 1;
 		plan->uid[0] = p->uid, plan->uid[1] = p->euid, plan->uid[2] = p->suid;
@@ -351,10 +266,10 @@ int process_plan(struct rst_ctx *ctx, struct plan *plan)
 	return 0;
 }
 
-/* What the new process sets while it still has libc. */
-void process_restore_in_child(const struct image_process *p)
-{
-	umask(p->p->umask);
-	if (chdir(p->cwd) < 0)
-		log_errno(-errno, "cannot enter %s", p->cwd);
-}
+const struct res_ops process_ops = {
+	.name = "process",
+	.zombie_too = true,
+	.dump = process_dump,
+	.check = process_check,
+	.plan = process_plan,
+};

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * One file per kind of resource, each with its dump (writing records) and
- * its restart side (checking preconditions, planning, restoring).
+ * its restart side (checking preconditions, planning, restoring), reached
+ * through its struct res_ops in the table (table.c) that every pass walks.
  */
 #ifndef UCR_RES_H
 #define UCR_RES_H
@@ -12,6 +13,7 @@
 #include "common/agent_abi.h"
 #include "image/image.h"
 #include "restorer/plan.h"
+#include "shared.h"
 
 /* What the dump of one process needs to know of the others. */
 struct dump_fd {
@@ -49,61 +51,58 @@ struct dump_ctx {
 	size_t buf_len;
 };
 
-/* Descriptors cr_restart makes before creating any process, inherited by
- * all of them: pipes (refilled), open file descriptions that processes
- * share, memfds for shared memory.  All at numbers >= base, above every
- * saved descriptor. */
-enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE };
-
-struct rst_shared_fd {
-	int kind;
-	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
-	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id */
-	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
-				 * SHARED_MAPFILE: the open flags */
-	const char *path;	/* SHARED_MAPFILE */
-	int helper;
-};
-
-struct rst_shared {
-	struct rst_shared_fd *objs;
-	size_t n;
-	int base;
-};
-
-/* Moves fd to a helper number (>= base); closes the original. */
-int helper_fd(struct rst_shared *sh, int fd);
-struct rst_shared_fd *shared_add(struct rst_shared *sh);
-
 /* The restart of one process. */
 struct rst_ctx {
 	const struct image *img;
 	const struct image_process *proc;
+	bool restore_pid;		/* with its saved pid (not --no-restore-pid) */
 	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
 };
 
-int process_dump(struct dump_ctx *ctx);
-int process_dump_zombie(struct dump_ctx *ctx);
-int process_check(const struct image *img, const struct image_process *p, bool restore_pid);
-int process_plan(struct rst_ctx *ctx, struct plan *plan);
-void process_restore_in_child(const struct image_process *p);
+/*
+ * What one kind of resource does in each pass; any may be NULL.  Each
+ * returns 0 or a negative errno after one message.
+ */
+struct res_ops {
+	const char *name;
+	bool zombie_too;	/* also for a zombie (else only live processes) */
+	/* cr_checkpoint, for each process: writes its records */
+	int (*dump)(struct dump_ctx *ctx);
+	/* cr_restart, for each process, before any is created: its
+	 * preconditions; may open helpers in sh */
+	int (*check)(struct rst_ctx *ctx, struct rst_shared *sh);
+	/* cr_restart, once, after every check: what processes share */
+	int (*prepare)(const struct image *img, struct rst_shared *sh);
+	/* cr_restart, for each process, once all exist and before any runs:
+	 * the first changes outside the restart (files cut back) */
+	int (*commit)(const struct image_process *p);
+	/* the new process, with libc still: what it sets itself */
+	int (*restore)(const struct rst_ctx *ctx, const struct rst_shared *sh);
+	/* the new process: its part of the blob's plan */
+	int (*plan)(struct rst_ctx *ctx, struct plan *plan);
+};
 
-int memory_dump(struct dump_ctx *ctx);
-int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
+/* table.c: every resource, in the order the passes walk them. */
+extern const struct res_ops *const res_table[];
+extern const size_t res_table_len;
+/* Whether a pass runs ops for a process (a zombie has its record only). */
+bool res_applies(const struct res_ops *ops, bool zombie);
+
+/* The agent's thread records must be the threads the kernel shows. */
+int threads_verify(struct dump_ctx *ctx);
+
 /* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
-/* Fills the areas, runs and special maps of plan. */
-int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 
+/* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
-int files_dump(struct dump_ctx *ctx);
-int files_check(const struct image_process *p);
-int files_truncate(const struct image_process *p);
-int files_prepare(const struct image *img, struct rst_shared *sh);
-int files_restore_in_child(const struct image_process *p, const struct rst_shared *sh);
-void files_close_shared(struct rst_shared *sh);
 int files_max_fd(const struct image_process *p);
+
+/* A pipe with both its ends in the request, whose bytes are saved. */
+bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
+/* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
+int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 
 #endif

@@ -135,16 +135,104 @@ static int child_ids(const struct restart *rs, const struct img_process *p)
 	return 0;
 }
 
+/* What the new process sets itself while it has libc, before the blob. */
+static int child_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->restore)
+			r = res_table[i]->restore(ctx, sh);
+	return r;
+}
+
+static int child_plan(struct rst_ctx *ctx, struct plan *plan)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->plan)
+			r = res_table[i]->plan(ctx, plan);
+	return r;
+}
+
+/*
+ * The blob's one mapping: its code, the plan with its arrays, its own
+ * stack, a stack for each thread it creates, and scratch room to move the
+ * special maps through.
+ */
+struct blob_layout {
+	uint64_t hole;			/* where it is mapped */
+	uint64_t code_len, plan_len, stacks_len, scratch_len, total;
+};
+
+static void blob_measure(const struct image_process *p, struct blob_layout *l)
+{
+	l->code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
+	l->plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p) +
+			       p->n_threads * sizeof(struct plan_thread), PAGE);
+	l->stacks_len = p->n_threads * (uint64_t)BLOB_THREAD_STACK;
+	l->scratch_len = 0;
+	for (size_t k = 0; k < p->n_areas; k++)
+		if (p->areas[k].a->kind == AREA_VDSO)
+			l->scratch_len += p->areas[k].a->end - p->areas[k].a->start;
+	l->total = l->code_len + l->plan_len + BLOB_STACK + l->stacks_len + l->scratch_len;
+}
+
+/* Maps the blob where neither image has anything, its code executable. */
+static int blob_map(const struct image_process *p, struct blob_layout *l)
+{
+	blob_measure(p, l);
+	l->hole = find_hole(p, l->total);
+	if (!l->hole)
+		return log_errno(-ENOMEM, "no room for the restorer's %llu bytes in pid %d",
+				 (unsigned long long)l->total, p->p->pid);
+	if (mmap((void *)l->hole, l->total, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)l->hole)
+		return log_errno(-errno, "cannot map the restorer at %#llx in pid %d",
+				 (unsigned long long)l->hole, p->p->pid);
+	memcpy((void *)l->hole, restorer_blob, restorer_blob_end - restorer_blob);
+	if (mprotect((void *)l->hole, l->code_len, PROT_READ | PROT_EXEC) < 0)
+		return log_errno(-errno, "cannot make the restorer at %#llx executable in pid %d",
+				 (unsigned long long)l->hole, p->p->pid);
+	return 0;
+}
+
+/* The plan: where things are in the blob, then each resource's part. */
+static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct blob_layout *l,
+		     struct plan *plan)
+{
+	const struct image_process *p = ctx->proc;
+	uint64_t stacks = l->hole + l->code_len + l->plan_len + BLOB_STACK;
+	struct plan_thread *t;
+	int r;
+
+	plan->blob_start = l->hole;
+	plan->blob_len = l->total;
+	plan->scratch = stacks + l->stacks_len;
+	plan->ctx_fd = ctx->ctx_fd;
+	plan->status_fd = rs->status_fd;
+	plan->helper_fd_base = rs->shared.base;
+	plan->threads_off = sizeof(*plan);
+	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
+	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
+	plan->restart = rs->info;
+	plan->patch_tid = !rs->o->restore_pid;
+	r = child_plan(ctx, plan);
+	if (r)
+		return log_errno(r, "cannot plan the restore of pid %d", p->p->pid);
+	t = (void *)((char *)plan + plan->threads_off);
+	for (size_t k = 0; k < p->n_threads; k++)
+		t[k].stack_top = stacks + (k + 1) * BLOB_THREAD_STACK;
+	return 0;
+}
+
 static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 {
 	struct rst_ctx *ctx = &rs->procs[i];
 	const struct image_process *p = ctx->proc;
 	int status_fd = rs->status_fd, r;
-	uint64_t code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
-	uint64_t plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p) +
-				     p->n_threads * sizeof(struct plan_thread), PAGE);
-	uint64_t stacks_len = p->n_threads * (uint64_t)BLOB_THREAD_STACK;
-	uint64_t scratch_len = 0, total, hole;
+	struct blob_layout l;
 	struct plan *plan;
 	sigset_t all;
 	char go;
@@ -165,51 +253,21 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	if (read(rs->go_fd, &go, 1) != 1)
 		_exit(127);	/* the builder gave up: nothing to report */
 	close(rs->go_fd);
-	r = files_restore_in_child(p, &rs->shared);
+	r = child_restore(ctx, &rs->shared);
 	if (r)
 		child_fail(status_fd, r);
+	/* what lies between the saved descriptors and the helpers is ours */
 	if (rs->shared.base > files_max_fd(p) + 1)
 		close_range(files_max_fd(p) + 1, rs->shared.base - 1, 0);
-	process_restore_in_child(p);
-
-	for (size_t k = 0; k < p->n_areas; k++)
-		if (p->areas[k].a->kind == AREA_VDSO)
-			scratch_len += p->areas[k].a->end - p->areas[k].a->start;
-	total = code_len + plan_len + BLOB_STACK + stacks_len + scratch_len;
-	hole = find_hole(p, total);
-	if (!hole)
-		child_fail(status_fd, log_errno(-ENOMEM, "no room for the restorer"));
-	if (mmap((void *)hole, total, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != (void *)hole)
-		child_fail(status_fd, log_errno(-errno, "cannot map the restorer"));
-	memcpy((void *)hole, restorer_blob, restorer_blob_end - restorer_blob);
-	if (mprotect((void *)hole, code_len, PROT_READ | PROT_EXEC) < 0)
-		child_fail(status_fd, -errno);
-
-	plan = (struct plan *)(hole + code_len);
-	plan->blob_start = hole;
-	plan->blob_len = total;
-	plan->scratch = hole + code_len + plan_len + BLOB_STACK + stacks_len;
-	plan->ctx_fd = ctx->ctx_fd;
-	plan->status_fd = status_fd;
-	plan->helper_fd_base = rs->shared.base;
-	plan->threads_off = sizeof(*plan);
-	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
-	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
-	plan->restart = rs->info;
-	plan->patch_tid = !rs->o->restore_pid;
-	r = process_plan(ctx, plan);
-	if (!r)
-		r = memory_plan(ctx, plan);
+	r = blob_map(p, &l);
 	if (r)
-		child_fail(status_fd, log_errno(r, "cannot plan the restore"));
-	for (size_t k = 0; k < p->n_threads; k++) {
-		struct plan_thread *t = (void *)((char *)plan + plan->threads_off);
-
-		t[k].stack_top = hole + code_len + plan_len + BLOB_STACK + (k + 1) * BLOB_THREAD_STACK;
-	}
+		child_fail(status_fd, r);
+	plan = (struct plan *)(l.hole + l.code_len);
+	r = plan_fill(rs, ctx, &l, plan);
+	if (r)
+		child_fail(status_fd, r);
 	/* as after a call: the return address slot keeps the ABI's alignment */
-	jump_to_blob(hole, hole + code_len + plan_len + BLOB_STACK - 8, plan);
+	jump_to_blob(l.hole, l.hole + l.code_len + l.plan_len + BLOB_STACK - 8, plan);
 }
 
 pid_t child_create(struct restart *rs, size_t i, bool root)

@@ -68,7 +68,8 @@ static int wait_restorers(int status_fd, size_t n)
 			got = read(status_fd, &e, sizeof(e));
 		while (got < 0 && errno == EINTR);
 		if (got != (ssize_t)sizeof(e)) {
-			log_error("a restored process died while its image was restored");
+			log_error("a restored process died while its image was restored "
+				  "(%zu of %zu had reported)", i, n);
 			return -EIO;
 		}
 		if (e.step != STEP_DONE) {
@@ -100,57 +101,77 @@ static int wait_agents(int listen_fd, size_t n)
 		}
 		sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (sock < 0)
-			return log_errno(-errno, "cannot accept a restored agent");
+			return log_errno(-errno, "cannot accept a restored agent on the restart "
+					 "socket");
 		r = recv(sock, &m, sizeof(m), 0);
 		close(sock);
-		if (r < (int)offsetof(struct ucr_msg, path) || m.type != UCR_MSG_RESTORED) {
-			log_error("a restored process did not finish its restart");
+		if (r < (int)offsetof(struct ucr_msg, path)) {
+			log_error("a restored process broke off before its restart was done "
+				  "(%zu of %zu had reported)", i, n);
+			return -EIO;
+		}
+		if (m.type != UCR_MSG_RESTORED) {
+			log_error("restored pid %d did not finish its restart (message %u)", m.pid,
+				  m.type);
 			return -EIO;
 		}
 	}
 	return 0;
 }
 
-/* Above every descriptor any process had: where the helpers go. */
-static int helper_base(const struct image *img)
+static bool is_zombie(const struct image_process *p)
 {
-	int base = 3;
-
-	for (size_t i = 0; i < img->n_procs; i++)
-		if (files_max_fd(&img->procs[i]) + 1 > base)
-			base = files_max_fd(&img->procs[i]) + 1;
-	return base;
+	return p->p->flags & PROC_F_ZOMBIE;
 }
 
 static int check_process(struct restart *rs, struct rst_ctx *ctx)
 {
-	const struct image_process *p = ctx->proc;
-	int r;
+	int r = 0;
 
-	r = process_check(rs->img, p, rs->o->restore_pid);
-	if (r || (p->p->flags & PROC_F_ZOMBIE))
-		return r;
-	r = files_check(p);
-	if (!r)
-		r = memory_check(ctx, &rs->shared);
-	if (r)
-		return r;
-	ctx->exe_fd = helper_fd(&rs->shared, open(p->exe, O_RDONLY | O_CLOEXEC));
-	if (ctx->exe_fd < 0)
-		return log_errno(-errno, "cannot open the executable %s", p->exe);
-	return 0;
+	for (size_t i = 0; !r && i < res_table_len; i++) {
+		const struct res_ops *ops = res_table[i];
+
+		if (ops->check && res_applies(ops, is_zombie(ctx->proc)))
+			r = ops->check(ctx, &rs->shared);
+	}
+	return r;
 }
 
 static int check_all(struct restart *rs)
 {
-	int r = image_header_check(rs->img->hdr);
+	int r = 0;
 
-	if (!r && !rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
+	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
 		log_error("--restore-pgid and --restore-sid need the original pids");
 		r = -EINVAL;
 	}
 	for (size_t i = 0; !r && i < rs->img->n_procs; i++)
 		r = check_process(rs, &rs->procs[i]);
+	return r;
+}
+
+/* What processes share, made once every process passed its checks. */
+static int prepare_shared(const struct image *img, struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->prepare)
+			r = res_table[i]->prepare(img, sh);
+	return r;
+}
+
+static int commit_all(const struct image *img)
+{
+	int r = 0;
+
+	for (size_t k = 0; !r && k < img->n_procs; k++)
+		for (size_t i = 0; !r && i < res_table_len; i++) {
+			const struct res_ops *ops = res_table[i];
+
+			if (ops->commit && res_applies(ops, is_zombie(&img->procs[k])))
+				r = ops->commit(&img->procs[k]);
+		}
 	return r;
 }
 
@@ -198,11 +219,12 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	raised = (struct rlimit){ nofile.rlim_max, nofile.rlim_max };
 	if (nofile.rlim_cur < nofile.rlim_max)
 		setrlimit(RLIMIT_NOFILE, &raised);
-	rs.shared.base = helper_base(img);
+	rs.shared.base = shared_base(img);
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
-		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1 };
-		n_live += !(img->procs[i].p->flags & PROC_F_ZOMBIE);
+		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1,
+						.restore_pid = o->restore_pid };
+		n_live += !is_zombie(&img->procs[i]);
 	}
 	rs.info.requester = getpid();
 	rs.info.caller = o->request_fd >= 0 ? getppid() : 0;
@@ -214,7 +236,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
 	for (size_t i = 0; i < img->n_procs; i++)
 		rs.procs[i].ctx_fd = ctx_fd;
-	r = files_prepare(img, &rs.shared);
+	r = prepare_shared(img, &rs.shared);
 	if (r)
 		goto out;
 	listen_fd = r = restored_listen(&rs.info.token);
@@ -222,7 +244,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		goto out;
 	r = 0;
 	if (pipe2(status, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
-		r = log_errno(-errno, "cannot create a pipe");
+		r = log_errno(-errno, "cannot create the status and go pipes of the restart");
 		goto out;
 	}
 	rs.status_fd = status[1] = helper_fd(&rs.shared, status[1]);
@@ -253,8 +275,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	/* Every check passed and the processes exist: from here on the
 	 * restart changes things.  Files written after the checkpoint go back
 	 * to their size then, before any process runs again. */
-	for (size_t i = 0; !r && i < img->n_procs; i++)
-		r = files_truncate(&img->procs[i]);
+	r = commit_all(img);
 	for (size_t i = 0; !r && i < n_live; i++)
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
@@ -262,7 +283,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = wait_restorers(status[0], n_live);
 	/* what the processes share is theirs now; a pipe must see its
 	 * writers go when theirs do */
-	files_close_shared(&rs.shared);
+	shared_close(&rs.shared);
 	if (!r)
 		r = wait_agents(listen_fd, n_live);
 	if (r) {
@@ -273,7 +294,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	 * goes to every saved one; under new pids only the roots are known */
 	if (o->signal && o->restore_pid)
 		for (size_t i = 0; i < img->n_procs; i++)
-			if (!(img->procs[i].p->flags & PROC_F_ZOMBIE))
+			if (!is_zombie(&img->procs[i]))
 				kill(img->procs[i].p->pid, o->signal);
 	if (o->signal && !o->restore_pid)
 		for (size_t i = 0; i < n_roots; i++)
@@ -285,7 +306,7 @@ out:
 	safe_close(go[0]);
 	safe_close(go[1]);
 	safe_close(listen_fd);
-	files_close_shared(&rs.shared);
+	shared_close(&rs.shared);
 	safe_close(ctx_fd);
 	for (size_t i = 0; i < img->n_procs; i++) {
 		free(rs.procs[i].area_fds);
@@ -344,6 +365,23 @@ static void relocate_image(struct image *img, const struct restart_opts *o)
 	}
 }
 
+/* The whole file read and checked, and made for this machine. */
+static int load_image(int fd, struct image **ret, char *err, size_t err_len)
+{
+	struct image *img;
+	int r = image_load(fd, &img, err, err_len);
+
+	if (r)
+		return r;
+	r = image_header_check(img->hdr, err, err_len);
+	if (r) {
+		image_free(img);
+		return r;
+	}
+	*ret = img;
+	return 0;
+}
+
 pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
@@ -360,7 +398,7 @@ pid_t restart_run(const struct restart_opts *o)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, src, sizeof(src) - 1);
 	src[n > 0 ? n : 0] = 0;
-	r = image_load(fd, &img, err, sizeof(err));
+	r = load_image(fd, &img, err, sizeof(err));
 	if (r) {
 		log_error("cannot restart from %s: %s", name, err);
 		return r;

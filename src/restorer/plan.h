@@ -10,14 +10,60 @@
 #include <stdint.h>
 #include <linux/prctl.h>
 
-#include "common/agent_abi.h"
 #include "common/sys.h"
-#include "image/format.h"
 
 #define PLAN_MAX_SPECIAL 4
 #define PLAN_NRLIMIT 16
-#define PLAN_AUXV_WORDS (IMG_AUXV_MAX / 8)
+#define PLAN_NSIG 64
+#define PLAN_NGROUPS 32
+#define PLAN_PATH_MAX 4096
+#define PLAN_AUXV_WORDS 128	/* 1024 bytes: IMG_AUXV_MAX */
 #define BLOB_THREAD_STACK (16u << 10)	/* the blob's stack for each thread it creates */
+
+/*
+ * One thread: the payload of an IMG_THREAD record of the context file
+ * (docs/FORMAT.md), which the blob takes as it is.  It is defined here,
+ * not in image/format.h, because the blob may include nothing else;
+ * format.h refers to it.  The thread whose tid is the pid is the main one.
+ */
+struct img_thread {
+	int32_t tid;
+	uint32_t rseq_len;
+	uint64_t fsbase, gsbase;
+	uint64_t tid_address;
+	uint64_t robust_head, robust_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_sig;
+	int32_t ss_flags;	/* sigaltstack */
+	uint64_t ss_sp, ss_size;
+	uint64_t resume;	/* address of the thread's struct agent_jmpbuf */
+	char comm[16];
+	uint32_t sched_policy;	/* SCHED_*, with SCHED_RESET_ON_FORK */
+	uint32_t sched_priority;
+	int32_t nice;
+	uint32_t n_cpus;	/* bits of the affinity mask that follow */
+	uint64_t affinity[16];	/* CPUs 0..1023 */
+};
+_Static_assert(sizeof(struct img_thread) == 248, "img_thread");
+_Static_assert(offsetof(struct img_thread, ss_sp) == 64 &&
+	       offsetof(struct img_thread, resume) == 80 &&
+	       offsetof(struct img_thread, comm) == 88 &&
+	       offsetof(struct img_thread, n_cpus) == 116 &&
+	       offsetof(struct img_thread, affinity) == 120, "img_thread layout");
+
+/*
+ * Filled in by the blob, in the restored agent's state block, before it
+ * jumps back into the agent (common/agent_abi.h places it there).
+ */
+struct agent_restart_info {
+	int32_t requester;	/* pid of cr_restart (of its socket) */
+	uint32_t token;
+	int32_t caller;		/* what cr_get_restart_info() says, if not that:
+				 * the program whose cr_request_restart() ran it */
+	uint32_t pad;
+	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
+	char src[PLAN_PATH_MAX];	/* the context file restarted from */
+};
 
 struct plan_area {
 	uint64_t start, end;
@@ -40,18 +86,7 @@ struct plan_special {
 };
 
 struct plan_thread {
-	int32_t tid;
-	uint32_t rseq_len;
-	uint64_t fsbase, gsbase, tid_address, robust_head, robust_len, rseq_addr;
-	uint32_t rseq_sig;
-	int32_t ss_flags;
-	uint64_t ss_sp, ss_size;
-	uint64_t resume;		/* its struct agent_jmpbuf */
-	char comm[16];
-	uint32_t sched_policy, sched_priority;
-	int32_t nice;
-	uint32_t affinity_len;		/* bytes */
-	uint64_t affinity[16];
+	struct img_thread rec;		/* as saved */
 	uint64_t stack_top;		/* in the blob, for threads it creates */
 };
 
@@ -91,13 +126,13 @@ struct plan {
 	struct prctl_mm_map mm;		/* mm.auxv is set by the blob */
 	uint64_t auxv[PLAN_AUXV_WORDS];
 	char comm[16];
-	struct sys_sigaction sigactions[UCR_NSIG];
+	struct sys_sigaction sigactions[PLAN_NSIG];	/* IMG_SIGACTS */
 	struct plan_rlimit rlimits[PLAN_NRLIMIT];
 	/* credentials, set last (root restarting someone's process) */
 	uint32_t set_creds;
 	uint32_t uid[3], gid[3];	/* real, effective, saved */
 	uint32_t n_groups;
-	uint32_t groups[IMG_NGROUPS];
+	uint32_t groups[PLAN_NGROUPS];
 	uint32_t patch_tid;		/* new pid: write it at tid_address */
 	uint32_t pad2;
 	uint64_t trampoline;		/* agent_resume_thread(jmpbuf) */

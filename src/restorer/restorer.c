@@ -185,7 +185,7 @@ static void blob_set_process(struct plan *p)
 	if (r < 0)
 		blob_fail(p, STEP_MM, r, 0);
 	sys_prctl(PR_SET_NAME, (unsigned long)p->comm, 0, 0, 0);
-	for (int sig = 1; sig <= UCR_NSIG; sig++) {
+	for (int sig = 1; sig <= PLAN_NSIG; sig++) {
 		if (sig == 9 || sig == 19)	/* SIGKILL, SIGSTOP */
 			continue;
 		r = sys_rt_sigaction(sig, &p->sigactions[sig - 1], 0);
@@ -219,8 +219,9 @@ static void blob_set_creds(const struct plan *p)
 }
 
 /* A thread's own kernel state, in the thread itself. */
-static void blob_set_thread(const struct plan *p, const struct plan_thread *t)
+static void blob_set_thread(const struct plan *p, const struct plan_thread *pt)
 {
+	const struct img_thread *t = &pt->rec;
 	struct { uint64_t sp; int32_t flags; uint32_t pad; uint64_t size; } ss = {
 		t->ss_sp, t->ss_flags, 0, t->ss_size,
 	};
@@ -252,7 +253,7 @@ static void blob_set_thread(const struct plan *p, const struct plan_thread *t)
 	 * machine lacks), the thread keeps what it has. */
 	sys_sched_setscheduler(0, t->sched_policy, &param);
 	sys_setpriority(PRIO_PROCESS_WHICH, 0, t->nice);
-	sys_sched_setaffinity(0, t->affinity_len, t->affinity);
+	sys_sched_setaffinity(0, sizeof(t->affinity), t->affinity);
 	blob_set_creds(p);
 }
 
@@ -265,7 +266,7 @@ static __attribute__((noreturn)) void blob_resume(const struct plan *p,
 	 * its rt_sigreturn gives the program its own mask back. */
 	sys_rt_sigprocmask(SIG_SETMASK, &all, 0);
 	/* agent_resume_thread(jmpbuf) "returns" 1 from where it parked */
-	__asm__ volatile("jmp *%1" : : "D"(t->resume), "r"(p->trampoline) : "memory");
+	__asm__ volatile("jmp *%1" : : "D"(t->rec.resume), "r"(p->trampoline) : "memory");
 	__builtin_unreachable();
 }
 
@@ -310,7 +311,7 @@ static void blob_create_threads(struct plan *p)
 
 	for (uint32_t i = 0; i < p->n_threads; i++) {
 		struct plan_thread *t = &threads[i];
-		int32_t tid = t->tid;
+		int32_t tid = t->rec.tid;
 		struct clone_args args = {
 			.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 				 CLONE_SYSVSEM,

@@ -10,16 +10,7 @@
 
 #include "image/image.h"
 #include "common/util.h"
-
-static int n_test;
-static int n_failed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d - %s\n", cond ? "" : "not ", ++n_test, what);
-	if (!cond)
-		n_failed++;
-}
+#include "tap.h"
 
 static void write_rec(struct img_writer *w, uint32_t tag, const void *a, size_t alen,
 		      const void *b, size_t blen)
@@ -41,7 +32,7 @@ static int make_image(uint8_t *pages, int compress_level)
 	struct img_process p = { .pid = 4242, .n_threads = 1, .comm = "unit" };
 	struct img_thread t = { .tid = 4242 };
 	uint64_t auxv[2] = { 0, 0 };
-	struct img_sigaction sa[64] = { { 0 } };
+	struct sys_sigaction sa[IMG_NSIG] = { { 0 } };
 	struct img_area a = { .start = 0x10000, .end = 0x13000, .prot = 3, .kind = AREA_ANON,
 			      .flags = AREA_F_HEAP, .n_runs = 2, .n_pages = 2 };
 	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The handshake with the agents: each target is signalled with the
+ * request's token, its agent connects to the request socket, says hello,
+ * gets the request, runs its callbacks (which may forward the request to
+ * more processes) and answers "ready" once parked.  The dump starts only
+ * when every agent has (a consistent cut); "continue" lets them go.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "request.h"
+#include "common/agent_abi.h"
+#include "common/util.h"
+#include "libcr.h"
+
+#define HANDSHAKE_TIMEOUT_MS 10000
+
+static int remaining_ms(const struct request *rq, int cap)
+{
+	struct timespec now;
+	long ms;
+
+	if (!rq->o->timeout)
+		return cap;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (rq->deadline.tv_sec - now.tv_sec) * 1000 +
+	     (rq->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		ms = 0;
+	return cap < 0 || ms < cap ? (int)ms : cap;
+}
+
+static int wait_readable(struct request *rq, int fd, int cap_ms, const char *what, pid_t pid)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&pfd, 1, remaining_ms(rq, cap_ms));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return log_errno(-errno, "cannot wait for pid %d", (int)pid);
+	if (r == 0) {
+		log_error("timed out waiting for %s of pid %d", what, (int)pid);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int msg_recv(struct request *rq, struct target *t, struct ucr_msg *m, int cap_ms,
+		    const char *what)
+{
+	ssize_t n;
+	int r = wait_readable(rq, t->sock, cap_ms, what, t->pid);
+
+	if (r)
+		return r;
+	n = recv(t->sock, m, sizeof(*m), 0);
+	if (n < (ssize_t)offsetof(struct ucr_msg, path) || m->version != UCR_PROTO_VERSION) {
+		log_error("pid %d broke off the checkpoint", (int)t->pid);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+/* A refusal: kind is the callback's CR_CHECKPOINT_* flag, code the error
+ * the requester gets (CR_E*, or the callback's own). */
+static int fail_code_error(struct request *rq, struct target *t, int kind, int code)
+{
+	if (!kind && code == CR_ETEMPFAIL) {
+		log_error("pid %d could not stop all of its threads in time (one blocks the "
+			  "checkpoint signal?)", (int)t->pid);
+	} else if (!kind) {
+		log_error("pid %d cannot be checkpointed: %s", (int)t->pid,
+			  code == EOPNOTSUPP ? "more pending signals or POSIX timers than ucr "
+			  "keeps (1024, 64)" : strerror(code));
+	} else if (kind & CR_CHECKPOINT_PERM_FAILURE) {
+		log_error("a callback of pid %d failed the checkpoint permanently (code %d): "
+			  "every process of it is killed", (int)t->pid, code);
+		for (size_t i = 0; i < rq->n; i++)
+			if (!rq->t[i].zombie && !rq->t[i].omitted)
+				kill(rq->t[i].pid, SIGKILL);
+	} else if (code == CR_ETEMPFAIL) {
+		log_error("a callback of pid %d cancelled the checkpoint (temporary failure)",
+			  (int)t->pid);
+	} else {
+		log_error("a callback of pid %d cancelled the checkpoint with code %d",
+			  (int)t->pid, code);
+	}
+	return -code;
+}
+
+/* Signals the agents of targets from `from' on and connects each to its socket. */
+static int request_connect(struct request *rq, size_t from)
+{
+	union sigval val = { .sival_int = (int)rq->token };
+	size_t want = 0;
+
+	for (size_t i = from; i < rq->n; i++) {
+		if (rq->t[i].zombie || rq->t[i].omitted)
+			continue;
+		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
+			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
+		want++;
+	}
+	while (want--) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct target *t = NULL;
+		int r, sock;
+
+		r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the agent",
+				  rq->t[from].pid);
+		if (r)
+			return r;
+		sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (sock < 0)
+			return log_errno(-errno, "cannot accept an agent");
+		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			for (size_t i = from; i < rq->n; i++)
+				if (rq->t[i].pid == cred.pid && rq->t[i].sock < 0)
+					t = &rq->t[i];
+		if (!t) {
+			/* a latecomer of a forward that failed: not ours now */
+			close(sock);
+			want++;
+			continue;
+		}
+		t->sock = sock;
+	}
+	return 0;
+}
+
+/* Targets from `from' on get the request; their callbacks start. */
+static int request_start(struct request *rq, size_t from)
+{
+	static struct ucr_msg m;
+	int r = request_connect(rq, from);
+
+	for (size_t i = from; !r && i < rq->n; i++) {
+		struct target *t = &rq->t[i];
+
+		if (t->zombie || t->omitted)
+			continue;
+		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
+		if (r)
+			break;
+		if (m.type == UCR_MSG_BUSY) {
+			log_error("pid %d is taking part in another checkpoint", (int)t->pid);
+			return -EBUSY;
+		}
+		if (m.type != UCR_MSG_HELLO) {
+			log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
+			return -EPROTO;
+		}
+		memset(&m, 0, sizeof(m));
+		m.type = UCR_MSG_REQUEST;
+		m.version = UCR_PROTO_VERSION;
+		m.pid = rq->o->target;
+		m.code = rq->o->scope;
+		m.signal = rq->o->signal;
+		m.requester = rq->o->requester;
+		m.path_len = strlen(rq->dest);
+		snprintf(m.path, sizeof(m.path), "%s", rq->dest);
+		if (send(t->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+			r = log_errno(-errno, "cannot talk to pid %d", (int)t->pid);
+	}
+	return r;
+}
+
+/*
+ * A callback's cr_forward_checkpoint(): the processes of scope/id join the
+ * request (those already in it are not asked twice).  On failure the
+ * newcomers are let go and the request goes on without them.
+ */
+static int request_forward(struct request *rq, cr_scope_t scope, pid_t id)
+{
+	size_t from = rq->n;
+	int r = (unsigned int)scope > CR_SCOPE_TREE ? -EINVAL : scope_resolve(rq, scope, id);
+
+	if (!r && rq->o->prohibit_self && scope_contains(rq, rq->o->requester))
+		r = -EDEADLK;
+	for (size_t i = from; !r && i < rq->n; i++)
+		r = scope_check_target(rq, &rq->t[i]);
+	if (!r)
+		r = request_start(rq, from);
+	if (r) {
+		for (size_t i = from; i < rq->n; i++)
+			safe_close(rq->t[i].sock);
+		rq->n = from;
+		return r;
+	}
+	log_info("pid %d forwarded: %zu more processes", (int)id, rq->n - from);
+	return 0;
+}
+
+/* One message from the agent of target i while its callbacks run. */
+static int request_answer(struct request *rq, size_t i)
+{
+	static struct ucr_msg m;
+	struct target *t = &rq->t[i];
+	int r = msg_recv(rq, t, &m, 0, "the callbacks");
+
+	if (r)
+		return r;
+	switch (m.type) {
+	case UCR_MSG_FORWARD: {
+		struct ucr_msg ack = { .type = UCR_MSG_FORWARDED, .version = UCR_PROTO_VERSION };
+
+		ack.code = request_forward(rq, (cr_scope_t)m.code, m.pid);
+		t = &rq->t[i];	/* the table may have moved */
+		send(t->sock, &ack, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
+		return 0;
+	}
+	case UCR_MSG_READY:
+		t->state_addr = m.addr;
+		t->parked = true;
+		return 0;
+	case UCR_MSG_FAIL:
+		if (!(m.addr & CR_CHECKPOINT_OMIT))
+			return fail_code_error(rq, t, (int)m.addr, m.code);
+		t->omitted = true;
+		log_info("pid %d asked to be omitted", (int)t->pid);
+		return 0;
+	}
+	log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
+	return -EPROTO;
+}
+
+/*
+ * Every agent gets the request, runs its callbacks and parks; the dump
+ * starts only when all have (the callbacks of all processes run at once,
+ * and may forward the request to more processes meanwhile).
+ */
+int request_park(struct request *rq)
+{
+	struct pollfd *pfds = NULL;
+	size_t *idx = NULL, n_parked = 0;
+	int r = request_start(rq, 0);
+
+	while (!r) {
+		size_t n = 0;
+
+		pfds = xrealloc(pfds, rq->n * sizeof(*pfds));
+		idx = xrealloc(idx, rq->n * sizeof(*idx));
+		for (size_t i = 0; i < rq->n; i++) {
+			const struct target *t = &rq->t[i];
+
+			if (t->zombie || t->omitted || t->parked)
+				continue;
+			pfds[n] = (struct pollfd){ .fd = t->sock, .events = POLLIN };
+			idx[n++] = i;
+		}
+		if (!n)
+			break;
+		/* callbacks run now, as long as they need (bounded by -t only) */
+		r = poll(pfds, n, remaining_ms(rq, -1));
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			r = log_errno(-errno, "cannot wait for the callbacks");
+			break;
+		}
+		if (r == 0) {
+			log_error("timed out waiting for the callbacks of pid %d",
+				  (int)rq->t[idx[0]].pid);
+			r = -ETIMEDOUT;
+			break;
+		}
+		r = 0;
+		for (size_t k = 0; !r && k < n; k++)
+			if (pfds[k].revents)
+				r = request_answer(rq, idx[k]);
+	}
+	free(pfds);
+	free(idx);
+	for (size_t i = 0; !r && i < rq->n; i++)
+		n_parked += rq->t[i].parked;
+	if (!r && !n_parked) {
+		log_error("every process was omitted or left out: nothing to checkpoint");
+		r = -ESRCH;
+	}
+	return r;
+}
+
+void request_continue(struct request *rq)
+{
+	for (size_t i = 0; i < rq->n; i++) {
+		struct ucr_msg m = { .type = UCR_MSG_CONTINUE, .version = UCR_PROTO_VERSION };
+		struct target *t = &rq->t[i];
+
+		if (t->zombie || t->omitted)
+			continue;
+		/* The signal is pending when the agent returns, so that it
+		 * reaches the program, not the agent's handler (which blocks
+		 * it).  After --kill nobody is left to hear "continue". */
+		if (rq->o->signal)
+			kill(t->pid, rq->o->signal);
+		send(t->sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
+	}
+}

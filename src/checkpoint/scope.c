@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The scope of a request: which processes it covers (--pid, --tree,
+ * --pgid, --sid, or a callback's forward), found in /proc, and whether each
+ * can take part at all, checked before any agent hears of the request.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "request.h"
+#include "proc/proc.h"
+#include "common/agent_abi.h"
+#include "common/util.h"
+#include "libcr.h"
+
+/* The pid of a process that pid traces, or 0. */
+static pid_t traced_by(pid_t pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		struct proc_status st;
+		int other;
+
+		if (parse_int(e->d_name, &other) || other == pid)
+			continue;
+		if (proc_parse_status(other, &st) == 0 && st.tracer == pid)
+			found = other;
+	}
+	closedir(d);
+	return found;
+}
+
+bool scope_contains(const struct request *rq, pid_t pid)
+{
+	for (size_t i = 0; i < rq->n; i++)
+		if (rq->t[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void scope_add(struct request *rq, pid_t pid)
+{
+	struct proc_stat st;
+	bool dead_leader;
+
+	if (pid == getpid() || scope_contains(rq, pid))
+		return;	/* never ourselves */
+	/* a group whose leader exited shows the leader's Z, live threads or not */
+	dead_leader = proc_parse_stat(pid, &st) == 0 && st.state == 'Z';
+	rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
+	rq->t[rq->n++] = (struct target){
+		.pid = pid, .sock = -1,
+		.zombie = dead_leader && proc_count_threads(pid) <= 1,
+		.leader_gone = dead_leader && proc_count_threads(pid) > 1,
+	};
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+/* A process and its descendants, parents first, children by pid; those
+ * already in the request (a forward) are not walked again. */
+static void scope_tree(struct request *rq, pid_t root)
+{
+	size_t from = rq->n;
+
+	scope_add(rq, root);
+	for (size_t i = from; i < rq->n; i++) {
+		pid_t *kids;
+		size_t n_kids;
+
+		if (proc_children(rq->t[i].pid, &kids, &n_kids))
+			continue;
+		if (n_kids)
+			qsort(kids, n_kids, sizeof(*kids), pid_cmp);
+		for (size_t k = 0; k < n_kids; k++)
+			scope_add(rq, kids[k]);
+		free(kids);
+	}
+}
+
+/* Every process of a group or session, parents before their children. */
+static int scope_ids(struct request *rq, pid_t id, bool session)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t *pids = NULL, *ppids = NULL;
+	size_t n = 0;
+	bool progress = true;
+
+	if (!d)
+		return log_errno(-errno, "cannot list /proc");
+	while ((e = readdir(d))) {
+		struct proc_stat st;
+		int pid;
+
+		if (parse_int(e->d_name, &pid) || proc_parse_stat(pid, &st))
+			continue;
+		if ((session ? st.session : st.pgrp) != id)
+			continue;
+		pids = xrealloc(pids, (n + 1) * sizeof(*pids));
+		ppids = xrealloc(ppids, (n + 1) * sizeof(*ppids));
+		pids[n] = pid;
+		ppids[n++] = st.ppid;
+	}
+	closedir(d);
+	while (progress) {
+		progress = false;
+		for (size_t i = 0; i < n; i++) {
+			bool parent_waits = false;
+
+			if (!pids[i] || scope_contains(rq, pids[i]))
+				continue;
+			for (size_t j = 0; j < n; j++)
+				parent_waits |= pids[j] && pids[j] == ppids[i] && !scope_contains(rq, pids[j]) &&
+						j != i;
+			if (parent_waits)
+				continue;
+			scope_add(rq, pids[i]);
+			progress = true;
+		}
+	}
+	free(pids);
+	free(ppids);
+	if (!rq->n) {
+		log_error("no process in %s %d", session ? "session" : "process group", (int)id);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int scope_resolve(struct request *rq, cr_scope_t scope, pid_t id)
+{
+	switch (scope) {
+	case CR_SCOPE_PROC:
+		scope_add(rq, id);
+		return 0;
+	case CR_SCOPE_TREE:
+		scope_tree(rq, id);
+		return 0;
+	case CR_SCOPE_PGRP:
+		return scope_ids(rq, id, false);
+	case CR_SCOPE_SESS:
+		return scope_ids(rq, id, true);
+	}
+	return -EINVAL;
+}
+
+/* A traced or tracing process is refused, or left out when asked. */
+static int check_ptrace(struct request *rq, struct target *t, const struct proc_status *st)
+{
+	pid_t tracee;
+
+	if (st->tracer && rq->o->ptraced_skip) {
+		log_info("pid %d is being traced by pid %d: left out", (int)t->pid, (int)st->tracer);
+		t->omitted = true;
+		return 0;
+	}
+	if (st->tracer && !rq->o->ptraced_allow) {
+		log_error("pid %d is being traced by pid %d", (int)t->pid, (int)st->tracer);
+		return -CR_EPTRACED;
+	}
+	if ((tracee = traced_by(t->pid))) {
+		if (rq->o->ptracer_skip) {
+			log_info("pid %d is tracing pid %d: left out", (int)t->pid, (int)tracee);
+			t->omitted = true;
+			return 0;
+		}
+		log_error("pid %d is tracing pid %d", (int)t->pid, (int)tracee);
+		return -CR_EPTRACER;
+	}
+	return 0;
+}
+
+/* libcr mapped and its handler of the checkpoint signal installed. */
+static int check_agent(const struct target *t, const struct proc_status *st)
+{
+	struct vma *vmas;
+	size_t n;
+	bool has_agent = false;
+	int r = proc_parse_maps(t->pid, &vmas, &n);
+
+	if (r)
+		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(vmas[i].path, '/');
+
+		if (base && !strncmp(base, "/libcr.so", 9))
+			has_agent = true;
+	}
+	proc_free_maps(vmas, n);
+	if (!has_agent || !(st->sig_caught & (1ULL << (CR_SIGNUM - 1)))) {
+		log_error("pid %d is not checkpointable: libcr is not loaded in it "
+			  "(start it with cr_run, or link it with -lcr)", (int)t->pid);
+		return -CR_ENOSUPPORT;
+	}
+	return 0;
+}
+
+int scope_check_target(struct request *rq, struct target *t)
+{
+	struct proc_status st;
+	int r, threads;
+	char mem[64];
+
+	if (t->zombie)
+		return 0;	/* only its exit status is saved */
+	if (t->leader_gone) {
+		log_error("pid %d is not checkpointable: its main thread has exited", (int)t->pid);
+		return -EOPNOTSUPP;
+	}
+	r = proc_parse_status(t->pid, &st);
+	if (r == -ENOENT) {
+		log_error("no process %d", (int)t->pid);
+		return -ESRCH;
+	}
+	if (r)
+		return log_errno(r, "cannot read the status of pid %d", (int)t->pid);
+	/* Opening the memory needs ptrace access: nobody checkpoints what
+	 * they could not debug. */
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
+	r = open(mem, O_RDONLY | O_CLOEXEC);
+	if (r < 0)
+		return log_errno(-errno, "cannot checkpoint pid %d", (int)t->pid);
+	close(r);
+	r = check_ptrace(rq, t, &st);
+	if (r || t->omitted)
+		return r;
+	r = check_agent(t, &st);
+	if (r)
+		return r;
+	threads = proc_count_threads(t->pid);
+	if (threads > UCR_MAX_THREADS) {
+		log_error("pid %d has %d threads: ucr saves at most %d", (int)t->pid, threads,
+			  UCR_MAX_THREADS);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
