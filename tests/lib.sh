@@ -209,6 +209,15 @@ kill_tree() {
 	done
 }
 
+_cleanups=()	# commands at_cleanup queued, run after the processes are gone
+
+# at_cleanup COMMAND...: run COMMAND when the test ends, however it ends
+at_cleanup() {
+	local q
+	printf -v q '%q ' "$@"
+	_cleanups+=("$q")
+}
+
 _cleanup() {
 	local e pid ours=()
 	trap - EXIT TERM INT HUP
@@ -219,6 +228,9 @@ _cleanup() {
 	[ "${#ours[@]}" -gt 0 ] && kill_tree "${ours[@]}"
 	for e in "${_pids[@]}"; do
 		wait "${e%%:*}" 2>/dev/null
+	done
+	for e in "${_cleanups[@]}"; do
+		eval "$e"
 	done
 	cd / && rm -rf "$T"
 }
@@ -242,6 +254,28 @@ _on_signal() {
 
 trap _on_exit EXIT
 trap _on_signal TERM INT HUP
+
+# make_user: a throwaway user without privilege for this test, removed
+# (with everything it still runs) when the test ends; sets $user, $user_uid
+# and $user_gid, and makes $T its to read and search.  as_user COMMAND...
+# runs COMMAND as that user, with no capability: setpriv execs it, so $!
+# of `as_user ... &' is the command's own pid.
+make_user() {
+	user=ucrt$$
+	useradd -M -U -s /bin/sh "$user" 2>"$T/useradd.err" || {
+		diag_file "$T/useradd.err"
+		die "cannot create the throwaway user $user"
+	}
+	# what the tracked processes left (a namespace's pid 1), then the user
+	at_cleanup pkill -KILL -u "$user"
+	at_cleanup userdel "$user"
+	user_uid=$(id -u "$user") user_gid=$(id -g "$user")
+	chmod 755 "$T"
+}
+
+as_user() {
+	setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups -- "$@"
+}
 
 # nap SECONDS: pause without starting a process
 nap() {

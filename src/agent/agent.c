@@ -52,9 +52,12 @@ static int agent_connect(const char *prefix, uint32_t pid, uint32_t token)
 		return fd;
 	if (sys_connect(fd, &sa, len) < 0 ||
 	    sys_getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
-	    (int)cred.pid != (int)pid ||
+	    (cred.pid != 0 && (int)cred.pid != (int)pid) ||
 	    (cred.uid != 0 && cred.uid != (uint32_t)sys_geteuid())) {
-		/* not the requester it claims, or not allowed to ask */
+		/* not the requester it claims, or not allowed to ask; a
+		 * requester outside our pid namespace (we were restarted
+		 * without privilege) has pid 0 here, and only its uid and
+		 * the socket's random name vouch for it */
 		sys_close(fd);
 		return -EPERM;
 	}

@@ -116,6 +116,17 @@ static inline long sys_prlimit(int pid, int res, const void *new_lim, void *old_
 { return sys_call4(__NR_prlimit64, pid, res, new_lim, old_lim); }
 static inline long sys_sigaltstack(const void *ss, void *old)
 { return sys_call2(__NR_sigaltstack, ss, old); }
+/* capset(2) with the _LINUX_CAPABILITY_VERSION_3 header: the calling
+ * thread's sets, two words each */
+static inline long sys_capset(const uint32_t effective[2], const uint32_t permitted[2],
+			      const uint32_t inheritable[2])
+{
+	uint32_t header[2] = { 0x20080522, 0 };
+	uint32_t data[6] = { effective[0], permitted[0], inheritable[0],
+			     effective[1], permitted[1], inheritable[1] };
+
+	return sys_call2(__NR_capset, header, data);
+}
 static inline long sys_setgroups(size_t n, const uint32_t *groups)
 { return sys_call2(__NR_setgroups, n, groups); }
 static inline long sys_setresuid(uint32_t r, uint32_t e, uint32_t s)

@@ -428,6 +428,36 @@ static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 	return 0;
 }
 
+int memory_saved_read(const struct image *img, const struct image_process *p, uint64_t addr,
+		      void *buf, size_t len)
+{
+	uint64_t page = addr / IMG_PAGE_SIZE;
+
+	if ((addr + len - 1) / IMG_PAGE_SIZE != page)
+		return -EINVAL;
+	for (size_t k = 0; k < p->n_areas; k++) {
+		const struct image_area *a = &p->areas[k];
+		uint64_t index = page - a->a->start / IMG_PAGE_SIZE, before = 0;
+
+		if (addr < a->a->start || addr >= a->a->end)
+			continue;
+		for (uint64_t r = 0; r < a->a->n_runs; r++) {
+			const struct img_run *run = &a->runs[r];
+
+			if (index >= run->first && index < run->first + run->n_pages) {
+				off_t off = a->data_off + (before + index - run->first) * IMG_PAGE_SIZE +
+					    addr % IMG_PAGE_SIZE;
+
+				return pread(img->fd, buf, len, off) == (ssize_t)len ? 0 :
+				       -EIO;
+			}
+			before += run->n_pages;
+		}
+		return -EFAULT;
+	}
+	return -EFAULT;
+}
+
 size_t memory_plan_size(const struct image_process *p)
 {
 	size_t size = 0;

@@ -201,7 +201,8 @@ static int process_check(struct rst_ctx *ctx, struct rst_shared *sh)
 	r = check_credentials(p);
 	if (r)
 		return r;
-	if (ctx->restore_pid) {
+	/* in a pid namespace of its own every pid is free */
+	if (ctx->restore_pid && !ctx->own_userns) {
 		snprintf(path, sizeof(path), "/proc/%d", p->pid);
 		if (access(path, F_OK) == 0) {
 			log_error("pid %d is in use: cannot restore it (try --no-restore-pid)", p->pid);
@@ -254,6 +255,7 @@ static int process_plan(struct rst_ctx *ctx, struct plan *plan)
 		plan->rlimits[i].cur = p->rlimits[i].cur < plan->rlimits[i].max ?
 				       p->rlimits[i].cur : plan->rlimits[i].max;
 	}
+	plan->drop_caps = ctx->own_userns;
 	if (getuid() == 0) {
 		plan->set_creds = 1;
 		plan->uid[0] = p->uid, plan->uid[1] = p->euid, plan->uid[2] = p->suid;

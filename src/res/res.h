@@ -56,6 +56,9 @@ struct rst_ctx {
 	const struct image *img;
 	const struct image_process *proc;
 	bool restore_pid;		/* with its saved pid (not --no-restore-pid) */
+	/* in the restart's own user namespace (restart/userns.c): its pids
+	 * are a new pid namespace's, and it keeps no capability */
+	bool own_userns;
 	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
@@ -95,6 +98,10 @@ int threads_verify(struct dump_ctx *ctx);
 
 /* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
+/* len bytes of p's memory at addr as the file saved them, within one page;
+ * 0, or -EFAULT when they were not saved, -errno when they cannot be read. */
+int memory_saved_read(const struct image *img, const struct image_process *p, uint64_t addr,
+		      void *buf, size_t len);
 
 /* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);

@@ -227,7 +227,7 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	return 0;
 }
 
-static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
+static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, bool root)
 {
 	struct rst_ctx *ctx = &rs->procs[i];
 	const struct image_process *p = ctx->proc;
@@ -241,7 +241,10 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	close(rs->status_parent);
 	close(rs->go_parent);
-	r = child_ids(rs, p->p);
+	/* the first of its namespace's processes, that its children share */
+	r = root && rs->ns.init > 0 ? userns_child_setup() : 0;
+	if (!r)
+		r = child_ids(rs, p->p);
 	if (r)
 		child_fail(status_fd, r);
 	/* its children, under it and in order, before it becomes itself */
@@ -286,12 +289,13 @@ pid_t child_create(struct restart *rs, size_t i, bool root)
 		return r;
 	}
 	if (pid == 0)
-		child_main(rs, i);
+		child_main(rs, i, root);
 	/* Both sides set the group, as a shell does for its jobs: the next
 	 * sibling may join the group before this child got to make it.  Not
 	 * for a session leader, which must not be a group leader before its
 	 * setsid().  Errors are the child's to report. */
-	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid))
+	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid) &&
+	    !(root && rs->ns.init > 0))	/* its pgid is of a namespace we are not in */
 		setpgid(pid, p->pgid == p->pid ? pid : p->pgid);
 	return pid;
 }

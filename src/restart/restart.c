@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -18,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "restart.h"
 #include "common/request_abi.h"
@@ -186,7 +188,9 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 	for (size_t i = 0; i < n_roots; i++)
 		if (roots[i] > 0)
 			kill(roots[i], SIGKILL);
-	if (rs->o->restore_pid)
+	if (rs->ns.init > 0)
+		userns_kill(&rs->ns);
+	else if (rs->o->restore_pid)
 		for (size_t i = 0; i < rs->img->n_procs; i++)
 			kill(rs->procs[i].proc->p->pid, SIGKILL);
 	for (size_t i = 0; i < n_roots; i++) {
@@ -203,9 +207,49 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 	}
 }
 
+/* The pid, in our namespace, of the restored process with pid saved;
+ * -1 when it is not there. */
+static pid_t pid_outside(const struct restart *rs, pid_t saved)
+{
+	return rs->ns.init > 0 ? userns_outer_pid(&rs->ns, saved) : saved;
+}
+
+/*
+ * Without the privilege to choose pids or set the executable: into
+ * namespaces of our own (userns.c), with the clocks of the first process
+ * that lived, as it parked.
+ */
+static int enter_own_namespaces(struct restart *rs)
+{
+	const struct image_process *first = NULL;
+	int64_t parked = 0;
+
+	for (size_t i = 0; i < rs->img->n_procs && !first; i++)
+		if (!is_zombie(&rs->img->procs[i]))
+			first = &rs->img->procs[i];
+	if (first && memory_saved_read(rs->img, first, first->p->agent_state +
+				       offsetof(struct agent_state, parked_at_ns), &parked,
+				       sizeof(parked)) < 0) {
+		log_warn("the clock of pid %d at the checkpoint is not in the file: "
+			 "CLOCK_MONOTONIC goes on from now", first->p->pid);
+		parked = 0;
+	}
+	if (!parked) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		parked = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	}
+	log_info("no privilege to choose pids: restoring in a user%s and time namespace of our own",
+		 rs->o->restore_pid ? ", pid" : "");
+	return userns_enter(&rs->ns, rs->o->restore_pid, parked);
+}
+
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
 {
-	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1 };
+	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1,
+			      .ns = { .init = -1 } };
+	bool own_userns = userns_needed();
 	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
@@ -223,7 +267,8 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
 		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1,
-						.restore_pid = o->restore_pid };
+						.restore_pid = o->restore_pid,
+						.own_userns = own_userns };
 		n_live += !is_zombie(&img->procs[i]);
 	}
 	rs.info.requester = getpid();
@@ -231,6 +276,8 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
 
 	r = check_all(&rs);
+	if (!r && own_userns)
+		r = enter_own_namespaces(&rs);
 	if (r)
 		goto out;
 	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
@@ -263,6 +310,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 			kill_created(&rs, roots, n_roots);
 			goto out;
 		}
+		if (rs.ns.active)
+			log_info("pid %d is restored as pid %d outside its namespace",
+				 img->procs[i].p->pid, (int)roots[n_roots]);
 		n_roots++;
 	}
 	if (!n_roots) {
@@ -295,12 +345,15 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	if (o->signal && o->restore_pid)
 		for (size_t i = 0; i < img->n_procs; i++)
 			if (!is_zombie(&img->procs[i]))
-				kill(img->procs[i].p->pid, o->signal);
+				kill(pid_outside(&rs, img->procs[i].p->pid), o->signal);
 	if (o->signal && !o->restore_pid)
 		for (size_t i = 0; i < n_roots; i++)
 			kill(roots[i], o->signal);
+	userns_restarted(&rs.ns);
 	r = roots[0];
 out:
+	if (r < 0)
+		userns_kill(&rs.ns);
 	safe_close(status[0]);
 	safe_close(status[1]);
 	safe_close(go[0]);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "res/res.h"
+#include "userns.h"
 
 /* --relocate FROM=TO: a path at or under FROM is restored under TO. */
 struct restart_reloc {
@@ -49,6 +50,7 @@ struct restart {
 	int go_fd;			/* read end: a byte each, once files are ready */
 	int status_parent, go_parent;	/* cr_restart's ends, closed in the children */
 	struct agent_restart_info info;
+	struct restart_ns ns;		/* without privilege: our own namespaces */
 };
 
 /* child.c: creates process i (and, from it, its children); returns its pid

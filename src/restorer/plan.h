@@ -134,7 +134,7 @@ struct plan {
 	uint32_t n_groups;
 	uint32_t groups[PLAN_NGROUPS];
 	uint32_t patch_tid;		/* new pid: write it at tid_address */
-	uint32_t pad2;
+	uint32_t drop_caps;		/* in the restart's own user namespace */
 	uint64_t trampoline;		/* agent_resume_thread(jmpbuf) */
 	/* copied into the agent's struct agent_state.restart */
 	uint64_t restart_info_addr;

@@ -218,6 +218,21 @@ static void blob_set_creds(const struct plan *p)
 	sys_prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
+/* In the restart's own user namespace the process was born with every
+ * capability there (which creating its threads with their tids needed):
+ * it keeps none, as the user who restarts it has none. */
+static void blob_drop_caps(const struct plan *p)
+{
+	const uint32_t none[2] = { 0, 0 };
+	long r;
+
+	if (!p->drop_caps)
+		return;
+	r = sys_capset(none, none, none);
+	if (r < 0)
+		blob_fail(p, STEP_CREDS, r, 0);
+}
+
 /* A thread's own kernel state, in the thread itself. */
 static void blob_set_thread(const struct plan *p, const struct plan_thread *pt)
 {
@@ -255,6 +270,7 @@ static void blob_set_thread(const struct plan *p, const struct plan_thread *pt)
 	sys_setpriority(PRIO_PROCESS_WHICH, 0, t->nice);
 	sys_sched_setaffinity(0, sizeof(t->affinity), t->affinity);
 	blob_set_creds(p);
+	blob_drop_caps(p);
 }
 
 static __attribute__((noreturn)) void blob_resume(const struct plan *p,

@@ -1,0 +1,217 @@
+#!/bin/bash
+# 33-unprivileged: the whole cycle as an ordinary user (a throwaway one the
+# test creates and removes), with ucr installed in a prefix: cr_run,
+# cr_checkpoint --kill, and cr_restart with no option, which restores in a
+# user, pid and time namespace of its own.  A counter goes on with no gap
+# or repeat; eight threads keep their tids; a parent and child joined by a
+# pipe keep their pids, parentage and the bytes in flight; uid and gid are
+# the user's; CLOCK_MONOTONIC goes on from where it was, though the restart
+# comes 5 s later.  cr_restart passes on an exit status and a death by
+# signal, the user signals the restored program by the pid ps shows, and a
+# program's cr_request_restart() gets its root as a child.  A file saved
+# from another uid is refused, and so is every restart when the system
+# forbids user namespaces, with a message saying so.
+UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
+	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
+plan 30
+
+make_user
+prefix=$T/prefix
+run_cmd 300 "$T/install.out" "$T/install.err" make -C "$top" -s install B="$build" PREFIX="$prefix"
+ok $? "ucr installs into a prefix" || { diag_file "$T/install.err"; die "no install"; }
+# the workloads, where the user can run them (restarter finds libcr in
+# the prefix, as a program built against the install would)
+mkdir "$T/bin" "$T/u"
+cp "$wl/counter" "$wl/threads" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$T/bin/"
+cc -std=gnu11 -I"$prefix/include" -o "$T/bin/restarter" "$top/tests/workloads/restarter.c" \
+	-L"$prefix/lib" -lcr -Wl,-rpath,"$prefix/lib" 2>"$T/cc.err" || diag_file "$T/cc.err"
+chown -R "$user:$user" "$T/u"
+cd "$T/u" || die "cannot enter $T/u"
+# the user's own commands, exec'd by setpriv: $! is the command's pid
+u=(setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups --)
+
+# ufile NAME...: files the user's processes write, made theirs
+ufile() {
+	local f
+	for f in "$@"; do
+		: >"$f" && chown "$user:$user" "$f"
+	done
+}
+ufifo() { mkfifo "$1" && chown "$user:$user" "$1"; }
+
+# inner PID: the pid that process PID sees for itself
+inner() { awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status" 2>/dev/null; }
+
+# wait_kid PARENT COMM TIMEOUT: wait for a child of PARENT named COMM; sets $kid
+wait_kid() {
+	local i
+	for ((i = 0; i <= $3 * 20; i++)); do
+		kid=$(pgrep -P "$1" -x "$2" | head -1)
+		[ -n "$kid" ] && { track "$kid"; return 0; }
+		nap 0.05
+	done
+	diag "no child $2 of $1 within $3 s"
+	return 1
+}
+
+# ucheckpoint DESC ARGS...: cr_checkpoint ARGS as the user
+ucheckpoint() {
+	local desc=$1
+	shift
+	run_cmd 60 "$T/ck.out" "$T/ck.err" "${u[@]}" "$prefix/bin/cr_checkpoint" "$@"
+	ok $? "$desc" || diag_file "$T/ck.err"
+}
+
+# urestart NAME ARGS...: cr_restart ARGS as the user, in the background; $rpid
+urestart() {
+	local name=$1
+	shift
+	ufile "$T/$name.out" "$T/$name.err"
+	spawn "$T/$name.out" "$T/$name.err" "${u[@]}" "$prefix/bin/cr_restart" "$@"
+	rpid=$spawned
+}
+
+# --- a counter ------------------------------------------------------------------
+ufifo "$T/ready"
+ufile "$T/c.out" "$T/c.err" count
+spawn "$T/c.out" "$T/c.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/counter" -r "$T/ready" -n 20 count
+orig=$spawned
+wait_ready "$T/ready" || { diag_file "$T/c.err"; die "the counter did not start"; }
+ucheckpoint "the user checkpoints their counter with --kill" --kill "$orig"
+wait_gone "$orig" 30
+is "$(file_mode "context.$orig")" 400 "the context file is the user's, mode 0400"
+end=$(lines count)
+urestart r1 --verbose "context.$orig"
+wait_kid "$rpid" counter 30 && back=$kid
+check "the restored counter counts again" wait_file_lines count $((end + 20)) 20 ||
+	diag_file "$T/r1.err"
+is "$(inner "$back")" "$orig" "inside, it has its saved pid (pid $back outside)"
+is "$(awk '$1 == "Uid:" { print $2, $3 } $1 == "Gid:" { print $2, $3 }' "/proc/$back/status" |
+	tr '\n' ' ')" "$user_uid $user_uid $user_gid $user_gid " "its uid and gid are the user's"
+grep -q "namespace" "$T/r1.err"
+ok $? "cr_restart --verbose says it restored in namespaces of its own" || diag_file "$T/r1.err"
+"${u[@]}" kill -USR1 "$back"
+wait_exit "$rpid" 30
+is "$?" 0 "the user's kill -USR1 by the outside pid reaches it; it exits 0, and so does cr_restart"
+is "$(cat "$T/c.out")" PASS "the counter's own check passes"
+got=$(seq_file count)
+ok $? "the count is one unbroken sequence (${got##*$'\n'})" || diag "$got"
+
+# --- eight threads ---------------------------------------------------------------
+ufile "$T/t.out" "$T/t.err"
+spawn "$T/t.out" "$T/t.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/threads" -n 8 "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" || die "threads did not start"
+tids=$(ls "/proc/$orig/task" | sort -n | tr '\n' ' ')
+ucheckpoint "the user checkpoints 8 threads with --kill" --kill "$orig"
+wait_gone "$orig" 30
+urestart r2 "context.$orig"
+wait_kid "$rpid" threads 30 && back=$kid
+wait_restored "$back" "$rpid" 30 || diag_file "$T/r2.err"
+inner_tids=$(for t in /proc/"$back"/task/*; do awk '$1 == "NSpid:" { print $NF }' "$t/status"; done |
+	sort -n | tr '\n' ' ')
+is "$inner_tids" "$tids" "every thread has its saved tid inside"
+kill -USR1 "$back"
+wait_exit "$rpid" 30
+is "$?:$(cat "$T/t.out")" "0:PASS" "the threads run on, see their own tids, and join"
+
+# --- a parent and child joined by a pipe -----------------------------------------
+ufile "$T/p.out" "$T/p.err"
+spawn "$T/p.out" "$T/p.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/pipeseq" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" || die "pipeseq did not start"
+okid=$(pgrep -P "$orig" | head -1)
+ucheckpoint "the user checkpoints the two processes with --kill" --kill "$orig"
+wait_gone "$orig" 30
+urestart r3 "context.$orig"
+wait_kid "$rpid" pipeseq 30 && back=$kid
+wait_kid "$back" pipeseq 30 && bkid=$kid
+is "$(inner "$back") $(inner "$bkid")" "$orig $okid" \
+	"parent and child have their saved pids inside, the child under the parent"
+wait_file_lines "$T/p.out" 2 30
+"${u[@]}" kill -USR1 "$bkid"
+wait_exit "$rpid" 30
+grep -v '^at ' "$T/p.out" >"$T/p.verdict"
+is "$(cat "$T/p.verdict")" PASS "the child reads the sequence on, no byte lost or repeated" ||
+	diag_file "$T/p.out"
+
+# --- exit status, death by signal, CLOCK_MONOTONIC ---------------------------------
+ufile "$T/e.out" "$T/e.err"
+spawn "$T/e.out" "$T/e.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/exit7" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" || die "exit7 did not start"
+ucheckpoint "the user checkpoints exit7" --kill "$orig"
+wait_gone "$orig" 30
+urestart r4 "context.$orig"
+wait_kid "$rpid" exit7 30 && wait_restored "$kid" "$rpid" 30
+"${u[@]}" kill -USR1 "$kid"
+wait_exit "$rpid" 30
+is "$?" 7 "a restored root that exits 7 makes cr_restart exit 7"
+urestart r5 "context.$orig"
+wait_kid "$rpid" exit7 30 && wait_restored "$kid" "$rpid" 30
+"${u[@]}" kill -SEGV "$kid"
+wait_exit "$rpid" 30
+is "$?" $((128 + 11)) "one killed by SIGSEGV makes cr_restart die of SIGSEGV"
+
+ufile "$T/k.out" "$T/k.err"
+spawn "$T/k.out" "$T/k.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/clockjump" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" || die "clockjump did not start"
+ucheckpoint "the user checkpoints clockjump" --kill "$orig"
+wait_gone "$orig" 30
+nap 5	# the time the program is gone: what its clock must not see
+urestart r6 "context.$orig"
+wait_kid "$rpid" clockjump 30
+nap 0.3	# let it read its clock a few times
+"${u[@]}" kill -USR1 "$kid"
+wait_exit "$rpid" 30
+step=$(sed -n 's/^maxstep_ms=//p' "$T/k.out")
+[ -n "$step" ] && [ "$step" -lt 1000 ]
+ok $? "CLOCK_MONOTONIC goes on where it was: its largest step is ${step:-?} ms, under 1 s"
+
+# --- a program restarts a file through libcr -----------------------------------------
+ufile "$T/rs.out" "$T/rs.err"
+spawn "$T/rs.out" "$T/rs.err" "${u[@]}" "$T/bin/restarter" -n 1 "context.$orig"
+wait_exit "$spawned" 30
+is "$?" 0 "cr_request_restart() as the user restores clockjump" || diag_file "$T/rs.out"
+grep -q "^round 0 root=[0-9]* exited 0$" "$T/rs.out"
+ok $? "the root is the program's child: it reaps it (it ended on the SIGUSR1 asked for)" ||
+	diag_file "$T/rs.out"
+
+# --- refusals ------------------------------------------------------------------------
+# a context file of root's own process, handed to the user
+mkfifo "$T/rready"
+spawn "$T/ro.out" "$T/ro.err" "$bin/cr_run" "$wl/exit7" "$T/rready"
+rorig=$spawned
+wait_ready "$T/rready" || die "root's exit7 did not start"
+checkpoint "root checkpoints its own exit7" -f "$T/root.ctx" "$rorig"
+kill_wait "$rorig"
+wait_gone "$rorig" 30
+cp "$T/root.ctx" "$T/u/root.ctx" && chown "$user:$user" "$T/u/root.ctx"
+run_cmd 30 "$T/rf.out" "$T/rf.err" "${u[@]}" "$prefix/bin/cr_restart" root.ctx
+st=$?
+check "the user's restart of a process saved as root is refused (exit $st)" failed_cleanly "$st"
+grep -q "ran as uid 0" "$T/rf.err"
+ok $? "the message names the uid" || diag_file "$T/rf.err"
+! alive "$rorig"
+ok $? "and no process was created"
+
+# No user namespaces: the system's limit is not ours to change (that needs
+# CAP_SYS_RESOURCE, which root lacks on this CI machine), so the user
+# makes a user namespace with user.max_user_namespaces=0 and runs
+# cr_restart inside it without any capability: the same ENOSPC.
+cat >"$T/nouserns.sh" <<'EOS'
+echo 0 >/proc/sys/user/max_user_namespaces || exit 99
+exec setpriv --bounding-set=-all --inh-caps=-all -- "$@"
+EOS
+run_cmd 30 "$T/nn.out" "$T/nn.err" "${u[@]}" unshare -U -r sh "$T/nouserns.sh" \
+	"$prefix/bin/cr_restart" "context.$orig"
+st=$?
+check "with user namespaces forbidden, the restart fails (exit $st)" failed_cleanly "$st"
+grep -q "not let users create user namespaces.*administrator" "$T/nn.err"
+ok $? "the message says what is forbidden and whom to ask" || diag_file "$T/nn.err"
+[ -z "$(pgrep -u "$user" clockjump)" ]
+ok $? "and nothing of it runs"
