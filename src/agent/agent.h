@@ -155,6 +155,8 @@ AGENT_HIDDEN bool procstate_overflowed(void);
  * *ret_fail_code is the CR_E* (or user) code. */
 AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
 AGENT_HIDDEN int agent_in_callback(void);
+/* cr_init() ran in this thread; else the API's calls fail with CR_ENOINIT. */
+AGENT_HIDDEN bool agent_thread_initialised(void);
 AGENT_HIDDEN int agent_checkpoint_called(void);
 
 enum agent_thread_kind {

@@ -76,9 +76,14 @@ static int cs_in(void)
 	return 1;
 }
 
+/* CR_ENOINIT before cr_init() in this thread; EINVAL for a bad id. */
 static int cs_check_id(cr_client_id_t id)
 {
-	if (id >= 0)
+	if (!agent_thread_initialised()) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
+	if (id >= 0 || id == CR_ID_CALLBACK)
 		return 0;
 	errno = EINVAL;
 	return -1;
@@ -86,10 +91,10 @@ static int cs_check_id(cr_client_id_t id)
 
 int cr_enter_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth++ > 0)
 		return 0;
 	while (cs_in()) {
@@ -103,10 +108,10 @@ int cr_enter_cs(cr_client_id_t id)
 
 int cr_tryenter_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth > 0 || !cs_in()) {
 		cs_depth++;
 		return 0;
@@ -116,10 +121,10 @@ int cr_tryenter_cs(cr_client_id_t id)
 
 int cr_leave_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth <= 0) {
 		errno = EINVAL;	/* not inside one */
 		return -1;
