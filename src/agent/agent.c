@@ -340,9 +340,9 @@ void ucr_agent_set_omit(void)
 
 /*
  * In the child of a fork(): a request the parent was serving is not the
- * child's, and the threads that held critical sections or ran callbacks
- * did not follow.  (A fork from inside a callback leaves the child in that
- * callback, on its own.)
+ * child's, the threads that held critical sections or ran callbacks did
+ * not follow, and the parent's registrations are not the child's.  (A fork
+ * from inside a callback leaves the child in that callback, on its own.)
  */
 static void agent_after_fork(void)
 {

@@ -28,6 +28,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 
 #include "agent.h"
 #include "../common/sys.h"
@@ -468,15 +469,23 @@ static int callback_thread_start(void)
 	return 0;
 }
 
+/*
+ * As under BLCR, the child of a fork() starts afresh: no registrations
+ * (the parent's callbacks are not its own), no callback thread until it
+ * registers a thread-context callback, and its one thread needs cr_init()
+ * again.  Hooks and the process-wide hold settings stay.
+ */
 void agent_callbacks_after_fork(void)
 {
 	/* a thread that did not follow may have held it */
 	pthread_mutex_init(&cbt_start_lock, NULL);
 	cb_running = 0;
 	cbt_state = CBT_IDLE;
-	/* the parent's did not follow */
-	if (has_callbacks(CR_THREAD_CONTEXT, 0))
-		callback_thread_start();
+	memset(agent_cbs, 0, sizeof(agent_cbs));
+	agent_n_cbs = 0;
+	agent_thread_ready = 0;
+	hold_thread = CR_HOLD_DFLT;
+	persist_count = 0;
 }
 
 void agent_callbacks_retid(int old_tid, int new_tid)

@@ -38,10 +38,13 @@ void agent_cs_done(void)
 	sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 }
 
-/* In a child of fork(): only the forking thread is left inside. */
+/* In a child of fork(): no section is held.  The threads that held one
+ * did not follow, and the forking thread starts uninitialised (it could
+ * not leave its own), as under BLCR. */
 void agent_cs_after_fork(void)
 {
-	cs_count = cs_depth > 0;
+	cs_depth = 0;
+	cs_count = 0;
 	cs_state = CS_IDLE;
 }
 
