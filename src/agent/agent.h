@@ -131,6 +131,8 @@ AGENT_HIDDEN void sigwrap_read_marks(struct sigwrap_marks *ret);
 AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
+/* Waits at most timeout_ms for a request to be pending; whether it is. */
+AGENT_HIDDEN bool agent_cs_wait_pending(int timeout_ms);
 AGENT_HIDDEN bool agent_cs_inside(void);	/* this thread is in a section */
 /* In the child of a fork(): the state of threads that did not follow. */
 AGENT_HIDDEN void agent_cs_after_fork(void);

@@ -23,8 +23,11 @@ static __thread __attribute__((tls_model("initial-exec"))) int cs_depth;
 bool agent_cs_defer(void)
 {
 	__atomic_store_n(&cs_state, CS_PENDING, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&cs_count, __ATOMIC_SEQ_CST) > 0)
+	if (__atomic_load_n(&cs_count, __ATOMIC_SEQ_CST) > 0) {
+		/* a self-request made inside a section waits for this */
+		sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 		return true;
+	}
 	/* nobody inside: serve now, unless a leaving thread took it meanwhile */
 	int pending = CS_PENDING;
 
@@ -56,6 +59,16 @@ bool agent_cs_inside(void)
 bool agent_cs_pending(void)
 {
 	return __atomic_load_n(&cs_state, __ATOMIC_SEQ_CST) == CS_PENDING;
+}
+
+bool agent_cs_wait_pending(int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	int st = __atomic_load_n(&cs_state, __ATOMIC_SEQ_CST);
+
+	if (st == CS_IDLE)
+		sys_futex(&cs_state, FUTEX_WAIT_PRIVATE, st, &ts);
+	return agent_cs_pending();
 }
 
 /* One thread fewer inside; the last one serves a waiting request. */
