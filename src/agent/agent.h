@@ -44,6 +44,9 @@ AGENT_HIDDEN extern struct agent_request agent_req;
 AGENT_HIDDEN extern struct agent_state agent_state;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
+/* From a callback's cr_checkpoint(CR_CHECKPOINT_PERM_FAILURE): tells the
+ * dumper, which kills every process of the request; never returns. */
+AGENT_HIDDEN void agent_fail_permanently(int code) __attribute__((noreturn));
 /* From a callback: asks the dumper to add scope/target; 0 or -errno. */
 AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
 /* Serves the request taken, in the calling thread. */

@@ -354,6 +354,8 @@ int cr_checkpoint(int flags)
 		c->fail_code = code;
 		c->result = -code;
 		note_refusal(flags & CR_CHECKPOINT_ABORT_MASK);
+		if (flags & CR_CHECKPOINT_PERM_FAILURE)
+			agent_fail_permanently(code);	/* as BLCR: killed, no return */
 		return c->result;
 	}
 	return chain_continue(c, level);
