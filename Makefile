@@ -58,10 +58,13 @@ $(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
 	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
 		-Wl,-z,defs -o $@ $(AGENT_OBJS)
 
-# libcr_run and libcr_omit load libcr.so.0 beside them ($ORIGIN).
-$(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o src/agent/libcr_%.map $(B)/lib/libcr.so.0
+# libcr_run and libcr_omit (what cr_run preloads) load libcr.so.0 beside
+# them with dlopen(RTLD_LOCAL), and export only the calls it interposes
+# (preload.c): the API stays out of the program's global scope.
+$(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o $(B)/obj/src/agent/preload.pic.o \
+		src/agent/libcr_%.map $(B)/lib/libcr.so.0
 	$(CC) -shared -Wl,-soname,libcr_$*.so.0 -Wl,--version-script=src/agent/libcr_$*.map \
-		-Wl,--no-as-needed -Wl,-rpath,'$$ORIGIN' -o $@ $< -L$(B)/lib -l:libcr.so.0
+		-Wl,-z,defs -o $@ $< $(B)/obj/src/agent/preload.pic.o
 
 # libX.so, what -lX finds, is a linker script: libX_link.a (see link.c),
 # then the shared library.

@@ -152,7 +152,8 @@ extern cr_callback_id_t cr_register_callback(cr_callback_t func, void *arg, int 
  */
 extern int cr_checkpoint(int flags);
 
-/* CR_STATE_IDLE, CR_STATE_PENDING or CR_STATE_ACTIVE; -1 with errno on error. */
+/* CR_STATE_IDLE, CR_STATE_PENDING or CR_STATE_ACTIVE; -1 with errno
+ * CR_ENOINIT before cr_init() in this thread. */
 extern int cr_status(void);
 
 /*
@@ -189,8 +190,8 @@ extern int cr_spinlock_trylock(cr_spinlock_t *lock);
  * waits until it leaves.  cr_enter_cs() may block while a checkpoint is
  * pending or running; cr_tryenter_cs() returns > 0 instead (and the
  * section is then not entered).  Nestable; CR_ID_CALLBACK inside callbacks.
- * 0 on success, -1 with errno on misuse (EINVAL: bad id, or leaving a
- * section that was not entered). */
+ * 0 on success, -1 with errno on misuse (CR_ENOINIT: before cr_init() in
+ * this thread; EINVAL: bad id, or leaving a section that was not entered). */
 extern int cr_enter_cs(cr_client_id_t id);
 extern int cr_leave_cs(cr_client_id_t id);
 extern int cr_tryenter_cs(cr_client_id_t id);
@@ -207,8 +208,9 @@ extern int cr_replace_self(cr_callback_t func, void *arg, int flags);
 
 /*
  * Run hook(event) in every thread the event reaches, from then on; NULL
- * removes it.  Returns the previous hook, or CR_HOOK_FN_ERROR (bad event,
- * or cr_init() not called).
+ * removes it.  Returns the previous hook, or CR_HOOK_FN_ERROR with errno
+ * (CR_ENOINIT: cr_init() not called; EINVAL: bad event, or
+ * CR_HOOK_FN_ERROR as the hook).
  */
 extern cr_hook_fn_t cr_register_hook(cr_hook_event_t event, cr_hook_fn_t hook);
 
@@ -221,7 +223,8 @@ extern cr_hook_fn_t cr_register_hook(cr_hook_event_t event, cr_hook_fn_t hook);
 extern int cr_hold_ctrl(int scope, int flags);
 
 /* Keep the calling thread's libcr state past its exit (a reference count);
- * the new count, or -1 with errno CR_ENOINIT. */
+ * the count before the call, or -1 with errno (CR_ENOINIT; ERANGE when
+ * cr_dec_persist() finds 0). */
 extern int cr_inc_persist(void);
 extern int cr_dec_persist(void);
 

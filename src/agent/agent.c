@@ -200,6 +200,26 @@ int agent_forward(cr_scope_t scope, pid_t target)
 	return r;
 }
 
+/*
+ * cr_checkpoint(CR_CHECKPOINT_PERM_FAILURE): as under BLCR it does not
+ * return.  The refusal goes to the requester at once, which SIGKILLs every
+ * process of the request once it has read it; until then this thread waits
+ * on the socket, and kills its process itself if the requester went away.
+ */
+void agent_fail_permanently(int code)
+{
+	/* its own buffer: another thread's callback may be forwarding */
+	static struct ucr_msg perm_msg;
+	int fd = agent_sock;
+
+	if (fd >= 0 && agent_send_in(&perm_msg, fd, UCR_MSG_FAIL, sys_getpid(), code,
+				     CR_CHECKPOINT_PERM_FAILURE) == 0)
+		while (sys_recvfrom(fd, &perm_msg, sizeof(perm_msg), 0) > 0)
+			;
+	for (;;)
+		sys_kill((int)sys_getpid(), SIGKILL);
+}
+
 static void agent_report_restored(void)
 {
 	int fd = agent_connect(UCR_SOCK_RSTRT, agent_state.restart.requester,
@@ -343,9 +363,9 @@ void ucr_agent_set_omit(void)
 
 /*
  * In the child of a fork(): a request the parent was serving is not the
- * child's, and the threads that held critical sections or ran callbacks
- * did not follow.  (A fork from inside a callback leaves the child in that
- * callback, on its own.)
+ * child's, the threads that held critical sections or ran callbacks did
+ * not follow, and the parent's registrations are not the child's.  (A fork
+ * from inside a callback leaves the child in that callback, on its own.)
  */
 static void agent_after_fork(void)
 {

@@ -44,6 +44,9 @@ AGENT_HIDDEN extern struct agent_request agent_req;
 AGENT_HIDDEN extern struct agent_state agent_state;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
+/* From a callback's cr_checkpoint(CR_CHECKPOINT_PERM_FAILURE): tells the
+ * dumper, which kills every process of the request; never returns. */
+AGENT_HIDDEN void agent_fail_permanently(int code) __attribute__((noreturn));
 /* From a callback: asks the dumper to add scope/target; 0 or -errno. */
 AGENT_HIDDEN int agent_forward(cr_scope_t scope, pid_t target);
 /* Serves the request taken, in the calling thread. */
@@ -131,6 +134,8 @@ AGENT_HIDDEN void sigwrap_read_marks(struct sigwrap_marks *ret);
 AGENT_HIDDEN bool agent_cs_defer(void);
 AGENT_HIDDEN void agent_cs_done(void);
 AGENT_HIDDEN bool agent_cs_pending(void);
+/* Waits at most timeout_ms for a request to be pending; whether it is. */
+AGENT_HIDDEN bool agent_cs_wait_pending(int timeout_ms);
 AGENT_HIDDEN bool agent_cs_inside(void);	/* this thread is in a section */
 /* In the child of a fork(): the state of threads that did not follow. */
 AGENT_HIDDEN void agent_cs_after_fork(void);
@@ -155,6 +160,8 @@ AGENT_HIDDEN bool procstate_overflowed(void);
  * *ret_fail_code is the CR_E* (or user) code. */
 AGENT_HIDDEN int agent_run_callbacks(int *ret_fail_code);
 AGENT_HIDDEN int agent_in_callback(void);
+/* cr_init() ran in this thread; else the API's calls fail with CR_ENOINIT. */
+AGENT_HIDDEN bool agent_thread_initialised(void);
 AGENT_HIDDEN int agent_checkpoint_called(void);
 
 enum agent_thread_kind {

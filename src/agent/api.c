@@ -10,6 +10,10 @@ int cr_link_me;
 
 int cr_status(void)
 {
+	if (!agent_thread_initialised()) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
 	return agent_req.active ? CR_STATE_ACTIVE :
 	       agent_cs_pending() ? CR_STATE_PENDING : CR_STATE_IDLE;
 }

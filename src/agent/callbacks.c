@@ -24,9 +24,11 @@
  * the handler is async-signal-safe.
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 
 #include "agent.h"
 #include "../common/sys.h"
@@ -88,6 +90,11 @@ cr_client_id_t cr_init(void)
 	if (!agent_thread_ready)
 		agent_thread_ready = __atomic_add_fetch(&agent_next_client, 1, __ATOMIC_RELAXED);
 	return agent_thread_ready - 1;
+}
+
+bool agent_thread_initialised(void)
+{
+	return agent_thread_ready != 0;
 }
 
 int agent_in_callback(void)
@@ -191,8 +198,15 @@ int cr_replace_self(cr_callback_t func, void *arg, int flags)
 
 cr_hook_fn_t cr_register_hook(cr_hook_event_t event, cr_hook_fn_t hook)
 {
-	if (!agent_thread_ready || (unsigned int)event >= CR_NUM_HOOKS)
+	if (!agent_thread_ready) {
+		errno = CR_ENOINIT;
 		return CR_HOOK_FN_ERROR;
+	}
+	/* CR_HOOK_FN_ERROR is the error value, never a hook to call */
+	if ((unsigned int)event >= CR_NUM_HOOKS || hook == CR_HOOK_FN_ERROR) {
+		errno = EINVAL;
+		return CR_HOOK_FN_ERROR;
+	}
 	return __atomic_exchange_n(&hooks[event], hook, __ATOMIC_ACQ_REL);
 }
 
@@ -241,14 +255,19 @@ bool agent_thread_held(bool restarted)
 }
 
 /* libcr's per-thread state is static and outlives every thread; the count
- * is kept for the caller's bookkeeping, as BLCR's was. */
+ * is kept for the caller's bookkeeping, as BLCR's was.  Both return the
+ * count before the call, and ERANGE where it would overflow. */
 int cr_inc_persist(void)
 {
 	if (!agent_thread_ready) {
 		errno = CR_ENOINIT;
 		return -1;
 	}
-	return ++persist_count;
+	if (persist_count == INT_MAX) {
+		errno = ERANGE;
+		return -1;
+	}
+	return persist_count++;
 }
 
 int cr_dec_persist(void)
@@ -258,10 +277,10 @@ int cr_dec_persist(void)
 		return -1;
 	}
 	if (!persist_count) {
-		errno = EINVAL;
+		errno = ERANGE;
 		return -1;
 	}
-	return --persist_count;
+	return persist_count--;
 }
 
 /* ---- chains --------------------------------------------------------------------- */
@@ -335,6 +354,8 @@ int cr_checkpoint(int flags)
 		c->fail_code = code;
 		c->result = -code;
 		note_refusal(flags & CR_CHECKPOINT_ABORT_MASK);
+		if (flags & CR_CHECKPOINT_PERM_FAILURE)
+			agent_fail_permanently(code);	/* as BLCR: killed, no return */
 		return c->result;
 	}
 	return chain_continue(c, level);
@@ -450,15 +471,23 @@ static int callback_thread_start(void)
 	return 0;
 }
 
+/*
+ * As under BLCR, the child of a fork() starts afresh: no registrations
+ * (the parent's callbacks are not its own), no callback thread until it
+ * registers a thread-context callback, and its one thread needs cr_init()
+ * again.  Hooks and the process-wide hold settings stay.
+ */
 void agent_callbacks_after_fork(void)
 {
 	/* a thread that did not follow may have held it */
 	pthread_mutex_init(&cbt_start_lock, NULL);
 	cb_running = 0;
 	cbt_state = CBT_IDLE;
-	/* the parent's did not follow */
-	if (has_callbacks(CR_THREAD_CONTEXT, 0))
-		callback_thread_start();
+	memset(agent_cbs, 0, sizeof(agent_cbs));
+	agent_n_cbs = 0;
+	agent_thread_ready = 0;
+	hold_thread = CR_HOLD_DFLT;
+	persist_count = 0;
 }
 
 void agent_callbacks_retid(int old_tid, int new_tid)

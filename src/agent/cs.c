@@ -23,8 +23,11 @@ static __thread __attribute__((tls_model("initial-exec"))) int cs_depth;
 bool agent_cs_defer(void)
 {
 	__atomic_store_n(&cs_state, CS_PENDING, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&cs_count, __ATOMIC_SEQ_CST) > 0)
+	if (__atomic_load_n(&cs_count, __ATOMIC_SEQ_CST) > 0) {
+		/* a self-request made inside a section waits for this */
+		sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 		return true;
+	}
 	/* nobody inside: serve now, unless a leaving thread took it meanwhile */
 	int pending = CS_PENDING;
 
@@ -38,10 +41,13 @@ void agent_cs_done(void)
 	sys_futex(&cs_state, FUTEX_WAKE_PRIVATE, INT32_MAX, 0);
 }
 
-/* In a child of fork(): only the forking thread is left inside. */
+/* In a child of fork(): no section is held.  The threads that held one
+ * did not follow, and the forking thread starts uninitialised (it could
+ * not leave its own), as under BLCR. */
 void agent_cs_after_fork(void)
 {
-	cs_count = cs_depth > 0;
+	cs_depth = 0;
+	cs_count = 0;
 	cs_state = CS_IDLE;
 }
 
@@ -53,6 +59,16 @@ bool agent_cs_inside(void)
 bool agent_cs_pending(void)
 {
 	return __atomic_load_n(&cs_state, __ATOMIC_SEQ_CST) == CS_PENDING;
+}
+
+bool agent_cs_wait_pending(int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	int st = __atomic_load_n(&cs_state, __ATOMIC_SEQ_CST);
+
+	if (st == CS_IDLE)
+		sys_futex(&cs_state, FUTEX_WAIT_PRIVATE, st, &ts);
+	return agent_cs_pending();
 }
 
 /* One thread fewer inside; the last one serves a waiting request. */
@@ -76,9 +92,14 @@ static int cs_in(void)
 	return 1;
 }
 
+/* CR_ENOINIT before cr_init() in this thread; EINVAL for a bad id. */
 static int cs_check_id(cr_client_id_t id)
 {
-	if (id >= 0)
+	if (!agent_thread_initialised()) {
+		errno = CR_ENOINIT;
+		return -1;
+	}
+	if (id >= 0 || id == CR_ID_CALLBACK)
 		return 0;
 	errno = EINVAL;
 	return -1;
@@ -86,10 +107,10 @@ static int cs_check_id(cr_client_id_t id)
 
 int cr_enter_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth++ > 0)
 		return 0;
 	while (cs_in()) {
@@ -103,10 +124,10 @@ int cr_enter_cs(cr_client_id_t id)
 
 int cr_tryenter_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth > 0 || !cs_in()) {
 		cs_depth++;
 		return 0;
@@ -116,10 +137,10 @@ int cr_tryenter_cs(cr_client_id_t id)
 
 int cr_leave_cs(cr_client_id_t id)
 {
-	if (id == CR_ID_CALLBACK)
-		return 0;
 	if (cs_check_id(id))
 		return -1;
+	if (id == CR_ID_CALLBACK)
+		return 0;
 	if (cs_depth <= 0) {
 		errno = EINVAL;	/* not inside one */
 		return -1;

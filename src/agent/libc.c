@@ -15,15 +15,44 @@
 static struct libc_calls calls;
 static int calls_ready;
 
+/* libcr is in the program's global scope (linked, or preloaded itself),
+ * not loaded with dlopen(RTLD_LOCAL) by libcr_run (preload.c), whose
+ * exported calls jump to libcr's: RTLD_NEXT could find those. */
+static bool libc_libcr_global(void)
+{
+	extern int ucr_cr_anchor;
+
+	return dlsym(RTLD_DEFAULT, "ucr_cr_anchor") == &ucr_cr_anchor;
+}
+
+/* p, found for name, is libcr_run.so.0's or libcr_omit.so.0's, which
+ * jumps to ours (a program linked with -lcr_run has it after libcr in the
+ * lookup order). */
+static bool libc_in_preload(const char *name, void *p)
+{
+	static const char *const libs[] = { "libcr_run.so.0", "libcr_omit.so.0" };
+
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		void *h = dlopen(libs[i], RTLD_LAZY | RTLD_NOLOAD);
+		bool theirs = h && dlsym(h, name) == p;
+
+		if (h)
+			dlclose(h);
+		if (theirs)
+			return true;
+	}
+	return false;
+}
+
 /* The next definition after libcr's, else libc's own: when libcr comes
  * after libc in the lookup order (a dependency of a preloaded library),
  * RTLD_NEXT finds nothing. */
 static void *libc_sym(const char *name)
 {
-	void *p = dlsym(RTLD_NEXT, name);
+	void *p = libc_libcr_global() ? dlsym(RTLD_NEXT, name) : NULL;
 	void *handle;
 
-	if (p)
+	if (p && !libc_in_preload(name, p))
 		return p;
 	handle = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	if (!handle)

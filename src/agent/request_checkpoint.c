@@ -202,6 +202,15 @@ out:
 	return r;
 }
 
+/* Until the request has reached us and waits for the section we are in,
+ * or has ended before (it failed, or another request is being served). */
+static void request_wait_pending(struct request *rq)
+{
+	while (!agent_cs_wait_pending(20))
+		if (request_drain(rq, 0) != 0)
+			return;
+}
+
 int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *handle)
 {
 	struct request *rq;
@@ -215,8 +224,6 @@ int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *ha
 	err = check_args(args, &target);
 	if (!err && agent_in_callback() && caller_in_scope(args->cr_scope, target))
 		err = EBUSY;	/* a checkpoint of ourselves from our own callback */
-	if (!err && agent_cs_inside() && caller_in_scope(args->cr_scope, target))
-		err = EDEADLK;	/* it would wait for the section we are in */
 	if (err)
 		return request_refused(err, args->cr_flags & CR_CHKPT_ASYNC_ERR, handle);
 	rq = request_alloc();
@@ -230,9 +237,15 @@ int cr_request_checkpoint(cr_checkpoint_args_t *args, cr_checkpoint_handle_t *ha
 	}
 	*handle = rq->fd;
 	/* As in BLCR, a request that includes the caller returns once the
-	 * caller has been checkpointed (or restarted from that checkpoint). */
-	if (caller_in_scope(args->cr_scope, target))
-		request_drain(rq, -1);
+	 * caller has been checkpointed (or restarted from that checkpoint);
+	 * from inside a critical section, once it is pending: the last
+	 * cr_leave_cs() runs it. */
+	if (caller_in_scope(args->cr_scope, target)) {
+		if (agent_cs_inside())
+			request_wait_pending(rq);
+		else
+			request_drain(rq, -1);
+	}
 	return 0;
 }
 /* ---- BLCR's deprecated shortcuts: checkpoint ourselves and wait ------------ */

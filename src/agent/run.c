@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libcr_run.so.0: makes a program checkpointable without using the API.
- * It needs libcr.so.0 (the agent), and exports nothing but its link-me
- * symbol, so that `-lcr_run -u cr_run_link_me' or LD_PRELOAD loads the
- * agent while libcr.so.0 stays the one copy a dlopen() finds.
+ * What cr_run preloads.  It loads libcr.so.0 (the agent) beside it with
+ * dlopen(RTLD_LOCAL) and exports nothing of the API: only its link-me
+ * symbol and the calls the agent interposes (preload.c), so that
+ * libcr.so.0 stays the one copy a dlopen() finds, and cr_init() is not in
+ * the program's global scope.
  */
 int cr_run_link_me;
 

@@ -12,7 +12,9 @@
  * no handler of the program ran in this thread (sigwrap.c counts both).
  * Handlers installed around libc (raw rt_sigaction) are not seen.  Time
  * left is "the process's own time": CLOCK_MONOTONIC minus the time the
- * process did not exist between a checkpoint and its restart.
+ * process did not exist between a checkpoint and its restart.  pause() and
+ * sigsuspend() are the exception: as under BLCR, a checkpoint ends them
+ * with EINTR (only a swallowed CR_SIGNUM makes them wait again).
  *
  * Every wrapper is one call of sleepwrap_call(), which holds the loop, with
  * a function that makes one attempt of the call with its arguments.  A mask
@@ -66,15 +68,17 @@ static void sleepwrap_begin(struct sleepwrap_wait *w, int64_t timeout)
 /* After an EINTR: true when the agent alone caused it (a checkpoint, or a
  * CR_SIGNUM the program ignores or holds), and no handler of the program
  * ran in this thread; then w->left is the time still to wait (0 and up, no
- * more than the whole timeout), or -1 when there is no timeout. */
-static bool sleepwrap_again(struct sleepwrap_wait *w)
+ * more than the whole timeout), or -1 when there is no timeout.  With
+ * ckpt_ends, a checkpoint is as a caught signal: false. */
+static bool sleepwrap_again(struct sleepwrap_wait *w, bool ckpt_ends)
 {
 	struct sigwrap_marks now;
+	bool checkpointed = agent_checkpoint_generation() != w->gen;
 
 	sigwrap_read_marks(&now);
 	if (now.handler_runs != w->marks.handler_runs)
 		return false;
-	if (agent_checkpoint_generation() == w->gen && now.swallowed == w->marks.swallowed)
+	if (checkpointed ? ckpt_ends : now.swallowed == w->marks.swallowed)
 		return false;
 	if (w->timeout < 0)
 		return true;
@@ -101,9 +105,11 @@ typedef int attempt_fn(const struct attempt *at, void *args);
  * Makes attempts until one ends otherwise than by an EINTR the agent alone
  * caused, and returns its result.  timeout is the program's, in ns (-1 for
  * none); mask the one the call sets while it waits, or NULL.  The program
- * never sees the errno of an attempt that was made again.
+ * never sees the errno of an attempt that was made again.  With
+ * ckpt_ends, an attempt that a checkpoint interrupted is not made again.
  */
-static int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sigset_t *mask)
+static int sleepwrap_call_as(attempt_fn *fn, void *args, int64_t timeout, const sigset_t *mask,
+			     bool ckpt_ends)
 {
 	struct attempt at = { .left = timeout };
 	struct sleepwrap_wait w;
@@ -122,7 +128,7 @@ static int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sig
 			errno = saved;
 			break;
 		}
-		if (errno != EINTR || !sleepwrap_again(&w))
+		if (errno != EINTR || !sleepwrap_again(&w, ckpt_ends))
 			break;
 		at.retry = true;
 		at.left = w.left;
@@ -130,6 +136,11 @@ static int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sig
 	}
 	sigwrap_mask_leave(mask, view);
 	return r;
+}
+
+static int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sigset_t *mask)
+{
+	return sleepwrap_call_as(fn, args, timeout, mask, false);
 }
 
 /* ---- timeouts --------------------------------------------------------------- */
@@ -288,6 +299,11 @@ int usleep(useconds_t us)
 
 /* ---- waiting for a signal ------------------------------------------------------ */
 
+/* pause() and sigsuspend() wait for any caught signal, and under BLCR a
+ * checkpoint was one: they return EINTR after it, when the process
+ * continues and in a restarted one.  A CR_SIGNUM the agent swallowed
+ * (the program's own, ignored or held) is not a signal to them. */
+
 static int pause_attempt(const struct attempt *at, void *unused)
 {
 	(void)at;
@@ -297,7 +313,7 @@ static int pause_attempt(const struct attempt *at, void *unused)
 
 int pause(void)
 {
-	return sleepwrap_call(pause_attempt, NULL, -1, NULL);
+	return sleepwrap_call_as(pause_attempt, NULL, -1, NULL, true);
 }
 
 static int sigsuspend_attempt(const struct attempt *at, void *unused)
@@ -308,7 +324,7 @@ static int sigsuspend_attempt(const struct attempt *at, void *unused)
 
 int sigsuspend(const sigset_t *mask)
 {
-	return sleepwrap_call(sigsuspend_attempt, NULL, -1, mask);
+	return sleepwrap_call_as(sigsuspend_attempt, NULL, -1, mask, true);
 }
 
 struct sigwait_args {

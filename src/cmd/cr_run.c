@@ -19,19 +19,20 @@ static void usage(FILE *f)
 }
 
 /*
- * LD_PRELOAD with libcr.so.0 and lib first, and no other libcr entry.
- * libcr.so.0 is named itself, not only loaded as lib's dependency: only
- * then do its wrappers of sigaction, sleep and the like come before libc's.
+ * LD_PRELOAD with lib first, and no other libcr entry.  lib exports the
+ * agent's wrappers of sigaction, sleep and the like, which so come before
+ * libc's, and loads libcr.so.0 itself out of the global scope, as BLCR's
+ * preloaded library kept its API out of it.
  */
-static char *preload_with(const char *libcr, const char *lib)
+static char *preload_with(const char *lib)
 {
 	const char *old = getenv("LD_PRELOAD");
 	_cleanup_free_ char *copy = old ? strdup(old) : NULL;
 	char *out, *tok, *save;
-	size_t len = strlen(libcr) + strlen(lib) + 2 + (old ? strlen(old) : 0) + 1;
+	size_t len = strlen(lib) + 1 + (old ? strlen(old) : 0) + 1;
 
 	out = xmalloc(len);
-	snprintf(out, len, "%s:%s", libcr, lib);
+	snprintf(out, len, "%s", lib);
 	for (tok = copy ? strtok_r(copy, ": ", &save) : NULL; tok; tok = strtok_r(NULL, ": ", &save)) {
 		const char *base = strrchr(tok, '/') ? strrchr(tok, '/') + 1 : tok;
 
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *libname = "libcr_run.so.0";
-	char self[PATH_MAX], lib[PATH_MAX + 32], libcr[PATH_MAX + 32], *slash;
+	char self[PATH_MAX], lib[PATH_MAX + 32], *slash;
 	ssize_t n;
 	int c;
 
@@ -87,12 +88,11 @@ int main(int argc, char **argv)
 	slash = strrchr(self, '/');
 	*slash = 0;
 	snprintf(lib, sizeof(lib), "%s/../lib/%s", self, libname);
-	snprintf(libcr, sizeof(libcr), "%s/../lib/libcr.so.0", self);
 	if (access(lib, R_OK) < 0) {
 		log_errno(-errno, "cannot find %s", lib);
 		return 1;
 	}
-	if (setenv("LD_PRELOAD", preload_with(libcr, lib), 1) < 0)
+	if (setenv("LD_PRELOAD", preload_with(lib), 1) < 0)
 		return 1;
 	execvp(argv[optind], argv + optind);
 	log_errno(-errno, "cannot run %s", argv[optind]);

@@ -2,13 +2,15 @@
 # 13-libcr: programs that use libcr.  A thread-context and a signal-context
 # callback run once per checkpoint in that order, see 0 from cr_checkpoint()
 # on continue and > 0 after a restart, and see the right destination,
-# requester and source.  Then the install: the link forms BLCR programs use
+# requester and source.  The child of a fork() has none of its parent's
+# callbacks, no callback thread, must call cr_init() again, and is
+# checkpointable.  Then the install: the link forms BLCR programs use
 # (-lcr, -lcr_run -u cr_run_link_me) against the installed headers and
 # libraries, cr_run from another prefix, and cr_run --omit.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/callbacks"
-plan 15
+plan 19
 
 mkfifo "$T/ready"
 spawn "$T/out" "$T/err" "$wl/callbacks" "$T/ready"
@@ -35,6 +37,25 @@ is "$(cat "$T/out")" \
 kill "$orig"
 wait_exit "$rpid" 30
 is "$?" 143 "cr_restart ends as its restored process did (SIGTERM)"
+
+# --- fork() ----------------------------------------------------------------
+spawn "$T/f.out" "$T/f.err" "$wl/callbacks" "$T/ready" --fork
+fparent=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/f.out"; die "callbacks --fork did not start"; }
+fkid=$(children_of "$fparent")
+track "$fkid"
+is "$(cat "$T/f.out")" "child before cr_init: status=-1 errno=CR_ENOINIT" \
+	"fork: the child's thread is not initialised (cr_status: CR_ENOINIT)"
+# shellcheck disable=SC2002 # a thread may end while the glob is read
+comms=$(cat "/proc/$fkid/task/"*/comm 2>/dev/null | tr '\n' ' ')
+is "$comms" "callbacks " "the child has no callback thread"
+checkpoint "the child is checkpointable" --pid -f "$T/f.ctx" "$fkid"
+kill -USR1 "$fkid"
+wait_file_lines "$T/f.out" 2 30
+is "$(tail -n 1 "$T/f.out" | cut -d' ' -f1-5)" "order= t_runs=0 s_runs=0 t_rc=0 s_rc=0" \
+	"its checkpoint ran none of its parent's callbacks"
+kill_wait "$fkid"
+wait_exit "$fparent" 30
 
 # --- the install -----------------------------------------------------------
 prefix=$T/prefix

@@ -11,11 +11,14 @@
 #      own time: on continue, and across a restart (the downtime between
 #      checkpoint and restart not counted);
 #  (d) poll() of an idle pipe with a 2 s timeout returns 0 after 2 s, not
-#      -1/EINTR, on continue and across a restart.
+#      -1/EINTR, on continue and across a restart;
+#  (e) but sigsuspend() and pause(), which wait for any caught signal,
+#      return -1/EINTR after a checkpoint, as under BLCR: in the process
+#      that goes on, and in the restarted one.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/sigview"
-plan 42
+plan 52
 
 # now_ms: wall-clock milliseconds into $_ms (no subshell: a fork between
 # kill and restart could take the pid the restart needs)
@@ -176,3 +179,32 @@ across_continue sleep-c sleep 3 230 "sleep(3)"
 across_restart sleep-r sleep 3 230 "sleep(3)"
 across_continue poll-c poll 2 "7 271" "poll(2000 ms)"
 across_restart poll-r poll 2 "7 271" "poll(2000 ms)"
+
+# --- (e): sigsuspend() and pause() end with EINTR ------------------------------
+
+# across_interrupt NAME MODE SYSCALLS WHAT: a checkpoint ends the call with
+# EINTR, and so does the restart from it
+across_interrupt() {
+	local name=$1 mode=$2 sys=$3 what=$4 status
+	start_waiter "$name" "$mode"
+	in_syscall "$pid" "$sys" 10
+	checkpoint "$name: cr_checkpoint during $what exits 0" -f "$T/$name.ctx" "$pid"
+	wait_exit "$pid" 20
+	status=$?
+	is "$(line "$T/$name.out" 1)" "PASS $what ended with EINTR" \
+		"$name: after the checkpoint, $what returns -1/EINTR" || diag_file "$T/$name.out"
+	is "$status" 0 "$name: sigview exits 0"
+	: >"$T/$name.out"
+	"$bin/cr_restart" "$T/$name.ctx" <&7 7<&- >"$T/r.out" 2>"$T/r.err" &
+	rpid=$!
+	track "$rpid"
+	wait_exit "$rpid" 20
+	status=$?
+	is "$status" 0 "$name: restarted, $what returns -1/EINTR and it exits 0, as does cr_restart" ||
+		{ diag_file "$T/$name.out"; diag_file "$T/r.err"; }
+	is "$(line "$T/$name.out" 1)" "PASS $what ended with EINTR" "$name: and says so"
+}
+
+# rt_sigsuspend is 130; glibc's pause() is pause (34)
+across_interrupt suspend suspend 130 "sigsuspend()"
+across_interrupt pause pause "34 130" "pause()"

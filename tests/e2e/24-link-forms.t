@@ -5,12 +5,14 @@
 # with -Wall -Werror against the installed headers and library alone, links
 # and runs.  Then the link forms besides -lcr (13-libcr.t has those): a
 # program linked with -lcr_omit is refused cleanly and runs on; one that
-# dlopen()s libcr.so.0 is checkpointed and restarted; and under cr_run the
-# same dlopen() finds the preloaded libcr, one copy.
+# dlopen()s libcr.so.0 is checkpointed and restarted; and under cr_run (and
+# cr_run --omit) the same dlopen() finds the libcr cr_run loaded, one copy,
+# while dlsym(RTLD_DEFAULT, "cr_init") finds nothing, before and after.
+# BLCR's LD_PRELOAD=libcr_run.so.0 alone puts libcr's wrappers in effect.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run"
-plan 22
+need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/sigview"
+plan 27
 
 link=$top/tests/link
 # bcc ARGS...: the compiler, bounded in time like every command here
@@ -117,20 +119,21 @@ wait_ready "$T/ready" 20 || diag_file "$T/dl.out"
 checkpoint "cr_checkpoint of the dlopen() program exits 0" -f "$T/ctx-dl" "$dl"
 kill -USR1 "$dl"
 wait_exit "$dl" 30
-is "$? $(cat "$T/dl.out")" "0 PASS before=0 init=0 runs=1 rc=0" \
+is "$? $(cat "$T/dl.out")" "0 PASS before=0 global=0 init=0 runs=1 rc=0" \
 	"it continues; its callback, registered through dlsym(), ran once and saw 0" ||
 	diag_file "$T/dl.err"
 alive "$dl" && kill_wait "$dl"
 
 start_restart r "$T/ctx-dl"
 usr1_restored "$dl" "$rpid" 30
-is "$? $(cat "$T/dl.out")" "0 PASS before=0 init=0 runs=1 rc=1" \
+is "$? $(cat "$T/dl.out")" "0 PASS before=0 global=0 init=0 runs=1 rc=1" \
 	"cr_restart brings it back: the callback saw a positive value, cr_restart exits 0" ||
 	diag_file "$T/r.err"
 
 # --- the same under cr_run: dlopen() finds the preloaded libcr -----------------
-# The build's cr_run preloads the build's libcr.so.0 while the program's
-# runpath names the install's: only a match by soname gives one copy.
+# The build's cr_run preloads the build's libcr_run.so.0, which loads the
+# build's libcr.so.0 (RTLD_LOCAL) while the program's runpath names the
+# install's: only a match by soname gives one copy.
 spawn "$T/run.out" "$T/run.err" "$bin/cr_run" "$T/dlopen_cr" "$T/ready"
 dr=$spawned
 wait_ready "$T/ready" 20 || diag_file "$T/run.out"
@@ -140,5 +143,33 @@ is "$copies" 1 "under cr_run, dlopen(\"libcr.so.0\") and dlsym(cr_init) work, on
 checkpoint "cr_checkpoint of it exits 0" -f "$T/ctx-run" "$dr"
 kill -USR1 "$dr"
 wait_exit "$dr" 30
-is "$? $(cat "$T/run.out")" "0 PASS before=1 init=0 runs=1 rc=0" \
-	"its dlopen() found the preloaded libcr, whose callbacks ran" || diag_file "$T/run.err"
+is "$? $(cat "$T/run.out")" "0 PASS before=1 global=0 init=0 runs=1 rc=0" \
+	"its dlopen() found cr_run's libcr, whose callbacks ran; cr_init was never global" ||
+	diag_file "$T/run.err"
+
+# --- and under cr_run --omit: the same, and left out ----------------------------
+spawn "$T/om.out" "$T/om.err" "$bin/cr_run" --omit "$T/dlopen_cr" "$T/ready"
+dom=$spawned
+wait_ready "$T/ready" 20 || diag_file "$T/om.out"
+copies=$(grep -c 'r-xp .*/libcr\.so\.0$' "/proc/$dom/maps" 2>&1)
+is "$copies" 1 "under cr_run --omit, dlopen(\"libcr.so.0\") works, one libcr mapped"
+run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/ctx-om" "$dom"
+status=$?
+failed_cleanly "$status" && grep -qi omit "$T/ck.err"
+ok $? "cr_checkpoint of it fails as omitted (exit $status)" || diag_file "$T/ck.err"
+kill -USR1 "$dom"
+wait_exit "$dom" 30
+is "$? $(cat "$T/om.out")" "0 PASS before=1 global=0 init=0 runs=0 rc=-1" \
+	"it runs on; cr_init was never global, and no callback ran" || diag_file "$T/om.err"
+
+# --- BLCR's LD_PRELOAD=libcr_run.so.0 alone: the wrappers are in effect ----------
+# libcr_run.so.0 exports them itself: sleep(3) across a checkpoint still
+# takes its 3 s instead of ending early with EINTR.
+LD_PRELOAD=$prefix/lib/libcr_run.so.0 spawn "$T/sl.out" "$T/sl.err" "$wl/sigview" sleep "$T/ready"
+sl=$spawned
+wait_ready "$T/ready" 20 || diag_file "$T/sl.out"
+in_syscall "$sl" 230 10
+checkpoint "LD_PRELOAD=libcr_run.so.0 alone: cr_checkpoint during sleep(3) exits 0" -f "$T/ctx-sl" "$sl"
+wait_exit "$sl" 30
+is "$? $(cut -d' ' -f1-4 "$T/sl.out")" "0 PASS slept 3 s" \
+	"and sleep(3) was resumed by libcr's wrapper, not cut short" || diag_file "$T/sl.err"

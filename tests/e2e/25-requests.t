@@ -12,7 +12,9 @@
 #    come back from it.
 #  - A callback's temporary failure cancels the checkpoint of a two-process
 #    tree: both go on (their cr_checkpoint() saw -CR_ETEMPFAIL), no file is
-#    left, and cr_checkpoint says why and exits non-zero.
+#    left, and cr_checkpoint says why and exits non-zero.  A permanent
+#    failure kills both, and the cr_checkpoint() that asked for it never
+#    returns.
 #  - A program restarts a context file with cr_request_restart(): the
 #    restored process has its pid and is the program's child, which it
 #    waits for; a restart that cannot be done reports why through
@@ -28,7 +30,7 @@
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
 	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent" "$wl/barrier" \
 	"$wl/callbacks"
-plan 35
+plan 39
 
 # --- a program checkpoints itself ----------------------------------------------
 run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
@@ -84,14 +86,23 @@ ok $? "restart: the forwarded process is back too" || diag_file "$T/r2.err"
 kill_wait "$rpid"
 kill -KILL "$fw" "$other" 2>/dev/null
 
+# tempfail_checkpoint NAME [--perm]: tempfail (output in $T/NAME.out) and
+# its child started, then a cr_checkpoint of the tree into $T/NAME.ctx;
+# sets $parent, $kid and $status (cr_checkpoint's)
+tempfail_checkpoint() {
+	local name=$1
+	shift
+	spawn "$T/$name.out" "$T/$name.err" "$wl/tempfail" "$T/ready" "$@"
+	parent=$spawned
+	wait_ready "$T/ready" 30 || { diag_file "$T/$name.out"; die "tempfail did not start"; }
+	kid=$(children_of "$parent")
+	track "$kid"
+	run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/$name.ctx" "$parent"
+	status=$?
+}
+
 # --- a temporary failure cancels a tree ------------------------------------------
-spawn "$T/tf.out" "$T/tf.err" "$wl/tempfail" "$T/ready"
-parent=$spawned
-wait_ready "$T/ready" 30 || { diag_file "$T/tf.out"; die "tempfail did not start"; }
-kid=$(children_of "$parent")
-track "$kid"
-run_cmd 60 "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/tf.ctx" "$parent"
-status=$?
+tempfail_checkpoint tf
 failed_cleanly "$status"
 ok $? "cr_checkpoint of the tree fails with an exit code (it was $status)"
 grep -q "temporary failure" "$T/ck.err"
@@ -105,6 +116,19 @@ is "$(sort "$T/tf.out" | tr '\n' ' ')" "child rc=-2354 parent rc=-2354 " \
 
 kill_wait "$parent"
 kill -KILL "$kid" 2>/dev/null
+
+# --- a permanent failure kills, and its cr_checkpoint() never returns -------------
+tempfail_checkpoint pf --perm
+failed_cleanly "$status" && grep -q "failed the checkpoint permanently" "$T/ck.err"
+ok $? "cr_checkpoint of the tree fails (exit $status) and says a callback failed permanently" ||
+	diag_file "$T/ck.err"
+wait_exit "$parent" 30
+is "$?" 137 "the parent is SIGKILLed"
+wait_gone "$kid" 30
+ok $? "and so is the child"
+is "$(grep -c '^child' "$T/pf.out")" 0 \
+	"the child's cr_checkpoint(CR_CHECKPOINT_PERM_FAILURE) did not return" ||
+	diag_file "$T/pf.out"
 
 # --- a program restarts a context file ---------------------------------------------
 spawn "$T/e7.out" "$T/e7.err" "$bin/cr_run" "$wl/exit7" "$T/ready"

@@ -7,10 +7,12 @@
  * It registers a thread-context callback that records what cr_checkpoint()
  * returns, says "ready" on FIFO (wl.h), waits for SIGUSR1, then prints
  *
- *   PASS before=B init=ID runs=N rc=R
+ *   PASS before=B global=G init=ID runs=N rc=R
  *
- * and exits 0: B is 1 when libcr.so.0 was loaded already (cr_run preloads
- * it) and the dlopen() found that copy, ID what cr_init() returned, N the
+ * and exits 0: B is 1 when libcr.so.0 was loaded already (cr_run loads
+ * it) and the dlopen() found that copy, G is 1 when dlsym(RTLD_DEFAULT,
+ * "cr_init") found it, before or after the dlopen() (BLCR kept the API out
+ * of the global scope: G must be 0), ID what cr_init() returned, N the
  * callback's runs and R the last value its cr_checkpoint() returned (0 on
  * continue, > 0 after a restart).
  */
@@ -46,16 +48,19 @@ int main(int argc, char **argv)
 	cr_callback_id_t (*p_register)(cr_callback_t, void *, int);
 	void *lib, *before;
 	cr_client_id_t id;
+	int global;
 
 	if (argc != 2)
 		wl_die("usage: dlopen_cr FIFO");
 	wl_setup_usr1(1);
+	global = dlsym(RTLD_DEFAULT, "cr_init") != NULL;
 	before = dlopen("libcr.so.0", RTLD_NOW | RTLD_NOLOAD);
 	if (before)
 		dlclose(before);
 	lib = dlopen("libcr.so.0", RTLD_NOW);
 	if (!lib)
 		wl_die("dlopen libcr.so.0: %s", dlerror());
+	global |= dlsym(RTLD_DEFAULT, "cr_init") != NULL;
 	p_init = (cr_client_id_t (*)(void))sym(lib, "cr_init");
 	p_register = (cr_callback_id_t (*)(cr_callback_t, void *, int))
 		sym(lib, "cr_register_callback");
@@ -67,6 +72,7 @@ int main(int argc, char **argv)
 		wl_die("cr_register_callback: %s", strerror(errno));
 	wl_ready(argv[1]);
 	wl_wait_usr1();
-	wl_out("PASS before=%d init=%d runs=%d rc=%d\n", before != NULL, (int)id, runs, last_rc);
+	wl_out("PASS before=%d global=%d init=%d runs=%d rc=%d\n", before != NULL, global, (int)id,
+	       runs, last_rc);
 	return 0;
 }

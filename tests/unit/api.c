@@ -40,17 +40,32 @@ int main(void)
 	cr_client_id_t id;
 	int r;
 
-	printf("1..43\n");
+	printf("1..52\n");
 	errno = 0;
 	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
 	ok(r == -1 && errno == CR_ENOINIT, "cr_register_callback before cr_init: CR_ENOINIT");
-	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, hook) == CR_HOOK_FN_ERROR,
-	   "cr_register_hook before cr_init: CR_HOOK_FN_ERROR");
+	errno = 0;
+	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, hook) == CR_HOOK_FN_ERROR &&
+	   errno == CR_ENOINIT, "cr_register_hook before cr_init: CR_HOOK_FN_ERROR, CR_ENOINIT");
 	errno = 0;
 	ok(cr_hold_ctrl(CR_HOLD_SCOPE_INIT, CR_HOLD_READ) == -1 && errno == CR_ENOINIT,
 	   "cr_hold_ctrl before cr_init: CR_ENOINIT");
 	errno = 0;
 	ok(cr_inc_persist() == -1 && errno == CR_ENOINIT, "cr_inc_persist before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_dec_persist() == -1 && errno == CR_ENOINIT, "cr_dec_persist before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_status() == -1 && errno == CR_ENOINIT, "cr_status before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_enter_cs(0) == -1 && errno == CR_ENOINIT, "cr_enter_cs before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_leave_cs(0) == -1 && errno == CR_ENOINIT, "cr_leave_cs before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_tryenter_cs(0) == -1 && errno == CR_ENOINIT,
+	   "cr_tryenter_cs before cr_init: CR_ENOINIT");
+	errno = 0;
+	ok(cr_replace_callback(0, callback, NULL, CR_SIGNAL_CONTEXT) == -1 && errno == CR_ENOINIT,
+	   "cr_replace_callback before cr_init: CR_ENOINIT");
 	id = cr_init();
 	ok(id >= 0, "cr_init gives a client id");
 	ok(cr_checkpoint(0) == -CR_ENOTCB, "cr_checkpoint outside a callback: -CR_ENOTCB");
@@ -141,8 +156,17 @@ int main(void)
 	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, hook) == NULL &&
 	   cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, NULL) == hook,
 	   "cr_register_hook returns the previous hook");
-	ok(cr_register_hook(CR_NUM_HOOKS, hook) == CR_HOOK_FN_ERROR,
-	   "cr_register_hook of an unknown event: CR_HOOK_FN_ERROR");
+	errno = 0;
+	ok(cr_register_hook(CR_NUM_HOOKS, hook) == CR_HOOK_FN_ERROR && errno == EINVAL,
+	   "cr_register_hook of an unknown event: CR_HOOK_FN_ERROR, EINVAL");
+	errno = 0;
+	ok(cr_register_hook((cr_hook_event_t)-1, NULL) == CR_HOOK_FN_ERROR && errno == EINVAL,
+	   "cr_register_hook of event -1: CR_HOOK_FN_ERROR, EINVAL");
+	errno = 0;
+	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, CR_HOOK_FN_ERROR) == CR_HOOK_FN_ERROR &&
+	   errno == EINVAL, "cr_register_hook of CR_HOOK_FN_ERROR itself: EINVAL");
+	ok(cr_register_hook(CR_HOOK_CONT_NO_CALLBACKS, NULL) == NULL,
+	   "and nothing was stored");
 	ok(cr_hold_ctrl(CR_HOLD_SCOPE_INIT, CR_HOLD_READ) == CR_HOLD_BOTH &&
 	   cr_hold_ctrl(CR_HOLD_SCOPE_UNINIT, CR_HOLD_READ) == CR_HOLD_BOTH &&
 	   cr_hold_ctrl(CR_HOLD_SCOPE_THREAD, CR_HOLD_READ) == CR_HOLD_DFLT,
@@ -155,10 +179,10 @@ int main(void)
 	   "CR_HOLD_DFLT outside the thread scope: EINVAL");
 	errno = 0;
 	ok(cr_hold_ctrl(9, CR_HOLD_READ) == -1 && errno == EINVAL, "an unknown hold scope: EINVAL");
-	ok(cr_inc_persist() == 1 && cr_inc_persist() == 2 && cr_dec_persist() == 1 &&
-	   cr_dec_persist() == 0, "cr_inc_persist and cr_dec_persist count");
+	ok(cr_inc_persist() == 0 && cr_inc_persist() == 1 && cr_dec_persist() == 2 &&
+	   cr_dec_persist() == 1, "cr_inc_persist and cr_dec_persist return the count before");
 	errno = 0;
-	ok(cr_dec_persist() == -1 && errno == EINVAL, "cr_dec_persist below zero: EINVAL");
+	ok(cr_dec_persist() == -1 && errno == ERANGE, "cr_dec_persist below zero: ERANGE");
 	r = cr_register_callback(callback, NULL, CR_SIGNAL_CONTEXT);
 	ok(cr_replace_callback(r, callback, &id, CR_SIGNAL_CONTEXT) == 0,
 	   "cr_replace_callback of a registration");

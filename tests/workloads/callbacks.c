@@ -1,6 +1,6 @@
 /* callbacks: a program linked with -lcr that takes part in checkpoints.
  *
- * usage: callbacks FIFO
+ * usage: callbacks FIFO [--fork]
  *
  * It registers one thread-context and one signal-context callback.  Each
  * records what it sees: cr_get_checkpoint_info() before its cr_checkpoint(),
@@ -13,8 +13,18 @@
  *
  * (src and restarter only after a restart, "-" otherwise).  It runs until
  * killed.
+ *
+ * With --fork, the process forks once its callbacks are registered and the
+ * child does all of the above but the registration: it first prints
+ *
+ *   child before cr_init: status=-1 errno=CR_ENOINIT
+ *
+ * (what cr_status() gave), calls cr_init() again, and says ready; the
+ * parent waits for it.  Its reports then show which callbacks ran in it.
  */
 #include "wl.h"
+
+#include <sys/wait.h>
 
 #include <libcr.h>
 
@@ -91,16 +101,39 @@ static void report(void)
 	requester = restarter = 0;
 }
 
+/* --fork: the parent waits for its child; the child goes on. */
+static void fork_child(void)
+{
+	pid_t kid = fork();
+	int status;
+
+	if (kid < 0)
+		wl_die("fork: %s", strerror(errno));
+	if (kid > 0) {
+		while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	errno = 0;
+	status = cr_status();
+	wl_out("child before cr_init: status=%d errno=%s\n", status,
+	       errno == CR_ENOINIT ? "CR_ENOINIT" : strerror(errno));
+	if (cr_init() < 0)
+		wl_die("cr_init in the child failed");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2)
-		wl_die("usage: callbacks FIFO");
+	if (argc != 2 && (argc != 3 || strcmp(argv[2], "--fork")))
+		wl_die("usage: callbacks FIFO [--fork]");
 	wl_setup_usr1(1);
 	if (cr_init() < 0)
 		wl_die("cr_init failed");
 	if (cr_register_callback(on_thread, NULL, CR_THREAD_CONTEXT) < 0 ||
 	    cr_register_callback(on_signal, NULL, CR_SIGNAL_CONTEXT) < 0)
 		wl_die("cr_register_callback: %s", cr_strerror(errno));
+	if (argc == 3)
+		fork_child();
 	wl_ready(argv[1]);
 	for (;;) {
 		wl_wait_usr1();

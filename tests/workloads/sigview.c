@@ -21,6 +21,10 @@
  *   poll      says ready, then poll() for input on stdin (an idle pipe the
  *             harness holds open) with a 2 s timeout: PASS when it returned
  *             0 after at least 2 s, then exits
+ *   suspend   says ready, then sigsuspend() with an empty mask, and exits
+ *   pause     says ready, then pause(), and exits; both print "PASS <call>
+ *             ended with EINTR" when the call returned -1 with EINTR (as a
+ *             checkpoint makes it, under BLCR), else FAIL and exit 1
  *
  * blockall and handler check once before saying ready (first line), then
  * on each SIGUSR2 (one more line; it goes on waiting) and on SIGUSR1 (a
@@ -323,12 +327,28 @@ static int do_poll(const char *fifo)
 	return 0;
 }
 
+static int do_suspend(const char *fifo, bool use_pause)
+{
+	const char *what = use_pause ? "pause()" : "sigsuspend()";
+	sigset_t none;
+	int r, e;
+
+	sigemptyset(&none);
+	wl_ready(fifo);
+	r = use_pause ? pause() : sigsuspend(&none);
+	e = errno;
+	if (r != -1 || e != EINTR)
+		return fail("%s returned %d (%s)", what, r, strerror(e));
+	wl_out("PASS %s ended with EINTR\n", what);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t all;
 
 	if (argc != 3)
-		wl_die("usage: sigview blockall|handler|ignore|default|sleep|poll FIFO");
+		wl_die("usage: sigview blockall|handler|ignore|default|sleep|poll|suspend|pause FIFO");
 	wl_setup_usr1(1);
 	if (!strcmp(argv[1], "blockall")) {
 		sigfillset(&all);
@@ -353,5 +373,7 @@ int main(int argc, char **argv)
 		return do_sleep(argv[2]);
 	if (!strcmp(argv[1], "poll"))
 		return do_poll(argv[2]);
+	if (!strcmp(argv[1], "suspend") || !strcmp(argv[1], "pause"))
+		return do_suspend(argv[2], !strcmp(argv[1], "pause"));
 	wl_die("unknown mode %s", argv[1]);
 }

@@ -1,7 +1,7 @@
 /* tempfail: a parent and a child linked with -lcr; the child's callback
  * refuses every checkpoint with a temporary failure.
  *
- * usage: tempfail FIFO
+ * usage: tempfail FIFO [--perm]
  *
  * Each callback prints what its cr_checkpoint() returned:
  *
@@ -10,6 +10,10 @@
  *
  * (-CR_ETEMPFAIL both: the child refused, the parent's checkpoint was
  * cancelled).  Both then go on running until killed.
+ *
+ * With --perm the child refuses with CR_CHECKPOINT_PERM_FAILURE instead,
+ * whose cr_checkpoint() must not return (every process of the request is
+ * killed): a line "child rc=..." says it did.
  */
 #include "wl.h"
 
@@ -30,8 +34,8 @@ int main(int argc, char **argv)
 	pid_t kid;
 	int sync[2];
 
-	if (argc != 2)
-		wl_die("usage: tempfail FIFO");
+	if (argc != 2 && (argc != 3 || strcmp(argv[2], "--perm")))
+		wl_die("usage: tempfail FIFO [--perm]");
 	if (pipe2(sync, O_CLOEXEC))
 		wl_die("pipe: %s", strerror(errno));
 	kid = fork();
@@ -39,7 +43,7 @@ int main(int argc, char **argv)
 		wl_die("fork: %s", strerror(errno));
 	if (kid == 0) {
 		who = "child";
-		flags = CR_CHECKPOINT_TEMP_FAILURE;
+		flags = argc == 3 ? CR_CHECKPOINT_PERM_FAILURE : CR_CHECKPOINT_TEMP_FAILURE;
 	}
 	if (cr_init() < 0)
 		wl_die("cr_init: %s", strerror(errno));
