@@ -239,7 +239,7 @@ _on_exit() {
 	local status=$?
 	local errs
 	# bash's notices of jobs the test killed on purpose are no news
-	errs=$(grep -vE ': line [0-9]+: +[0-9]+ (Killed|Terminated|Stopped|User defined signal [12]) ' \
+	errs=$(grep -vE ': line [0-9]+: +[0-9]+ (Killed|Terminated|Stopped|Segmentation fault|User defined signal [12]) ' \
 		"$T/.stderr" 2>/dev/null)
 	[ -n "$errs" ] && diag "stderr of the test script:" "$errs"
 	_cleanup

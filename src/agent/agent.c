@@ -328,12 +328,14 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	 * this signal) goes where the program said. */
 	if (si->si_code == SI_QUEUE && !__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE)) {
 		/* agent_busy stays set until the request is over */
-		served = agent_serve((uint32_t)si->si_pid, (uint32_t)si->si_value.sival_int);
+		served = agent_serve(ucr_request_pid(si->si_pid, si->si_value.sival_ptr),
+				     (uint32_t)si->si_value.sival_int);
 		if (!served)
 			__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
 	} else if (si->si_code == SI_QUEUE) {
 		/* a second requester while one is served: tell it so at once */
-		int fd = agent_connect(UCR_SOCK_CKPT, (uint32_t)si->si_pid,
+		int fd = agent_connect(UCR_SOCK_CKPT,
+				       ucr_request_pid(si->si_pid, si->si_value.sival_ptr),
 				       (uint32_t)si->si_value.sival_int);
 
 		/* its own buffer: another thread may be serving a request */

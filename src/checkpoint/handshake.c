@@ -96,7 +96,7 @@ static int fail_code_error(struct request *rq, struct target *t, int kind, int c
 /* Signals the agents of targets from `from' on and connects each to its socket. */
 static int request_connect(struct request *rq, size_t from)
 {
-	union sigval val = { .sival_int = (int)rq->token };
+	union sigval val = { .sival_ptr = ucr_request_value(getpid(), rq->token) };
 	size_t want = 0;
 
 	for (size_t i = from; i < rq->n; i++) {

@@ -205,6 +205,39 @@ static int check_agent(const struct target *t, const struct proc_status *st)
 	return 0;
 }
 
+/*
+ * Nobody checkpoints what they could not debug: a user other than root
+ * only their own processes, whose every uid and gid is theirs, and none
+ * that runs with more than they have (a set-uid or set-gid program, or one
+ * with capabilities).  The kernel's own check, on opening the memory,
+ * also refuses what is not dumpable or what Yama forbids.
+ */
+static int check_privilege(const struct target *t, const struct proc_status *st)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (uid == 0)
+		return 0;
+	if (st->uid != uid || st->euid != uid || st->suid != uid) {
+		log_error("pid %d runs as uid %u (effective %u): only that user or root can "
+			  "checkpoint it", (int)t->pid, st->uid, st->euid);
+		return -EPERM;
+	}
+	if (st->gid != gid || st->egid != gid || st->sgid != gid) {
+		log_error("pid %d runs as gid %u (effective %u), not yours: only root can "
+			  "checkpoint it",
+			  (int)t->pid, st->gid, st->egid);
+		return -EPERM;
+	}
+	if (st->cap_permitted) {
+		log_error("pid %d holds capabilities (%#llx): only root can checkpoint it",
+			  (int)t->pid, (unsigned long long)st->cap_permitted);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int scope_check_target(struct request *rq, struct target *t)
 {
 	struct proc_status st;
@@ -224,12 +257,15 @@ int scope_check_target(struct request *rq, struct target *t)
 	}
 	if (r)
 		return log_errno(r, "cannot read the status of pid %d", (int)t->pid);
-	/* Opening the memory needs ptrace access: nobody checkpoints what
-	 * they could not debug. */
+	r = check_privilege(t, &st);
+	if (r)
+		return r;
+	/* opening the memory needs ptrace access */
 	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
 	r = open(mem, O_RDONLY | O_CLOEXEC);
 	if (r < 0)
-		return log_errno(-errno, "cannot checkpoint pid %d", (int)t->pid);
+		return log_errno(-errno, "cannot checkpoint pid %d: no ptrace access to it "
+				 "(not dumpable, or forbidden by Yama's ptrace_scope)", (int)t->pid);
 	close(r);
 	r = check_ptrace(rq, t, &st);
 	if (r || t->omitted)

@@ -32,6 +32,23 @@
 #define UCR_SOCK_RSTRT "ucr.rstrt."
 
 /*
+ * A checkpoint request is sigqueue(CR_SIGNUM) with this value: the token
+ * in the low half (sival_int), the requester's pid in the high half.  The
+ * kernel's si_pid says 0 for a requester outside the target's pid
+ * namespace (a process restarted without privilege, checkpointed again by
+ * its user from outside); the value still names the socket.
+ */
+static inline void *ucr_request_value(uint32_t pid, uint32_t token)
+{
+	return (void *)(((uint64_t)pid << 32) | token);
+}
+
+static inline uint32_t ucr_request_pid(uint32_t sender, const void *value)
+{
+	return sender ? sender : (uint32_t)((uint64_t)value >> 32);
+}
+
+/*
  * Writes the abstract name of prefix's socket of pid for token into path
  * (a sockaddr_un's sun_path, which has room for it: 32 bytes at most) and
  * returns its length, the leading NUL included; the address length is

@@ -151,6 +151,8 @@ int proc_parse_status_text(char *buf, struct proc_status *s)
 		} else if (sscanf(line, "SigCgt: %llx", &x) == 1) {
 			s->sig_caught = x;
 			seen++;
+		} else if (sscanf(line, "CapPrm: %llx", &x) == 1) {
+			s->cap_permitted = x;
 		}
 	}
 	return seen == 3 ? 0 : -EINVAL;

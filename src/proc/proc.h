@@ -43,6 +43,7 @@ struct proc_status {
 	unsigned int umask;
 	pid_t tracer;
 	uint64_t sig_caught;	/* SigCgt: bit n-1 for signal n */
+	uint64_t cap_permitted;	/* CapPrm */
 };
 
 int proc_parse_status(pid_t pid, struct proc_status *ret);

@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -435,6 +436,31 @@ static int load_image(int fd, struct image **ret, char *err, size_t err_len)
 	return 0;
 }
 
+/*
+ * A context file is the memory of processes that will run as the user who
+ * restarts it: anybody but root restarts only a file of their own that
+ * nobody else could have written.
+ */
+static int check_file_owner(int fd, const char *name)
+{
+	uid_t uid = getuid();
+	struct stat st;
+
+	if (uid == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (st.st_uid != uid) {
+		log_error("%s is owned by uid %u, not by you: only its owner or root can "
+			  "restart it", name, (unsigned)st.st_uid);
+		return -EACCES;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_error("%s is writable by %s: refused (chmod go-w it)", name,
+			  st.st_mode & S_IWOTH ? "others" : "its group");
+		return -EACCES;
+	}
+	return 0;
+}
+
 pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
@@ -447,6 +473,9 @@ pid_t restart_run(const struct restart_opts *o)
 	fd = o->fd >= 0 ? fcntl(o->fd, F_DUPFD_CLOEXEC, 3) : open(o->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_errno(-errno, "cannot open %s", name);
+	r = check_file_owner(fd, name);
+	if (r)
+		return r;
 	/* the path the restored process sees in cr_get_restart_info() */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, src, sizeof(src) - 1);

@@ -16,7 +16,7 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
 	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 30
+plan 37
 
 make_user
 prefix=$T/prefix
@@ -188,6 +188,27 @@ spawn "$T/ro.out" "$T/ro.err" "$bin/cr_run" "$wl/exit7" "$T/rready"
 rorig=$spawned
 wait_ready "$T/rready" || die "root's exit7 did not start"
 checkpoint "root checkpoints its own exit7" -f "$T/root.ctx" "$rorig"
+run_cmd 30 "$T/rc.out" "$T/rc.err" "${u[@]}" "$prefix/bin/cr_checkpoint" -f "$T/u/x.ctx" "$rorig"
+st=$?
+grep -q "pid $rorig runs as uid 0.*only that user or root" "$T/rc.err"
+ok $? "the user's checkpoint of root's process is refused (exit $st), naming pid and uid" ||
+	diag_file "$T/rc.err"
+alive "$rorig" && [ ! -e "$T/u/x.ctx" ]
+ok $? "root's process runs on, and no file is left"
+# a set-uid root copy of a program, run by the user
+cp "$wl/exit7" "$T/bin/suid7" && chmod 4755 "$T/bin/suid7"
+ufifo "$T/sready"
+ufile "$T/s.out" "$T/s.err"
+spawn "$T/s.out" "$T/s.err" "${u[@]}" "$T/bin/suid7" "$T/sready"
+suid=$spawned
+wait_ready "$T/sready" || diag_file "$T/s.err"
+run_cmd 30 "$T/sc.out" "$T/sc.err" "${u[@]}" "$prefix/bin/cr_checkpoint" -f "$T/u/s.ctx" "$suid"
+st=$?
+grep -q "pid $suid runs as uid $user_uid (effective 0)" "$T/sc.err"
+ok $? "the user's checkpoint of their own run of a set-uid program is refused (exit $st)" ||
+	diag_file "$T/sc.err"
+alive "$suid" && [ ! -e "$T/u/s.ctx" ]
+ok $? "it runs on, and no file is left"
 kill_wait "$rorig"
 wait_gone "$rorig" 30
 cp "$T/root.ctx" "$T/u/root.ctx" && chown "$user:$user" "$T/u/root.ctx"
@@ -198,6 +219,22 @@ grep -q "ran as uid 0" "$T/rf.err"
 ok $? "the message names the uid" || diag_file "$T/rf.err"
 ! alive "$rorig"
 ok $? "and no process was created"
+
+# a context file the user may read but does not own, and one of theirs
+# that their group could have written
+cp "context.$orig" other.ctx && chmod 444 other.ctx
+run_cmd 30 "$T/ro.out" "$T/ro.err" "${u[@]}" "$prefix/bin/cr_restart" other.ctx
+st=$?
+grep -q "other.ctx is owned by uid 0, not by you" "$T/ro.err"
+ok $? "a restart of a file another user owns is refused (exit $st), naming the file" ||
+	diag_file "$T/ro.err"
+cp "context.$orig" group.ctx && chown "$user:$user" group.ctx && chmod 620 group.ctx
+run_cmd 30 "$T/rg.out" "$T/rg.err" "${u[@]}" "$prefix/bin/cr_restart" group.ctx
+st=$?
+grep -q "group.ctx is writable by its group" "$T/rg.err"
+ok $? "a restart of a group-writable file is refused (exit $st)" || diag_file "$T/rg.err"
+[ -z "$(pgrep -u "$user" clockjump)" ]
+ok $? "neither created a process"
 
 # No user namespaces: the system's limit is not ours to change (that needs
 # CAP_SYS_RESOURCE, which root lacks on this CI machine), so the user
