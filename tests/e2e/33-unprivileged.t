@@ -16,7 +16,7 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
 	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 37
+plan 36
 
 make_user
 prefix=$T/prefix
@@ -63,6 +63,17 @@ ucheckpoint() {
 	shift
 	run_cmd 60 "$T/ck.out" "$T/ck.err" "${u[@]}" "$prefix/bin/cr_checkpoint" "$@"
 	ok $? "$desc" || diag_file "$T/ck.err"
+}
+
+# refused NAME PATTERN DESC COMMAND...: COMMAND, run as the user, fails
+# with its own exit code and a message matching PATTERN
+refused() {
+	local name=$1 pattern=$2 desc=$3 st
+	shift 3
+	run_cmd 30 "$T/$name.out" "$T/$name.err" "${u[@]}" "$@"
+	st=$?
+	failed_cleanly "$st" && grep -q -- "$pattern" "$T/$name.err"
+	ok $? "$desc (exit $st)" || diag_file "$T/$name.err"
 }
 
 # urestart NAME ARGS...: cr_restart ARGS as the user, in the background; $rpid
@@ -188,11 +199,9 @@ spawn "$T/ro.out" "$T/ro.err" "$bin/cr_run" "$wl/exit7" "$T/rready"
 rorig=$spawned
 wait_ready "$T/rready" || die "root's exit7 did not start"
 checkpoint "root checkpoints its own exit7" -f "$T/root.ctx" "$rorig"
-run_cmd 30 "$T/rc.out" "$T/rc.err" "${u[@]}" "$prefix/bin/cr_checkpoint" -f "$T/u/x.ctx" "$rorig"
-st=$?
-grep -q "pid $rorig runs as uid 0.*only that user or root" "$T/rc.err"
-ok $? "the user's checkpoint of root's process is refused (exit $st), naming pid and uid" ||
-	diag_file "$T/rc.err"
+refused rc "pid $rorig runs as uid 0.*only that user or root" \
+	"the user's checkpoint of root's process is refused, naming pid and uid" \
+	"$prefix/bin/cr_checkpoint" -f "$T/u/x.ctx" "$rorig"
 alive "$rorig" && [ ! -e "$T/u/x.ctx" ]
 ok $? "root's process runs on, and no file is left"
 # a set-uid root copy of a program, run by the user
@@ -202,37 +211,28 @@ ufile "$T/s.out" "$T/s.err"
 spawn "$T/s.out" "$T/s.err" "${u[@]}" "$T/bin/suid7" "$T/sready"
 suid=$spawned
 wait_ready "$T/sready" || diag_file "$T/s.err"
-run_cmd 30 "$T/sc.out" "$T/sc.err" "${u[@]}" "$prefix/bin/cr_checkpoint" -f "$T/u/s.ctx" "$suid"
-st=$?
-grep -q "pid $suid runs as uid $user_uid (effective 0)" "$T/sc.err"
-ok $? "the user's checkpoint of their own run of a set-uid program is refused (exit $st)" ||
-	diag_file "$T/sc.err"
+refused sc "pid $suid runs as uid $user_uid (effective 0)" \
+	"the user's checkpoint of their own run of a set-uid program is refused" \
+	"$prefix/bin/cr_checkpoint" -f "$T/u/s.ctx" "$suid"
 alive "$suid" && [ ! -e "$T/u/s.ctx" ]
 ok $? "it runs on, and no file is left"
 kill_wait "$rorig"
 wait_gone "$rorig" 30
 cp "$T/root.ctx" "$T/u/root.ctx" && chown "$user:$user" "$T/u/root.ctx"
-run_cmd 30 "$T/rf.out" "$T/rf.err" "${u[@]}" "$prefix/bin/cr_restart" root.ctx
-st=$?
-check "the user's restart of a process saved as root is refused (exit $st)" failed_cleanly "$st"
-grep -q "ran as uid 0" "$T/rf.err"
-ok $? "the message names the uid" || diag_file "$T/rf.err"
-! alive "$rorig"
+refused rf "ran as uid 0" "the user's restart of a process saved as root is refused, naming the uid" \
+	"$prefix/bin/cr_restart" root.ctx
+[ -z "$(pgrep -u "$user" -x exit7)" ]
 ok $? "and no process was created"
 
 # a context file the user may read but does not own, and one of theirs
 # that their group could have written
 cp "context.$orig" other.ctx && chmod 444 other.ctx
-run_cmd 30 "$T/ro.out" "$T/ro.err" "${u[@]}" "$prefix/bin/cr_restart" other.ctx
-st=$?
-grep -q "other.ctx is owned by uid 0, not by you" "$T/ro.err"
-ok $? "a restart of a file another user owns is refused (exit $st), naming the file" ||
-	diag_file "$T/ro.err"
+refused ro "other.ctx is owned by uid 0, not by you" \
+	"a restart of a file another user owns is refused, naming the file" \
+	"$prefix/bin/cr_restart" other.ctx
 cp "context.$orig" group.ctx && chown "$user:$user" group.ctx && chmod 620 group.ctx
-run_cmd 30 "$T/rg.out" "$T/rg.err" "${u[@]}" "$prefix/bin/cr_restart" group.ctx
-st=$?
-grep -q "group.ctx is writable by its group" "$T/rg.err"
-ok $? "a restart of a group-writable file is refused (exit $st)" || diag_file "$T/rg.err"
+refused rg "group.ctx is writable by its group" "a restart of a group-writable file is refused" \
+	"$prefix/bin/cr_restart" group.ctx
 [ -z "$(pgrep -u "$user" clockjump)" ]
 ok $? "neither created a process"
 
