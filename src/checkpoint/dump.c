@@ -111,9 +111,15 @@ static int dump_one(struct dump_ctx *ctx, const struct target *t)
 static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shared *shared,
 		    uint32_t *ret_n_saved)
 {
+	_cleanup_free_ pid_t *pids = xcalloc(rq->n ? rq->n : 1, sizeof(*pids));
 	uint32_t n_saved = 0;
-	int r = 0;
+	size_t n_pids = 0;
+	int r;
 
+	for (size_t i = 0; i < rq->n; i++)
+		if (!rq->t[i].omitted)
+			pids[n_pids++] = rq->t[i].pid;
+	r = process_pid_view(shared, pids, n_pids);
 	for (size_t i = 0; !r && i < rq->n; i++) {
 		const struct target *t = &rq->t[i];
 		struct dump_ctx *ctx = &ctxs[i];
@@ -197,6 +203,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 		r = write_all(rq, ctxs, n_saved, fd, name);
 	free(ctxs[0].buf);
 	free(ctxs);
+	free(shared.pids);
 	free(shared.fds);
 	free(shared.pipes);
 	free(shared.shms);

@@ -122,6 +122,27 @@ int proc_parse_status(pid_t pid, struct proc_status *s)
 	return r ? r : proc_parse_status_text(buf, s);
 }
 
+/* The last of the numbers in text, and how many there are. */
+static pid_t last_field(const char *text, unsigned int *ret_n)
+{
+	unsigned int n = 0;
+	long last = 0;
+	char *end;
+
+	for (;;) {
+		long v = strtol(text, &end, 10);
+
+		if (end == text)
+			break;
+		last = v;
+		n++;
+		text = end;
+	}
+	if (ret_n)
+		*ret_n = n;
+	return (pid_t)last;
+}
+
 int proc_parse_status_text(char *buf, struct proc_status *s)
 {
 	char *line, *save;
@@ -153,6 +174,12 @@ int proc_parse_status_text(char *buf, struct proc_status *s)
 			seen++;
 		} else if (sscanf(line, "CapPrm: %llx", &x) == 1) {
 			s->cap_permitted = x;
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			s->ns_pid = last_field(line + 6, &s->ns_levels);
+		} else if (!strncmp(line, "NSpgid:", 7)) {
+			s->ns_pgid = last_field(line + 7, NULL);
+		} else if (!strncmp(line, "NSsid:", 6)) {
+			s->ns_sid = last_field(line + 6, NULL);
 		}
 	}
 	return seen == 3 ? 0 : -EINVAL;

@@ -44,6 +44,10 @@ struct proc_status {
 	pid_t tracer;
 	uint64_t sig_caught;	/* SigCgt: bit n-1 for signal n */
 	uint64_t cap_permitted;	/* CapPrm */
+	/* as the process sees them, in its own (innermost) pid namespace;
+	 * ns_levels counts the namespaces it is in, 1 for the initial one */
+	pid_t ns_pid, ns_pgid, ns_sid;
+	unsigned int ns_levels;
 };
 
 int proc_parse_status(pid_t pid, struct proc_status *ret);

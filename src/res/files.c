@@ -108,7 +108,8 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
 	const struct dump_fd *share = file_share(ctx->shared, df);
-	struct img_file f = { .fd = df->fd, .share_pid = share ? share->pid : -1,
+	struct img_file f = { .fd = df->fd,
+			      .share_pid = share ? process_seen_pid(ctx->shared, share->pid) : -1,
 			      .share_fd = share ? share->fd : -1 };
 	struct stat st;
 	uint32_t flags;

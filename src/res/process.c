@@ -27,13 +27,61 @@ static int read_link(pid_t pid, const char *name, char *buf, size_t len)
 	return 0;
 }
 
-/* Process ids and credentials, as /proc shows them. */
-static int fill_ids(pid_t pid, const struct proc_stat *st, const struct proc_status *status,
-		    struct img_process *p)
+static int pid_ns_of(pid_t pid, char *buf, size_t len)
 {
-	p->ppid = st->ppid;
-	p->pgid = st->pgrp;
-	p->sid = st->session;
+	return read_link(pid, "ns/pid", buf, len);
+}
+
+int process_pid_view(struct dump_shared *sh, const pid_t *pids, size_t n)
+{
+	char ns[sizeof(sh->pid_ns)];
+
+	sh->pids = xcalloc(n ? n : 1, sizeof(*sh->pids));
+	for (size_t i = 0; i < n; i++) {
+		struct proc_status st;
+		int r = pid_ns_of(pids[i], ns, sizeof(ns));
+
+		if (!r)
+			r = proc_parse_status(pids[i], &st);
+		if (r)
+			return log_errno(r, "cannot read the pid namespace of pid %d", (int)pids[i]);
+		if (!i)
+			memcpy(sh->pid_ns, ns, sizeof(ns));
+		else if (strcmp(ns, sh->pid_ns)) {
+			log_error("pid %d is in another pid namespace than pid %d: one checkpoint "
+				  "holds one namespace's processes", (int)pids[i], (int)pids[0]);
+			return -EINVAL;
+		}
+		sh->pids[sh->n_pids++] = (struct dump_pid){ pids[i], st.ns_pid };
+	}
+	sh->pid_ns_foreign = n && (pid_ns_of(getpid(), ns, sizeof(ns)) || strcmp(ns, sh->pid_ns));
+	return 0;
+}
+
+pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid)
+{
+	struct proc_status st;
+	char ns[sizeof(sh->pid_ns)];
+
+	for (size_t i = 0; i < sh->n_pids; i++)
+		if (sh->pids[i].outer == pid)
+			return sh->pids[i].seen;
+	if (pid <= 0 || pid_ns_of(pid, ns, sizeof(ns)) || strcmp(ns, sh->pid_ns) ||
+	    proc_parse_status(pid, &st))
+		return 0;
+	return st.ns_pid;
+}
+
+/* Process ids, as the process sees them, and credentials. */
+static int fill_ids(const struct dump_ctx *ctx, const struct proc_stat *st,
+		    const struct proc_status *status, struct img_process *p)
+{
+	pid_t pid = ctx->pid;
+
+	p->pid = process_seen_pid(ctx->shared, pid);
+	p->ppid = process_seen_pid(ctx->shared, st->ppid);
+	p->pgid = status->ns_pgid;
+	p->sid = status->ns_sid;
 	p->uid = status->uid;
 	p->euid = status->euid;
 	p->gid = status->gid;
@@ -92,11 +140,10 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	if (read_file(path, &comm, NULL) == 0)
 		strncpy(p->comm, strtok(comm, "\n") ?: "", sizeof(p->comm) - 1);
 
-	r = fill_ids(ctx->pid, &st, &status, p);
+	r = fill_ids(ctx, &st, &status, p);
 	if (r)
 		return r;
 	fill_mm(&st, p);
-	p->pid = ctx->pid;
 	p->umask = status.umask;
 	p->n_threads = ctx->state.n_threads;
 	p->brk = ctx->state.brk;	/* the agent's: /proc has only start_brk */
@@ -117,17 +164,21 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 /* An exited child not yet reaped: its ids and how it ended. */
 static int process_dump_zombie(struct dump_ctx *ctx)
 {
-	struct img_process p = { .pid = ctx->pid, .flags = PROC_F_ZOMBIE };
+	struct img_process p = { .flags = PROC_F_ZOMBIE };
+	struct proc_status status;
 	struct proc_stat st;
 	const void *parts[] = { &p };
 	size_t lens[] = { sizeof(p) };
 	int r = proc_parse_stat(ctx->pid, &st);
 
+	if (!r)
+		r = proc_parse_status(ctx->pid, &status);
 	if (r)
 		return log_errno(r, "cannot read the state of zombie %d", (int)ctx->pid);
-	p.ppid = st.ppid;
-	p.pgid = st.pgrp;
-	p.sid = st.session;
+	p.pid = process_seen_pid(ctx->shared, ctx->pid);
+	p.ppid = process_seen_pid(ctx->shared, st.ppid);
+	p.pgid = status.ns_pgid;
+	p.sid = status.ns_sid;
 	p.exit_status = st.exit_code;
 	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
 }

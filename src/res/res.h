@@ -24,7 +24,16 @@ struct dump_fd {
 	uint32_t flags;		/* open flags, from fdinfo */
 };
 
+/* A process of the request: its pid here, and the one it sees itself. */
+struct dump_pid {
+	pid_t outer, seen;
+};
+
 struct dump_shared {
+	struct dump_pid *pids;	/* every process of the request */
+	size_t n_pids;
+	char pid_ns[64];	/* theirs: /proc/PID/ns/pid */
+	bool pid_ns_foreign;	/* not ours: the pids they see are not ours */
 	struct dump_fd *fds;	/* every descriptor of every process, in file order */
 	size_t n_fds;
 	uint64_t *pipes;	/* pipes whose bytes are saved */
@@ -92,6 +101,17 @@ extern const struct res_ops *const res_table[];
 extern const size_t res_table_len;
 /* Whether a pass runs ops for a process (a zombie has its record only). */
 bool res_applies(const struct res_ops *ops, bool zombie);
+
+/*
+ * process.c: the pids the processes of a request see, which the file
+ * records: in a pid namespace of their own (a restart without privilege),
+ * not those of ours.  All must be in one pid namespace.  0, or a negative
+ * errno after one message.
+ */
+int process_pid_view(struct dump_shared *sh, const pid_t *pids, size_t n);
+/* pid as the request's processes see it: 0 for one outside their pid
+ * namespace. */
+pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid);
 
 /* The agent's thread records must be the threads the kernel shows. */
 int threads_verify(struct dump_ctx *ctx);

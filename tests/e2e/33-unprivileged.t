@@ -6,7 +6,9 @@
 # or repeat; eight threads keep their tids; a parent and child joined by a
 # pipe keep their pids, parentage and the bytes in flight; uid and gid are
 # the user's; CLOCK_MONOTONIC goes on from where it was, though the restart
-# comes 5 s later.  cr_restart passes on an exit status and a death by
+# comes 5 s later.  Three cycles of checkpoint (from outside, by the pid ps
+# shows) and restart as the user, then a restart by root in the initial
+# namespaces, count on unbroken.  cr_restart passes on an exit status and a death by
 # signal, the user signals the restored program by the pid ps shows, and a
 # program's cr_request_restart() gets its root as a child.  A file saved
 # from another uid is refused, and so is every restart when the system
@@ -16,7 +18,7 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
 	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 36
+plan 44
 
 make_user
 prefix=$T/prefix
@@ -110,6 +112,35 @@ is "$?" 0 "the user's kill -USR1 by the outside pid reaches it; it exits 0, and 
 is "$(cat "$T/c.out")" PASS "the counter's own check passes"
 got=$(seq_file count)
 ok $? "the count is one unbroken sequence (${got##*$'\n'})" || diag "$got"
+
+# --- three cycles as the user, then a restart by root -----------------------------------
+ufile "$T/cy.out" "$T/cy.err" cycles
+spawn "$T/cy.out" "$T/cy.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/counter" -r "$T/ready" -n 20 cycles
+orig=$spawned
+wait_ready "$T/ready" || die "the counter did not start"
+ucheckpoint "cycle 0: the user checkpoints a counter" --kill -f cy0.ctx "$orig"
+wait_gone "$orig" 30
+seen=""
+for c in 1 2 3; do
+	urestart "cy$c" "cy$((c - 1)).ctx"
+	wait_kid "$rpid" counter 30 && back=$kid
+	wait_file_lines cycles $(($(lines cycles) + 5)) 20 || diag_file "$T/cy$c.err"
+	seen="$seen $(inner "$back")"
+	ucheckpoint "cycle $c: the user checkpoints the restored counter by the pid ps shows" \
+		--kill -f "cy$c.ctx" "$back"
+	wait_exit "$rpid" 30
+done
+is "$seen" " $orig $orig $orig" "each cycle's file records, and restores, the pid the counter sees"
+start_restart cyroot "cy3.ctx"
+wait_file_lines cycles $(($(lines cycles) + 5)) 20 || diag_file "$T/cyroot.err"
+check "root restarts the last file in the initial namespaces, with the saved pid" \
+	child_of "$orig" "$rpid"
+track "$orig"
+kill -USR1 "$orig"
+wait_exit "$rpid" 30
+is "$?:$(cat "$T/cy.out")" "0:PASS" "the counter's own check passes after four restarts"
+got=$(seq_file cycles)
+ok $? "the count is one unbroken sequence across them (${got##*$'\n'})" || diag "$got"
 
 # --- eight threads ---------------------------------------------------------------
 ufile "$T/t.out" "$T/t.err"
