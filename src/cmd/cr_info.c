@@ -44,7 +44,8 @@ static void print_process(const struct image_process *p)
 		       ip->exit_status);
 		return;
 	}
-	printf("process %d (%s)\n", ip->pid, ip->comm);
+	printf("process %d (%s)%s\n", ip->pid, ip->comm,
+	       ip->flags & PROC_F_OWN_PIDNS ? ", in a pid namespace of its own" : "");
 	printf("  parent %d, group %d, session %d, uid %u, gid %u\n", ip->ppid, ip->pgid, ip->sid,
 	       ip->uid, ip->gid);
 	printf("  executable %s\n  cwd %s\n", p->exe, p->cwd);

@@ -288,7 +288,7 @@ static int read_process(struct reader *r, struct image_process *proc)
 	if (ret)
 		return ret;
 
-	if (p->flags & ~PROC_F_ZOMBIE)
+	if (p->flags & ~PROC_F_KNOWN)
 		return fail(r, "process %d has unknown flags", p->pid);
 	if (p->flags & PROC_F_ZOMBIE)
 		return p->n_threads ? fail(r, "zombie %d has threads", p->pid) : 0;

@@ -79,6 +79,8 @@ static int fill_ids(const struct dump_ctx *ctx, const struct proc_stat *st,
 	pid_t pid = ctx->pid;
 
 	p->pid = process_seen_pid(ctx->shared, pid);
+	if (ctx->shared->pid_ns_foreign)
+		p->flags |= PROC_F_OWN_PIDNS;
 	p->ppid = process_seen_pid(ctx->shared, st->ppid);
 	p->pgid = status->ns_pgid;
 	p->sid = status->ns_sid;
@@ -176,6 +178,8 @@ static int process_dump_zombie(struct dump_ctx *ctx)
 	if (r)
 		return log_errno(r, "cannot read the state of zombie %d", (int)ctx->pid);
 	p.pid = process_seen_pid(ctx->shared, ctx->pid);
+	if (ctx->shared->pid_ns_foreign)
+		p.flags |= PROC_F_OWN_PIDNS;
 	p.ppid = process_seen_pid(ctx->shared, st.ppid);
 	p.pgid = status.ns_pgid;
 	p.sid = status.ns_sid;

@@ -6,7 +6,7 @@
 # or repeat; eight threads keep their tids; a parent and child joined by a
 # pipe keep their pids, parentage and the bytes in flight; uid and gid are
 # the user's; CLOCK_MONOTONIC goes on from where it was, though the restart
-# comes 5 s later.  Three cycles of checkpoint (from outside, by the pid ps
+# comes 5 s later.  A Ctrl-C in cr_restart's terminal ends it.  Three cycles of checkpoint (from outside, by the pid ps
 # shows) and restart as the user, then a restart by root in the initial
 # namespaces, count on unbroken.  cr_restart passes on an exit status and a death by
 # signal, the user signals the restored program by the pid ps shows, and a
@@ -18,7 +18,7 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
 	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 44
+plan 48
 
 make_user
 prefix=$T/prefix
@@ -131,6 +131,9 @@ for c in 1 2 3; do
 	wait_exit "$rpid" 30
 done
 is "$seen" " $orig $orig $orig" "each cycle's file records, and restores, the pid the counter sees"
+is "$("$prefix/bin/cr_info" cy0.ctx | grep -c 'pid namespace of its own') $("$prefix/bin/cr_info" cy1.ctx |
+	grep -c "process $orig (counter), in a pid namespace of its own")" "0 1" \
+	"cr_info tells a file taken in a pid namespace of the restart's own"
 start_restart cyroot "cy3.ctx"
 wait_file_lines cycles $(($(lines cycles) + 5)) 20 || diag_file "$T/cyroot.err"
 check "root restarts the last file in the initial namespaces, with the saved pid" \
@@ -213,6 +216,37 @@ wait_exit "$rpid" 30
 step=$(sed -n 's/^maxstep_ms=//p' "$T/k.out")
 [ -n "$step" ] && [ "$step" -lt 1000 ]
 ok $? "CLOCK_MONOTONIC goes on where it was: its largest step is ${step:-?} ms, under 1 s"
+
+# --- Ctrl-C in a terminal ------------------------------------------------------------
+# (a background job of this shell ignores SIGINT: the counter must not)
+ufile "$T/i.out" "$T/i.err" icount
+spawn "$T/i.out" "$T/i.err" "${u[@]}" env --default-signal=INT "$prefix/bin/cr_run" \
+	"$T/bin/counter" -r "$T/ready" -n 20 icount
+iorig=$spawned
+wait_ready "$T/ready" || die "the counter did not start"
+ucheckpoint "the user checkpoints a counter for the terminal" --kill -f int.ctx "$iorig"
+wait_gone "$iorig" 30
+# script(1) gives cr_restart a terminal; what the test writes to keys is
+# typed there
+ufifo "$T/keys"
+"${u[@]}" script -q -e -c "exec $prefix/bin/cr_restart int.ctx" /dev/null \
+	<"$T/keys" >"$T/pty.out" 2>&1 &
+spid=$!
+track "$spid"
+exec 7>"$T/keys"
+for ((i = 0; i < 600; i++)); do
+	back=$(pgrep -u "$user" -x counter)
+	[ -n "$back" ] && break
+	nap 0.05
+done
+track "$back"
+wait_file_lines icount $(($(lines icount) + 5)) 20 || diag_file "$T/pty.out"
+printf '\003' >&7
+wait_gone "$back" 30
+ok $? "a Ctrl-C typed in cr_restart's terminal ends the restored counter"
+exec 7>&-
+wait_exit "$spid" 30
+is "$?" 130 "and cr_restart with it, by SIGINT" || diag_file "$T/pty.out"
 
 # --- a program restarts a file through libcr -----------------------------------------
 ufile "$T/rs.out" "$T/rs.err"

@@ -63,7 +63,9 @@ static void test_table(void)
 static void test_zombie_round_trip(void)
 {
 	int fd = memfd_create("res", MFD_CLOEXEC);
-	struct dump_ctx ctx = { .pid = getpid(), .zombie = true, .mem_fd = -1 };
+	struct dump_shared sh = { 0 };
+	pid_t self = getpid();
+	struct dump_ctx ctx = { .pid = self, .zombie = true, .mem_fd = -1, .shared = &sh };
 	struct img_writer w;
 	struct img_header h;
 	const void *parts[] = { &h };
@@ -72,7 +74,7 @@ static void test_zombie_round_trip(void)
 	char err[256] = "";
 	int r;
 
-	if (fd < 0 || img_writer_open(&w, fd, 0))
+	if (fd < 0 || img_writer_open(&w, fd, 0) || process_pid_view(&sh, &self, 1))
 		abort();
 	image_header_fill(&h, 1);
 	r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
@@ -95,6 +97,7 @@ static void test_zombie_round_trip(void)
 	   img->procs[0].p->pgid == getpgrp() && (img->procs[0].p->flags & PROC_F_ZOMBIE),
 	   "its pid, parent, group and zombie flag survive");
 	image_free(img);
+	free(sh.pids);
 	close(fd);
 }
 
