@@ -122,24 +122,14 @@ struct agent_jmpbuf {
 
 /* Per-thread state only the thread itself can read. */
 struct agent_thread {
-	int32_t tid;
-	uint32_t rseq_len;
-	uint64_t ss_sp, ss_size;	/* sigaltstack */
-	int32_t ss_flags;
+	THREAD_KERNEL_STATE;	/* as the file keeps it (restorer/plan.h) */
 	uint32_t leader;	/* the thread that served the request */
 	int32_t pdeathsig;	/* prctl settings that are per thread */
-	uint32_t pad0;
 	int64_t timer_slack;
-	uint64_t fsbase;
-	uint64_t gsbase;
-	uint64_t tid_address;	/* PR_GET_TID_ADDRESS */
-	uint64_t robust_head;
-	uint64_t robust_len;
-	uint64_t rseq_addr;
-	uint32_t rseq_sig;
-	uint32_t pad;
 	struct agent_jmpbuf resume;
 };
+_Static_assert(offsetof(struct agent_thread, leader) == THREAD_KERNEL_STATE_LEN,
+	       "agent_thread starts with the thread's kernel state");
 
 struct agent_state {
 	uint32_t magic;

@@ -65,13 +65,10 @@ static int thread_fill(struct dump_ctx *ctx, uint32_t i, pid_t tid, struct img_t
 	int policy;
 
 	*th = (struct img_thread){
-		.tid = t->tid, .rseq_len = t->rseq_len, .fsbase = t->fsbase, .gsbase = t->gsbase,
-		.tid_address = t->tid_address, .robust_head = t->robust_head,
-		.robust_len = t->robust_len, .rseq_addr = t->rseq_addr, .rseq_sig = t->rseq_sig,
-		.ss_sp = t->ss_sp, .ss_size = t->ss_size, .ss_flags = t->ss_flags,
 		.resume = ctx->state_addr + offsetof(struct agent_state, threads) +
 			  i * sizeof(struct agent_thread) + offsetof(struct agent_thread, resume),
 	};
+	memcpy(th, t, THREAD_KERNEL_STATE_LEN);
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)ctx->pid, (int)tid);
 	if (read_file(path, &comm, NULL) < 0)
 		return log_errno(-ESRCH, "thread %d of pid %d is not there", (int)tid, (int)ctx->pid);

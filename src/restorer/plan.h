@@ -26,16 +26,26 @@
  * not in image/format.h, because the blob may include nothing else;
  * format.h refers to it.  The thread whose tid is the pid is the main one.
  */
+/*
+ * The kernel state of a thread that only the thread reads (the agent, as
+ * it parks) and the blob gives back: one list of fields, that starts both
+ * the agent's record (struct agent_thread) and the file's, so that the
+ * dumper moves it with one copy.
+ */
+#define THREAD_KERNEL_STATE \
+	int32_t tid; \
+	uint32_t rseq_len; \
+	uint64_t fsbase, gsbase; \
+	uint64_t tid_address;		/* PR_GET_TID_ADDRESS */ \
+	uint64_t robust_head, robust_len; \
+	uint64_t rseq_addr; \
+	uint32_t rseq_sig; \
+	int32_t ss_flags;		/* sigaltstack */ \
+	uint64_t ss_sp, ss_size
+#define THREAD_KERNEL_STATE_LEN 80
+
 struct img_thread {
-	int32_t tid;
-	uint32_t rseq_len;
-	uint64_t fsbase, gsbase;
-	uint64_t tid_address;
-	uint64_t robust_head, robust_len;
-	uint64_t rseq_addr;
-	uint32_t rseq_sig;
-	int32_t ss_flags;	/* sigaltstack */
-	uint64_t ss_sp, ss_size;
+	THREAD_KERNEL_STATE;
 	uint64_t resume;	/* address of the thread's struct agent_jmpbuf */
 	char comm[16];
 	uint32_t sched_policy;	/* SCHED_*, with SCHED_RESET_ON_FORK */
@@ -45,6 +55,7 @@ struct img_thread {
 	uint64_t affinity[16];	/* CPUs 0..1023 */
 };
 _Static_assert(sizeof(struct img_thread) == 248, "img_thread");
+_Static_assert(offsetof(struct img_thread, resume) == THREAD_KERNEL_STATE_LEN, "thread state");
 _Static_assert(offsetof(struct img_thread, ss_sp) == 64 &&
 	       offsetof(struct img_thread, resume) == 80 &&
 	       offsetof(struct img_thread, comm) == 88 &&
