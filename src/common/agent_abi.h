@@ -21,7 +21,7 @@
 #define UCR_STATE_VERSION 1
 #define UCR_PATH_MAX PLAN_PATH_MAX
 #define UCR_NSIG PLAN_NSIG
-#define UCR_NRLIMIT 16
+#define UCR_NRLIMIT PLAN_NRLIMIT
 #define UCR_MAX_THREADS 1024	/* per process; the agent's records are static */
 #define UCR_MAX_PRIVATE_FDS 64	/* the agent's own descriptors, never saved */
 
@@ -145,7 +145,7 @@ struct agent_state {
 	struct sys_sigaction sigactions[UCR_NSIG];	/* index sig - 1 */
 	/* read by the process itself: prlimit() on another user's process
 	 * needs CAP_SYS_RESOURCE, which root may lack */
-	struct { uint64_t cur, max; } rlimits[UCR_NRLIMIT];
+	struct plan_rlimit rlimits[UCR_NRLIMIT];
 	struct agent_restart_info restart;
 	struct agent_thread threads[UCR_MAX_THREADS];
 };

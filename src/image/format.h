@@ -65,13 +65,9 @@ struct img_header {
 };
 _Static_assert(sizeof(struct img_header) == 128, "img_header");
 
-#define IMG_NRLIMIT 16
+#define IMG_NRLIMIT PLAN_NRLIMIT
 #define IMG_NGROUPS 32		/* supplementary groups kept; more are refused */
 _Static_assert(IMG_NGROUPS == PLAN_NGROUPS, "groups");
-
-struct img_rlimit {
-	uint64_t cur, max;
-};
 
 /* Followed by exe path (exe_len bytes) and cwd (cwd_len bytes), no NULs. */
 struct img_process {
@@ -87,7 +83,7 @@ struct img_process {
 	/* the agent in the target */
 	uint64_t agent_state;	/* address of struct agent_state */
 	uint64_t trampoline;
-	struct img_rlimit rlimits[IMG_NRLIMIT];
+	struct plan_rlimit rlimits[IMG_NRLIMIT];	/* restorer/plan.h */
 	/* identity of the executable, checked at restart */
 	uint64_t exe_size;
 	int64_t exe_mtime_sec, exe_mtime_nsec;

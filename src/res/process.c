@@ -151,10 +151,7 @@ static int process_fill(struct dump_ctx *ctx, struct img_process *p, char *exe, 
 	p->brk = ctx->state.brk;	/* the agent's: /proc has only start_brk */
 	p->agent_state = ctx->state_addr;
 	p->trampoline = ctx->state.trampoline;
-	for (int i = 0; i < IMG_NRLIMIT && i < UCR_NRLIMIT; i++) {
-		p->rlimits[i].cur = ctx->state.rlimits[i].cur;
-		p->rlimits[i].max = ctx->state.rlimits[i].max;
-	}
+	memcpy(p->rlimits, ctx->state.rlimits, sizeof(p->rlimits));
 	p->exe_size = exe_st.st_size;
 	p->exe_mtime_sec = exe_st.st_mtim.tv_sec;
 	p->exe_mtime_nsec = exe_st.st_mtim.tv_nsec;

@@ -101,6 +101,8 @@ struct plan_thread {
 	uint64_t stack_top;		/* in the blob, for threads it creates */
 };
 
+/* A resource limit, as the agent reads it, the file keeps it and the blob
+ * sets it (struct rlimit's layout). */
 struct plan_rlimit {
 	uint64_t cur, max;
 };
