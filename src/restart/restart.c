@@ -241,8 +241,8 @@ static int enter_own_namespaces(struct restart *rs)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		parked = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	}
-	log_info("no privilege to choose pids: restoring in a user%s and time namespace of our own",
-		 rs->o->restore_pid ? ", pid" : "");
+	log_info("no privilege to choose pids or set executables: restoring in a user%s and "
+		 "time namespace of our own", rs->o->restore_pid ? ", pid" : "");
 	return userns_enter(&rs->ns, rs->o->restore_pid, parked);
 }
 
@@ -311,9 +311,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 			kill_created(&rs, roots, n_roots);
 			goto out;
 		}
-		if (rs.ns.active)
-			log_info("pid %d is restored as pid %d outside its namespace",
-				 img->procs[i].p->pid, (int)roots[n_roots]);
+		if (rs.ns.init > 0)
+			log_info("pid %d is pid %d outside its namespace", img->procs[i].p->pid,
+				 (int)roots[n_roots]);
 		n_roots++;
 	}
 	if (!n_roots) {

@@ -18,7 +18,7 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
 	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 48
+plan 51
 
 make_user
 prefix=$T/prefix
@@ -112,6 +112,16 @@ is "$?" 0 "the user's kill -USR1 by the outside pid reaches it; it exits 0, and 
 is "$(cat "$T/c.out")" PASS "the counter's own check passes"
 got=$(seq_file count)
 ok $? "the count is one unbroken sequence (${got##*$'\n'})" || diag "$got"
+end=$(lines count)
+urestart r1b --no-restore-pid "context.$orig"
+wait_kid "$rpid" counter 30 && back=$kid
+check "with --no-restore-pid, in a user namespace alone, it counts again" \
+	wait_file_lines count $((end + 20)) 20 || diag_file "$T/r1b.err"
+"${u[@]}" kill -USR1 "$back"
+wait_exit "$rpid" 30
+is "$?" 0 "and passes its own check (exit 0)"
+got=$(seq_file count)
+ok $? "the count is one unbroken sequence again (${got##*$'\n'})" || diag "$got"
 
 # --- three cycles as the user, then a restart by root -----------------------------------
 ufile "$T/cy.out" "$T/cy.err" cycles
