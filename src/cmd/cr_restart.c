@@ -21,7 +21,7 @@ enum {
 	OPT_OMIT_MAYBE = OPT_COMMON_END, OPT_OMIT_ALWAYS, OPT_OMIT_NEVER, OPT_ON_SUCCESS,
 	OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP, OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE,
 	OPT_RELOCATE, OPT_RESTORE_PID, OPT_NO_RESTORE_PID, OPT_RESTORE_PGID,
-	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID, OPT_LIBCR_REQUEST, OPT_VERBOSE,
+	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID, OPT_LIBCR_REQUEST, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -46,9 +46,9 @@ static const struct option options[] = {
 	{ "restore-sid", no_argument, NULL, OPT_RESTORE_SID },
 	{ "no-restore-sid", no_argument, NULL, OPT_NO_RESTORE_SID },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ UCR_REQUEST_OPTION, required_argument, NULL, OPT_LIBCR_REQUEST },
 	{ 0 },
 };
@@ -72,7 +72,7 @@ static void usage(FILE *f)
 		"Paths:       --relocate OLDPATH=NEWPATH (repeatable)\n"
 		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
 		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
-		"Other:       -q, --quiet   --verbose   -h, --help   -v, --version\n");
+		"Other:       -q, --quiet   -v, --verbose   -h, --help   --version\n");
 }
 
 static enum fail_kind fail_kind_of(int err)
@@ -234,8 +234,8 @@ int main(int argc, char **argv)
 		case OPT_RESTORE_SID: o.restore_sid = true; break;
 		case OPT_NO_RESTORE_SID: o.restore_sid = false; break;
 		case 'q': log_level = LOG_QUIET; break;
-		/* long only: -v is BLCR's --version */
-		case OPT_VERBOSE: log_level = LOG_INFO; break;
+		/* BLCR's -v is --version; ucr's, as cr_checkpoint's, says more */
+		case 'v': log_level = LOG_INFO; break;
 		case OPT_LIBCR_REQUEST:
 			if (parse_int(optarg, &o.request_fd) || o.request_fd < 0 ||
 			    fcntl(o.request_fd, F_GETFD) < 0)
@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 			}
 			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return 0;
-		case 'v': printf("cr_restart (ucr) %s\n", CR_RELEASE_VERSION); return 0;
+		case OPT_VERSION: printf("cr_restart (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: usage(stderr); return fail(FAIL_ARGS, EINVAL);
 		}
 	}

@@ -97,15 +97,17 @@ ucheckpoint "the user checkpoints their counter with --kill" --kill "$orig"
 wait_gone "$orig" 30
 is "$(file_mode "context.$orig")" 400 "the context file is the user's, mode 0400"
 end=$(lines count)
-urestart r1 --verbose "context.$orig"
+urestart r1 -v "context.$orig"
 wait_kid "$rpid" counter 30 && back=$kid
 check "the restored counter counts again" wait_file_lines count $((end + 20)) 20 ||
 	diag_file "$T/r1.err"
 is "$(inner "$back")" "$orig" "inside, it has its saved pid (pid $back outside)"
 is "$(awk '$1 == "Uid:" { print $2, $3 } $1 == "Gid:" { print $2, $3 }' "/proc/$back/status" |
 	tr '\n' ' ')" "$user_uid $user_uid $user_gid $user_gid " "its uid and gid are the user's"
-grep -q "namespace" "$T/r1.err"
-ok $? "cr_restart --verbose says it restored in namespaces of its own" || diag_file "$T/r1.err"
+grep -q "restoring in a user, pid and time namespace" "$T/r1.err" &&
+	grep -q "pid $orig is pid $back outside its namespace" "$T/r1.err"
+ok $? "cr_restart -v says it restored in namespaces of its own, and the pid outside" ||
+	diag_file "$T/r1.err"
 "${u[@]}" kill -USR1 "$back"
 wait_exit "$rpid" 30
 is "$?" 0 "the user's kill -USR1 by the outside pid reaches it; it exits 0, and so does cr_restart"
