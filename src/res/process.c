@@ -66,6 +66,8 @@ pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid)
 	for (size_t i = 0; i < sh->n_pids; i++)
 		if (sh->pids[i].outer == pid)
 			return sh->pids[i].seen;
+	if (!sh->pid_ns_foreign)
+		return pid;	/* our namespace: our pids are theirs */
 	if (pid <= 0 || pid_ns_of(pid, ns, sizeof(ns)) || strcmp(ns, sh->pid_ns) ||
 	    proc_parse_status(pid, &st))
 		return 0;
