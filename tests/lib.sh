@@ -277,6 +277,19 @@ as_user() {
 	setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups -- "$@"
 }
 
+# flipped_copy FILE COPY: COPY is FILE with its middle byte inverted;
+# prints that byte's offset
+flipped_copy() {
+	local size off byte
+	size=$(stat -c %s "$1")
+	off=$((size / 2))
+	cp "$1" "$2" && chmod u+w "$2"
+	byte=$(od -An -tu1 -j "$off" -N 1 "$2" | tr -d ' ')
+	printf '%b' "\\0$(printf %03o $((byte ^ 0xff)))" |
+		dd of="$2" bs=1 seek="$off" conv=notrunc status=none
+	echo "$off"
+}
+
 # nap SECONDS: pause without starting a process
 nap() {
 	read -r -t "$1" <>"$T/.nap"

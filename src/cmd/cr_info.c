@@ -34,10 +34,58 @@ static const char *file_kind_name(uint32_t kind)
 	}
 }
 
+/* Memory by kind, as a user asks about it: how much was mapped, and how
+ * much of it the file holds. */
+enum mem_kind { MEM_HEAP, MEM_STACK, MEM_ANON, MEM_FILE, MEM_SHARED, MEM_KERNEL, N_MEM };
+static const char *const mem_kind_names[N_MEM] = {
+	[MEM_HEAP] = "heap", [MEM_STACK] = "stack", [MEM_ANON] = "anonymous",
+	[MEM_FILE] = "file", [MEM_SHARED] = "shared", [MEM_KERNEL] = "kernel",
+};
+
+struct mem_use {
+	uint64_t mapped, saved;
+};
+
+static enum mem_kind mem_kind_of(const struct img_area *a)
+{
+	if (a->kind == AREA_VDSO)
+		return MEM_KERNEL;
+	if (a->flags & AREA_F_HEAP)
+		return MEM_HEAP;
+	if (a->flags & AREA_F_GROWSDOWN)
+		return MEM_STACK;
+	if ((a->flags & AREA_F_SHARED) || a->kind == AREA_SHARED_ANON)
+		return MEM_SHARED;
+	return a->kind == AREA_FILE ? MEM_FILE : MEM_ANON;
+}
+
+static void mem_use(const struct image_process *p, struct mem_use use[N_MEM + 1])
+{
+	memset(use, 0, (N_MEM + 1) * sizeof(*use));
+	for (size_t i = 0; i < p->n_areas; i++) {
+		const struct img_area *a = p->areas[i].a;
+		struct mem_use *u = &use[mem_kind_of(a)];
+
+		u->mapped += a->end - a->start;
+		u->saved += a->n_pages * IMG_PAGE_SIZE;
+		use[N_MEM].mapped += a->end - a->start;	/* the total */
+		use[N_MEM].saved += a->n_pages * IMG_PAGE_SIZE;
+	}
+}
+
+static const char *area_path(const struct image_area *area)
+{
+	const struct img_area *a = area->a;
+
+	if (*area->path)
+		return area->path;
+	return a->flags & AREA_F_HEAP ? "[heap]" : a->flags & AREA_F_GROWSDOWN ? "[stack]" : "";
+}
+
 static void print_process(const struct image_process *p)
 {
 	const struct img_process *ip = p->p;
-	uint64_t saved = 0, mapped = 0;
+	struct mem_use use[N_MEM + 1];
 
 	if (ip->flags & PROC_F_ZOMBIE) {
 		printf("process %d: zombie, parent %d, exit status %#x\n", ip->pid, ip->ppid,
@@ -57,22 +105,23 @@ static void print_process(const struct image_process *p)
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct img_area *a = p->areas[i].a;
 		uint64_t len = a->end - a->start;
-		const char *path = p->areas[i].path;
 
-		if (!*path)
-			path = a->flags & AREA_F_HEAP ? "[heap]" :
-			       a->flags & AREA_F_GROWSDOWN ? "[stack]" : "";
-		mapped += len;
-		saved += a->n_pages * IMG_PAGE_SIZE;
 		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s\n",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? 's' : 'p',
 		       kind_name(a->kind), (unsigned long long)(len >> 10),
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), path);
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]));
 	}
-	printf("  memory: %llu KiB mapped, %llu KiB saved\n", (unsigned long long)(mapped >> 10),
-	       (unsigned long long)(saved >> 10));
+	mem_use(p, use);
+	printf("  memory: %llu KiB mapped, %llu KiB saved\n",
+	       (unsigned long long)(use[N_MEM].mapped >> 10),
+	       (unsigned long long)(use[N_MEM].saved >> 10));
+	for (int k = 0; k < N_MEM; k++)
+		if (use[k].mapped)
+			printf("    %-9s %8llu KiB mapped, %8llu KiB saved\n", mem_kind_names[k],
+			       (unsigned long long)(use[k].mapped >> 10),
+			       (unsigned long long)(use[k].saved >> 10));
 	printf("  files: %zu\n", p->n_files);
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
@@ -82,49 +131,153 @@ static void print_process(const struct image_process *p)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { 0 },
-	};
-	struct image *img;
-	char err[512];
-	int c, fd, r;
+/* ---- --json: the same, for tools (docs/cr_info-json.md) -------------------- */
 
-	log_init(argv[0]);
-	opterr = 0;	/* -? is help, not an error: messages are ours */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case '?':
-			if (optopt != '?') {
-				log_error("unknown option: %s (see --help)", argv[optind - 1]);
-				return EINVAL;
-			}
-			__attribute__((fallthrough));	/* -? asks for help */
-		case 'h': printf("Usage: cr_info FILE\nDescribe a context file.\n"); return 0;
-		case 'V': printf("cr_info (ucr) %s\n", CR_RELEASE_VERSION); return 0;
-		default: return EINVAL;
-		}
+/* s as a JSON string: quotes and backslashes escaped, control characters
+ * and bytes that are not UTF-8 text as \u00XX (paths are bytes). */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			printf("\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			printf("\\u%04x", *c);
+		else
+			putchar(*c);
 	}
-	if (optind != argc - 1) {
-		log_error("one context file is needed (see --help)");
-		return EINVAL;
+	putchar('"');
+}
+
+static void json_key(const char *key, bool *first)
+{
+	printf("%s\"%s\": ", *first ? "" : ", ", key);
+	*first = false;
+}
+
+static void json_threads(const struct image_process *p)
+{
+	printf("[");
+	for (size_t i = 0; i < p->n_threads; i++) {
+		printf("%s{\"tid\": %d, \"name\": ", i ? ", " : "", p->threads[i]->tid);
+		json_string(p->threads[i]->comm);
+		printf(", \"main\": %s}", i == p->main_thread ? "true" : "false");
 	}
-	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		log_errno(-errno, "cannot open %s", argv[optind]);
-		return ENOENT;
+	printf("]");
+}
+
+static void json_memory(const struct image_process *p)
+{
+	struct mem_use use[N_MEM + 1];
+
+	mem_use(p, use);
+	printf("{\"mapped\": %llu, \"saved\": %llu, \"by_kind\": {",
+	       (unsigned long long)use[N_MEM].mapped, (unsigned long long)use[N_MEM].saved);
+	for (int k = 0; k < N_MEM; k++)
+		printf("%s\"%s\": {\"mapped\": %llu, \"saved\": %llu}", k ? ", " : "",
+		       mem_kind_names[k], (unsigned long long)use[k].mapped,
+		       (unsigned long long)use[k].saved);
+	printf("}, \"areas\": [");
+	for (size_t i = 0; i < p->n_areas; i++) {
+		const struct img_area *a = p->areas[i].a;
+
+		printf("%s{\"start\": %llu, \"end\": %llu, \"prot\": \"%c%c%c\", \"shared\": %s, "
+		       "\"kind\": \"%s\", \"saved\": %llu, \"path\": ", i ? ", " : "",
+		       (unsigned long long)a->start, (unsigned long long)a->end,
+		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
+		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? "true" : "false",
+		       mem_kind_names[mem_kind_of(a)],
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE));
+		json_string(area_path(&p->areas[i]));
+		printf("}");
 	}
-	r = image_load(fd, &img, err, sizeof(err));
-	if (r) {
-		log_error("%s: %s", argv[optind], err);
-		return EINVAL;
+	printf("]}");
+}
+
+static void json_files(const struct image_process *p)
+{
+	printf("[");
+	for (size_t i = 0; i < p->n_files; i++) {
+		const struct img_file *f = p->files[i].f;
+
+		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
+		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
+		       (unsigned long long)f->pos);
+		if (f->kind == FILE_PIPE)
+			printf("\"pipe\": %llu, ", (unsigned long long)f->pipe_id);
+		printf("\"path\": ");
+		json_string(p->files[i].path);
+		printf("}");
 	}
+	printf("]");
+}
+
+static void json_process(const struct image_process *p)
+{
+	const struct img_process *ip = p->p;
+	bool first = true;
+
+	printf("{");
+	json_key("pid", &first);
+	printf("%d", ip->pid);
+	json_key("parent", &first);
+	printf("%d, \"group\": %d, \"session\": %d", ip->ppid, ip->pgid, ip->sid);
+	json_key("zombie", &first);
+	printf("%s", ip->flags & PROC_F_ZOMBIE ? "true" : "false");
+	json_key("own_pid_namespace", &first);
+	printf("%s", ip->flags & PROC_F_OWN_PIDNS ? "true" : "false");
+	if (ip->flags & PROC_F_ZOMBIE) {
+		json_key("exit_status", &first);
+		printf("%d}", ip->exit_status);
+		return;
+	}
+	json_key("name", &first);
+	json_string(ip->comm);
+	json_key("uid", &first);
+	printf("%u, \"gid\": %u", ip->uid, ip->gid);
+	json_key("executable", &first);
+	json_string(p->exe);
+	json_key("cwd", &first);
+	json_string(p->cwd);
+	json_key("threads", &first);
+	json_threads(p);
+	json_key("memory", &first);
+	json_memory(p);
+	json_key("files", &first);
+	json_files(p);
+	printf("}");
+}
+
+static void json_image(const char *name, const struct image *img)
+{
+	printf("{\"file\": ");
+	json_string(name);
+	printf(", \"format\": %u, \"size\": %llu, \"compressed\": %s, \"created\": %llu, "
+	       "\"machine\": ", img->hdr->version, (unsigned long long)img->size,
+	       img->compressed ? "true" : "false", (unsigned long long)img->hdr->created);
+	json_string(img->hdr->machine);
+	printf(", \"kernel\": ");
+	json_string(img->hdr->kernel);
+	printf(", \"processes\": [");
+	for (size_t i = 0; i < img->n_procs; i++) {
+		printf("%s", i ? ", " : "");
+		json_process(&img->procs[i]);
+	}
+	printf("], \"pipes\": [");
+	for (size_t i = 0; i < img->n_pipes; i++)
+		printf("%s{\"id\": %llu, \"buffered\": %llu, \"capacity\": %u}", i ? ", " : "",
+		       (unsigned long long)img->pipes[i].p->id,
+		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
+	printf("]}\n");
+}
+
+static void print_image(const char *name, const struct image *img)
+{
 	time_t t = img->hdr->created;
 	char when[64];
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", localtime(&t));
-	printf("context file %s: ucr format %u, %llu bytes%s\n", argv[optind], img->hdr->version,
+	printf("context file %s: ucr format %u, %llu bytes%s\n", name, img->hdr->version,
 	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
 	printf("  processes: %zu\n", img->n_procs);
@@ -135,6 +288,67 @@ int main(int argc, char **argv)
 		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { "verify", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { 0 },
+	};
+	enum { TEXT, JSON, VERIFY } mode = TEXT;
+	struct image *img;
+	const char *name;
+	char err[512];
+	int c, fd, r;
+
+	log_init(argv[0]);
+	opterr = 0;	/* -? is help, not an error: messages are ours */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': mode = JSON; break;
+		case 'c': mode = VERIFY; break;
+		case '?':
+			if (optopt != '?') {
+				log_error("unknown option: %s (see --help)", argv[optind - 1]);
+				return EINVAL;
+			}
+			__attribute__((fallthrough));	/* -? asks for help */
+		case 'h':
+			printf("Usage: cr_info [--json | --verify] FILE\n"
+			       "Describe a context file (--json: as one JSON document; --verify:\n"
+			       "check every record and print only the verdict).\n");
+			return 0;
+		case 'V': printf("cr_info (ucr) %s\n", CR_RELEASE_VERSION); return 0;
+		default: return EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		log_error("one context file is needed (see --help)");
+		return EINVAL;
+	}
+	name = argv[optind];
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_errno(-errno, "cannot open %s", name);
+		return ENOENT;
+	}
+	/* loading checks every record, checksums included */
+	r = image_load(fd, &img, err, sizeof(err));
+	if (r) {
+		if (mode == VERIFY)
+			printf("%s: damaged: %s\n", name, err);
+		else
+			log_error("%s: %s", name, err);
+		close(fd);
+		return EINVAL;
+	}
+	if (mode == VERIFY)
+		printf("%s: ok, every record checked\n", name);
+	else if (mode == JSON)
+		json_image(name, img);
+	else
+		print_image(name, img);
 	image_free(img);
 	close(fd);
 	return 0;

@@ -19,11 +19,7 @@ wait_exit "$orig" 30
 is "$(cat "$T/out")" PASS "the original checks its memory after the checkpoint and exits"
 
 size=$(stat -c %s "$T/ctx")
-cp "$T/ctx" "$T/flipped" && chmod u+w "$T/flipped"
-off=$((size / 2))
-byte=$(od -An -tu1 -j "$off" -N 1 "$T/flipped" | tr -d ' ')
-printf '%b' "\\0$(printf %03o $((byte ^ 0xff)))" |
-	dd of="$T/flipped" bs=1 seek="$off" conv=notrunc status=none
+off=$(flipped_copy "$T/ctx" "$T/flipped")
 check "the flipped copy differs from the context file in one byte" \
 	test "$(cmp -l "$T/ctx" "$T/flipped" | wc -l)" -eq 1
 head -c $((size / 2)) "$T/ctx" >"$T/short"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# 34-info-json: cr_info for tools and for checks.  `cr_info --json' of a
+# two-process tree joined by a pipe is one JSON document (python3's
+# json.tool parses it) listing both processes with their threads, memory
+# by kind, and the pipe, which both processes' descriptors name;
+# `cr_info --verify' says ok of the file and exits 0, and of a copy with
+# one byte flipped says damaged, naming the record, and exits non-zero.
+# The text output shows memory by kind too.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_info" "$wl/pipeseq"
+plan 9
+
+mkfifo "$T/ready"
+spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/pipeseq" "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" || { diag_file "$T/err"; die "pipeseq did not start"; }
+kid=$(pgrep -P "$orig" | head -1)
+checkpoint "cr_checkpoint of the two processes exits 0" --kill -f "$T/ctx" "$orig"
+wait_exit "$orig" 30
+
+run_cmd 60 "$T/json" "$T/json.err" "$bin/cr_info" --json "$T/ctx"
+ok $? "cr_info --json exits 0" || diag_file "$T/json.err"
+run_cmd 60 "$T/parsed" "$T/parsed.err" python3 -m json.tool "$T/json"
+ok $? "its output is one JSON document" || diag_file "$T/parsed.err"
+summary=$(python3 - "$T/json" <<'EOS'
+import json, sys
+d = json.load(open(sys.argv[1]))
+procs = sorted(d["processes"], key=lambda p: p["pid"])
+pipe_ids = {p["id"] for p in d["pipes"]}
+named = [sorted({f["pipe"] for f in p["files"] if f["kind"] == "pipe"} & pipe_ids) != []
+         for p in procs]
+print(" ".join(f'{p["pid"]}:{p["name"]}:{len(p["threads"])}' for p in procs),
+      len(d["pipes"]), all(named),
+      all(p["memory"]["by_kind"]["stack"]["saved"] > 0 for p in procs))
+EOS
+)
+is "$summary" "$orig:pipeseq:1 $kid:pipeseq:1 1 True True" \
+	"it lists both processes with their threads, the pipe both name, memory by kind"
+
+run_cmd 60 "$T/text" "$T/text.err" "$bin/cr_info" "$T/ctx"
+grep -qE '^ +stack +[0-9]+ KiB mapped, +[0-9]+ KiB saved' "$T/text"
+ok $? "the text output shows memory by kind" || diag_file "$T/text"
+
+run_cmd 60 "$T/v" "$T/v.err" "$bin/cr_info" --verify "$T/ctx"
+is "$?:$(cat "$T/v")" "0:$T/ctx: ok, every record checked" "cr_info --verify of the file: ok, exit 0"
+
+flipped_copy "$T/ctx" "$T/flipped" >/dev/null
+run_cmd 60 "$T/vf" "$T/vf.err" "$bin/cr_info" --verify "$T/flipped"
+st=$?
+check "cr_info --verify of a copy with one byte flipped fails (exit $st)" failed_cleanly "$st"
+grep -qE "damaged: .*record at offset [0-9]+" "$T/vf"
+ok $? "and says damaged, naming the record" || diag_file "$T/vf"
+[ "$(wc -l <"$T/vf")" = 1 ]
+ok $? "in one line, the verdict alone"
