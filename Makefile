@@ -173,6 +173,14 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	@# modulefiles for Environment Modules and Lmod, naming the PREFIX
+	install -d $(DESTDIR)$(PREFIX)/share/modulefiles/ucr $(DESTDIR)$(PREFIX)/share/lmod/modulefiles/ucr
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' dist/modulefiles/ucr.tcl.in \
+		> $(DESTDIR)$(PREFIX)/share/modulefiles/ucr/$(VERSION)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' dist/modulefiles/ucr.lua.in \
+		> $(DESTDIR)$(PREFIX)/share/lmod/modulefiles/ucr/$(VERSION).lua
+	chmod 644 $(DESTDIR)$(PREFIX)/share/modulefiles/ucr/$(VERSION) \
+		$(DESTDIR)$(PREFIX)/share/lmod/modulefiles/ucr/$(VERSION).lua
 
 include examples/examples.mk
 

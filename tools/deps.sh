@@ -2,7 +2,7 @@
 # Installs what building and testing ucr need, when it is missing (Debian).
 set -e
 need=""
-for pkg in gcc make libc6-dev binutils libxxhash-dev libzstd-dev perl procps util-linux pkg-config python3; do
+for pkg in gcc make libc6-dev binutils libxxhash-dev libzstd-dev perl procps util-linux pkg-config python3 man-db environment-modules; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
