@@ -173,6 +173,11 @@ install: all
 		$(DESTDIR)$(PREFIX)/include/
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	@# bash completion, loaded by bash-completion under each command's name
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	for c in $(TOOLS); do \
+		install -m 644 dist/bash-completion/ucr $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$c; \
+	done
 	@# modulefiles for Environment Modules and Lmod, naming the PREFIX
 	install -d $(DESTDIR)$(PREFIX)/share/modulefiles/ucr $(DESTDIR)$(PREFIX)/share/lmod/modulefiles/ucr
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' dist/modulefiles/ucr.tcl.in \

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "cmd/cmdline.h"
 #include "common/util.h"
@@ -21,4 +23,14 @@ int common_option(int c, const char *arg, int *signal)
 	case OPT_KMSG_WARNING: log_level = LOG_WARN; return 1;
 	}
 	return 0;
+}
+
+bool list_options(int argc, char **argv, const struct option *opts)
+{
+	if (argc != 2 || strcmp(argv[1], "--list-options"))
+		return false;
+	for (const struct option *o = opts; o->name; o++)
+		if (strncmp(o->name, "libcr-", 6))
+			printf("--%s%s\n", o->name, o->has_arg == required_argument ? "=" : "");
+	return true;
 }

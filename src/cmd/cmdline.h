@@ -7,6 +7,7 @@
 #define UCR_CMDLINE_H
 
 #include <getopt.h>
+#include <stdbool.h>
 
 enum {
 	OPT_RUN = 256, OPT_STOP, OPT_TERM, OPT_ABORT, OPT_KILL, OPT_CONT,
@@ -32,5 +33,13 @@ enum {
  * log_level.  1 taken, 0 not one of them, -1 a bad signal number.
  */
 int common_option(int c, const char *arg, int *signal);
+
+/*
+ * `CMD --list-options' (alone): prints every long option of opts, one per
+ * line, "--name" or "--name=" when it takes an argument, but libcr's
+ * internal ones; the shell completion (dist/bash-completion) reads it, so
+ * that it cannot drift from the parser.  true when it was asked for.
+ */
+bool list_options(int argc, char **argv, const struct option *opts);
 
 #endif

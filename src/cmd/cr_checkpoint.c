@@ -62,8 +62,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: cr_checkpoint [options] ID\n"
 		"Save process ID (and by default its descendants) into a context file.\n\n"
-		"Scope:        -T, --tree (default)   -p, --pid   -g, --pgid   -s, --sid\n"
+		"Scope:        -T, --tree (default)   -p, --pid, --process   -g, --pgid, --group\n"
+		"              -s, --sid, --session\n"
 		"Destination:  -c, --cwd (context.ID here, default)   -f, --file FILE   -F, --fd FD\n"
+		"              -d, --dir DIR (not supported, as in BLCR)\n"
 		"Replace:      --atomic (default)   --backup[=NAME]   --clobber   --noclobber\n"
 		"Afterwards:   --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
 		"              --kill   --cont\n"
@@ -73,7 +75,9 @@ static void usage(FILE *f)
 		"              --save-shared   --save-all\n"
 		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
 		"              --ptracer-error (default)   --ptracer-skip\n"
-		"Other:        -t, --time SEC   -v, --verbose   -q, --quiet   -h, --help   --version\n");
+		"Messages:     --kmsg-none   --kmsg-error (default)   --kmsg-warning\n"
+		"Other:        -t, --time SEC   -v, --verbose   -q, --quiet   -h, --help   --version\n"
+		"              --list-options (one per line, for shell completion)\n");
 }
 
 static int fail_usage(const char *what)
@@ -171,6 +175,8 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init(argv[0]);
+	if (list_options(argc, argv, options))
+		return 0;
 	r = parse_options(argc, argv, &o);
 	if (r)
 		r = r < 0 ? 0 : -r;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "image/image.h"
+#include "cmd/cmdline.h"
 #include "common/util.h"
 #include "blcr_common.h"
 
@@ -303,6 +304,8 @@ int main(int argc, char **argv)
 	int c, fd, r;
 
 	log_init(argv[0]);
+	if (list_options(argc, argv, opts))
+		return 0;
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -317,7 +320,8 @@ int main(int argc, char **argv)
 		case 'h':
 			printf("Usage: cr_info [--json | --verify] FILE\n"
 			       "Describe a context file (--json: as one JSON document; --verify:\n"
-			       "check every record and print only the verdict).\n");
+			       "check every record and print only the verdict).\n"
+			       "Other: -h, --help   --version   --list-options\n");
 			return 0;
 		case 'V': printf("cr_info (ucr) %s\n", CR_RELEASE_VERSION); return 0;
 		default: return EINVAL;

@@ -63,7 +63,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: cr_restart [options] [FILE]\n"
 		"Restart the processes saved in a context file.\n\n"
-		"Source:      FILE   -f, --file FILE   -F, --fd FD\n"
+		"Source:      FILE   -f, --file FILE   -F, --fd FD   -d, --dir DIR (not supported)\n"
 		"Afterwards:  --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
 		"             --kill   --cont\n"
 		"Ids:         --restore-pid (default)   --no-restore-pid\n"
@@ -72,7 +72,10 @@ static void usage(FILE *f)
 		"Paths:       --relocate OLDPATH=NEWPATH (repeatable)\n"
 		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
 		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
-		"Other:       -q, --quiet   -v, --verbose   -h, --help   --version\n");
+		"Omit:        --omit-maybe (default)   --omit-always   --omit-never\n"
+		"Messages:    --kmsg-none   --kmsg-error (default)   --kmsg-warning\n"
+		"Other:       -q, --quiet   -v, --verbose   -h, --help   --version\n"
+		"             --list-options (one per line, for shell completion)\n");
 }
 
 static enum fail_kind fail_kind_of(int err)
@@ -196,6 +199,8 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	log_init(argv[0]);
+	if (list_options(argc, argv, options))
+		return 0;
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "f:F:d:S:qhv", options, NULL)) != -1) {
 		int common = common_option(c, optarg, &o.signal);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "cmd/cmdline.h"
 #include "common/util.h"
 #include "blcr_common.h"
 
@@ -15,7 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: cr_run [--omit|--run] [--] PROGRAM [ARGS...]\n"
 		   "Run PROGRAM so that it can be checkpointed (--run, the default)\n"
-		   "or so that checkpoints leave it out (--omit).\n");
+		   "or so that checkpoints leave it out (--omit).\n"
+		   "Other: -h, --help   --version   --list-options\n");
 }
 
 /*
@@ -58,6 +60,8 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init(argv[0]);
+	if (list_options(argc, argv, opts))
+		return 0;
 	opterr = 0;	/* -? is help, not an error: messages are ours */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
