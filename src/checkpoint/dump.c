@@ -18,6 +18,7 @@
 
 #include "request.h"
 #include "res/res.h"
+#include "proc/proc.h"
 #include "common/util.h"
 #include "libcr.h"
 
@@ -156,8 +157,8 @@ static void log_writer_error(const struct img_writer *w, const char *name)
 		log_errno(w->error, "cannot write the context file %s", name);
 }
 
-static int write_all(struct request *rq, struct dump_ctx *ctxs, uint32_t n_saved, int fd,
-		     const char *name)
+static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shared *shared,
+		     uint32_t n_saved, int fd, const char *name)
 {
 	struct img_writer w;
 	struct img_header h;
@@ -165,6 +166,13 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, uint32_t n_saved
 	size_t lens[] = { sizeof(h) };
 	int r = img_writer_open(&w, fd, rq->o->compress);
 
+	uint64_t resident = 0;
+
+	for (size_t i = 0; i < rq->n; i++)
+		if (!rq->t[i].omitted && !rq->t[i].zombie)
+			resident += proc_resident_bytes(rq->t[i].pid);
+	/* what is resident is about what gets written */
+	log_progress_start(&shared->progress, "memory", resident);
 	image_header_fill(&h, n_saved);
 	if (!r)
 		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
@@ -177,6 +185,7 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, uint32_t n_saved
 		ctxs[0].buf = ctxs[i].buf;
 		r = dump_one(&ctxs[i], &rq->t[i]);
 	}
+	log_progress_end(&shared->progress);
 	if (!r)
 		r = img_writer_finish(&w);
 	if (w.error)
@@ -200,7 +209,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	}
 	r = scan_all(rq, ctxs, &shared, &n_saved);
 	if (!r)
-		r = write_all(rq, ctxs, n_saved, fd, name);
+		r = write_all(rq, ctxs, &shared, n_saved, fd, name);
 	free(ctxs[0].buf);
 	free(ctxs);
 	free(shared.pids);

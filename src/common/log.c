@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -24,6 +25,14 @@ int log_set_fd(int fd)
 	return old;
 }
 
+static bool progress_shown;	/* a progress line is on the terminal */
+
+static void progress_erase(void)
+{
+	if (progress_shown && write(log_fd, "\r\033[K", 4) == 4)
+		progress_shown = false;
+}
+
 static void log_vmsg(enum log_level level, int err, const char *fmt, va_list ap)
 {
 	char line[1024];
@@ -31,6 +40,7 @@ static void log_vmsg(enum log_level level, int err, const char *fmt, va_list ap)
 
 	if (level > log_level)
 		return;
+	progress_erase();
 	n = snprintf(line, sizeof(line), "%s: ", log_prog);
 	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (n < (int)sizeof(line) && err)
@@ -60,4 +70,55 @@ int log_errno(int err, const char *fmt, ...)
 	log_vmsg(LOG_ERROR, err, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+#define PROGRESS_MIN (64ULL << 20)
+#define PROGRESS_EVERY_NS 100000000LL
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void log_progress_start(struct log_progress *p, const char *what, uint64_t total)
+{
+	*p = (struct log_progress){ .what = what, .total = total, .start_ns = now_ns() };
+	p->drawn_ns = p->start_ns;
+	p->on = total >= PROGRESS_MIN && log_level >= LOG_ERROR && isatty(log_fd);
+}
+
+void log_progress_add(struct log_progress *p, uint64_t n)
+{
+	int64_t now, elapsed;
+	double rate;
+	char line[160];
+	int len;
+
+	p->done += n;
+	if (!p->on)
+		return;
+	now = now_ns();
+	if (now - p->drawn_ns < PROGRESS_EVERY_NS)
+		return;
+	p->drawn_ns = now;
+	elapsed = now - p->start_ns;
+	rate = elapsed > 0 ? p->done / (elapsed / 1e9) : 0;
+	if (p->done > p->total)
+		p->total = p->done;	/* the total was an estimate */
+	len = snprintf(line, sizeof(line), "\r\033[K%s: %s %llu of %llu MiB, %.0f MiB/s, %.0f s left",
+		       log_prog, p->what, (unsigned long long)(p->done >> 20),
+		       (unsigned long long)(p->total >> 20), rate / (1 << 20),
+		       rate > 0 ? (p->total - p->done) / rate : 0);
+	if (len > 0 && write(log_fd, line, len) == len)
+		progress_shown = true;
+}
+
+void log_progress_end(struct log_progress *p)
+{
+	if (p->on)
+		progress_erase();
+	p->on = false;
 }

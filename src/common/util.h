@@ -57,6 +57,21 @@ int log_set_fd(int fd);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends ": strerror(-err)" and returns err (a negative errno). */
 int log_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A live progress line on stderr for long work (the memory of a big
+ * checkpoint): drawn only when stderr is a terminal and errors are shown
+ * (not -q, not --kmsg-none) and total is at least 64 MiB, redrawn at most
+ * every 100 ms, erased at the end and before any message.
+ */
+struct log_progress {
+	const char *what;
+	uint64_t total, done;
+	int64_t start_ns, drawn_ns;
+	bool on;
+};
+void log_progress_start(struct log_progress *p, const char *what, uint64_t total);
+void log_progress_add(struct log_progress *p, uint64_t n);
+void log_progress_end(struct log_progress *p);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -262,3 +262,19 @@ int proc_children(pid_t pid, pid_t **ret, size_t *ret_n)
 	*ret_n = n;
 	return 0;
 }
+
+uint64_t proc_resident_bytes(pid_t pid)
+{
+	char path[64];
+	unsigned long long size, resident;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fscanf(f, "%llu %llu", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}

@@ -60,5 +60,7 @@ int proc_parse_fdinfo_text(const char *buf, uint64_t *ret_pos, uint32_t *ret_fla
 /* The children of every thread of pid (for --tree). */
 int proc_children(pid_t pid, pid_t **ret, size_t *ret_n);
 int proc_count_threads(pid_t pid);
+/* The bytes of pid's memory in RAM (/proc/PID/statm), 0 if unknown. */
+uint64_t proc_resident_bytes(pid_t pid);
 
 #endif

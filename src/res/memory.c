@@ -171,6 +171,7 @@ static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
 				break;
 			}
 			r = img_record_data(ctx->w, ctx->buf, n);
+			log_progress_add(&ctx->shared->progress, n);
 			addr += n;
 			left -= n;
 		}

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "common/agent_abi.h"
+#include "common/util.h"
 #include "image/image.h"
 #include "restorer/plan.h"
 #include "shared.h"
@@ -40,6 +41,7 @@ struct dump_shared {
 	size_t n_pipes;
 	uint64_t *shms;		/* shared memory objects whose pages are saved */
 	size_t n_shms;
+	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
 };
