@@ -56,7 +56,7 @@ $(B)/obj/%.pic.o: %.S Makefile
 $(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
 	@mkdir -p $(dir $@)
 	$(CC) -shared -Wl,-soname,libcr.so.0 -Wl,--version-script=src/agent/libcr.map \
-		-Wl,-z,defs -o $@ $(AGENT_OBJS)
+		-Wl,-z,defs $(LDFLAGS) -o $@ $(AGENT_OBJS)
 
 # libcr_run and libcr_omit (what cr_run preloads) load libcr.so.0 beside
 # them with dlopen(RTLD_LOCAL), and export only the calls it interposes
@@ -64,7 +64,7 @@ $(B)/lib/libcr.so.0: $(AGENT_OBJS) src/agent/libcr.map
 $(B)/lib/libcr_%.so.0: $(B)/obj/src/agent/%.pic.o $(B)/obj/src/agent/preload.pic.o \
 		src/agent/libcr_%.map $(B)/lib/libcr.so.0
 	$(CC) -shared -Wl,-soname,libcr_$*.so.0 -Wl,--version-script=src/agent/libcr_$*.map \
-		-Wl,-z,defs -o $@ $< $(B)/obj/src/agent/preload.pic.o
+		-Wl,-z,defs $(LDFLAGS) -o $@ $< $(B)/obj/src/agent/preload.pic.o
 
 # libX.so, what -lX finds, is a linker script: libX_link.a (see link.c),
 # then the shared library.
@@ -110,7 +110,7 @@ $(B)/obj/%.o: %.c Makefile
 
 $(B)/bin/%: $(B)/obj/src/cmd/%.o $(B)/obj/src/cmd/cmdline.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # ---- tests --------------------------------------------------------------------
 WORKLOADS := $(patsubst tests/workloads/%.c,$(B)/tests/%,$(wildcard tests/workloads/*.c))
@@ -155,6 +155,14 @@ check-sanitize:
 demo:
 	@./tools/demo.sh
 
+# Debian packages (debian/), built from a copy of the sources in $(B)/deb,
+# where the .deb files land; lintian checks them.
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/ucr-$(VERSION)
+	tar -c --exclude=./build --exclude=./build-sanitize --exclude=./.git . | tar -x -C $(B)/deb/ucr-$(VERSION)
+	cd $(B)/deb/ucr-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(B)/deb/ucr_$(VERSION)_amd64.changes
+
 bench: all $(B)/bench/anon-read
 	./bench/checkpoint-restart.sh
 
@@ -193,6 +201,6 @@ clean:
 	rm -rf build build-sanitize
 
 .SECONDARY:
-.PHONY: all check check-blcr check-sanitize demo bench install clean
+.PHONY: all check check-blcr check-sanitize deb demo bench install clean
 .DEFAULT_GOAL := all
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

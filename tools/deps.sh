@@ -1,8 +1,12 @@
 #!/bin/sh
 # Installs what building and testing ucr need, when it is missing (Debian).
 set -e
+# --packaging: what `make deb' needs instead (CI builds the packages too)
+pkgs="gcc make libc6-dev binutils libxxhash-dev libzstd-dev perl procps util-linux pkg-config"
+pkgs="$pkgs python3 man-db environment-modules"
+[ "${1:-}" = --packaging ] && pkgs="dpkg-dev debhelper lintian"
 need=""
-for pkg in gcc make libc6-dev binutils libxxhash-dev libzstd-dev perl procps util-linux pkg-config python3 man-db environment-modules; do
+for pkg in $pkgs; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0
