@@ -4,7 +4,8 @@
 # counter (COUNTER, tests/workloads/counter.c built), and removes them again.
 # Run as root, by CI after make check.
 set -euo pipefail
-debs=$1 counter=$2
+trap 'echo "deb-check: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+debs=$(realpath "$1") counter=$(realpath "$2")
 work=$(mktemp -d)
 pid= rpid=
 cleanup() {
@@ -39,4 +40,4 @@ if [ "$(cat out)" != PASS ] || [ "$after" -lt $((before + 20)) ]; then
 	exit 1
 fi
 pkg-config --libs libcr >/dev/null
-echo "deb-check: the packages install, checkpoint and restart a counter ($before, then $after numbers), and lintian has no error"
+echo "deb-check: the installed packages checkpoint and restart a counter ($before, then $after numbers)"
