@@ -273,10 +273,10 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	jump_to_blob(l.hole, l.hole + l.code_len + l.plan_len + BLOB_STACK - 8, plan);
 }
 
-pid_t child_create(struct restart *rs, size_t i, bool root)
+static pid_t child_create_as(struct restart *rs, size_t i, bool root, bool sibling)
 {
 	const struct img_process *p = rs->procs[i].proc->p;
-	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, root && rs->o->request_fd >= 0);
+	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, sibling);
 
 	if (pid < 0) {
 		int r = -errno;
@@ -297,5 +297,94 @@ pid_t child_create(struct restart *rs, size_t i, bool root)
 	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid) &&
 	    !(root && rs->ns.init > 0))	/* its pgid is of a namespace we are not in */
 		setpgid(pid, p->pgid == p->pid ? pid : p->pgid);
+	return pid;
+}
+
+pid_t child_create(struct restart *rs, size_t i, bool root)
+{
+	return child_create_as(rs, i, root, root && rs->o->request_fd >= 0);
+}
+
+/* The helper of child_create_orphan(): says its pid, and on 'g' creates
+ * process i and says its pid (or -errno); then ends. */
+static __attribute__((noreturn)) void orphan_helper(struct restart *rs, size_t i, int cmd_fd,
+						    int back_fd)
+{
+	pid_t self = getpid(), pid = -ECANCELED;
+	sigset_t all;
+	char c;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (write(back_fd, &self, sizeof(self)) != sizeof(self))
+		_exit(1);
+	if (read(cmd_fd, &c, 1) == 1 && c == 'g')
+		pid = child_create_as(rs, i, true, false);
+	if (write(back_fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	_exit(0);
+}
+
+/* One helper: its created process's pid (as the helper sees it), 0 when
+ * the helper's own pid is one the restart gives back, or -errno. */
+static pid_t orphan_try(struct restart *rs, size_t i)
+{
+	int cmd[2], back[2];
+	pid_t helper, pid = -EIO, self = 0;
+	char c;
+
+	if (pipe2(cmd, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(back, O_CLOEXEC) < 0) {
+		pid = -errno;
+		goto close_cmd;
+	}
+	helper = clone_with_pid(0, false);
+	if (helper == 0)
+		orphan_helper(rs, i, cmd[0], back[1]);
+	if (helper < 0) {
+		pid = -errno;
+		goto close_back;
+	}
+	close(cmd[0]);
+	close(back[1]);
+	cmd[0] = back[1] = -1;
+	if (read(back[0], &self, sizeof(self)) == sizeof(self)) {
+		c = rs->o->restore_pid && image_find_process(rs->img, self) ? 'q' : 'g';
+		if (write(cmd[1], &c, 1) == 1 && c == 'g' &&
+		    read(back[0], &pid, sizeof(pid)) != sizeof(pid))
+			pid = -EIO;
+		if (c == 'q')
+			pid = 0;
+	}
+	waitpid(helper, NULL, 0);
+close_back:
+	safe_close(back[0]);
+	safe_close(back[1]);
+close_cmd:
+	safe_close(cmd[0]);
+	safe_close(cmd[1]);
+	return pid;
+}
+
+/*
+ * Process i, whose parent was the child reaper at the checkpoint (its ppid
+ * was 1): created by a helper that ends at once, so that the kernel gives
+ * it to the reaper again (the nearest child subreaper, else the pid
+ * namespace's init; prctl(2) PR_SET_CHILD_SUBREAPER), as under BLCR,
+ * instead of leaving it our child.  The helper must not hold a pid the
+ * restart is to give back: one that got such a pid ends without creating
+ * anything, and the next has another.  Returns the new process's pid as
+ * the helper saw it, or -errno.
+ */
+pid_t child_create_orphan(struct restart *rs, size_t i)
+{
+	pid_t pid = 0;
+
+	for (int tries = 0; tries < 8 && pid == 0; tries++)
+		pid = orphan_try(rs, i);
+	if (pid == 0)
+		pid = log_errno(-EBUSY, "cannot find a free pid for the helper of pid %d",
+				rs->procs[i].proc->p->pid);
 	return pid;
 }

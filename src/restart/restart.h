@@ -57,5 +57,8 @@ struct restart {
  * in the caller, never returns in the new process.  A root is created as
  * the caller's sibling when serving a request (o->request_fd). */
 pid_t child_create(struct restart *rs, size_t i, bool root);
+/* child.c: creates root i, whose parent was the child reaper, under the
+ * reaper again; its pid as seen in the namespace of the roots. */
+pid_t child_create_orphan(struct restart *rs, size_t i);
 
 #endif
