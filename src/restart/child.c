@@ -37,7 +37,7 @@ static __attribute__((noreturn)) void child_fail(int status_fd, int err)
 	_exit(127);
 }
 
-static pid_t clone_with_pid(pid_t pid, bool sibling)
+pid_t child_clone(pid_t pid, bool sibling)
 {
 	/* a sibling gets our own exit signal (SIGCHLD: we are fork()ed);
 	 * clone3 wants none given with CLONE_PARENT */
@@ -125,8 +125,19 @@ static __attribute__((noreturn)) void child_zombie(const struct img_process *p)
 }
 
 /* Session and group as saved, when asked (--restore-sid, --restore-pgid). */
-static int child_ids(const struct restart *rs, const struct img_process *p)
+static int child_ids(const struct restart *rs, const struct img_process *p, bool root)
 {
+	/* under new pids the placeholders made the groups and the session
+	 * (ids.c): join the group; the session came with the process, and a
+	 * root in it without its group leads one of its own, as under BLCR */
+	if (!rs->o->restore_pid) {
+		if (rs->o->restore_pgid && getpgid(0) != p->pgid && setpgid(0, p->pgid) < 0)
+			return log_errno(-errno, "cannot put pid %d in process group %d", p->pid,
+					 p->pgid);
+		if (!rs->o->restore_pgid && rs->o->restore_sid && root && setpgid(0, 0) < 0)
+			return log_errno(-errno, "cannot make pid %d a process group leader", p->pid);
+		return 0;
+	}
 	if (rs->o->restore_sid && p->sid == p->pid && setsid() < 0)
 		return log_errno(-errno, "cannot make pid %d a session leader", p->pid);
 	if (rs->o->restore_pgid && getpgid(0) != p->pgid &&
@@ -244,7 +255,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	/* the first of its namespace's processes, that its children share */
 	r = root && rs->ns.init > 0 ? userns_child_setup() : 0;
 	if (!r)
-		r = child_ids(rs, p->p);
+		r = child_ids(rs, p->p, root);
 	if (r)
 		child_fail(status_fd, r);
 	/* its children, under it and in order, before it becomes itself */
@@ -276,7 +287,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 static pid_t child_create_as(struct restart *rs, size_t i, bool root, bool sibling)
 {
 	const struct img_process *p = rs->procs[i].proc->p;
-	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, sibling);
+	pid_t pid = child_clone(rs->o->restore_pid ? p->pid : 0, sibling);
 
 	if (pid < 0) {
 		int r = -errno;
@@ -294,15 +305,15 @@ static pid_t child_create_as(struct restart *rs, size_t i, bool root, bool sibli
 	 * sibling may join the group before this child got to make it.  Not
 	 * for a session leader, which must not be a group leader before its
 	 * setsid().  Errors are the child's to report. */
-	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid) &&
+	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid && rs->o->restore_pid) &&
 	    !(root && rs->ns.init > 0))	/* its pgid is of a namespace we are not in */
-		setpgid(pid, p->pgid == p->pid ? pid : p->pgid);
+		setpgid(pid, p->pgid == p->pid && rs->o->restore_pid ? pid : p->pgid);
 	return pid;
 }
 
 pid_t child_create(struct restart *rs, size_t i, bool root)
 {
-	return child_create_as(rs, i, root, root && rs->o->request_fd >= 0);
+	return child_create_as(rs, i, root, root && (rs->o->request_fd >= 0 || rs->roots_sibling));
 }
 
 /* The helper of child_create_orphan(): says its pid, and on 'g' creates
@@ -339,7 +350,7 @@ static pid_t orphan_try(struct restart *rs, size_t i)
 		pid = -errno;
 		goto close_cmd;
 	}
-	helper = clone_with_pid(0, false);
+	helper = child_clone(0, false);
 	if (helper == 0)
 		orphan_helper(rs, i, cmd[0], back[1]);
 	if (helper < 0) {

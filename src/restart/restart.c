@@ -144,10 +144,8 @@ static int check_all(struct restart *rs)
 {
 	int r = 0;
 
-	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
-		log_error("--restore-pgid and --restore-sid need the original pids");
-		r = -EINVAL;
-	}
+	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid))
+		r = ids_check(rs);
 	for (size_t i = 0; !r && i < rs->img->n_procs; i++)
 		r = check_process(rs, &rs->procs[i]);
 	return r;
@@ -272,6 +270,33 @@ static int enter_own_namespaces(struct restart *rs)
 	return userns_enter(&rs->ns, rs->o->restore_pid, parked);
 }
 
+int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots)
+{
+	const struct image *img = rs->img;
+
+	*ret_n = 0;
+	for (size_t i = 0; i < img->n_procs; i++) {
+		bool orphan = reaper_child(img, i);
+		pid_t pid;
+
+		if (has_parent_in_image(img, &img->procs[i]))
+			continue;
+		pid = orphan ? child_create_orphan(rs, i) : child_create(rs, i, true);
+		if (pid < 0)
+			return pid;
+		if (orphan) {	/* its pid outside our namespaces, negated */
+			pid_t outer = rs->ns.init > 0 ? userns_outer_pid(&rs->ns, pid) : pid;
+
+			pid = outer > 1 ? -outer : 0;
+		}
+		if (rs->ns.active)
+			log_info("pid %d is restored as pid %d outside its namespace",
+				 img->procs[i].p->pid, (int)abs(pid));
+		roots[(*ret_n)++] = pid;
+	}
+	return 0;
+}
+
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
 {
 	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1,
@@ -327,28 +352,10 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.go_parent = go[1];
 	fflush(NULL);
 
-	for (size_t i = 0; i < img->n_procs; i++) {
-		bool orphan = reaper_child(img, i);
-
-		if (has_parent_in_image(img, &img->procs[i]))
-			continue;
-		roots[n_roots] = orphan ? child_create_orphan(&rs, i) : child_create(&rs, i, true);
-		if (roots[n_roots] < 0) {
-			r = roots[n_roots];
-			roots[n_roots] = 0;
-			kill_created(&rs, roots, n_roots);
-			goto out;
-		}
-		if (orphan) {	/* its pid outside our namespaces, negated */
-			pid_t outer = rs.ns.init > 0 ? userns_outer_pid(&rs.ns, roots[n_roots])
-						     : roots[n_roots];
-
-			roots[n_roots] = outer > 1 ? -outer : 0;
-		}
-		if (rs.ns.active)
-			log_info("pid %d is restored as pid %d outside its namespace",
-				 img->procs[i].p->pid, (int)abs(roots[n_roots]));
-		n_roots++;
+	r = ids_create_roots(&rs, &n_roots, roots);
+	if (r < 0) {
+		kill_created(&rs, roots, n_roots);
+		goto out;
 	}
 	if (!n_roots) {
 		log_error("no process of the context file has its parent outside it");
@@ -392,6 +399,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 out:
 	if (r < 0)
 		userns_kill(&rs.ns);
+	ids_release(&rs);
 	safe_close(status[0]);
 	safe_close(status[1]);
 	safe_close(go[0]);
