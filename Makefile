@@ -31,7 +31,8 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/res/table.c \
 	src/image/machine.c src/checkpoint/scope.c src/checkpoint/handshake.c \
 	src/checkpoint/dump.c src/checkpoint/output.c \
-	src/restart/restart.c src/restart/child.c src/restart/userns.c
+	src/restart/restart.c src/restart/child.c src/restart/userns.c \
+	src/restart/ids.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------

@@ -69,6 +69,9 @@ static void park_save_thread(struct agent_thread *t)
 	t->tid = sys_gettid();
 	sys_prctl(PR_GET_PDEATHSIG, (unsigned long)&t->pdeathsig, 0, 0, 0);
 	t->timer_slack = sys_prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	t->keepcaps = (int32_t)sys_prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);
+	t->tsc = 0;
+	sys_prctl(PR_GET_TSC, (unsigned long)&t->tsc, 0, 0, 0);
 	if (sys_sigaltstack(NULL, &ss) == 0) {
 		t->ss_sp = (uint64_t)ss.ss_sp;
 		t->ss_size = ss.ss_size;
@@ -101,6 +104,15 @@ static void park_restore_thread(const struct agent_thread *t)
 	sys_prctl(PR_SET_PDEATHSIG, t->pdeathsig, 0, 0, 0);
 	if (t->timer_slack > 0)
 		sys_prctl(PR_SET_TIMERSLACK, t->timer_slack, 0, 0, 0);
+	/* After the credentials, which the blob set: the keep-caps bit is
+	 * in the thread's cred, cleared by cr_restart's own execve(), and it
+	 * decides what the program's next setuid() keeps (prctl(2)). */
+	if (t->keepcaps >= 0)
+		sys_prctl(PR_SET_KEEPCAPS, t->keepcaps ? 1 : 0, 0, 0, 0);
+	/* Last: with PR_TSC_SIGSEGV, the vDSO's clocks fault in this thread,
+	 * as they did in it before the checkpoint. */
+	if (t->tsc == PR_TSC_ENABLE || t->tsc == PR_TSC_SIGSEGV)
+		sys_prctl(PR_SET_TSC, t->tsc, 0, 0, 0);
 }
 
 /* ---- the leader --------------------------------------------------------------- */

@@ -41,16 +41,32 @@ static int request_listen(struct request *rq)
 	return 0;
 }
 
-/* The destination as callbacks see it: absolute, though it does not exist yet. */
-static void absolute_path(const char *path, char *buf, size_t len)
+/*
+ * The destination as callbacks see it (cr_get_checkpoint_info()->dest):
+ * absolute, though it does not exist yet; for a descriptor, the file
+ * behind it as BLCR gave it (its d_path), empty for a pipe or a socket.
+ */
+static void absolute_path(const char *path, int fd, char *buf, size_t len)
 {
-	char cwd[UCR_PATH_MAX];
-
+	char cwd[UCR_PATH_MAX], link[32];
+	struct stat st;
+	ssize_t l;
 	int n;
 
-	if (!path)
-		n = snprintf(buf, len, "%s", "");
-	else if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+	buf[0] = 0;
+	if (!path) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		if (fstat(fd, &st) < 0 || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+			return;
+		l = readlink(link, buf, len);
+		/* "anon_inode:[...]" and the like are no path; one too long
+		 * to tell is "" too */
+		if (l <= 0 || (size_t)l >= len || buf[0] != '/')
+			l = 0;
+		buf[l] = 0;
+		return;
+	}
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
 		n = snprintf(buf, len, "%s", path);
 	else
 		n = snprintf(buf, len, "%s/%s", cwd, path);
@@ -244,7 +260,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		r = request_listen(&rq);
 	if (r)
 		goto out;
-	absolute_path(out.path, dest, sizeof(dest));
+	absolute_path(out.path, out.fd, dest, sizeof(dest));
 	rq.dest = dest;
 	r = request_park(&rq);
 	if (r)

@@ -18,7 +18,7 @@
 
 #define UCR_PROTO_VERSION 2
 #define UCR_STATE_MAGIC 0x75637241u /* "Arcu" */
-#define UCR_STATE_VERSION 1
+#define UCR_STATE_VERSION 2
 #define UCR_PATH_MAX PLAN_PATH_MAX
 #define UCR_NSIG PLAN_NSIG
 #define UCR_NRLIMIT PLAN_NRLIMIT
@@ -126,6 +126,8 @@ struct agent_thread {
 	uint32_t leader;	/* the thread that served the request */
 	int32_t pdeathsig;	/* prctl settings that are per thread */
 	int64_t timer_slack;
+	int32_t keepcaps;	/* PR_GET_KEEPCAPS */
+	int32_t tsc;		/* PR_GET_TSC: PR_TSC_ENABLE or PR_TSC_SIGSEGV */
 	struct agent_jmpbuf resume;
 };
 _Static_assert(offsetof(struct agent_thread, leader) == THREAD_KERNEL_STATE_LEN,

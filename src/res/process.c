@@ -66,8 +66,11 @@ pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid)
 	for (size_t i = 0; i < sh->n_pids; i++)
 		if (sh->pids[i].outer == pid)
 			return sh->pids[i].seen;
-	if (!sh->pid_ns_foreign)
-		return pid;	/* our namespace: our pids are theirs */
+	/* In our own pid namespace they see every pid as we do; and its
+	 * init's ns/pid may be closed to us (ptrace access mode), which made
+	 * an orphan's parent 0 */
+	if (pid > 0 && !sh->pid_ns_foreign)
+		return pid;
 	if (pid <= 0 || pid_ns_of(pid, ns, sizeof(ns)) || strcmp(ns, sh->pid_ns) ||
 	    proc_parse_status(pid, &st))
 		return 0;

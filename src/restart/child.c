@@ -37,7 +37,7 @@ static __attribute__((noreturn)) void child_fail(int status_fd, int err)
 	_exit(127);
 }
 
-static pid_t clone_with_pid(pid_t pid, bool sibling)
+pid_t child_clone(pid_t pid, bool sibling)
 {
 	/* a sibling gets our own exit signal (SIGCHLD: we are fork()ed);
 	 * clone3 wants none given with CLONE_PARENT */
@@ -125,8 +125,19 @@ static __attribute__((noreturn)) void child_zombie(const struct img_process *p)
 }
 
 /* Session and group as saved, when asked (--restore-sid, --restore-pgid). */
-static int child_ids(const struct restart *rs, const struct img_process *p)
+static int child_ids(const struct restart *rs, const struct img_process *p, bool root)
 {
+	/* under new pids the placeholders made the groups and the session
+	 * (ids.c): join the group; the session came with the process, and a
+	 * root in it without its group leads one of its own, as under BLCR */
+	if (!rs->o->restore_pid) {
+		if (rs->o->restore_pgid && getpgid(0) != p->pgid && setpgid(0, p->pgid) < 0)
+			return log_errno(-errno, "cannot put pid %d in process group %d", p->pid,
+					 p->pgid);
+		if (!rs->o->restore_pgid && rs->o->restore_sid && root && setpgid(0, 0) < 0)
+			return log_errno(-errno, "cannot make pid %d a process group leader", p->pid);
+		return 0;
+	}
 	if (rs->o->restore_sid && p->sid == p->pid && setsid() < 0)
 		return log_errno(-errno, "cannot make pid %d a session leader", p->pid);
 	if (rs->o->restore_pgid && getpgid(0) != p->pgid &&
@@ -244,7 +255,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	/* the first of its namespace's processes, that its children share */
 	r = root && rs->ns.init > 0 ? userns_child_setup() : 0;
 	if (!r)
-		r = child_ids(rs, p->p);
+		r = child_ids(rs, p->p, root);
 	if (r)
 		child_fail(status_fd, r);
 	/* its children, under it and in order, before it becomes itself */
@@ -273,10 +284,10 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	jump_to_blob(l.hole, l.hole + l.code_len + l.plan_len + BLOB_STACK - 8, plan);
 }
 
-pid_t child_create(struct restart *rs, size_t i, bool root)
+static pid_t child_create_as(struct restart *rs, size_t i, bool root, bool sibling)
 {
 	const struct img_process *p = rs->procs[i].proc->p;
-	pid_t pid = clone_with_pid(rs->o->restore_pid ? p->pid : 0, root && rs->o->request_fd >= 0);
+	pid_t pid = child_clone(rs->o->restore_pid ? p->pid : 0, sibling);
 
 	if (pid < 0) {
 		int r = -errno;
@@ -294,8 +305,97 @@ pid_t child_create(struct restart *rs, size_t i, bool root)
 	 * sibling may join the group before this child got to make it.  Not
 	 * for a session leader, which must not be a group leader before its
 	 * setsid().  Errors are the child's to report. */
-	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid) &&
+	if (rs->o->restore_pgid && !(rs->o->restore_sid && p->sid == p->pid && rs->o->restore_pid) &&
 	    !(root && rs->ns.init > 0))	/* its pgid is of a namespace we are not in */
-		setpgid(pid, p->pgid == p->pid ? pid : p->pgid);
+		setpgid(pid, p->pgid == p->pid && rs->o->restore_pid ? pid : p->pgid);
+	return pid;
+}
+
+pid_t child_create(struct restart *rs, size_t i, bool root)
+{
+	return child_create_as(rs, i, root, root && (rs->o->request_fd >= 0 || rs->roots_sibling));
+}
+
+/* The helper of child_create_orphan(): says its pid, and on 'g' creates
+ * process i and says its pid (or -errno); then ends. */
+static __attribute__((noreturn)) void orphan_helper(struct restart *rs, size_t i, int cmd_fd,
+						    int back_fd)
+{
+	pid_t self = getpid(), pid = -ECANCELED;
+	sigset_t all;
+	char c;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (write(back_fd, &self, sizeof(self)) != sizeof(self))
+		_exit(1);
+	if (read(cmd_fd, &c, 1) == 1 && c == 'g')
+		pid = child_create_as(rs, i, true, false);
+	if (write(back_fd, &pid, sizeof(pid)) != sizeof(pid))
+		_exit(1);
+	_exit(0);
+}
+
+/* One helper: its created process's pid (as the helper sees it), 0 when
+ * the helper's own pid is one the restart gives back, or -errno. */
+static pid_t orphan_try(struct restart *rs, size_t i)
+{
+	int cmd[2], back[2];
+	pid_t helper, pid = -EIO, self = 0;
+	char c;
+
+	if (pipe2(cmd, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(back, O_CLOEXEC) < 0) {
+		pid = -errno;
+		goto close_cmd;
+	}
+	helper = child_clone(0, false);
+	if (helper == 0)
+		orphan_helper(rs, i, cmd[0], back[1]);
+	if (helper < 0) {
+		pid = -errno;
+		goto close_back;
+	}
+	close(cmd[0]);
+	close(back[1]);
+	cmd[0] = back[1] = -1;
+	if (read(back[0], &self, sizeof(self)) == sizeof(self)) {
+		c = rs->o->restore_pid && image_find_process(rs->img, self) ? 'q' : 'g';
+		if (write(cmd[1], &c, 1) == 1 && c == 'g' &&
+		    read(back[0], &pid, sizeof(pid)) != sizeof(pid))
+			pid = -EIO;
+		if (c == 'q')
+			pid = 0;
+	}
+	waitpid(helper, NULL, 0);
+close_back:
+	safe_close(back[0]);
+	safe_close(back[1]);
+close_cmd:
+	safe_close(cmd[0]);
+	safe_close(cmd[1]);
+	return pid;
+}
+
+/*
+ * Process i, whose parent was the child reaper at the checkpoint (its ppid
+ * was 1): created by a helper that ends at once, so that the kernel gives
+ * it to the reaper again (the nearest child subreaper, else the pid
+ * namespace's init; prctl(2) PR_SET_CHILD_SUBREAPER), as under BLCR,
+ * instead of leaving it our child.  The helper must not hold a pid the
+ * restart is to give back: one that got such a pid ends without creating
+ * anything, and the next has another.  Returns the new process's pid as
+ * the helper saw it, or -errno.
+ */
+pid_t child_create_orphan(struct restart *rs, size_t i)
+{
+	pid_t pid = 0;
+
+	for (int tries = 0; tries < 8 && pid == 0; tries++)
+		pid = orphan_try(rs, i);
+	if (pid == 0)
+		pid = log_errno(-EBUSY, "cannot find a free pid for the helper of pid %d",
+				rs->procs[i].proc->p->pid);
 	return pid;
 }

@@ -144,10 +144,8 @@ static int check_all(struct restart *rs)
 {
 	int r = 0;
 
-	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid)) {
-		log_error("--restore-pgid and --restore-sid need the original pids");
-		r = -EINVAL;
-	}
+	if (!rs->o->restore_pid && (rs->o->restore_pgid || rs->o->restore_sid))
+		r = ids_check(rs);
 	for (size_t i = 0; !r && i < rs->img->n_procs; i++)
 		r = check_process(rs, &rs->procs[i]);
 	return r;
@@ -183,12 +181,38 @@ static bool has_parent_in_image(const struct image *img, const struct image_proc
 	return image_find_process(img, p->p->ppid) != NULL;
 }
 
-/* Kills what a failed restart created: roots by pid, the rest by saved pid. */
+/*
+ * A root whose parent was the child reaper (ppid 1 as the process saw it)
+ * goes back under the reaper, unless every root is one: then the first
+ * stays our child, for us to wait for.
+ */
+static bool reaper_child(const struct image *img, size_t i)
+{
+	const struct image_process *p = &img->procs[i];
+	size_t first = img->n_procs;
+
+	if (is_zombie(p) || p->p->ppid != 1 || p->p->pid == 1 || has_parent_in_image(img, p))
+		return false;
+	for (size_t k = 0; k < img->n_procs; k++) {
+		const struct image_process *q = &img->procs[k];
+
+		if (has_parent_in_image(img, q))
+			continue;
+		if (first == img->n_procs)
+			first = k;
+		if (is_zombie(q) || q->p->ppid != 1 || q->p->pid == 1)
+			return true;	/* a root that stays ours */
+	}
+	return i != first;
+}
+
+/* Kills what a failed restart created: roots by pid, the rest by saved
+ * pid.  A root under the reaper (pid negated) is not ours to reap. */
 static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 {
 	for (size_t i = 0; i < n_roots; i++)
-		if (roots[i] > 0)
-			kill(roots[i], SIGKILL);
+		if (roots[i] != 0)
+			kill(abs(roots[i]), SIGKILL);
 	if (rs->ns.init > 0)
 		userns_kill(&rs->ns);
 	else if (rs->o->restore_pid)
@@ -198,7 +222,7 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 		int32_t pid = roots[i];
 
 		if (pid <= 0)
-			continue;
+			continue;	/* none, or under the reaper */
 		if (rs->o->request_fd >= 0) {
 			/* our parent's children: it reaps them */
 			request_write_killed(rs->o->request_fd, pid);
@@ -244,6 +268,33 @@ static int enter_own_namespaces(struct restart *rs)
 	log_info("no privilege to choose pids or set executables: restoring in a user%s and "
 		 "time namespace of our own", rs->o->restore_pid ? ", pid" : "");
 	return userns_enter(&rs->ns, rs->o->restore_pid, parked);
+}
+
+int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots)
+{
+	const struct image *img = rs->img;
+
+	*ret_n = 0;
+	for (size_t i = 0; i < img->n_procs; i++) {
+		bool orphan = reaper_child(img, i);
+		pid_t pid;
+
+		if (has_parent_in_image(img, &img->procs[i]))
+			continue;
+		pid = orphan ? child_create_orphan(rs, i) : child_create(rs, i, true);
+		if (pid < 0)
+			return pid;
+		if (orphan) {	/* its pid outside our namespaces, negated */
+			pid_t outer = rs->ns.init > 0 ? userns_outer_pid(&rs->ns, pid) : pid;
+
+			pid = outer > 1 ? -outer : 0;
+		}
+		if (rs->ns.init > 0)
+			log_info("pid %d is pid %d outside its namespace", img->procs[i].p->pid,
+				 (int)abs(pid));
+		roots[(*ret_n)++] = pid;
+	}
+	return 0;
 }
 
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
@@ -301,20 +352,10 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.go_parent = go[1];
 	fflush(NULL);
 
-	for (size_t i = 0; i < img->n_procs; i++) {
-		if (has_parent_in_image(img, &img->procs[i]))
-			continue;
-		roots[n_roots] = child_create(&rs, i, true);
-		if (roots[n_roots] < 0) {
-			r = roots[n_roots];
-			roots[n_roots] = 0;
-			kill_created(&rs, roots, n_roots);
-			goto out;
-		}
-		if (rs.ns.init > 0)
-			log_info("pid %d is pid %d outside its namespace", img->procs[i].p->pid,
-				 (int)roots[n_roots]);
-		n_roots++;
+	r = ids_create_roots(&rs, &n_roots, roots);
+	if (r < 0) {
+		kill_created(&rs, roots, n_roots);
+		goto out;
 	}
 	if (!n_roots) {
 		log_error("no process of the context file has its parent outside it");
@@ -349,12 +390,16 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 				kill(pid_outside(&rs, img->procs[i].p->pid), o->signal);
 	if (o->signal && !o->restore_pid)
 		for (size_t i = 0; i < n_roots; i++)
-			kill(roots[i], o->signal);
+			if (roots[i] != 0)
+				kill(abs(roots[i]), o->signal);
 	userns_restarted(&rs.ns);
-	r = roots[0];
+	for (size_t i = n_roots; i-- > 0;)
+		if (roots[i] > 0)
+			r = roots[i];	/* the first that is our child */
 out:
 	if (r < 0)
 		userns_kill(&rs.ns);
+	ids_release(&rs);
 	safe_close(status[0]);
 	safe_close(status[1]);
 	safe_close(go[0]);

@@ -51,11 +51,32 @@ struct restart {
 	int status_parent, go_parent;	/* cr_restart's ends, closed in the children */
 	struct agent_restart_info info;
 	struct restart_ns ns;		/* without privilege: our own namespaces */
+	bool roots_sibling;		/* roots as our parent's children */
+	pid_t *holders;			/* placeholders of groups and sessions (ids.c) */
+	size_t n_holders;
+	bool holder_sibling;		/* they are our parent's children */
 };
 
 /* child.c: creates process i (and, from it, its children); returns its pid
  * in the caller, never returns in the new process.  A root is created as
  * the caller's sibling when serving a request (o->request_fd). */
 pid_t child_create(struct restart *rs, size_t i, bool root);
+/* child.c: clone3, with that pid if pid > 0, as our sibling if asked. */
+pid_t child_clone(pid_t pid, bool sibling);
+/* child.c: creates root i, whose parent was the child reaper, under the
+ * reaper again; its pid as seen in the namespace of the roots. */
+pid_t child_create_orphan(struct restart *rs, size_t i);
+
+/* restart.c: creates every root (process without a parent in the file);
+ * their pids in roots, *ret_n of them even on failure; 0 or -errno. */
+int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots);
+
+/* ids.c: --restore-pgid and --restore-sid without the original pids.
+ * ids_check() before any process exists (EBUSY: an id is in use);
+ * ids_create_roots() creates the roots, with placeholders where needed;
+ * ids_release() ends the placeholders once the restart is over or failed. */
+int ids_check(struct restart *rs);
+int ids_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots);
+void ids_release(struct restart *rs);
 
 #endif

@@ -2,7 +2,8 @@
 # 13-libcr: programs that use libcr.  A thread-context and a signal-context
 # callback run once per checkpoint in that order, see 0 from cr_checkpoint()
 # on continue and > 0 after a restart, and see the right destination,
-# requester and source.  The child of a fork() has none of its parent's
+# requester and source; the destination of --fd is the file behind the
+# descriptor, or nothing for a pipe.  The child of a fork() has none of its parent's
 # callbacks, no callback thread, must call cr_init() again, and is
 # checkpointable.  Then the install: the link forms BLCR programs use
 # (-lcr, -lcr_run -u cr_run_link_me) against the installed headers and
@@ -10,7 +11,7 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/callbacks"
-plan 19
+plan 21
 
 mkfifo "$T/ready"
 spawn "$T/out" "$T/err" "$wl/callbacks" "$T/ready"
@@ -25,6 +26,20 @@ ask_report "$orig" "$T/out"
 is "$(cat "$T/out")" \
 	"order=TS t_runs=1 s_runs=1 t_rc=0 s_rc=0 dest=$T/ctx requester=$cpid status=IDLE src=- restarter=0" \
 	"continue: each callback ran once, thread context first, saw 0, the destination and the requester"
+
+# --fd: BLCR's dest is the descriptor's file (cr_get_checkpoint_info(3))
+(cd "$T" && exec "$bin/cr_checkpoint" --fd 5 "$orig" 5>ctx.fd 2>"$T/ck.err")
+kill -USR1 "$orig"
+wait_file_lines "$T/out" 2 30
+is "$(tail -n 1 "$T/out" | cut -d' ' -f6)" "dest=$T/ctx.fd" \
+	"--fd to a file opened by a relative name: the destination is its absolute path" ||
+	diag_file "$T/ck.err"
+"$bin/cr_checkpoint" --fd 1 "$orig" 2>"$T/ck.err" | cat >/dev/null
+kill -USR1 "$orig"
+wait_file_lines "$T/out" 3 30
+is "$(tail -n 1 "$T/out" | cut -d' ' -f6)" "dest=-" "--fd to a pipe: the destination is empty" ||
+	diag_file "$T/ck.err"
+rm -f "$T/ctx.fd"
 kill_wait "$orig"
 
 start_restart r "$T/ctx"

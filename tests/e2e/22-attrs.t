@@ -1,8 +1,9 @@
 #!/bin/bash
-# 22-attrs: a thread's name, nice value, scheduling policy and CPU
-# affinity, and the process's parent death signal, timer slack and child
-# subreaper flag come back from a restart; a process of another user,
-# checkpointed and restarted by root, runs as that user again.
+# 22-attrs: a thread's name, nice value, scheduling policy, CPU affinity
+# and TSC setting, and the process's parent death signal, timer slack,
+# keep-caps bit and child subreaper flag come back from a restart; a
+# process of another user, checkpointed and restarted by root, runs as
+# that user again.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/attrs"

@@ -3,11 +3,13 @@
  * usage: attrs FIFO
  *
  * A second thread names itself "attrs-worker", lowers its priority to nice
- * 7, runs as SCHED_BATCH and only on CPU 0.  The process sets its parent
- * death signal to SIGHUP, its timer slack to 123456 ns, makes itself a
- * child subreaper, and notes its uid and gid.  On SIGUSR1 the main thread
- * checks all of it (the worker's through /proc and sched_getscheduler)
- * and prints PASS or FAIL naming what differs.
+ * 7, runs as SCHED_BATCH and only on CPU 0, and makes the time stamp
+ * counter fault in itself (PR_SET_TSC).  The process sets its parent
+ * death signal to SIGHUP, its timer slack to 123456 ns, its keep-caps bit,
+ * makes itself a child subreaper, and notes its uid and gid.  On SIGUSR1
+ * the main thread checks all of it (the worker's through /proc and
+ * sched_getscheduler, its TSC setting by asking it) and prints PASS or
+ * FAIL naming what differs.
  */
 #include "wl.h"
 
@@ -18,6 +20,7 @@
 #include <sys/syscall.h>
 
 static pid_t worker_tid;
+static int worker_asked, worker_tsc = -1;	/* under mutex */
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static uid_t start_uid;
@@ -35,11 +38,20 @@ static void *worker(void *arg)
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
+	prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
 	pthread_mutex_lock(&mutex);
 	worker_tid = (pid_t)syscall(SYS_gettid);
 	pthread_cond_broadcast(&cond);
-	for (;;)
+	for (;;) {
 		pthread_cond_wait(&cond, &mutex);
+		if (worker_asked && worker_tsc < 0) {
+			int tsc = 0;
+
+			prctl(PR_GET_TSC, &tsc);
+			worker_tsc = tsc;
+			pthread_cond_broadcast(&cond);
+		}
+	}
 	return NULL;
 }
 
@@ -75,6 +87,16 @@ static int check(void)
 		return fail("the parent death signal");
 	if (prctl(PR_GET_TIMERSLACK) != 123456)
 		return fail("the timer slack");
+	if (prctl(PR_GET_KEEPCAPS) != 1)
+		return fail("the keep-caps bit");
+	pthread_mutex_lock(&mutex);
+	worker_asked = 1;
+	pthread_cond_broadcast(&cond);
+	while (worker_tsc < 0)
+		pthread_cond_wait(&cond, &mutex);
+	pthread_mutex_unlock(&mutex);
+	if (worker_tsc != PR_TSC_SIGSEGV)
+		return fail("the worker's PR_SET_TSC setting");
 	if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) || subreaper != 1)
 		return fail("the child subreaper flag");
 	if (getuid() != start_uid || geteuid() != start_uid || getgid() != start_gid)
@@ -94,6 +116,7 @@ int main(int argc, char **argv)
 	start_gid = getgid();
 	prctl(PR_SET_PDEATHSIG, SIGHUP);
 	prctl(PR_SET_TIMERSLACK, 123456);
+	prctl(PR_SET_KEEPCAPS, 1);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (pthread_create(&t, NULL, worker, NULL))
 		wl_die("pthread_create");
