@@ -15,6 +15,7 @@
  * calls from sys.h (which never write errno) and static memory only.
  */
 #include <errno.h>
+#include <linux/memfd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,6 +35,7 @@ AGENT_HIDDEN struct agent_state agent_state;
 static struct ucr_msg agent_msg;
 static int agent_sock = -1;
 static int agent_busy;
+static int agent_busy_fd = -1;		/* the request's mark (agent_abi.h) */
 static unsigned long agent_generation;	/* checkpoints the process went through */
 static int64_t agent_downtime;		/* ns spent checkpointed, not running */
 static int agent_omit;
@@ -62,6 +64,26 @@ static int agent_connect(const char *prefix, uint32_t pid, uint32_t token)
 		return -EPERM;
 	}
 	return fd;
+}
+
+/* Marks the request being served in /proc/PID/fd, for the dumpers whose
+ * signal no thread of ours takes meanwhile (each blocks it while in a
+ * callback or parked).  Async-signal-safe. */
+static void agent_mark_busy(uint32_t token)
+{
+	char name[48];
+	long fd;
+
+	ucr_sock_name(name, UCR_BUSY_MEMFD, 0, token);
+	fd = sys_memfd_create(name + 1, MFD_CLOEXEC);
+	agent_busy_fd = fd < 0 ? -1 : (int)fd;
+}
+
+static void agent_unmark_busy(void)
+{
+	if (agent_busy_fd >= 0)
+		sys_close(agent_busy_fd);
+	agent_busy_fd = -1;
 }
 
 /* Sends the header of a message built in m. */
@@ -104,8 +126,9 @@ static void agent_save_process(void)
 		sys_prlimit(0, i, NULL, &agent_state.rlimits[i]);
 	agent_state.brk = sys_brk(0);
 	agent_state.private_fds[0] = agent_sock;
-	agent_state.n_private_fds = 1 + request_private_fds(agent_state.private_fds + 1,
-							    UCR_MAX_PRIVATE_FDS - 1);
+	agent_state.private_fds[1] = agent_busy_fd;
+	agent_state.n_private_fds = 2 + request_private_fds(agent_state.private_fds + 2,
+							    UCR_MAX_PRIVATE_FDS - 2);
 	agent_state.parked_at_ns = agent_monotonic_ns();
 }
 
@@ -157,10 +180,13 @@ static int agent_take_checkpoint_parked(void)
 		return 0;
 	}
 	/* Restarted: the restorer filled agent_state.restart.  The request
-	 * socket was not restored, and its number may be the program's now. */
+	 * socket and the mark were not restored, and their numbers may be the
+	 * program's now; the restart is a request until its callbacks end. */
 	agent_sock = -1;
+	agent_busy_fd = -1;
 	agent_restarted();
-	request_restarted();
+	request_restarted();	/* first: it takes back the numbers of libcr's handles */
+	agent_mark_busy(agent_state.restart.token);
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.caller ?
 					 agent_state.restart.caller : agent_state.restart.requester;
@@ -272,6 +298,7 @@ void agent_serve_now(void)
 		sys_close(agent_sock);
 	agent_sock = -1;
 	agent_cs_done();
+	agent_unmark_busy();
 	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
 	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 }
@@ -294,6 +321,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 	agent_sock = agent_connect(UCR_SOCK_CKPT, requester, token);
 	if (agent_sock < 0)
 		return false;
+	agent_mark_busy(token);
 	agent_requester = requester;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (agent_send(agent_sock, UCR_MSG_HELLO, sys_getpid(), 0, (uint64_t)&agent_state) < 0 ||
@@ -310,6 +338,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 out:
 	sys_close(agent_sock);
 	agent_sock = -1;
+	agent_unmark_busy();
 	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
 	return true;
 }
@@ -374,6 +403,7 @@ static void agent_after_fork(void)
 	if (agent_sock >= 0)
 		sys_close(agent_sock);
 	agent_sock = -1;
+	agent_unmark_busy();
 	agent_req.active = 0;
 	park_close();
 	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);

@@ -6,6 +6,7 @@
  * more processes) and answers "ready" once parked.  The dump starts only
  * when every agent has (a consistent cut); "continue" lets them go.
  */
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include "libcr.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
+/* How often a wait for agents looks whether a target serves another
+ * request (and so cannot take our signal: EBUSY within about this). */
+#define BUSY_POLL_MS 100
 
 static int remaining_ms(const struct request *rq, int cap)
 {
@@ -93,6 +97,74 @@ static int fail_code_error(struct request *rq, struct target *t, int kind, int c
 	return -code;
 }
 
+/* Whether pid's agent serves a request other than ours: it holds a memfd
+ * named from that request's token (common/agent_abi.h). */
+static bool target_busy(const struct request *rq, pid_t pid)
+{
+	char path[64], link[128], own[64], any[64];
+	struct dirent *d;
+	bool busy = false;
+	size_t n_own, n_any;
+	DIR *dir;
+
+	snprintf(any, sizeof(any), "/memfd:%s0.", UCR_BUSY_MEMFD);
+	n_any = strlen(any);
+	n_own = ucr_sock_name(path, UCR_BUSY_MEMFD, 0, rq->token);
+	snprintf(own, sizeof(own), "/memfd:%.*s", (int)n_own - 1, path + 1);
+	n_own = strlen(own);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	while (dir && !busy && (d = readdir(dir))) {
+		ssize_t n;
+
+		n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		busy = !strncmp(link, any, n_any) &&
+		       !(!strncmp(link, own, n_own) && (link[n_own] == ' ' || !link[n_own]));
+	}
+	if (dir)
+		closedir(dir);
+	return busy;
+}
+
+static int busy_error(pid_t pid)
+{
+	log_error("pid %d is taking part in another checkpoint", (int)pid);
+	return -EBUSY;
+}
+
+/*
+ * Waits for the next agent of targets from `from' on to connect.  One that
+ * serves another request with every thread blocking our signal would never
+ * take it: that shows in /proc, and is EBUSY at once.
+ */
+static int wait_agent(struct request *rq, size_t from)
+{
+	struct pollfd pfd = { .fd = rq->listen_fd, .events = POLLIN };
+
+	for (int waited = 0; waited < HANDSHAKE_TIMEOUT_MS; waited += BUSY_POLL_MS) {
+		int ms = remaining_ms(rq, BUSY_POLL_MS), r = poll(&pfd, 1, ms);
+
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return log_errno(-errno, "cannot wait for the agent of pid %d",
+					 (int)rq->t[from].pid);
+		for (size_t i = from; i < rq->n; i++) {
+			const struct target *t = &rq->t[i];
+
+			if (!t->zombie && !t->omitted && t->sock < 0 && target_busy(rq, t->pid))
+				return busy_error(t->pid);
+		}
+		if (!ms)
+			break;	/* -t: the time is up */
+	}
+	log_error("timed out waiting for the agent of pid %d", (int)rq->t[from].pid);
+	return -ETIMEDOUT;
+}
+
 /* Signals the agents of targets from `from' on and connects each to its socket. */
 static int request_connect(struct request *rq, size_t from)
 {
@@ -102,6 +174,8 @@ static int request_connect(struct request *rq, size_t from)
 	for (size_t i = from; i < rq->n; i++) {
 		if (rq->t[i].zombie || rq->t[i].omitted)
 			continue;
+		if (target_busy(rq, rq->t[i].pid))
+			return busy_error(rq->t[i].pid);
 		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
 			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
 		want++;
@@ -112,8 +186,7 @@ static int request_connect(struct request *rq, size_t from)
 		struct target *t = NULL;
 		int r, sock;
 
-		r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the agent",
-				  rq->t[from].pid);
+		r = wait_agent(rq, from);
 		if (r)
 			return r;
 		sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -148,10 +221,8 @@ static int request_start(struct request *rq, size_t from)
 		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "the agent's hello");
 		if (r)
 			break;
-		if (m.type == UCR_MSG_BUSY) {
-			log_error("pid %d is taking part in another checkpoint", (int)t->pid);
-			return -EBUSY;
-		}
+		if (m.type == UCR_MSG_BUSY)
+			return busy_error(t->pid);
 		if (m.type != UCR_MSG_HELLO) {
 			log_error("unexpected message %u from pid %d", m.type, (int)t->pid);
 			return -EPROTO;

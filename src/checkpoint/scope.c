@@ -66,25 +66,33 @@ static int pid_cmp(const void *a, const void *b)
 	return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-/* A process and its descendants, parents first, children by pid; those
- * already in the request (a forward) are not walked again. */
+/* A process and its descendants, parents first, children by pid.  A
+ * forward to a tree already in the request adds the descendants not in it
+ * yet (BLCR's cr_restart forwards CR_SCOPE_TREE of itself): the walk goes
+ * through the processes it already has.  Not below ourselves. */
 static void scope_tree(struct request *rq, pid_t root)
 {
-	size_t from = rq->n;
+	pid_t *walk = xcalloc(1, sizeof(*walk));
+	size_t n = 0;
 
+	walk[n++] = root;
 	scope_add(rq, root);
-	for (size_t i = from; i < rq->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		pid_t *kids;
 		size_t n_kids;
 
-		if (proc_children(rq->t[i].pid, &kids, &n_kids))
+		if (walk[i] == getpid() || proc_children(walk[i], &kids, &n_kids))
 			continue;
 		if (n_kids)
 			qsort(kids, n_kids, sizeof(*kids), pid_cmp);
-		for (size_t k = 0; k < n_kids; k++)
+		walk = xrealloc(walk, (n + n_kids) * sizeof(*walk));
+		for (size_t k = 0; k < n_kids; k++) {
 			scope_add(rq, kids[k]);
+			walk[n++] = kids[k];
+		}
 		free(kids);
 	}
+	free(walk);
 }
 
 /* Every process of a group or session, parents before their children. */

@@ -80,6 +80,15 @@ static inline unsigned int ucr_sock_name(char *path, const char *prefix, uint32_
 	return p - path;
 }
 
+/*
+ * While its agent serves a request (from the signal until the callbacks
+ * are over, after a restart too), a process holds a memfd named
+ * UCR_BUSY_MEMFD "0." and the request's token (ucr_sock_name() without
+ * its leading NUL): a dumper reads it in /proc/PID/fd, and answers EBUSY
+ * at once when no thread of the process can take its signal.
+ */
+#define UCR_BUSY_MEMFD "ucr-busy."
+
 enum ucr_msg_type {
 	UCR_MSG_HELLO = 1,	/* agent -> dumper: pid, state block address */
 	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal */

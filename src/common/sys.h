@@ -46,6 +46,8 @@ static inline long sys_pread(int fd, void *buf, size_t len, uint64_t off)
 { return sys_call4(__NR_pread64, fd, buf, len, off); }
 static inline long sys_close(int fd)
 { return sys_call1(__NR_close, fd); }
+static inline long sys_memfd_create(const char *name, unsigned int flags)
+{ return sys_call2(__NR_memfd_create, name, flags); }
 static inline long sys_dup3(int old, int new_fd, int flags)
 { return sys_call3(__NR_dup3, old, new_fd, flags); }
 static inline long sys_close_range(unsigned int first, unsigned int last, unsigned int flags)

@@ -9,7 +9,8 @@
 #    descriptor and into its working directory (CR_DEST_CWD).
 #  - A callback forwards the request to another process with
 #    cr_forward_checkpoint(): both end up in the one context file and both
-#    come back from it.
+#    come back from it.  A forward of its own tree from a --pid request
+#    adds its child and grandchild, which the request did not have.
 #  - A callback's temporary failure cancels the checkpoint of a two-process
 #    tree: both go on (their cr_checkpoint() saw -CR_ETEMPFAIL), no file is
 #    left, and cr_checkpoint says why and exits non-zero.  A permanent
@@ -30,7 +31,7 @@
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/selfckpt" \
 	"$wl/forwarder" "$wl/tempfail" "$wl/exit7" "$wl/restarter" "$wl/omitparent" "$wl/barrier" \
 	"$wl/callbacks"
-plan 39
+plan 42
 
 # --- a program checkpoints itself ----------------------------------------------
 run_cmd 60 "$T/self.out" "$T/self.err" "$wl/selfckpt" "$T/self.ctx"
@@ -85,6 +86,17 @@ wait_restored "$other" "$rpid" 30
 ok $? "restart: the forwarded process is back too" || diag_file "$T/r2.err"
 kill_wait "$rpid"
 kill -KILL "$fw" "$other" 2>/dev/null
+
+spawn "$T/fwt.out" "$T/fwt.err" "$wl/forwarder" "$T/ready" --tree
+fwt=$spawned
+wait_ready "$T/ready" 30 || { diag_file "$T/fwt.out"; die "forwarder --tree did not start"; }
+checkpoint "cr_checkpoint --pid of a process that forwards its own tree exits 0" \
+	--pid -f "$T/fwt.ctx" "$fwt"
+is "$(processes "$T/fwt.ctx")" 3 "its child and grandchild are in the file too" ||
+	diag_file "$T/fwt.ctx.info"
+ask_report "$fwt" "$T/fwt.out"
+is "$(cat "$T/fwt.out")" "forward=0 errno=0 rc=0" "that cr_forward_checkpoint() returned 0"
+kill_tree "$fwt"
 
 # tempfail_checkpoint NAME [--perm]: tempfail (output in $T/NAME.out) and
 # its child started, then a cr_checkpoint of the tree into $T/NAME.ctx;

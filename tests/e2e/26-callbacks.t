@@ -8,12 +8,13 @@
 # A thread-context callback that needs a lock the main thread holds most of
 # the time still runs: the program's threads run on meanwhile.  Restarted
 # under new pids and tids (--no-restore-pid), every callback still runs.
-# A request that arrives, and waits pending, while another one is being
-# written is answered when it ends (served, or EBUSY), never lost.
+# A request or a forward that reaches a process while another request is
+# written (every thread blocking the checkpoint signal) fails at once with
+# EBUSY, as it does while a restart's callbacks run.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/cbthreads" "$wl/forwarder"
-plan 20
+plan 26
 
 # report_ok FILE RC HOOKS: the cbthreads line says T ran first, in libcr's
 # thread, and M and W (in either order) in their own, all seeing RC
@@ -24,6 +25,17 @@ report_ok() {
 		[ "${BASH_REMATCH[1]}" != "${BASH_REMATCH[2]}" ] && return 0
 	diag "got: $line"
 	return 1
+}
+
+# busy_at_once WHAT PID: a checkpoint of PID fails with EBUSY within 2 s
+busy_at_once() {
+	local start=$EPOCHREALTIME status ms
+	run_cmd 60 "$T/at-once.out" "$T/at-once.err" "$bin/cr_checkpoint" -f "$T/at-once.ctx" "$2"
+	status=$?
+	ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+	[ "$status" = 16 ] && [ "$ms" -lt 2000 ]
+	ok $? "$1 fails at once with EBUSY (exit $status after $ms ms)" ||
+		diag_file "$T/at-once.err"
 }
 
 mkfifo "$T/ready"
@@ -96,10 +108,11 @@ report_ok "$T/l.out" 0 001
 ok $? "the callbacks ran as usual"
 kill_wait "$locker"
 
-# --- a request pending while another is written ----------------------------------------
+# --- a request while another is written, every thread blocking the signal --------
 # The first checkpoint writes into a pipe nobody reads yet: its dumper stays
 # in write() with every thread of the process parked, signals blocked, so
-# the second request's signal waits, pending, until the first is over.
+# no thread can take a second request's signal; the second learns from
+# /proc that the process is in another request, and fails at once.
 mkfifo "$T/go"
 spawn "$T/q.out" "$T/q.err" "$wl/cbthreads" "$T/ready" --thread-only
 q=$spawned
@@ -108,22 +121,39 @@ wait_ready "$T/ready" 30 || die "cbthreads did not start"
 q1=$!
 track "$q1"
 in_syscall "$q1" 1 30 || diag_file "$T/q1.err"	# write(2)
-spawn "$T/q2.out" "$T/q2.err" "$bin/cr_checkpoint" -t 30 -f "$T/q2.ctx" "$q"
-q2=$spawned
-for ((i = 0; i < 600; i++)); do	# its signal, pending in the process
-	shdpnd=$(awk '/^ShdPnd:/ { print $2 }' "/proc/$q/status")
-	(( (16#$shdpnd >> 63) & 1 )) && break
-	nap 0.05
-done
-(( (16#$shdpnd >> 63) & 1 ))
-ok $? "a second request waits, pending, while the first is written"
+busy_at_once "a second request" "$q"
+spawn "$T/qf.out" "$T/qf.err" "$wl/forwarder" "$T/ready" "$q"
+qf=$spawned
+wait_ready "$T/ready" 30 || die "forwarder did not start"
+start=$EPOCHREALTIME
+checkpoint "a checkpoint of a process that forwards to it exits 0" --pid -f "$T/qf.ctx" "$qf"
+ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
+ask_report "$qf" "$T/qf.out"
+is "$(cat "$T/qf.out") $(( ms < 2000 ))" "forward=-1 errno=16 rc=0 1" \
+	"its forward failed at once with EBUSY ($ms ms)"
+kill_wait "$qf"
 echo go >"$T/go"
 wait_exit "$q1" 30
 is "$?" 0 "the first completes"
-wait_exit "$q2" 60
-status=$?
-[ "$status" = 0 ] || [ "$status" = 16 ]
-ok $? "then the second is answered, served or EBUSY, not lost (exit $status)" ||
-	diag_file "$T/q2.err"
+shdpnd=$(awk '/^ShdPnd:/ { print $2 }' "/proc/$q/status")
+(( !((16#$shdpnd >> 63) & 1) ))
+ok $? "and no signal of the others is left pending"
 checkpoint "and a third works: nothing was left behind" -f "$T/q3.ctx" "$q"
 kill_wait "$q"
+
+# --- a restart is a request until its callbacks end ------------------------------------
+spawn "$T/rb.out" "$T/rb.err" "$wl/cbthreads" "$T/ready" "$T/block"
+rb=$spawned
+wait_ready "$T/ready" 30 || die "cbthreads did not start"
+echo go >"$T/block" &
+checkpoint "a program whose callback waits on a FIFO is checkpointed" -f "$T/rb.ctx" "$rb"
+kill_wait "$rb"
+start_restart rrb "$T/rb.ctx"
+wait_file_lines "$T/rb.out" 2 30 || diag_file "$T/rrb.err"
+busy_at_once "while its restart callback waits, a checkpoint" "$rb"
+echo go >"$T/block"
+wait_restored "$rb" "$rpid" 30
+ok $? "released, the restart completes" || diag_file "$T/rrb.err"
+kill "$rb"
+wait_exit "$rpid" 30
+is "$?" 143 "and cr_restart ends as the process did (SIGTERM)"

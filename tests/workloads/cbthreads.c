@@ -8,7 +8,8 @@
  * every event.  Each callback notes the thread it ran in and its turn
  * (one counter for all), and what cr_checkpoint() returned.  With
  * BLOCK-FIFO, the thread-context callback first prints "blocked" and
- * reads a line from BLOCK-FIFO.  With --lock, the main thread holds a mutex
+ * reads a line from BLOCK-FIFO, and after a restart does so again once
+ * cr_checkpoint() returned.  With --lock, the main thread holds a mutex
  * nearly all the time (taking it again 20 ms after each release), and the
  * thread-context callback takes that mutex too: it can only run while the
  * program's threads run on.  With --thread-only, the threads register no
@@ -51,26 +52,36 @@ static int note(struct seen *s)
 	return 0;
 }
 
+/* With BLOCK-FIFO: says "blocked" and waits for a line from it. */
+static void block(void)
+{
+	char line[16];
+	int fd;
+
+	wl_out("blocked\n");
+	fd = open(block_fifo, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, line, sizeof(line)) < 0)
+			line[0] = 0;
+		close(fd);
+	}
+}
+
 static int on_thread(void *arg)
 {
+	int r;
+
 	(void)arg;
 	if (lock_mode) {
 		pthread_mutex_lock(&lock);
 		pthread_mutex_unlock(&lock);
 	}
-	if (block_fifo) {
-		char line[16];
-		int fd;
-
-		wl_out("blocked\n");
-		fd = open(block_fifo, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (read(fd, line, sizeof(line)) < 0)
-				line[0] = 0;
-			close(fd);
-		}
-	}
-	return note(&seen_t);
+	if (block_fifo)
+		block();
+	r = note(&seen_t);
+	if (block_fifo && seen_t.rc > 0)
+		block();	/* and again after a restart */
+	return r;
 }
 
 static int on_signal(void *arg)
