@@ -77,18 +77,25 @@ pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid)
 	return st.ns_pid;
 }
 
+/* pid, parent, group and session, as the process sees them. */
+static void fill_seen_ids(const struct dump_ctx *ctx, const struct proc_stat *st,
+			  const struct proc_status *status, struct img_process *p)
+{
+	p->pid = process_seen_pid(ctx->shared, ctx->pid);
+	if (ctx->shared->pid_ns_foreign)
+		p->flags |= PROC_F_OWN_PIDNS;
+	p->ppid = process_seen_pid(ctx->shared, st->ppid);
+	p->pgid = status->ns_pgid;
+	p->sid = status->ns_sid;
+}
+
 /* Process ids, as the process sees them, and credentials. */
 static int fill_ids(const struct dump_ctx *ctx, const struct proc_stat *st,
 		    const struct proc_status *status, struct img_process *p)
 {
 	pid_t pid = ctx->pid;
 
-	p->pid = process_seen_pid(ctx->shared, pid);
-	if (ctx->shared->pid_ns_foreign)
-		p->flags |= PROC_F_OWN_PIDNS;
-	p->ppid = process_seen_pid(ctx->shared, st->ppid);
-	p->pgid = status->ns_pgid;
-	p->sid = status->ns_sid;
+	fill_seen_ids(ctx, st, status, p);
 	p->uid = status->uid;
 	p->euid = status->euid;
 	p->gid = status->gid;
@@ -179,12 +186,7 @@ static int process_dump_zombie(struct dump_ctx *ctx)
 		r = proc_parse_status(ctx->pid, &status);
 	if (r)
 		return log_errno(r, "cannot read the state of zombie %d", (int)ctx->pid);
-	p.pid = process_seen_pid(ctx->shared, ctx->pid);
-	if (ctx->shared->pid_ns_foreign)
-		p.flags |= PROC_F_OWN_PIDNS;
-	p.ppid = process_seen_pid(ctx->shared, st.ppid);
-	p.pgid = status.ns_pgid;
-	p.sid = status.ns_sid;
+	fill_seen_ids(ctx, &st, &status, &p);
 	p.exit_status = st.exit_code;
 	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 35-modules: a site installation.  `make install' puts modulefiles beside
+# 39-modules: a site installation.  `make install' puts modulefiles beside
 # the prefix; in a clean shell, Environment Modules' `module load ucr'
 # finds cr_run and the other commands, their man pages and libcr's
 # pkg-config file, and cr_run runs a program.

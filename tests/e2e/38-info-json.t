@@ -1,5 +1,5 @@
 #!/bin/bash
-# 34-info-json: cr_info for tools and for checks.  `cr_info --json' of a
+# 38-info-json: cr_info for tools and for checks.  `cr_info --json' of a
 # two-process tree joined by a pipe is one JSON document (python3's
 # json.tool parses it) listing both processes with their threads, memory
 # by kind, and the pipe, which both processes' descriptors name;
