@@ -52,9 +52,13 @@ static int ids_collect(const struct restart *rs, struct ids_want *w)
 		/* the session's placeholder leads the group of its number */
 		bool known = rs->o->restore_sid && p->pgid == w->sid;
 
-		if (p->pgid <= 0 || (rs->o->restore_sid && p->sid <= 0))
-			return log_errno(-EINVAL, "the process group or session of pid %d is "
-					 "outside its pid namespace", p->pid);
+		/* led from an outer pid namespace (its id reads 0): that leader
+		 * holds the number, which no pid of ours can take */
+		if ((rs->o->restore_pgid && p->pgid <= 0) || (rs->o->restore_sid && p->sid <= 0))
+			return log_errno(-EBUSY, "the %s of pid %d is led from outside its pid "
+					 "namespace: it cannot be made again",
+					 p->pgid <= 0 && rs->o->restore_pgid ? "process group" :
+					 "session", p->pid);
 		if (rs->o->restore_sid && p->sid != w->sid)
 			return log_errno(-EINVAL, "pid %d was in session %d, pid %d in session %d: "
 					 "without the original pids only one session comes back",

@@ -9,7 +9,7 @@
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/tree"
-plan 17
+plan 19
 
 # ids PID: "pgid sid" of a process
 ids() { _stat "$1" && echo "${_sf[2]} ${_sf[3]}"; }
@@ -74,3 +74,23 @@ is "$(ids "$child") $(ids "$grandkid")" "$child $orig $child $orig" \
 kill -USR1 "$grandkid" "$child"
 wait_exit "$rpid" 30
 is "$?" 0 "cr_restart ends as the root did"
+
+# A session led from outside its pid namespace (as under a batch system or
+# CI that runs jobs in a pid namespace of their own, without setsid) reads
+# 0 from inside: no pid of that namespace can make it again, so
+# --restore-sid is refused with EBUSY there, as for a session in use.
+cat >"$T/inner.sh" <<'INNER'
+T=$1 bin=$2 wl=$3
+mkfifo "$T/nsready"
+"$bin/cr_run" "$wl/tree" "$T/nsready" 0 0 </dev/null >/dev/null 2>&1 &
+p=$!
+[ "$(cat "$T/nsready")" = ready ] || exit 90
+"$bin/cr_checkpoint" -f "$T/nsctx" "$p" || exit 91
+"$bin/cr_restart" --no-restore-pid --restore-sid "$T/nsctx" 2>"$T/ns.err"
+echo "$?"
+kill -KILL "$p"
+INNER
+is "$(timeout -k 2 60 unshare --pid --fork --mount-proc bash "$T/inner.sh" "$T" "$bin" "$wl")" 16 \
+	"--restore-sid of a session led from outside the pid namespace: EBUSY" || diag_file "$T/ns.err"
+grep -q "led from outside its pid namespace" "$T/ns.err"
+ok $? "and it says why" || diag_file "$T/ns.err"
