@@ -132,6 +132,38 @@ static void agent_save_process(void)
 	agent_state.parked_at_ns = agent_monotonic_ns();
 }
 
+/*
+ * A restart is done when the image is back, before any code of the
+ * program runs: the process says so at once, so that a program whose
+ * restart callbacks exec, exit or block does not hold cr_restart.  The
+ * socket stays open until the callbacks ended, for cr_restart to send
+ * its --stop or -S signal after them, as BLCR does.
+ */
+static int agent_restart_sock = -1;
+static struct ucr_msg agent_restart_msg;
+
+static void agent_report_restored(void)
+{
+	long fd = agent_connect(UCR_SOCK_RSTRT, agent_state.restart.requester,
+				agent_state.restart.token);
+
+	if (fd < 0)
+		return;
+	agent_restart_sock = (int)fd;
+	agent_send_in(&agent_restart_msg, agent_restart_sock, UCR_MSG_RESTORED, sys_getpid(), 0,
+		      0);
+}
+
+static void agent_report_resumed(void)
+{
+	if (agent_restart_sock < 0)
+		return;
+	agent_send_in(&agent_restart_msg, agent_restart_sock, UCR_MSG_RESUMED, sys_getpid(), 0,
+		      0);
+	sys_close(agent_restart_sock);
+	agent_restart_sock = -1;
+}
+
 /* After a restart: once every other thread has left the restorer, unmap it. */
 static void agent_restarted(void)
 {
@@ -187,6 +219,7 @@ static int agent_take_checkpoint_parked(void)
 	agent_restarted();
 	request_restarted();	/* first: it takes back the numbers of libcr's handles */
 	agent_mark_busy(agent_state.restart.token);
+	agent_report_restored();
 	agent_req.restarted = 1;
 	agent_req.rstrt_info.requester = agent_state.restart.caller ?
 					 agent_state.restart.caller : agent_state.restart.requester;
@@ -246,17 +279,6 @@ void agent_fail_permanently(int code)
 		sys_kill((int)sys_getpid(), SIGKILL);
 }
 
-static void agent_report_restored(void)
-{
-	int fd = agent_connect(UCR_SOCK_RSTRT, agent_state.restart.requester,
-			       agent_state.restart.token);
-
-	if (fd < 0)
-		return;
-	agent_send(fd, UCR_MSG_RESTORED, sys_getpid(), 0, 0);
-	sys_close(fd);
-}
-
 /* Who sent the request being served (whose socket it came on). */
 static uint32_t agent_requester;
 
@@ -293,7 +315,7 @@ void agent_serve_now(void)
 	if (fail_code)
 		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code, agent_req.fail_kind);
 	if (agent_req.restarted)
-		agent_report_restored();
+		agent_report_resumed();
 	if (agent_sock >= 0)
 		sys_close(agent_sock);
 	agent_sock = -1;

@@ -96,10 +96,11 @@ enum ucr_msg_type {
 	UCR_MSG_FAIL,		/* agent -> dumper: a callback refused (code) */
 	UCR_MSG_CONTINUE,	/* dumper -> agent: checkpoint written, resume */
 	UCR_MSG_ABORT,		/* dumper -> agent: checkpoint failed, resume */
-	UCR_MSG_RESTORED,	/* agent -> cr_restart: restart callbacks done */
+	UCR_MSG_RESTORED,	/* agent -> cr_restart: image back, before the callbacks */
 	UCR_MSG_FORWARD,	/* agent -> dumper: add scope (code) of pid to the request */
 	UCR_MSG_FORWARDED,	/* dumper -> agent: 0 or the -errno of a FORWARD */
 	UCR_MSG_BUSY,		/* agent -> dumper: in another checkpoint, not served */
+	UCR_MSG_RESUMED,	/* agent -> cr_restart: restart callbacks done */
 };
 
 struct ucr_msg {
