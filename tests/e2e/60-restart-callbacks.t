@@ -10,17 +10,24 @@
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/restartcb"
 plan 7
 
-mkfifo "$T/ready"
-spawn "$T/out" "$T/err" "$wl/restartcb" "$T/ready" exec
-orig=$spawned
-wait_ready "$T/ready" 30 || { diag_file "$T/err"; die "restartcb did not start"; }
-checkpoint "cr_checkpoint --kill exits 0" --kill -f "$T/ctx" "$orig"
-wait_pid_free "$orig" || die "the checkpointed process was not reaped"
+# saved MODE: restartcb MODE, checkpointed with --kill into $T/MODE.ctx,
+# its output in $T/MODE.out; sets $orig
+saved() {
+	local mode=$1
+	mkfifo "$T/$mode.ready"
+	spawn "$T/$mode.out" "$T/$mode.err" "$wl/restartcb" "$T/$mode.ready" "$mode"
+	orig=$spawned
+	wait_ready "$T/$mode.ready" 30 || { diag_file "$T/$mode.err"; die "restartcb did not start"; }
+	checkpoint "cr_checkpoint --kill exits 0 ($mode)" --kill -f "$T/$mode.ctx" "$orig"
+	wait_pid_free "$orig" || die "the checkpointed process was not reaped"
+}
+
+saved exec
 
 runs=0 slowest=0
 for ((i = 0; i < 20; i++)); do
 	t0=$(date +%s%N)
-	run_cmd 20 "$T/r.out" "$T/r.err" "$bin/cr_restart" "$T/ctx"
+	run_cmd 20 "$T/r.out" "$T/r.err" "$bin/cr_restart" "$T/exec.ctx"
 	st=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	[ "$ms" -gt "$slowest" ] && slowest=$ms
@@ -32,14 +39,8 @@ is "$runs" 20 "a restart whose callback execs /bin/true exits 0, 20 runs in a ro
 [ "$slowest" -lt 10000 ]
 ok $? "none waited for the callback (slowest run: $slowest ms)"
 
-mkfifo "$T/ready2"
-spawn "$T/slow.out" "$T/slow.err" "$wl/restartcb" "$T/ready2" slow
-orig=$spawned
-wait_ready "$T/ready2" 30 || { diag_file "$T/slow.err"; die "restartcb slow did not start"; }
-checkpoint "cr_checkpoint --kill exits 0 (slow callback)" --kill -f "$T/ctx2" "$orig"
-wait_pid_free "$orig" || die "the checkpointed process was not reaped"
-
-start_restart stop --stop "$T/ctx2"
+saved slow
+start_restart stop --stop "$T/slow.ctx"
 for ((i = 0; i < 400; i++)); do
 	[ "$(state_of "$orig")" = T ] && break
 	nap 0.05
