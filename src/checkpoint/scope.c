@@ -49,8 +49,21 @@ static void scope_add(struct request *rq, pid_t pid)
 	struct proc_stat st;
 	bool dead_leader;
 
-	if (pid == getpid() || scope_contains(rq, pid))
-		return;	/* never ourselves */
+	if (scope_contains(rq, pid))
+		return;
+	if (pid == getpid()) {
+		/* Never ourselves; but a parent in the scope waits for us (a
+		 * program's system("cr_checkpoint ...")), and after a restart
+		 * must find a child of our pid that exited 0, as the parent
+		 * BLCR's cr_checkpoint keeps for its caller gives it: our
+		 * record is that of such a zombie (a live process's exit code
+		 * reads 0). */
+		if (scope_contains(rq, getppid())) {
+			rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
+			rq->t[rq->n++] = (struct target){ .pid = pid, .sock = -1, .zombie = true };
+		}
+		return;
+	}
 	/* a group whose leader exited shows the leader's Z, live threads or not */
 	dead_leader = proc_parse_stat(pid, &st) == 0 && st.state == 'Z';
 	rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
@@ -133,6 +146,7 @@ static int scope_ids(struct request *rq, pid_t id, bool session)
 			if (parent_waits)
 				continue;
 			scope_add(rq, pids[i]);
+			pids[i] = 0;	/* taken, or left out (ourselves): done */
 			progress = true;
 		}
 	}

@@ -91,16 +91,22 @@ static enum fail_kind fail_kind_of(int err)
 	}
 }
 
+/* Runs a --run-on-* hook through the shell: its exit status, 255 when it
+ * could not run or was killed (as BLCR's -1), 0 without a hook. */
+static int run_hook(const char *cmd)
+{
+	int st;
+
+	if (!cmd || !cmd[0])
+		return 0;
+	st = system(cmd);
+	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+}
+
 /* Runs a failure hook; its non-zero status becomes ours. */
 static int fail(enum fail_kind kind, int code)
 {
-	if (arg_on_fail[kind]) {
-		int st = system(arg_on_fail[kind]);
-
-		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st))
-			return WEXITSTATUS(st);
-	}
-	return code;
+	return run_hook(arg_on_fail[kind]) ?: code;
 }
 
 static int fail_usage(const char *what)
@@ -195,7 +201,7 @@ static int wait_root(pid_t pid)
 int main(int argc, char **argv)
 {
 	struct restart_opts o = { .fd = -1, .restore_pid = true, .request_fd = -1 };
-	int c;
+	int c, hook;
 	pid_t pid;
 
 	log_init(argv[0]);
@@ -289,7 +295,8 @@ int main(int argc, char **argv)
 	}
 	if (pid < 0)
 		return fail(fail_kind_of(pid), -pid & 0xff ?: 1);
-	if (arg_on_success && system(arg_on_success) == -1)
-		log_warn("cannot run the success hook");
-	return wait_root(pid);
+	/* as BLCR's: a failing success hook's status is ours at once, and the
+	 * restored processes run on without us */
+	hook = run_hook(arg_on_success);
+	return hook ?: wait_root(pid);
 }
