@@ -6,11 +6,11 @@
  * Regular files and directories are saved by reference: path, flags,
  * offset, and size and mtime to notice a change.  As in BLCR, a file open
  * for writing that grew after the checkpoint is truncated back to its
- * checkpoint size at restart.  A standard descriptor that is a terminal, a
- * pipe or a socket leads outside: it becomes cr_restart's own.  Character
- * devices are reopened by path.  A pipe with both ends in the request gets
- * its bytes back (pipes.c).  Other kinds (pipes to outside and sockets on
- * other numbers) are not restored yet and appear closed.
+ * checkpoint size at restart.  A pipe or socket that leads outside, or a
+ * standard descriptor that is a terminal, becomes cr_restart's own, as
+ * BLCR gives it (files_inherit()).  Character devices are reopened by
+ * path.  A pipe with both ends in the request gets its bytes back
+ * (pipes.c).  Other kinds are not restored and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -142,8 +142,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
 		f.pipe_id = st.st_ino;
-	} else if (df->fd <= STDERR_FILENO) {
-		f.kind = FILE_INHERIT;
+	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
+		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
+		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
 	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
 		f.kind = FILE_REGULAR;
 	} else {
@@ -368,15 +369,41 @@ static int place_pipe(const struct rst_shared *sh, const struct img_file *f, int
 }
 
 /*
+ * A descriptor that led outside the checkpoint (a pipe, a socket, a
+ * terminal on 0 to 2) becomes, as under BLCR, cr_restart's own descriptor
+ * of that number when it has one that survives exec (the new process
+ * holds a copy of cr_restart's table; its close-on-exec ones are
+ * cr_restart's internals), else a copy of cr_restart's standard input
+ * for a read end or its standard output for a write end, else nothing.
+ * Done before anything is reopened over 0 and 1.
+ */
+static void files_inherit(const struct image_process *p, int max)
+{
+	for (int fd = 0; fd <= max; fd++) {
+		const struct image_file *imf = image_find_file(p, fd);
+		int flags = fcntl(fd, F_GETFD), mode, from;
+
+		if (!imf || imf->f->kind != FILE_INHERIT || (flags >= 0 && !(flags & FD_CLOEXEC)))
+			continue;
+		mode = imf->f->open_flags & O_ACCMODE;
+		from = mode == O_RDONLY ? STDIN_FILENO : mode == O_WRONLY ? STDOUT_FILENO : -1;
+		if (from < 0 || from == fd || dup2(from, fd) < 0)
+			close(fd);
+	}
+}
+
+/*
  * In the new process, before the blob: every fd below the helpers is
  * reopened, taken from a helper, copied from an earlier fd, or closed;
- * inherited standard descriptors stay.
+ * the ones that led outside are cr_restart's (files_inherit()).
  */
 static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
 	int32_t pid = p->p->pid;
 	int max = files_max_fd(p), r = 0;
+
+	files_inherit(p, max);
 
 	for (int fd = 0; !r && fd <= max; fd++) {
 		const struct image_file *imf = image_find_file(p, fd);
