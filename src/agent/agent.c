@@ -135,33 +135,19 @@ static void agent_save_process(void)
 /*
  * A restart is done when the image is back, before any code of the
  * program runs: the process says so at once, so that a program whose
- * restart callbacks exec, exit or block does not hold cr_restart.  The
- * socket stays open until the callbacks ended, for cr_restart to send
- * its --stop or -S signal after them, as BLCR does.
+ * restart callbacks exec, exit or block does not hold cr_restart.  (The
+ * signal cr_restart asks for comes after the callbacks: agent_serve_now.)
  */
-static int agent_restart_sock = -1;
-static struct ucr_msg agent_restart_msg;
-
 static void agent_report_restored(void)
 {
+	static struct ucr_msg msg;	/* not the request's: its fields stay */
 	long fd = agent_connect(UCR_SOCK_RSTRT, agent_state.restart.requester,
 				agent_state.restart.token);
 
 	if (fd < 0)
 		return;
-	agent_restart_sock = (int)fd;
-	agent_send_in(&agent_restart_msg, agent_restart_sock, UCR_MSG_RESTORED, sys_getpid(), 0,
-		      0);
-}
-
-static void agent_report_resumed(void)
-{
-	if (agent_restart_sock < 0)
-		return;
-	agent_send_in(&agent_restart_msg, agent_restart_sock, UCR_MSG_RESUMED, sys_getpid(), 0,
-		      0);
-	sys_close(agent_restart_sock);
-	agent_restart_sock = -1;
+	agent_send_in(&msg, (int)fd, UCR_MSG_RESTORED, sys_getpid(), 0, 0);
+	sys_close((int)fd);
 }
 
 /* After a restart: once every other thread has left the restorer, unmap it. */
@@ -208,6 +194,7 @@ static int agent_take_checkpoint_parked(void)
 		 * a dumper that dies closes the socket, which ends the wait. */
 		if (agent_recv(agent_sock) != UCR_MSG_CONTINUE)
 			return -CR_ETEMPFAIL;
+		agent_req.post_signal = agent_msg.code;
 		__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
 		return 0;
 	}
@@ -221,6 +208,9 @@ static int agent_take_checkpoint_parked(void)
 	agent_mark_busy(agent_state.restart.token);
 	agent_report_restored();
 	agent_req.restarted = 1;
+	/* what cr_restart asks for, not what the checkpoint did */
+	agent_req.post_signal = agent_state.restart.post_signal;
+	agent_req.stop_after = 0;
 	agent_req.rstrt_info.requester = agent_state.restart.caller ?
 					 agent_state.restart.caller : agent_state.restart.requester;
 	agent_req.rstrt_info.src = agent_state.restart.src;
@@ -291,7 +281,7 @@ static uint32_t agent_requester;
 void agent_serve_now(void)
 {
 	uint64_t all = ~0ULL, old;
-	int fail_code = 0;
+	int fail_code = 0, post_signal;
 
 	sys_rt_sigprocmask(SIG_BLOCK, &all, &old);
 	memcpy(agent_req.dest, agent_msg.path, sizeof(agent_req.dest));
@@ -304,6 +294,8 @@ void agent_serve_now(void)
 		.scope = (cr_scope_t)agent_msg.code,
 	};
 	agent_req.restarted = 0;
+	agent_req.stop_after = agent_msg.addr != 0;
+	agent_req.post_signal = 0;
 	agent_req.active = 1;
 	procstate_reset();
 	agent_req.fail_kind = 0;
@@ -314,14 +306,18 @@ void agent_serve_now(void)
 	park_release();
 	if (fail_code)
 		agent_send(agent_sock, UCR_MSG_FAIL, sys_getpid(), fail_code, agent_req.fail_kind);
-	if (agent_req.restarted)
-		agent_report_resumed();
 	if (agent_sock >= 0)
 		sys_close(agent_sock);
 	agent_sock = -1;
 	agent_cs_done();
 	agent_unmark_busy();
 	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
+	/* after every callback, as under BLCR: --stop, -S..., or a stop the
+	 * process was in; pending until the mask is the program's again */
+	post_signal = agent_req.post_signal ? agent_req.post_signal :
+		      agent_req.stop_after ? SIGSTOP : 0;
+	if (post_signal)
+		sys_kill((int)sys_getpid(), post_signal);
 	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
 }
 

@@ -38,6 +38,9 @@ struct agent_request {
 	char dest[UCR_PATH_MAX];
 	struct cr_restart_info rstrt_info;
 	int fail_kind;		/* the first refusal's CR_CHECKPOINT_* flag */
+	int stop_after;		/* it was stopped: stop again once served */
+	int post_signal;	/* to raise once served (the dumper's or
+				 * cr_restart's --stop, -S...), or 0 */
 };
 AGENT_HIDDEN extern struct agent_request agent_req;
 /* The state block the dumper reads and the restorer fills (agent_abi.h). */

@@ -148,6 +148,7 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		ctx->save_private = rq->o->save_private;
 		ctx->save_shared = rq->o->save_shared;
 		ctx->zombie = t->zombie;
+		ctx->stopped = t->stopped;
 		if (t->omitted)
 			continue;
 		n_saved++;

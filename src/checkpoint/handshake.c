@@ -178,6 +178,10 @@ static int request_connect(struct request *rq, size_t from)
 			return busy_error(rq->t[i].pid);
 		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
 			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
+		/* a stopped process takes the signal once it runs; its agent
+		 * stops it again when the request is over */
+		if (rq->t[i].stopped)
+			kill(rq->t[i].pid, SIGCONT);
 		want++;
 	}
 	while (want--) {
@@ -234,6 +238,7 @@ static int request_start(struct request *rq, size_t from)
 		m.code = rq->o->scope;
 		m.signal = rq->o->signal;
 		m.requester = rq->o->requester;
+		m.addr = t->stopped;
 		m.path_len = strlen(rq->dest);
 		snprintf(m.path, sizeof(m.path), "%s", rq->dest);
 		if (send(t->sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
@@ -367,11 +372,14 @@ void request_continue(struct request *rq)
 
 		if (t->zombie || t->omitted)
 			continue;
-		/* The signal is pending when the agent returns, so that it
-		 * reaches the program, not the agent's handler (which blocks
-		 * it).  After --kill nobody is left to hear "continue". */
-		if (rq->o->signal)
-			kill(t->pid, rq->o->signal);
+		/* The agent raises the signal once its callbacks ended, as
+		 * BLCR signals after them; it is pending when the agent
+		 * returns, so that it reaches the program.  --kill is ours:
+		 * no code of the program runs again. */
+		if (rq->o->signal == SIGKILL)
+			kill(t->pid, SIGKILL);
+		else
+			m.code = rq->o->signal;
 		send(t->sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
 	}
 }

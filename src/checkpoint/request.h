@@ -20,6 +20,8 @@ struct target {
 	bool omitted;		/* its libcr_omit answered "omit", or left out
 				 * (--ptraced-skip, --ptracer-skip) */
 	bool parked;		/* it answered "ready" */
+	bool stopped;		/* in a job-control stop: woken for the request,
+				 * and stopped again by its agent after it */
 	int sock;
 	uint64_t state_addr;
 };

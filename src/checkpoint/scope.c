@@ -295,6 +295,12 @@ int scope_check_target(struct request *rq, struct target *t)
 	r = check_agent(t, &st);
 	if (r)
 		return r;
+	{
+		struct proc_stat ps;
+
+		/* 'T' is a job-control stop ('t', a tracer's, was seen above) */
+		t->stopped = proc_parse_stat(t->pid, &ps) == 0 && ps.state == 'T';
+	}
 	threads = proc_count_threads(t->pid);
 	if (threads > UCR_MAX_THREADS) {
 		log_error("pid %d has %d threads: ucr saves at most %d", (int)t->pid, threads,

@@ -93,8 +93,9 @@ static void print_process(const struct image_process *p)
 		       ip->exit_status);
 		return;
 	}
-	printf("process %d (%s)%s\n", ip->pid, ip->comm,
-	       ip->flags & PROC_F_OWN_PIDNS ? ", in a pid namespace of its own" : "");
+	printf("process %d (%s)%s%s\n", ip->pid, ip->comm,
+	       ip->flags & PROC_F_OWN_PIDNS ? ", in a pid namespace of its own" : "",
+	       ip->flags & PROC_F_STOPPED ? ", stopped" : "");
 	printf("  parent %d, group %d, session %d, uid %u, gid %u\n", ip->ppid, ip->pgid, ip->sid,
 	       ip->uid, ip->gid);
 	printf("  executable %s\n  cwd %s\n", p->exe, p->cwd);
@@ -227,6 +228,8 @@ static void json_process(const struct image_process *p)
 	printf("%s", ip->flags & PROC_F_ZOMBIE ? "true" : "false");
 	json_key("own_pid_namespace", &first);
 	printf("%s", ip->flags & PROC_F_OWN_PIDNS ? "true" : "false");
+	json_key("stopped", &first);
+	printf("%s", ip->flags & PROC_F_STOPPED ? "true" : "false");
 	if (ip->flags & PROC_F_ZOMBIE) {
 		json_key("exit_status", &first);
 		printf("%d}", ip->exit_status);

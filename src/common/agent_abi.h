@@ -91,16 +91,17 @@ static inline unsigned int ucr_sock_name(char *path, const char *prefix, uint32_
 
 enum ucr_msg_type {
 	UCR_MSG_HELLO = 1,	/* agent -> dumper: pid, state block address */
-	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal */
+	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal;
+				 * addr 1: stopped, to stop again when served */
 	UCR_MSG_READY,		/* agent -> dumper: parked, state block is valid */
 	UCR_MSG_FAIL,		/* agent -> dumper: a callback refused (code) */
-	UCR_MSG_CONTINUE,	/* dumper -> agent: checkpoint written, resume */
+	UCR_MSG_CONTINUE,	/* dumper -> agent: checkpoint written, resume;
+				 * code: a signal to raise once served, or 0 */
 	UCR_MSG_ABORT,		/* dumper -> agent: checkpoint failed, resume */
 	UCR_MSG_RESTORED,	/* agent -> cr_restart: image back, before the callbacks */
 	UCR_MSG_FORWARD,	/* agent -> dumper: add scope (code) of pid to the request */
 	UCR_MSG_FORWARDED,	/* dumper -> agent: 0 or the -errno of a FORWARD */
 	UCR_MSG_BUSY,		/* agent -> dumper: in another checkpoint, not served */
-	UCR_MSG_RESUMED,	/* agent -> cr_restart: restart callbacks done */
 };
 
 struct ucr_msg {

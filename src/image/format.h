@@ -102,7 +102,8 @@ _Static_assert(sizeof(struct img_process) == 600, "img_process");
 #define PROC_F_ZOMBIE 0x1	/* exited, not reaped: no threads, memory or files */
 #define PROC_F_OWN_PIDNS 0x2	/* in a pid namespace not the dumper's: the ids are as
 				 * the process saw them there */
-#define PROC_F_KNOWN (PROC_F_ZOMBIE | PROC_F_OWN_PIDNS)
+#define PROC_F_STOPPED 0x4	/* in a job-control stop: stopped again at restart */
+#define PROC_F_KNOWN (PROC_F_ZOMBIE | PROC_F_OWN_PIDNS | PROC_F_STOPPED)
 
 /* IMG_THREAD: struct img_thread (restorer/plan.h, where the blob sees it),
  * one per thread. */

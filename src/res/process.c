@@ -84,6 +84,8 @@ static void fill_seen_ids(const struct dump_ctx *ctx, const struct proc_stat *st
 	p->pid = process_seen_pid(ctx->shared, ctx->pid);
 	if (ctx->shared->pid_ns_foreign)
 		p->flags |= PROC_F_OWN_PIDNS;
+	if (ctx->stopped)
+		p->flags |= PROC_F_STOPPED;
 	p->ppid = process_seen_pid(ctx->shared, st->ppid);
 	p->pgid = status->ns_pgid;
 	p->sid = status->ns_sid;

@@ -49,6 +49,7 @@ struct dump_shared {
 struct dump_ctx {
 	struct dump_shared *shared;
 	bool zombie;
+	bool stopped;			/* in a job-control stop at the request */
 	pid_t pid;
 	int mem_fd;			/* /proc/PID/mem: reads what is not readable */
 	struct img_writer *w;

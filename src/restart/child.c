@@ -228,6 +228,8 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
 	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
 	plan->restart = rs->info;
+	plan->restart.post_signal = rs->o->signal ? rs->o->signal :
+				    p->p->flags & PROC_F_STOPPED ? SIGSTOP : 0;
 	plan->patch_tid = !rs->o->restore_pid;
 	r = child_plan(ctx, plan);
 	if (r)

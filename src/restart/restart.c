@@ -87,9 +87,8 @@ static int wait_restorers(int status_fd, size_t n)
 }
 
 /* Waits for the "restored" of n agents: their images are back, their
- * callbacks not yet run.  With socks, keeps each agent's socket there for
- * wait_resumed(), else closes it. */
-static int wait_agents(int listen_fd, size_t n, int *socks)
+ * callbacks not yet run. */
+static int wait_agents(int listen_fd, size_t n)
 {
 	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
 	struct ucr_msg m;
@@ -109,10 +108,7 @@ static int wait_agents(int listen_fd, size_t n, int *socks)
 			return log_errno(-errno, "cannot accept a restored agent on the restart "
 					 "socket");
 		r = recv(sock, &m, sizeof(m), 0);
-		if (socks)
-			socks[i] = sock;
-		else
-			close(sock);
+		close(sock);
 		if (r < (int)offsetof(struct ucr_msg, path)) {
 			log_error("a restored process broke off before its restart was done "
 				  "(%zu of %zu had reported)", i, n);
@@ -125,24 +121,6 @@ static int wait_agents(int listen_fd, size_t n, int *socks)
 		}
 	}
 	return 0;
-}
-
-/* The end of the n agents' restart callbacks (or of the agents: a
- * callback may exec or exit), for the signal that BLCR sends after them.
- * No bound: a callback that never returns delays the signal, as there. */
-static void wait_resumed(int *socks, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct ucr_msg m;
-		ssize_t got;
-
-		if (socks[i] < 0)
-			continue;
-		do
-			got = recv(socks[i], &m, sizeof(m), 0);
-		while (got < 0 && errno == EINTR);
-		socks[i] = safe_close(socks[i]);
-	}
 }
 
 static bool is_zombie(const struct image_process *p)
@@ -255,13 +233,6 @@ static void kill_created(struct restart *rs, const pid_t *roots, size_t n_roots)
 	}
 }
 
-/* The pid, in our namespace, of the restored process with pid saved;
- * -1 when it is not there. */
-static pid_t pid_outside(const struct restart *rs, pid_t saved)
-{
-	return rs->ns.init > 0 ? userns_outer_pid(&rs->ns, saved) : saved;
-}
-
 /*
  * Without the privilege to choose pids or set the executable: into
  * namespaces of our own (userns.c), with the clocks of the first process
@@ -328,7 +299,6 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
-	_cleanup_free_ int *agent_socks = NULL;	/* kept for a signal after the callbacks */
 	struct rlimit nofile, raised;
 
 	/* helpers for many processes: use all the descriptors we may, for
@@ -346,11 +316,6 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 						.restore_pid = o->restore_pid,
 						.own_userns = own_userns };
 		n_live += !is_zombie(&img->procs[i]);
-	}
-	if (o->signal) {
-		agent_socks = xcalloc(n_live + 1, sizeof(int));
-		for (size_t i = 0; i < n_live; i++)
-			agent_socks[i] = -1;
 	}
 	rs.info.requester = getpid();
 	rs.info.caller = o->request_fd >= 0 ? getppid() : 0;
@@ -406,24 +371,13 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	 * writers go when theirs do */
 	shared_close(&rs.shared);
 	if (!r)
-		r = wait_agents(listen_fd, n_live, agent_socks);
+		r = wait_agents(listen_fd, n_live);
 	if (r) {
 		kill_created(&rs, roots, n_roots);
 		goto out;
 	}
-	/* --stop, --kill, -S...: to every restored process once its
-	 * callbacks ended, as a checkpoint's goes to every saved one; under
-	 * new pids only the roots are known */
-	if (agent_socks)
-		wait_resumed(agent_socks, n_live);
-	if (o->signal && o->restore_pid)
-		for (size_t i = 0; i < img->n_procs; i++)
-			if (!is_zombie(&img->procs[i]))
-				kill(pid_outside(&rs, img->procs[i].p->pid), o->signal);
-	if (o->signal && !o->restore_pid)
-		for (size_t i = 0; i < n_roots; i++)
-			if (roots[i] != 0)
-				kill(abs(roots[i]), o->signal);
+	/* --stop, --kill, -S...: each restored process raises it itself
+	 * once its callbacks ended (plan->restart.post_signal) */
 	userns_restarted(&rs.ns);
 	for (size_t i = n_roots; i-- > 0;)
 		if (roots[i] > 0)
@@ -437,8 +391,6 @@ out:
 	safe_close(go[0]);
 	safe_close(go[1]);
 	safe_close(listen_fd);
-	for (size_t i = 0; agent_socks && i < n_live; i++)
-		safe_close(agent_socks[i]);
 	shared_close(&rs.shared);
 	safe_close(ctx_fd);
 	for (size_t i = 0; i < img->n_procs; i++) {

@@ -71,7 +71,9 @@ struct agent_restart_info {
 	uint32_t token;
 	int32_t caller;		/* what cr_get_restart_info() says, if not that:
 				 * the program whose cr_request_restart() ran it */
-	uint32_t pad;
+	int32_t post_signal;	/* raised once the restart callbacks ended:
+				 * cr_restart's --stop, -S..., or SIGSTOP for
+				 * a process stopped at the checkpoint; or 0 */
 	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
 	char src[PLAN_PATH_MAX];	/* the context file restarted from */
 };
