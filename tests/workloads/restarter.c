@@ -11,6 +11,10 @@
  * With -n, it restarts the file ROUNDS times in a row, each time asking
  * for SIGUSR1 to be sent to the root once it runs (cr_signal), and prints
  * "round I root=PID exited STATUS" once each root is reaped.
+ *
+ * With -w FIFO it restarts nothing: it says ready on FIFO, waits for
+ * SIGUSR1 and exits 0, a process of this executable to checkpoint, for a
+ * restarter to restart a copy of its own executable.
  */
 #include "wl.h"
 
@@ -56,9 +60,15 @@ int main(int argc, char **argv)
 	pid_t root;
 	int fd, opt;
 
-	while ((opt = getopt(argc, argv, "n:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:w:")) != -1) {
+		if (opt == 'w') {
+			wl_setup_usr1(1);
+			wl_ready(optarg);
+			wl_wait_usr1();
+			return 0;
+		}
 		if (opt != 'n')
-			wl_die("usage: restarter [-n ROUNDS] CONTEXT-FILE");
+			wl_die("usage: restarter [-n ROUNDS] CONTEXT-FILE | -w FIFO");
 		rounds = wl_atol(optarg, "rounds");
 	}
 	if (optind != argc - 1)
