@@ -149,6 +149,8 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		ctx->save_shared = rq->o->save_shared;
 		ctx->zombie = t->zombie;
 		ctx->stopped = t->stopped;
+		ctx->waiter = t->waiter;
+		ctx->waiter_omit = t->omit;
 		if (t->omitted)
 			continue;
 		n_saved++;

@@ -16,6 +16,9 @@
 struct target {
 	pid_t pid;
 	bool zombie;
+	bool waiter;		/* cr_restart saved (its --omit-*): a zombie's
+				 * record, for a process that waits again */
+	int omit;		/* the waiter's --omit-* */
 	bool leader_gone;	/* its main thread exited, others live on */
 	bool omitted;		/* its libcr_omit answered "omit", or left out
 				 * (--ptraced-skip, --ptracer-skip) */

@@ -202,6 +202,59 @@ static int check_ptrace(struct request *rq, struct target *t, const struct proc_
 	return 0;
 }
 
+/* The --omit-* choice of a cr_restart waiting for what it restored
+ * (common/agent_abi.h), or -1 for any other process. */
+static int restarter_omit(pid_t pid)
+{
+	char path[64], link[128], mark[64];
+	struct dirent *d;
+	int omit = -1;
+	size_t n_mark;
+	DIR *dir;
+
+	n_mark = (size_t)snprintf(mark, sizeof(mark), "/memfd:%s", UCR_RESTARTER_MEMFD);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	while (dir && omit < 0 && (d = readdir(dir))) {
+		ssize_t n = readlinkat(dirfd(dir), d->d_name, link, sizeof(link) - 1);
+
+		if (n <= (ssize_t)n_mark || strncmp(link, mark, n_mark))
+			continue;
+		link[n] = 0;
+		for (int k = 0; k < UCR_N_OMIT && omit < 0; k++)
+			if (!strncmp(link + n_mark, ucr_omit_name(k), strlen(ucr_omit_name(k))))
+				omit = k;
+	}
+	if (dir)
+		closedir(dir);
+	return omit;
+}
+
+/*
+ * BLCR's cr_restart took part in a checkpoint that reached it, through a
+ * callback: it left itself out (--omit-always; --omit-maybe, the default,
+ * when it is the request's target or an orphan) or was saved, and its
+ * restored processes were saved either way.  ucr's has no agent: saved,
+ * it is a record that the restart makes a process that waits for its
+ * children again and ends as the first does.
+ */
+static void scope_restarter(const struct request *rq, struct target *t, int omit)
+{
+	struct proc_stat st;
+	bool orphan = proc_parse_stat(t->pid, &st) == 0 && st.ppid == 1;
+
+	if (omit == UCR_OMIT_ALWAYS || (omit == UCR_OMIT_MAYBE && (t->pid == rq->o->target || orphan))) {
+		log_info("pid %d is cr_restart (--omit-%s): left out", (int)t->pid,
+			 ucr_omit_name(omit));
+		t->omitted = true;
+		return;
+	}
+	log_info("pid %d is cr_restart (--omit-%s): saved as waiting for its children",
+		 (int)t->pid, ucr_omit_name(omit));
+	t->zombie = t->waiter = true;
+	t->omit = omit;
+}
+
 /* libcr mapped and its handler of the checkpoint signal installed. */
 static int check_agent(const struct target *t, const struct proc_status *st)
 {
@@ -292,6 +345,11 @@ int scope_check_target(struct request *rq, struct target *t)
 	r = check_ptrace(rq, t, &st);
 	if (r || t->omitted)
 		return r;
+	r = restarter_omit(t->pid);
+	if (r >= 0) {
+		scope_restarter(rq, t, r);
+		return 0;
+	}
 	r = check_agent(t, &st);
 	if (r)
 		return r;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "image/image.h"
+#include "common/agent_abi.h"	/* ucr_omit_name() */
 #include "cmd/cmdline.h"
 #include "common/util.h"
 #include "blcr_common.h"
@@ -88,6 +89,11 @@ static void print_process(const struct image_process *p)
 	const struct img_process *ip = p->p;
 	struct mem_use use[N_MEM + 1];
 
+	if (ip->flags & PROC_F_WAITER) {
+		printf("process %d: cr_restart waiting for its children (--omit-%s), parent %d\n",
+		       ip->pid, ucr_omit_name(ip->omit), ip->ppid);
+		return;
+	}
 	if (ip->flags & PROC_F_ZOMBIE) {
 		printf("process %d: zombie, parent %d, exit status %#x\n", ip->pid, ip->ppid,
 		       ip->exit_status);
@@ -230,6 +236,11 @@ static void json_process(const struct image_process *p)
 	printf("%s", ip->flags & PROC_F_OWN_PIDNS ? "true" : "false");
 	json_key("stopped", &first);
 	printf("%s", ip->flags & PROC_F_STOPPED ? "true" : "false");
+	json_key("restarter", &first);
+	if (ip->flags & PROC_F_WAITER)
+		printf("{\"omit\": \"%s\"}", ucr_omit_name(ip->omit));
+	else
+		printf("null");
 	if (ip->flags & PROC_F_ZOMBIE) {
 		json_key("exit_status", &first);
 		printf("%d}", ip->exit_status);

@@ -224,7 +224,9 @@ int main(int argc, char **argv)
 		case 'd': return fail_usage("--dir is not implemented (as in BLCR)");
 		/* cr_restart is never part of a checkpoint of its children: the
 		 * scope a checkpoint starts from is the restored root */
-		case OPT_OMIT_MAYBE: case OPT_OMIT_ALWAYS: case OPT_OMIT_NEVER: break;
+		case OPT_OMIT_MAYBE: o.omit = UCR_OMIT_MAYBE; break;
+		case OPT_OMIT_ALWAYS: o.omit = UCR_OMIT_ALWAYS; break;
+		case OPT_OMIT_NEVER: o.omit = UCR_OMIT_NEVER; break;
 		case OPT_ON_SUCCESS: arg_on_success = optarg; break;
 		case OPT_ON_FAIL_ARGS: arg_on_fail[FAIL_ARGS] = optarg; break;
 		case OPT_ON_FAIL_TEMP: arg_on_fail[FAIL_TEMP] = optarg; break;
@@ -298,5 +300,8 @@ int main(int argc, char **argv)
 	/* as BLCR's: a failing success hook's status is ours at once, and the
 	 * restored processes run on without us */
 	hook = run_hook(arg_on_success);
-	return hook ?: wait_root(pid);
+	if (hook)
+		return hook;
+	restart_mark_waiting(o.omit);
+	return wait_root(pid);
 }

@@ -89,6 +89,21 @@ static inline unsigned int ucr_sock_name(char *path, const char *prefix, uint32_
  */
 #define UCR_BUSY_MEMFD "ucr-busy."
 
+/*
+ * cr_restart, while it waits for the processes it restored, holds a memfd
+ * named UCR_RESTARTER_MEMFD and its --omit-* choice, "maybe", "always" or
+ * "never" (enum ucr_omit): it has no agent, and a dumper whose scope
+ * reaches it reads the choice in /proc/PID/fd, as BLCR's cr_restart took
+ * part in a checkpoint through its callback.
+ */
+#define UCR_RESTARTER_MEMFD "ucr-restarter."
+enum ucr_omit { UCR_OMIT_MAYBE, UCR_OMIT_ALWAYS, UCR_OMIT_NEVER, UCR_N_OMIT };
+
+static inline const char *ucr_omit_name(enum ucr_omit omit)
+{
+	return omit == UCR_OMIT_ALWAYS ? "always" : omit == UCR_OMIT_NEVER ? "never" : "maybe";
+}
+
 enum ucr_msg_type {
 	UCR_MSG_HELLO = 1,	/* agent -> dumper: pid, state block address */
 	UCR_MSG_REQUEST,	/* dumper -> agent: destination, scope, signal;

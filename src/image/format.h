@@ -95,7 +95,7 @@ struct img_process {
 	uint32_t cwd_len;
 	uint32_t flags;		/* PROC_F_* */
 	int32_t exit_status;	/* a zombie's wait status */
-	uint32_t pad2;
+	uint32_t omit;		/* PROC_F_WAITER: its --omit-* (enum ucr_omit); else 0 */
 };
 _Static_assert(sizeof(struct img_process) == 600, "img_process");
 
@@ -103,7 +103,10 @@ _Static_assert(sizeof(struct img_process) == 600, "img_process");
 #define PROC_F_OWN_PIDNS 0x2	/* in a pid namespace not the dumper's: the ids are as
 				 * the process saw them there */
 #define PROC_F_STOPPED 0x4	/* in a job-control stop: stopped again at restart */
-#define PROC_F_KNOWN (PROC_F_ZOMBIE | PROC_F_OWN_PIDNS | PROC_F_STOPPED)
+#define PROC_F_WAITER 0x8	/* with PROC_F_ZOMBIE: cr_restart, which the restart makes
+				 * a process that waits for its children and ends as
+				 * the first of them does */
+#define PROC_F_KNOWN (PROC_F_ZOMBIE | PROC_F_OWN_PIDNS | PROC_F_STOPPED | PROC_F_WAITER)
 
 /* IMG_THREAD: struct img_thread (restorer/plan.h, where the blob sees it),
  * one per thread. */

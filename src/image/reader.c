@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "image.h"
+#include "common/agent_abi.h"	/* enum ucr_omit */
 #include "common/util.h"
 
 /* Addresses a process on x86_64 can map: below the 47-bit user limit. */
@@ -290,6 +291,8 @@ static int read_process(struct reader *r, struct image_process *proc)
 
 	if (p->flags & ~PROC_F_KNOWN)
 		return fail(r, "process %d has unknown flags", p->pid);
+	if ((p->flags & PROC_F_WAITER) && (!(p->flags & PROC_F_ZOMBIE) || p->omit >= UCR_N_OMIT))
+		return fail(r, "process %d: a waiting cr_restart with a process's record", p->pid);
 	if (p->flags & PROC_F_ZOMBIE)
 		return p->n_threads ? fail(r, "zombie %d has threads", p->pid) : 0;
 	ret = read_threads(r, proc);

@@ -190,6 +190,10 @@ static int process_dump_zombie(struct dump_ctx *ctx)
 		return log_errno(r, "cannot read the state of zombie %d", (int)ctx->pid);
 	fill_seen_ids(ctx, &st, &status, &p);
 	p.exit_status = st.exit_code;
+	if (ctx->waiter) {
+		p.flags |= PROC_F_WAITER;
+		p.omit = ctx->waiter_omit;
+	}
 	return img_write_record(ctx->w, IMG_PROCESS, parts, lens, 1);
 }
 

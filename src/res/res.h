@@ -50,6 +50,8 @@ struct dump_ctx {
 	struct dump_shared *shared;
 	bool zombie;
 	bool stopped;			/* in a job-control stop at the request */
+	bool waiter;			/* cr_restart, saved as waiting (PROC_F_WAITER) */
+	int waiter_omit;		/* and its --omit-* */
 	pid_t pid;
 	int mem_fd;			/* /proc/PID/mem: reads what is not readable */
 	struct img_writer *w;

@@ -109,19 +109,38 @@ static __attribute__((noreturn)) void jump_to_blob(uint64_t entry, uint64_t stac
 }
 
 /* A zombie: the process ends as it ended, for its parent to reap. */
-static __attribute__((noreturn)) void child_zombie(const struct img_process *p)
+/* Ends as the wait status says: a zombie's, or a waiter's first child's. */
+static __attribute__((noreturn)) void child_end_as(int status)
 {
 	struct rlimit none = { 0, 0 };
 	sigset_t all;
 
-	if (WIFSIGNALED(p->exit_status)) {
+	if (WIFSIGNALED(status)) {
 		setrlimit(RLIMIT_CORE, &none);
-		signal(WTERMSIG(p->exit_status), SIG_DFL);
+		signal(WTERMSIG(status), SIG_DFL);
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
-		kill(getpid(), WTERMSIG(p->exit_status));
+		kill(getpid(), WTERMSIG(status));
 	}
-	_exit(WEXITSTATUS(p->exit_status));
+	_exit(WEXITSTATUS(status));
+}
+
+/* A cr_restart saved waiting (PROC_F_WAITER): waits again for its first
+ * child, holding nothing of this restart, and ends as it does. */
+static __attribute__((noreturn)) void child_wait(const struct img_process *p, pid_t first)
+{
+	sigset_t none;
+	int st;
+
+	close_range(0, ~0U, 0);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	restart_mark_waiting(p->omit);
+	while (first > 0 && waitpid(first, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(0);
+	child_end_as(first > 0 ? st : 0);
 }
 
 /* Session and group as saved, when asked (--restore-sid, --restore-pgid). */
@@ -245,6 +264,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	struct rst_ctx *ctx = &rs->procs[i];
 	const struct image_process *p = ctx->proc;
 	int status_fd = rs->status_fd, r;
+	pid_t first_child = 0;
 	struct blob_layout l;
 	struct plan *plan;
 	sigset_t all;
@@ -261,11 +281,20 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	if (r)
 		child_fail(status_fd, r);
 	/* its children, under it and in order, before it becomes itself */
-	for (size_t j = 0; j < rs->img->n_procs; j++)
-		if (j != i && rs->img->procs[j].p->ppid == p->p->pid && child_create(rs, j, false) < 0)
+	for (size_t j = 0; j < rs->img->n_procs; j++) {
+		pid_t kid;
+
+		if (j == i || rs->img->procs[j].p->ppid != p->p->pid)
+			continue;
+		kid = child_create(rs, j, false);
+		if (kid < 0)
 			child_fail(status_fd, -errno);
+		first_child = first_child ?: kid;
+	}
+	if (p->p->flags & PROC_F_WAITER)
+		child_wait(p->p, first_child);
 	if (p->p->flags & PROC_F_ZOMBIE)
-		child_zombie(p->p);
+		child_end_as(p->p->exit_status);
 	if (read(rs->go_fd, &go, 1) != 1)
 		_exit(127);	/* the builder gave up: nothing to report */
 	close(rs->go_fd);

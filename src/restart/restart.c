@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -121,6 +122,16 @@ static int wait_agents(int listen_fd, size_t n)
 		}
 	}
 	return 0;
+}
+
+void restart_mark_waiting(enum ucr_omit omit)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%s", UCR_RESTARTER_MEMFD, ucr_omit_name(omit));
+	/* held for as long as we live; not to the processes we create */
+	if (memfd_create(name, MFD_CLOEXEC) < 0)
+		log_warn("cannot mark this cr_restart for later checkpoints: %s", strerror(errno));
 }
 
 static bool is_zombie(const struct image_process *p)

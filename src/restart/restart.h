@@ -28,7 +28,12 @@ struct restart_opts {
 	 * restored callbacks see is our parent, and the roots a failure
 	 * kills, which only it can reap, are named on this descriptor */
 	int request_fd;
+	enum ucr_omit omit;	/* --omit-*: what later checkpoints do with us */
 };
+
+/* Marks the calling process as a cr_restart waiting for what it restored
+ * (common/agent_abi.h), for the dumper to apply its --omit-* choice. */
+void restart_mark_waiting(enum ucr_omit omit);
 
 /*
  * Restores the processes of a context file as children of the caller.
