@@ -25,6 +25,14 @@ int common_option(int c, const char *arg, int *signal)
 	return 0;
 }
 
+int unknown_option(const char *arg, const char *synopsis)
+{
+	log_error("unknown option or missing argument: %s", arg);
+	if (log_level > LOG_QUIET)
+		fprintf(stderr, "Usage: %s (see --help)\n", synopsis);
+	return EXIT_USAGE;
+}
+
 bool list_options(int argc, char **argv, const struct option *opts)
 {
 	if (argc != 2 || strcmp(argv[1], "--list-options"))

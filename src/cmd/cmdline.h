@@ -34,6 +34,14 @@ enum {
  */
 int common_option(int c, const char *arg, int *signal);
 
+/* BLCR's cr_checkpoint and cr_restart answer an option they do not know
+ * with their usage and exit(-1). */
+#define EXIT_USAGE 255
+
+/* Says that arg is no option of the command, with its synopsis (the
+ * "Usage:" line without "Usage: "); returns EXIT_USAGE. */
+int unknown_option(const char *arg, const char *synopsis);
+
 /*
  * `CMD --list-options' (alone): prints every long option of opts, one per
  * line, "--name" or "--name=" when it takes an argument, but libcr's

@@ -57,10 +57,12 @@ static const struct option options[] = {
 	{ 0 },
 };
 
+#define SYNOPSIS "cr_checkpoint [options] ID"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: cr_checkpoint [options] ID\n"
+		"Usage: " SYNOPSIS "\n"
 		"Save process ID (and by default its descendants) into a context file.\n\n"
 		"Scope:        -T, --tree (default)   -p, --pid, --process   -g, --pgid, --group\n"
 		"              -s, --sid, --session\n"
@@ -147,9 +149,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case 'q': log_level = LOG_QUIET; break;
 		case '?':
 			if (optopt != '?') {
-				log_error("unknown option or missing argument: %s (see --help)",
-					  argv[optind - 1]);
-				return EINVAL;
+				return unknown_option(argv[optind - 1], SYNOPSIS);
 			}
 			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return -1;

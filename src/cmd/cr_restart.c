@@ -58,10 +58,12 @@ enum fail_kind { FAIL_ARGS, FAIL_TEMP, FAIL_ENV, FAIL_PERM, N_FAIL };
 static const char *arg_on_success;
 static const char *arg_on_fail[N_FAIL];
 
+#define SYNOPSIS "cr_restart [options] [FILE]"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: cr_restart [options] [FILE]\n"
+		"Usage: " SYNOPSIS "\n"
 		"Restart the processes saved in a context file.\n\n"
 		"Source:      FILE   -f, --file FILE   -F, --fd FD   -d, --dir DIR (not supported)\n"
 		"Afterwards:  --run (default)   -S, --signal NUM   --stop   --term   --abort\n"
@@ -257,9 +259,7 @@ int main(int argc, char **argv)
 			break;
 		case '?':
 			if (optopt != '?') {
-				log_error("unknown option or missing argument: %s (see --help)",
-					  argv[optind - 1]);
-				return fail(FAIL_ARGS, EINVAL);
+				return fail(FAIL_ARGS, unknown_option(argv[optind - 1], SYNOPSIS));
 			}
 			__attribute__((fallthrough));	/* -? asks for help */
 		case 'h': usage(stdout); return 0;
