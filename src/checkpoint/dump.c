@@ -193,6 +193,10 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 	/* what is resident is about what gets written */
 	log_progress_start(&shared->progress, "memory", resident);
 	image_header_fill(&h, n_saved);
+	h.options = (rq->o->save_exe ? IMG_OPT_SAVE_EXE : 0) |
+		    (rq->o->save_private ? IMG_OPT_SAVE_PRIVATE : 0) |
+		    (rq->o->save_shared ? IMG_OPT_SAVE_SHARED : 0) |
+		    ((uint32_t)rq->o->scope + 1) << IMG_OPT_SCOPE_SHIFT;
 	if (!r)
 		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
 	for (size_t i = 0; !r && i < rq->n; i++) {

@@ -263,6 +263,14 @@ static void json_process(const struct image_process *p)
 	printf("}");
 }
 
+/* The request's scope, as cr_checkpoint's option says it; NULL unknown. */
+static const char *scope_name(const struct img_header *h)
+{
+	static const char *const names[] = { NULL, "pid", "pgid", "sid", "tree" };
+
+	return names[(h->options & IMG_OPT_SCOPE_MASK) >> IMG_OPT_SCOPE_SHIFT];
+}
+
 static void json_image(const char *name, const struct image *img)
 {
 	printf("{\"file\": ");
@@ -273,6 +281,15 @@ static void json_image(const char *name, const struct image *img)
 	json_string(img->hdr->machine);
 	printf(", \"kernel\": ");
 	json_string(img->hdr->kernel);
+	printf(", \"scope\": ");
+	if (scope_name(img->hdr))
+		json_string(scope_name(img->hdr));
+	else
+		printf("null");
+	printf(", \"save_exe\": %s, \"save_private\": %s, \"save_shared\": %s",
+	       img->hdr->options & IMG_OPT_SAVE_EXE ? "true" : "false",
+	       img->hdr->options & IMG_OPT_SAVE_PRIVATE ? "true" : "false",
+	       img->hdr->options & IMG_OPT_SAVE_SHARED ? "true" : "false");
 	printf(", \"processes\": [");
 	for (size_t i = 0; i < img->n_procs; i++) {
 		printf("%s", i ? ", " : "");
@@ -295,6 +312,11 @@ static void print_image(const char *name, const struct image *img)
 	printf("context file %s: ucr format %u, %llu bytes%s\n", name, img->hdr->version,
 	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
+	printf("  options: %s%s%s%s%s\n", scope_name(img->hdr) ? "--" : "scope not recorded",
+	       scope_name(img->hdr) ? scope_name(img->hdr) : "",
+	       img->hdr->options & IMG_OPT_SAVE_EXE ? " --save-exe" : "",
+	       img->hdr->options & IMG_OPT_SAVE_PRIVATE ? " --save-private" : "",
+	       img->hdr->options & IMG_OPT_SAVE_SHARED ? " --save-shared" : "");
 	printf("  processes: %zu\n", img->n_procs);
 	for (size_t i = 0; i < img->n_procs; i++)
 		print_process(&img->procs[i]);

@@ -61,9 +61,17 @@ struct img_header {
 	uint64_t xcr0;		/* enabled XSAVE features: the signal frame layout */
 	uint32_t cpuid1_ecx, cpuid1_edx, cpuid7_ebx, cpuid7_ecx;
 	uint32_t n_processes;
-	uint32_t pad;
+	uint32_t options;	/* IMG_OPT_*: what cr_checkpoint was asked */
 };
 _Static_assert(sizeof(struct img_header) == 128, "img_header");
+
+#define IMG_OPT_SAVE_EXE 0x1		/* --save-exe */
+#define IMG_OPT_SAVE_PRIVATE 0x2	/* --save-private */
+#define IMG_OPT_SAVE_SHARED 0x4		/* --save-shared */
+#define IMG_OPT_SCOPE_SHIFT 8		/* the request's cr_scope_t + 1 (1 to 4), 0 unknown */
+#define IMG_OPT_SCOPE_MASK 0xf00
+#define IMG_OPT_KNOWN (IMG_OPT_SAVE_EXE | IMG_OPT_SAVE_PRIVATE | IMG_OPT_SAVE_SHARED | \
+		       IMG_OPT_SCOPE_MASK)
 
 #define IMG_NRLIMIT PLAN_NRLIMIT
 #define IMG_NGROUPS 32		/* supplementary groups kept; more are refused */

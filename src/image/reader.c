@@ -392,7 +392,8 @@ static int read_all(struct reader *r)
 			    h->version, IMG_VERSION);
 	if (h->page_size != IMG_PAGE_SIZE || !memchr(h->kernel, 0, sizeof(h->kernel)) ||
 	    !memchr(h->machine, 0, sizeof(h->machine)) || h->n_processes == 0 ||
-	    h->n_processes > 1 << 16)
+	    h->n_processes > 1 << 16 || (h->options & ~IMG_OPT_KNOWN) ||
+	    (h->options & IMG_OPT_SCOPE_MASK) > (4u << IMG_OPT_SCOPE_SHIFT))
 		return fail(r, "context file header is invalid");
 	img->procs = xcalloc(h->n_processes, sizeof(*img->procs));
 	for (uint32_t i = 0; i < h->n_processes; i++) {

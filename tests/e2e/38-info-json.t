@@ -16,7 +16,7 @@ spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/pipeseq" "$T/ready"
 orig=$spawned
 wait_ready "$T/ready" || { diag_file "$T/err"; die "pipeseq did not start"; }
 kid=$(pgrep -P "$orig" | head -1)
-checkpoint "cr_checkpoint of the two processes exits 0" --kill -f "$T/ctx" "$orig"
+checkpoint "cr_checkpoint of the two processes exits 0" --kill --save-private -f "$T/ctx" "$orig"
 wait_exit "$orig" 30
 
 run_cmd 60 "$T/json" "$T/json.err" "$bin/cr_info" --json "$T/ctx"
@@ -32,15 +32,17 @@ named = [sorted({f["pipe"] for f in p["files"] if f["kind"] == "pipe"} & pipe_id
          for p in procs]
 print(" ".join(f'{p["pid"]}:{p["name"]}:{len(p["threads"])}' for p in procs),
       len(d["pipes"]), all(named),
-      all(p["memory"]["by_kind"]["stack"]["saved"] > 0 for p in procs))
+      all(p["memory"]["by_kind"]["stack"]["saved"] > 0 for p in procs),
+      d["scope"], d["save_exe"], d["save_private"], d["save_shared"])
 EOS
 )
-is "$summary" "$orig:pipeseq:1 $kid:pipeseq:1 1 True True" \
-	"it lists both processes with their threads, the pipe both name, memory by kind"
+is "$summary" "$orig:pipeseq:1 $kid:pipeseq:1 1 True True tree False True False" \
+	"it lists both processes with their threads, the pipe both name, memory by kind, the options"
 
 run_cmd 60 "$T/text" "$T/text.err" "$bin/cr_info" "$T/ctx"
-grep -qE '^ +stack +[0-9]+ KiB mapped, +[0-9]+ KiB saved' "$T/text"
-ok $? "the text output shows memory by kind" || diag_file "$T/text"
+grep -qE '^ +stack +[0-9]+ KiB mapped, +[0-9]+ KiB saved' "$T/text" &&
+	grep -qx '  options: --tree --save-private' "$T/text"
+ok $? "the text output shows memory by kind and the options" || diag_file "$T/text"
 
 run_cmd 60 "$T/v" "$T/v.err" "$bin/cr_info" --verify "$T/ctx"
 is "$?:$(cat "$T/v")" "0:$T/ctx: ok, every record checked" "cr_info --verify of the file: ok, exit 0"
