@@ -247,6 +247,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	struct request rq = { .o = o, .listen_fd = -1 };
 	struct output out = { .fd = -1 };
 	char dest[UCR_PATH_MAX], fd_name[32];
+	int64_t phase = log_phase_start();
 	int r;
 
 	if (o->timeout) {
@@ -269,18 +270,22 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		goto out;
 	absolute_path(out.path, out.fd, dest, sizeof(dest));
 	rq.dest = dest;
+	log_phase(&phase, "%zu processes found and checked", rq.n);
 	r = request_park(&rq);
 	if (r)
 		goto out;
-	log_info("%zu processes parked", rq.n);
+	log_phase(&phase, "%zu processes parked, their callbacks run", rq.n);
 	snprintf(fd_name, sizeof(fd_name), "(descriptor %d)", out.fd);
 	r = dump_all(&rq, out.fd, out.path ? out.path : fd_name);
-	if (!r)
-		r = output_commit(&out);
 	if (r)
 		goto out;
-	log_info("%zu processes saved", rq.n);
+	log_phase(&phase, "dumped");
+	r = output_commit(&out);
+	if (r)
+		goto out;
+	log_phase(&phase, o->sync ? "synced and committed" : "committed (--nosync)");
 	request_continue(&rq);
+	log_phase(&phase, "%zu processes resumed", rq.n);
 out:
 	if (r)
 		output_abort(&out);

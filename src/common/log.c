@@ -83,6 +83,24 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+void log_phase(int64_t *since_ns, const char *fmt, ...)
+{
+	int64_t now = now_ns();
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_info("%s in %.1f ms", what, (now - *since_ns) / 1e6);
+	*since_ns = now;
+}
+
+int64_t log_phase_start(void)
+{
+	return now_ns();
+}
+
 void log_progress_start(struct log_progress *p, const char *what, uint64_t total)
 {
 	*p = (struct log_progress){ .what = what, .total = total, .start_ns = now_ns() };

@@ -72,6 +72,11 @@ struct log_progress {
 void log_progress_start(struct log_progress *p, const char *what, uint64_t total);
 void log_progress_add(struct log_progress *p, uint64_t n);
 void log_progress_end(struct log_progress *p);
+/* -v: a phase of the command ended; says it with the time since
+ * *since_ns (from log_phase_start() or the previous phase), and restarts
+ * the clock. */
+void log_phase(int64_t *since_ns, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t log_phase_start(void);
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

@@ -250,6 +250,7 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->restart.post_signal = rs->o->signal ? rs->o->signal :
 				    p->p->flags & PROC_F_STOPPED ? SIGSTOP : 0;
 	plan->patch_tid = !rs->o->restore_pid;
+	plan->report_reads = rs->progress.on;
 	r = child_plan(ctx, plan);
 	if (r)
 		return log_errno(r, "cannot plan the restore of pid %d", p->p->pid);

@@ -60,8 +60,9 @@ static const char *const step_names[] = {
 	[STEP_CHILD] = "preparing the process",
 };
 
-/* The restorers' verdicts: 0 once all n images are in place. */
-static int wait_restorers(int status_fd, size_t n)
+/* The restorers' verdicts: 0 once all n images are in place; meanwhile
+ * the progress line of the pages they read. */
+static int wait_restorers(int status_fd, size_t n, struct log_progress *progress)
 {
 	struct plan_error e;
 
@@ -71,6 +72,11 @@ static int wait_restorers(int status_fd, size_t n)
 		do
 			got = read(status_fd, &e, sizeof(e));
 		while (got < 0 && errno == EINTR);
+		if (got == (ssize_t)sizeof(e) && e.step == STEP_READ_PROGRESS) {
+			log_progress_add(progress, e.addr);
+			i--;
+			continue;
+		}
 		if (got != (ssize_t)sizeof(e)) {
 			log_error("a restored process died while its image was restored "
 				  "(%zu of %zu had reported)", i, n);
@@ -307,6 +313,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1,
 			      .ns = { .init = -1 } };
 	bool own_userns = userns_needed();
+	int64_t phase = log_phase_start();
 	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
@@ -356,6 +363,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.status_parent = status[0];
 	rs.go_parent = go[1];
 	fflush(NULL);
+	log_phase(&phase, "checked and prepared");
+	/* about what the restorers read: the file, less its small records */
+	log_progress_start(&rs.progress, "memory", img->size);
 
 	r = ids_create_roots(&rs, &n_roots, roots);
 	if (r < 0) {
@@ -377,7 +387,10 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
 	if (!r)
-		r = wait_restorers(status[0], n_live);
+		r = wait_restorers(status[0], n_live, &rs.progress);
+	log_progress_end(&rs.progress);
+	if (!r)
+		log_phase(&phase, "%zu images read", n_live);
 	/* what the processes share is theirs now; a pipe must see its
 	 * writers go when theirs do */
 	shared_close(&rs.shared);
@@ -387,6 +400,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		kill_created(&rs, roots, n_roots);
 		goto out;
 	}
+	log_phase(&phase, "%zu processes reported back", n_live);
 	/* --stop, --kill, -S...: each restored process raises it itself
 	 * once its callbacks ended (plan->restart.post_signal) */
 	userns_restarted(&rs.ns);

@@ -60,6 +60,7 @@ struct restart {
 	pid_t *holders;			/* placeholders of groups and sessions (ids.c) */
 	size_t n_holders;
 	bool holder_sibling;		/* they are our parent's children */
+	struct log_progress progress;	/* of the pages read, on a terminal */
 };
 
 /* child.c: creates process i (and, from it, its children); returns its pid

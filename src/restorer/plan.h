@@ -109,7 +109,9 @@ struct plan_rlimit {
 	uint64_t cur, max;
 };
 
-/* Written by the blob to status_fd when a step fails; then it exits. */
+/* Written by the blob to status_fd when a step fails (then it exits),
+ * when it is done, and with report_reads each time it read a chunk of
+ * pages (STEP_READ_PROGRESS, addr: how many bytes). */
 struct plan_error {
 	uint32_t step;
 	int32_t err;		/* -errno */
@@ -122,6 +124,7 @@ enum plan_step {
 	STEP_DONE = 0, STEP_UNMAP, STEP_SPECIAL, STEP_MAP, STEP_READ, STEP_PROTECT, STEP_MM,
 	STEP_SIGACTION, STEP_THREAD, STEP_RSEQ, STEP_RLIMIT, STEP_CREDS, STEP_CLONE,
 	STEP_CHILD,		/* before the blob, in cr_restart's code */
+	STEP_READ_PROGRESS,	/* not a verdict: bytes read, for progress */
 };
 
 struct plan {
@@ -131,7 +134,7 @@ struct plan {
 	int32_t status_fd;		/* pipe to cr_restart, closed on success */
 	uint32_t helper_fd_base;	/* every fd >= this is the builder's */
 	uint32_t n_areas, n_runs, n_special, n_rlimits;
-	uint32_t pad;
+	uint32_t report_reads;		/* STEP_READ_PROGRESS reports for cr_restart's line */
 	uint64_t areas_off, runs_off;	/* from the start of the plan */
 	uint64_t threads_off;
 	uint32_t n_threads, main_thread;

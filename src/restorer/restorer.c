@@ -129,6 +129,8 @@ static void blob_move_special(const struct plan *p)
 	}
 }
 
+#define READ_CHUNK (32ULL << 20)
+
 static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_t off)
 {
 	/* Faulting the pages in one by one during the copy costs several
@@ -136,12 +138,16 @@ static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_
 	 * Failure only costs speed (kernels before 5.14 lack it). */
 	sys_madvise(addr, len, MADV_POPULATE_WRITE);
 	while (len) {
-		long n = sys_pread(p->ctx_fd, (void *)addr, len, off);
+		/* in chunks when cr_restart draws its progress line */
+		uint64_t want = p->report_reads && len > READ_CHUNK ? READ_CHUNK : len;
+		long n = sys_pread(p->ctx_fd, (void *)addr, want, off);
 
 		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			blob_fail(p, STEP_READ, n ? n : -EIO, addr);
+		if (p->report_reads)
+			blob_report(p, STEP_READ_PROGRESS, 0, (uint64_t)n);
 		addr += n;
 		off += n;
 		len -= n;
