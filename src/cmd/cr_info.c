@@ -281,6 +281,10 @@ static void json_image(const char *name, const struct image *img)
 	json_string(img->hdr->machine);
 	printf(", \"kernel\": ");
 	json_string(img->hdr->kernel);
+	printf(", \"cpu\": {\"xcr0\": %llu, \"cpuid1_ecx\": %u, \"cpuid1_edx\": %u, "
+	       "\"cpuid7_ebx\": %u, \"cpuid7_ecx\": %u}", (unsigned long long)img->hdr->xcr0,
+	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,
+	       img->hdr->cpuid7_ecx);
 	printf(", \"scope\": ");
 	if (scope_name(img->hdr))
 		json_string(scope_name(img->hdr));
@@ -312,6 +316,10 @@ static void print_image(const char *name, const struct image *img)
 	printf("context file %s: ucr format %u, %llu bytes%s\n", name, img->hdr->version,
 	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
+	printf("  cpu: XSAVE features %#llx, CPUID.1 ECX %#x EDX %#x, CPUID.7 EBX %#x ECX %#x "
+	       "(a restart needs them all)\n", (unsigned long long)img->hdr->xcr0,
+	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,
+	       img->hdr->cpuid7_ecx);
 	printf("  options: %s%s%s%s%s\n", scope_name(img->hdr) ? "--" : "scope not recorded",
 	       scope_name(img->hdr) ? scope_name(img->hdr) : "",
 	       img->hdr->options & IMG_OPT_SAVE_EXE ? " --save-exe" : "",

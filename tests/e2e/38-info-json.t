@@ -33,11 +33,11 @@ named = [sorted({f["pipe"] for f in p["files"] if f["kind"] == "pipe"} & pipe_id
 print(" ".join(f'{p["pid"]}:{p["name"]}:{len(p["threads"])}' for p in procs),
       len(d["pipes"]), all(named),
       all(p["memory"]["by_kind"]["stack"]["saved"] > 0 for p in procs),
-      d["scope"], d["save_exe"], d["save_private"], d["save_shared"])
+      d["scope"], d["save_exe"], d["save_private"], d["save_shared"], d["cpu"]["xcr0"] > 0)
 EOS
 )
-is "$summary" "$orig:pipeseq:1 $kid:pipeseq:1 1 True True tree False True False" \
-	"it lists both processes with their threads, the pipe both name, memory by kind, the options"
+is "$summary" "$orig:pipeseq:1 $kid:pipeseq:1 1 True True tree False True False True" \
+	"it lists both processes with their threads, the pipe both name, memory by kind, the options, the CPU"
 
 run_cmd 60 "$T/text" "$T/text.err" "$bin/cr_info" "$T/ctx"
 grep -qE '^ +stack +[0-9]+ KiB mapped, +[0-9]+ KiB saved' "$T/text" &&
