@@ -7,6 +7,7 @@
 #   make demo            install what is missing, build, show a checkpoint
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           the benchmarks in bench/
+#   make fuzz            the context file reader under libFuzzer (FUZZ_TIME=600 s)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -19,6 +20,11 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(CFLAGS)
 # The tools (not the agent, not the blob) can be built with sanitizers.
 ifeq ($(SANITIZE),1)
 TOOL_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+# make fuzz: the same, and coverage for libFuzzer (clang)
+ifeq ($(FUZZ),1)
+TOOL_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
 endif
 TOOL_LIBS := -lxxhash -lzstd
 
@@ -128,6 +134,10 @@ $(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)
 $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+# the reader's fuzzing target, on the inputs kept in tests/fuzz/regress/
+$(B)/tests/unit/fuzzregress.t: tests/unit/fuzzregress.c tests/fuzz/reader.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
@@ -155,6 +165,24 @@ check-sanitize:
 
 demo:
 	@./tools/demo.sh
+
+# The reader under libFuzzer (clang, ASan, UBSan) for FUZZ_TIME seconds,
+# seeded with context files of several kinds (tools/fuzz-seeds.sh); what
+# it finds lands in $(FUZZ_B)/crashes, for tests/fuzz/regress/.
+FUZZ_TIME ?= 600
+FUZZ_B := build-fuzz
+fuzz: all
+	$(MAKE) B=$(FUZZ_B) CC=clang FUZZ=1 $(FUZZ_B)/fuzz/reader
+	./tools/fuzz-seeds.sh $(B) $(FUZZ_B)/seeds
+	mkdir -p $(FUZZ_B)/corpus $(FUZZ_B)/crashes
+	$(FUZZ_B)/fuzz/reader -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=4096 \
+		-max_len=1048576 -len_control=0 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crashes/ \
+		$(FUZZ_B)/corpus $(FUZZ_B)/seeds tests/fuzz/regress
+
+$(B)/fuzz/reader: tests/fuzz/reader.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(TOOL_LIBS)
 
 # Debian packages (debian/), built from a copy of the sources in $(B)/deb,
 # where the .deb files land; lintian checks them.
@@ -199,9 +227,9 @@ install: all
 include examples/examples.mk
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize build-fuzz
 
 .SECONDARY:
-.PHONY: all check check-blcr check-sanitize deb demo bench install clean
+.PHONY: all check check-blcr check-sanitize deb demo bench fuzz install clean
 .DEFAULT_GOAL := all
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
