@@ -133,9 +133,26 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 	size_t n_pids = 0;
 	int r;
 
-	for (size_t i = 0; i < rq->n; i++)
-		if (!rq->t[i].omitted)
-			pids[n_pids++] = rq->t[i].pid;
+	for (size_t i = 0; i < rq->n; i++) {
+		struct target *t = &rq->t[i];
+		struct proc_stat st;
+
+		/* one that was exiting: now that its parent is parked, a zombie
+		 * is a child it will reap */
+		if (t->exited && proc_parse_stat(t->pid, &st) == 0 && st.state == 'Z') {
+			t->omitted = false;
+			t->zombie = true;
+		}
+		/* a zombie its parent reaped before it parked: gone (its pid,
+		 * if taken again, is no zombie); our own record stays */
+		if (t->zombie && !t->waiter && !t->omitted && t->pid != getpid() &&
+		    (proc_parse_stat(t->pid, &st) || st.state != 'Z')) {
+			log_info("zombie %d was reaped: not in the checkpoint", (int)t->pid);
+			t->omitted = true;
+		}
+		if (!t->omitted)
+			pids[n_pids++] = t->pid;
+	}
 	r = process_pid_view(shared, pids, n_pids);
 	for (size_t i = 0; !r && i < rq->n; i++) {
 		const struct target *t = &rq->t[i];

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "request.h"
+#include "proc/proc.h"
 #include "common/agent_abi.h"
 #include "common/util.h"
 #include "libcr.h"
@@ -135,10 +136,31 @@ static int busy_error(pid_t pid)
 	return -EBUSY;
 }
 
+/* A process of the tree or group that exited after its signal: it will
+ * not answer.  Left out, or saved as the zombie it is. */
+static bool target_exited(const struct request *rq, struct target *t)
+{
+	struct proc_stat st;
+	bool zombie;
+
+	if (t->pid == rq->o->target)
+		return false;
+	zombie = proc_parse_stat(t->pid, &st) == 0 && st.state == 'Z';
+	if (!zombie && kill(t->pid, 0) == 0)
+		return false;
+	log_info("pid %d exited: not in the checkpoint", (int)t->pid);
+	if (zombie)
+		t->zombie = true;
+	else
+		t->omitted = t->exited = true;
+	return true;
+}
+
 /*
- * Waits for the next agent of targets from `from' on to connect.  One that
- * serves another request with every thread blocking our signal would never
- * take it: that shows in /proc, and is EBUSY at once.
+ * Waits for the next agent of targets from `from' on to connect (0), or
+ * for one to exit instead (1).  One that serves another request with every
+ * thread blocking our signal would never take it: that shows in /proc,
+ * and is EBUSY at once.
  */
 static int wait_agent(struct request *rq, size_t from)
 {
@@ -153,10 +175,14 @@ static int wait_agent(struct request *rq, size_t from)
 			return log_errno(-errno, "cannot wait for the agent of pid %d",
 					 (int)rq->t[from].pid);
 		for (size_t i = from; i < rq->n; i++) {
-			const struct target *t = &rq->t[i];
+			struct target *t = &rq->t[i];
 
-			if (!t->zombie && !t->omitted && t->sock < 0 && target_busy(rq, t->pid))
+			if (t->zombie || t->omitted || t->sock >= 0)
+				continue;
+			if (target_busy(rq, t->pid))
 				return busy_error(t->pid);
+			if (target_exited(rq, t))
+				return 1;
 		}
 		if (!ms)
 			break;	/* -t: the time is up */
@@ -176,8 +202,14 @@ static int request_connect(struct request *rq, size_t from)
 			continue;
 		if (target_busy(rq, rq->t[i].pid))
 			return busy_error(rq->t[i].pid);
-		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0)
-			return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
+		if (sigqueue(rq->t[i].pid, CR_SIGNUM, val) < 0) {
+			/* a process of the tree or group that exited meanwhile */
+			if (errno != ESRCH || rq->t[i].pid == rq->o->target)
+				return log_errno(-errno, "cannot signal pid %d", (int)rq->t[i].pid);
+			log_info("pid %d exited: not in the checkpoint", (int)rq->t[i].pid);
+			rq->t[i].omitted = rq->t[i].exited = true;
+			continue;
+		}
 		/* a stopped process takes the signal once it runs; its agent
 		 * stops it again when the request is over */
 		if (rq->t[i].stopped)
@@ -191,6 +223,8 @@ static int request_connect(struct request *rq, size_t from)
 		int r, sock;
 
 		r = wait_agent(rq, from);
+		if (r == 1)
+			continue;	/* one fewer to wait for */
 		if (r)
 			return r;
 		sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -273,6 +307,31 @@ static int request_forward(struct request *rq, cr_scope_t scope, pid_t id)
 	return 0;
 }
 
+/*
+ * The processes that joined the scope while it parked: a child forked
+ * after the listing, by a process that parked since, must be in the file,
+ * or its parent comes back waiting for nobody.  Parked processes fork no
+ * more, so the walks end.  How many joined, or -errno.
+ */
+static int request_grow(struct request *rq)
+{
+	size_t from = rq->n;
+	int r;
+
+	if (rq->o->scope == CR_SCOPE_PROC)
+		return 0;
+	r = scope_resolve(rq, rq->o->scope, rq->o->target);
+	for (size_t i = from; !r && i < rq->n; i++)
+		r = scope_check_target(rq, &rq->t[i]);
+	if (!r)
+		r = request_start(rq, from);
+	if (r)
+		return r;
+	if (rq->n > from)
+		log_info("%zu processes joined the scope while it parked", rq->n - from);
+	return (int)(rq->n - from);
+}
+
 /* One message from the agent of target i while its callbacks run. */
 static int request_answer(struct request *rq, size_t i)
 {
@@ -330,8 +389,14 @@ int request_park(struct request *rq)
 			pfds[n] = (struct pollfd){ .fd = t->sock, .events = POLLIN };
 			idx[n++] = i;
 		}
-		if (!n)
+		if (!n) {
+			r = request_grow(rq);
+			if (r > 0) {
+				r = 0;
+				continue;
+			}
 			break;
+		}
 		/* callbacks run now, as long as they need (bounded by -t only) */
 		r = poll(pfds, n, remaining_ms(rq, -1));
 		if (r < 0 && errno == EINTR) {

@@ -23,6 +23,8 @@ struct target {
 	bool omitted;		/* its libcr_omit answered "omit", or left out
 				 * (--ptraced-skip, --ptracer-skip) */
 	bool parked;		/* it answered "ready" */
+	bool exited;		/* omitted: it was exiting; a zombie by the dump
+				 * (its parent parked) is saved as one */
 	bool stopped;		/* in a job-control stop: woken for the request,
 				 * and stopped again by its agent after it */
 	int sock;

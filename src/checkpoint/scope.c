@@ -256,15 +256,41 @@ static void scope_restarter(const struct request *rq, struct target *t, int omit
 }
 
 /* libcr mapped and its handler of the checkpoint signal installed. */
-static int check_agent(const struct target *t, const struct proc_status *st)
+/*
+ * A process of the tree or group, not the request's own target, that
+ * exited while it was checked (err, from a look at it, says it is gone):
+ * left out, or saved as the zombie it became.  Else false, and the caller
+ * says what failed.
+ */
+static bool exited_meanwhile(const struct request *rq, struct target *t, int err)
+{
+	struct proc_stat st;
+
+	if ((err != -ENOENT && err != -ESRCH) || t->pid == rq->o->target)
+		return false;
+	if (proc_parse_stat(t->pid, &st) == 0 && st.state == 'Z') {
+		t->zombie = true;
+		return true;
+	}
+	log_info("pid %d exited: not in the checkpoint", (int)t->pid);
+	t->omitted = t->exited = true;
+	return true;
+}
+
+static int check_agent(const struct request *rq, struct target *t, const struct proc_status *st)
 {
 	struct vma *vmas;
 	size_t n;
 	bool has_agent = false;
 	int r = proc_parse_maps(t->pid, &vmas, &n);
 
+	if (r && exited_meanwhile(rq, t, r))
+		return 0;
 	if (r)
 		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
+	/* no mapping at all: it is exiting, its memory is gone already */
+	if (!n && exited_meanwhile(rq, t, -ESRCH))
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(vmas[i].path, '/');
 
@@ -326,6 +352,8 @@ int scope_check_target(struct request *rq, struct target *t)
 		return -EOPNOTSUPP;
 	}
 	r = proc_parse_status(t->pid, &st);
+	if (r && exited_meanwhile(rq, t, r))
+		return 0;
 	if (r == -ENOENT) {
 		log_error("no process %d", (int)t->pid);
 		return -ESRCH;
@@ -338,6 +366,8 @@ int scope_check_target(struct request *rq, struct target *t)
 	/* opening the memory needs ptrace access */
 	snprintf(mem, sizeof(mem), "/proc/%d/mem", (int)t->pid);
 	r = open(mem, O_RDONLY | O_CLOEXEC);
+	if (r < 0 && exited_meanwhile(rq, t, -errno))
+		return 0;
 	if (r < 0)
 		return log_errno(-errno, "cannot checkpoint pid %d: no ptrace access to it "
 				 "(not dumpable, or forbidden by Yama's ptrace_scope)", (int)t->pid);
@@ -350,8 +380,8 @@ int scope_check_target(struct request *rq, struct target *t)
 		scope_restarter(rq, t, r);
 		return 0;
 	}
-	r = check_agent(t, &st);
-	if (r)
+	r = check_agent(rq, t, &st);
+	if (r || t->zombie || t->omitted)
 		return r;
 	{
 		struct proc_stat ps;
