@@ -8,6 +8,7 @@
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           the benchmarks in bench/
 #   make fuzz            the context file reader under libFuzzer (FUZZ_TIME=600 s)
+#   make soak            SOAK_CYCLES (1000) checkpoint-restart cycles per workload
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -166,6 +167,12 @@ check-sanitize:
 demo:
 	@./tools/demo.sh
 
+# Checkpoint-restart cycles of self-checking workloads, SOAK_CYCLES each:
+# divergences and growth (tools/soak.sh).
+SOAK_CYCLES ?= 1000
+soak: all
+	./tools/soak.sh $(B) $(SOAK_CYCLES)
+
 # The reader under libFuzzer (clang, ASan, UBSan) for FUZZ_TIME seconds,
 # seeded with context files of several kinds (tools/fuzz-seeds.sh); what
 # it finds lands in $(FUZZ_B)/crashes, for tests/fuzz/regress/.
@@ -230,6 +237,6 @@ clean:
 	rm -rf build build-sanitize build-fuzz
 
 .SECONDARY:
-.PHONY: all check check-blcr check-sanitize deb demo bench fuzz install clean
+.PHONY: all check check-blcr check-sanitize deb demo bench fuzz soak install clean
 .DEFAULT_GOAL := all
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,112 @@
+#!/bin/bash
+# tools/soak.sh BUILD [CYCLES]: make soak.  Checkpoint-restart cycles of
+# self-checking workloads (one thread, 8 threads, a tree joined by a
+# pipe), CYCLES each (1000 by default): odd cycles checkpoint with --kill
+# and restart the file, even ones checkpoint and let it run on.  At the
+# end each workload checks itself (PASS); the figures of the first and
+# last cycles show any growth: descriptors, maps, threads and resident
+# memory of the workload's root, and the largest resident size of
+# cr_checkpoint and of cr_restart.  Exit 0 when every workload passed and
+# nothing grew.
+set -u
+build=$(cd "$1" && pwd) cycles=${2:-1000}
+bin=$build/bin wl=$build/tests
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ucr-soak.XXXXXX")
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail=0
+
+# figures PID: "fds maps threads rss_kib" of a process
+figures() {
+	local fds maps threads rss
+	fds=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
+	maps=$(wc -l <"/proc/$1/maps" 2>/dev/null)
+	threads=$(ls "/proc/$1/task" 2>/dev/null | wc -l)
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	echo "$fds $maps $threads ${rss:-0}"
+}
+gone() {	# gone PID...: none of them is there any more
+	local p
+	for p in "$@"; do [ -e "/proc/$p" ] && return 1; done
+	return 0
+}
+wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
+	local i limit=$(($1 * 20))
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+running() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+
+# soak NAME CHECKER-OF-ROOT COMMAND...: COMMAND says ready on $tmp/ready
+# (its last argument); CHECKER-OF-ROOT prints the pid to send SIGUSR1 to
+# for the final check, given the root's pid
+soak() {
+	local name=$1 checker=$2 root rpid= first last ck_rss=0 ck_first=0 rs_rss=0 rs_first=0 i st r
+	local tree
+	shift 2
+	rm -f "$tmp/ready" "$tmp/out" && mkfifo "$tmp/ready"
+	"$bin/cr_run" "$@" "$tmp/ready" </dev/null >"$tmp/out" 2>"$tmp/err" &
+	root=$!
+	disown "$root"
+	pids+=("$root")
+	timeout 60 cat "$tmp/ready" >/dev/null || { echo "$name: did not start"; fail=1; return; }
+	first=$(figures "$root")
+	for ((i = 1; i <= cycles; i++)); do
+		if ((i % 2)); then
+			# shellcheck disable=SC2207 # pids are words
+			tree=("$root" $(pgrep -P "$root"))
+			/usr/bin/time -f %M -o "$tmp/ck.rss" "$bin/cr_checkpoint" --kill --nosync \
+				-f "$tmp/ctx" "$root" 2>"$tmp/ck.err" || break
+			wait_for 30 gone "${tree[@]}" || break
+			"$bin/cr_restart" "$tmp/ctx" </dev/null >/dev/null 2>"$tmp/rs.err" &
+			rpid=$!
+			disown "$rpid"
+			pids+=("$rpid")
+			wait_for 30 running "$root" || break
+			r=$(awk '/^VmHWM/ { print $2 }' "/proc/$rpid/status" 2>/dev/null)
+			((i == 1)) && rs_first=${r:-0}
+			rs_rss=${r:-0}
+		else
+			/usr/bin/time -f %M -o "$tmp/ck.rss" "$bin/cr_checkpoint" --nosync \
+				-f "$tmp/ctx" "$root" 2>"$tmp/ck.err" || break
+		fi
+		r=$(cat "$tmp/ck.rss")
+		((i == 1)) && ck_first=$r
+		ck_rss=$r
+	done
+	last=$(figures "$root")
+	if ((i <= cycles)); then
+		echo "$name: cycle $i failed: $(cat "$tmp/ck.err" "$tmp/rs.err" 2>/dev/null | head -n 2)"
+		fail=1
+		return
+	fi
+	kill -USR1 "$($checker "$root")"
+	wait_for 60 gone "$root"
+	st=$(grep -c '^PASS' "$tmp/out")
+	echo "$name: $cycles cycles, self-check $([ "$st" -ge 1 ] && echo PASS || echo FAIL)," \
+	     "root fds/maps/threads/rss_kib $first -> $last," \
+	     "cr_checkpoint max rss $ck_first -> $ck_rss KiB, cr_restart $rs_first -> $rs_rss KiB"
+	[ "$st" -ge 1 ] || fail=1
+	read -r f0 m0 t0 _ <<<"$first"
+	read -r f1 m1 t1 _ <<<"$last"
+	if [ "$f1" -gt "$f0" ] || [ "$m1" -gt $((m0 + 2)) ] || [ "$t1" -gt "$t0" ]; then
+		echo "$name: GROWTH"
+		fail=1
+	fi
+}
+
+self() { echo "$1"; }
+child() { pgrep -P "$1" | head -n 1; }
+soak counter self "$wl/counter" -n 5 "$tmp/count" -r
+soak threads self "$wl/threads" -n 8
+soak pipeseq child "$wl/pipeseq"
+exit $fail
