@@ -340,6 +340,20 @@ failed_cleanly() {
 	[ "$1" -ge 1 ] && [ "$1" -le 123 ]
 }
 
+# restart_refused NAME DESC TEXT ARGS...: run cr_restart ARGS (stdout and
+# stderr in $T/NAME.out, $T/NAME.err) as two TAP tests: it fails cleanly,
+# and its stderr names TEXT (a fixed string)
+restart_refused() {
+	local name=$1 desc=$2 text=$3 status
+	shift 3
+	run_cmd 60 "$T/$name.out" "$T/$name.err" "$bin/cr_restart" "$@"
+	status=$?
+	failed_cleanly "$status"
+	ok $? "$desc: the restart fails cleanly (exit $status)"
+	grep -qF -- "$text" "$T/$name.err"
+	ok $? "$desc: and names $text" || diag_file "$T/$name.err"
+}
+
 # run_cmd LIMIT OUT ERR COMMAND [ARGS...]: run COMMAND in the foreground,
 # killed after LIMIT seconds; returns its status (124 on time-out)
 run_cmd() {

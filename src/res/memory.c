@@ -276,6 +276,10 @@ static int area_file(const struct image_area *ia, struct rst_shared *sh)
 	const struct img_area *a = ia->a;
 	int flags = area_open_flags(a), fd = -1;
 	bool whole = area_restores_pages(a) && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+	/* the program writes such a file through its mapping, so its size and
+	 * mtime after the checkpoint say nothing (BLCR checks neither): the file
+	 * is the mapping's content, whatever it holds now */
+	bool written = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE);
 	struct stat st;
 
 	for (size_t i = 0; i < sh->n; i++)
@@ -295,11 +299,13 @@ static int area_file(const struct image_area *ia, struct rst_shared *sh)
 		o->pid = o->fd = -1;
 		o->helper = fd;
 	}
+	/* with every page saved, the file only has to be there */
+	if (whole || written)
+		return fd;
 	if (fstat(fd, &st) < 0)
 		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
-	/* with every page saved, the file only has to be there */
-	if (!whole && ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
-		       st.st_mtim.tv_nsec != a->mtime_nsec)) {
+	if ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
+	    st.st_mtim.tv_nsec != a->mtime_nsec) {
 		log_error("mapped file %s changed since the checkpoint", ia->path);
 		return -ESTALE;
 	}

@@ -1,0 +1,163 @@
+/* mapfile: a file open and mapped, checked after continue and restart.
+ *
+ * usage: mapfile [-p] [-u] [-s SIZE] FILE FIFO
+ *   -p       map it MAP_PRIVATE (default MAP_SHARED)
+ *   -u       unlink FILE once it is open and mapped
+ *   -s SIZE  its size in bytes, a multiple of 4096 (default 4096)
+ *
+ * FILE is created (or truncated) with a known pattern written through the
+ * descriptor, the descriptor (O_RDWR) is left at offset SIZE / 3 and FILE
+ * is mapped whole, read-write; "before" is then written into the mapping's
+ * first bytes.  After "ready" on FIFO, each SIGUSR1 makes it check itself
+ * and print one line, PASS or FAIL naming the difference:
+ * - the descriptor's offset is still SIZE / 3;
+ * - with -u, the file it holds has no name (st_nlink 0);
+ * - a shared mapping shows the file's bytes, which it reads through the
+ *   descriptor, and a byte written through the descriptor appears in the
+ *   mapping (one file behind both);
+ * - a private mapping, and any mapping of an unlinked file (nobody else
+ *   can change it), holds "before" and then the pattern.
+ * Then a shared mapping is written ("after N" where "before" was) and
+ * synced: the program changes its own file, as BLCR's mmaps test does.
+ */
+#include "wl.h"
+
+#include <getopt.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define HEADER "before"
+
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + i / 4096 + 13);
+}
+
+static void fill(int fd, size_t size)
+{
+	static unsigned char buf[65536];
+
+	for (size_t at = 0; at < size; at += sizeof(buf)) {
+		size_t n = size - at < sizeof(buf) ? size - at : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern(at + i);
+		if (wl_write_all(fd, buf, n) != 0)
+			wl_die("write: %s", strerror(errno));
+	}
+}
+
+/* The mapping against the file's bytes read through fd; NULL when equal. */
+static const char *same_as_file(int fd, const unsigned char *map, size_t size)
+{
+	static unsigned char buf[65536];
+	static char why[128];
+
+	for (size_t at = 0; at < size; at += sizeof(buf)) {
+		size_t n = size - at < sizeof(buf) ? size - at : sizeof(buf);
+
+		if (pread(fd, buf, n, at) != (ssize_t)n)
+			return "cannot read the file through its descriptor";
+		if (memcmp(buf, map + at, n)) {
+			snprintf(why, sizeof(why), "the mapping differs from the file near %zu", at);
+			return why;
+		}
+	}
+	/* a byte written through the descriptor must show in the mapping */
+	if (pwrite(fd, "#", 1, size - 1) != 1)
+		return "cannot write the file through its descriptor";
+	if (map[size - 1] != '#')
+		return "a byte written through the descriptor is not in the mapping";
+	if (pwrite(fd, &(unsigned char){ pattern(size - 1) }, 1, size - 1) != 1)
+		return "cannot write the file through its descriptor";
+	return NULL;
+}
+
+static const char *as_built(const unsigned char *map, size_t size)
+{
+	static char why[128];
+
+	if (memcmp(map, HEADER, strlen(HEADER)))
+		return "the mapping does not start with " HEADER;
+	for (size_t i = strlen(HEADER); i < size; i++)
+		if (map[i] != pattern(i)) {
+			snprintf(why, sizeof(why), "byte %zu of the mapping is %u, not %u", i,
+				 map[i], pattern(i));
+			return why;
+		}
+	return NULL;
+}
+
+static const char *check(int fd, const unsigned char *map, size_t size, int private,
+			 int unlinked)
+{
+	static char why[128];
+	struct stat st;
+	off_t off = lseek(fd, 0, SEEK_CUR);
+
+	if (off != (off_t)(size / 3)) {
+		snprintf(why, sizeof(why), "the offset is %lld, not %zu", (long long)off, size / 3);
+		return why;
+	}
+	if (fstat(fd, &st) != 0)
+		return "cannot fstat the file";
+	if (unlinked && st.st_nlink != 0)
+		return "the file has a name again";
+	if ((size_t)st.st_size != size)
+		return "the file's size changed";
+	if (!private) {
+		const char *why_not = same_as_file(fd, map, size);
+
+		if (why_not)
+			return why_not;
+	}
+	return private || unlinked ? as_built(map, size) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int private = 0, unlinked = 0, opt, fd;
+	size_t size = 4096;
+	unsigned char *map;
+	long round = 0;
+
+	while ((opt = getopt(argc, argv, "pus:")) != -1) {
+		switch (opt) {
+		case 'p': private = 1; break;
+		case 'u': unlinked = 1; break;
+		case 's': size = (size_t)wl_atol(optarg, "size"); break;
+		default: wl_die("usage: mapfile [-p] [-u] [-s SIZE] FILE FIFO");
+		}
+	}
+	if (optind != argc - 2 || !size || size % 4096)
+		wl_die("usage: mapfile [-p] [-u] [-s SIZE] FILE FIFO");
+	wl_setup_usr1(1);
+	fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		wl_die("open %s: %s", argv[optind], strerror(errno));
+	fill(fd, size);
+	if (lseek(fd, size / 3, SEEK_SET) < 0)
+		wl_die("lseek: %s", strerror(errno));
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, private ? MAP_PRIVATE : MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		wl_die("mmap: %s", strerror(errno));
+	memcpy(map, HEADER, strlen(HEADER));
+	if (unlinked && unlink(argv[optind]) != 0)
+		wl_die("unlink: %s", strerror(errno));
+	wl_ready(argv[optind + 1]);
+	for (;;) {
+		const char *why;
+
+		wl_wait_usr1();
+		wl_got_usr1 = 0;
+		why = check(fd, map, size, private, unlinked);
+		if (why)
+			wl_out("FAIL: %s\n", why);
+		else
+			wl_out("PASS\n");
+		if (!private && !unlinked) {
+			snprintf((char *)map, 32, "after %ld", ++round);
+			msync(map, 4096, MS_SYNC);
+		}
+	}
+}
