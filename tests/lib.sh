@@ -340,6 +340,45 @@ failed_cleanly() {
 	[ "$1" -ge 1 ] && [ "$1" -le 123 ]
 }
 
+# checkpointed NAME WORKLOAD [ARGS...]: WORKLOAD ARGS $T/NAME.ready under
+# cr_run (stdout $T/NAME.wl), checkpointed to $T/NAME.ctx, asked to check
+# itself after continue (SIGUSR1, one line: PASS), then killed: three TAP
+# tests; sets $orig
+checkpointed() {
+	local name=$1 workload=$2
+	shift 2
+	mkfifo "$T/$name.ready"
+	spawn "$T/$name.wl" "$T/$name.wlerr" "$bin/cr_run" "$workload" "$@" "$T/$name.ready"
+	orig=$spawned
+	wait_ready "$T/$name.ready" || { diag_file "$T/$name.wl"; die "$name did not start"; }
+	checkpoint "$name: cr_checkpoint exits 0" -f "$T/$name.ctx" "$orig"
+	ask_report "$orig" "$T/$name.wl"
+	is "$(cat "$T/$name.wl")" PASS "$name: after continue, its check says PASS"
+	kill_wait "$orig"
+	wait_pid_free "$orig"
+}
+
+# restarted NAME [CR_RESTART-OPTIONS...]: cr_restart $T/NAME.ctx of a
+# process made by checkpointed, asked to check itself again (PASS), then
+# killed with cr_restart: two TAP tests
+restarted() {
+	local name=$1
+	shift
+	start_restart "$name.r" "$@" "$T/$name.ctx"
+	wait_restored "$orig" "$rpid" 30
+	ok $? "$name: restarted" || diag_file "$T/$name.r.err"
+	: >"$T/$name.wl"
+	ask_report "$orig" "$T/$name.wl"
+	is "$(cat "$T/$name.wl")" PASS "$name: restarted, its check says PASS" ||
+		diag_file "$T/$name.r.err"
+	# cr_restart reaps it: in a pid namespace whose init does not reap,
+	# an orphan would keep its pid
+	kill -KILL "$orig" 2>/dev/null
+	wait_exit "$rpid" 30
+	[ $? = 255 ] && kill_wait "$rpid"
+	wait_pid_free "$orig"
+}
+
 # restart_refused NAME DESC TEXT ARGS...: run cr_restart ARGS (stdout and
 # stderr in $T/NAME.out, $T/NAME.err) as two TAP tests: it fails cleanly,
 # and its stderr names TEXT (a fixed string)

@@ -205,7 +205,7 @@ static void json_files(const struct image_process *p)
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
 		if (f->kind == FILE_PIPE)
-			printf("\"pipe\": %llu, ", (unsigned long long)f->pipe_id);
+			printf("\"pipe\": %llu, ", (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
 		printf("}");

@@ -163,10 +163,13 @@ enum img_file_kind {
 	FILE_REGULAR = 1,	/* reopened by path, at offset */
 	FILE_INHERIT = 2,	/* tty, pipe or socket to outside: cr_restart's own */
 	FILE_CLOSED = 3,	/* not restorable (device, socket...): closed */
-	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: pipe_id, its IMG_PIPE */
+	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
 };
+
+#define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had */
+#define FILE_F_KNOWN FILE_F_UNLINKED
 
 /* Followed by the path (path_len bytes). */
 struct img_file {
@@ -183,13 +186,15 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	uint64_t pipe_id;	/* FILE_PIPE: the pipe's inode */
+	uint64_t object_id;	/* FILE_PIPE: the pipe's inode */
+	uint32_t flags;		/* FILE_F_* */
+	uint32_t pad;
 };
-_Static_assert(sizeof(struct img_file) == 72, "img_file");
+_Static_assert(sizeof(struct img_file) == 80, "img_file");
 
 /* A pipe's buffered bytes, once per pipe; followed by len bytes. */
 struct img_pipe {
-	uint64_t id;		/* inode, as in img_file.pipe_id */
+	uint64_t id;		/* inode, as in img_file.object_id */
 	uint32_t capacity;	/* F_GETPIPE_SZ */
 	uint32_t pad;
 	uint64_t len;

@@ -175,7 +175,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	struct image_file *imf;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CONTEXT)
+	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -361,7 +361,7 @@ static int check_links(struct reader *r)
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
-				found |= img->pipes[k].p->id == f->pipe_id;
+				found |= img->pipes[k].p->id == f->object_id;
 			if (!found)
 				return fail(r, "fd %d of process %d is a pipe with no saved contents",
 					    f->fd, p->p->pid);

@@ -104,6 +104,23 @@ static const struct dump_fd *file_share(const struct dump_shared *sh, const stru
 	return NULL;
 }
 
+/*
+ * A file without a name (st_nlink 0) shows in /proc as its last path and
+ * " (deleted)": the path is cut back to that name.  False for a file that
+ * has a name, whatever it is called.
+ */
+static bool unlinked_name(char *target, const struct stat *st)
+{
+	static const char suffix[] = " (deleted)";
+	size_t len = strlen(target);
+
+	if (st->st_nlink || target[0] != '/' || len < sizeof(suffix) ||
+	    strcmp(target + len - (sizeof(suffix) - 1), suffix))
+		return false;
+	target[len - (sizeof(suffix) - 1)] = 0;
+	return true;
+}
+
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
@@ -141,7 +158,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		f.kind = FILE_REGULAR;
 	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
-		f.pipe_id = st.st_ino;
+		f.object_id = st.st_ino;
+		if (unlinked_name(target, &st))
+			f.flags |= FILE_F_UNLINKED;
 	} else if (df->fd <= STDERR_FILENO) {
 		f.kind = FILE_INHERIT;
 	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
@@ -244,7 +263,11 @@ int files_max_fd(const struct image_process *p)
 	return max;
 }
 
-/* An open file description that processes share: opened once, here. */
+/*
+ * An open file description that processes share, or any of a pipe's:
+ * opened once, here.  A pipe's descriptions are its own, each with its
+ * status flags, as O_NONBLOCK on one end and not on another.
+ */
 static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_shared *sh)
 {
 	const struct img_file *f = first->f;
@@ -253,11 +276,17 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind != FILE_REGULAR)
+	if (f->kind == FILE_PIPE) {
+		fd = pipes_open_description(sh, f);
+		if (fd < 0)
+			return log_errno(fd, "cannot open fd %d of pid %d on its pipe", f->fd, pid);
+	} else if (f->kind == FILE_REGULAR) {
+		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return log_errno(-errno, "cannot reopen %s", first->path);
+	} else {
 		return 0;	/* inherited or closed: nothing to share */
-	fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return log_errno(-errno, "cannot reopen %s", first->path);
+	}
 	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0) {
 		close(fd);
 		return log_errno(-errno, "cannot seek %s", first->path);
@@ -281,7 +310,9 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if (f->share_pid < 0 || f->share_pid == p->p->pid || f->kind == FILE_PIPE)
+			if (f->kind == FILE_PIPE && f->share_pid < 0)
+				r = ofd_prepare(&p->files[k], p->p->pid, sh);
+			if (r || f->share_pid < 0 || f->share_pid == p->p->pid)
 				continue;
 			q = image_find_process(img, f->share_pid);
 			r = ofd_prepare(image_find_file(q, f->share_fd), f->share_pid, sh);
@@ -353,20 +384,6 @@ static int reopen_context(const struct image_file *imf, int fd, int32_t pid)
 	       log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid) : 0;
 }
 
-/* A pipe's end, from the helper cr_restart made and refilled. */
-static int place_pipe(const struct rst_shared *sh, const struct img_file *f, int fd, int32_t pid)
-{
-	const struct rst_shared_fd *o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
-						    f->open_flags & O_ACCMODE);
-
-	if (!o) {
-		log_error("no helper for pipe %llu of fd %d of pid %d",
-			  (unsigned long long)f->pipe_id, fd, pid);
-		return -ENOENT;
-	}
-	return place(o->helper, f, fd, pid);
-}
-
 /*
  * In the new process, before the blob: every fd below the helpers is
  * reopened, taken from a helper, copied from an earlier fd, or closed;
@@ -391,10 +408,6 @@ static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 			continue;
 		if (f->kind == FILE_CONTEXT) {
 			r = reopen_context(imf, fd, pid);
-			continue;
-		}
-		if (f->kind == FILE_PIPE) {
-			r = place_pipe(sh, f, fd, pid);
 			continue;
 		}
 		if (f->share_pid == pid) {

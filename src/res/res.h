@@ -133,5 +133,8 @@ int files_max_fd(const struct image_process *p);
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
 /* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
 int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+/* cr_restart: a new open file description of the pipe of f, with its
+ * access mode (its helper's, reopened through /proc); an fd or -errno. */
+int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
 
 #endif

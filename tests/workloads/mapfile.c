@@ -146,15 +146,9 @@ int main(int argc, char **argv)
 		wl_die("unlink: %s", strerror(errno));
 	wl_ready(argv[optind + 1]);
 	for (;;) {
-		const char *why;
-
 		wl_wait_usr1();
 		wl_got_usr1 = 0;
-		why = check(fd, map, size, private, unlinked);
-		if (why)
-			wl_out("FAIL: %s\n", why);
-		else
-			wl_out("PASS\n");
+		wl_report(check(fd, map, size, private, unlinked));
 		if (!private && !unlinked) {
 			snprintf((char *)map, 32, "after %ld", ++round);
 			msync(map, 4096, MS_SYNC);
