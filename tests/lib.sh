@@ -360,13 +360,26 @@ checkpointed() {
 
 # restarted NAME [CR_RESTART-OPTIONS...]: cr_restart $T/NAME.ctx of a
 # process made by checkpointed, asked to check itself again (PASS), then
-# killed with cr_restart: two TAP tests
+# killed with cr_restart: two TAP tests, restart_began and restart_checked
 restarted() {
+	restart_began "$@"
+	restart_checked "$1"
+}
+
+# restart_began NAME [CR_RESTART-OPTIONS...]: the first half of restarted,
+# one TAP test: the process is back and waits; sets $rpid
+restart_began() {
 	local name=$1
 	shift
 	start_restart "$name.r" "$@" "$T/$name.ctx"
 	wait_restored "$orig" "$rpid" 30
 	ok $? "$name: restarted" || diag_file "$T/$name.r.err"
+}
+
+# restart_checked NAME: the second half, one TAP test: its check says PASS;
+# then it is killed, and cr_restart ends
+restart_checked() {
+	local name=$1
 	: >"$T/$name.wl"
 	ask_report "$orig" "$T/$name.wl"
 	is "$(cat "$T/$name.wl")" PASS "$name: restarted, its check says PASS" ||

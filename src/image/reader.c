@@ -156,6 +156,10 @@ static int read_area(struct reader *r, struct image_process *proc, const struct 
 	if (a->kind == AREA_FILE && !a->path_len)
 		return fail(r, "file area %#llx-%#llx has no path", (unsigned long long)a->start,
 			    (unsigned long long)a->end);
+	/* an unlinked file is made again in the directory of its path */
+	if ((a->flags & AREA_F_UNLINKED) && (a->kind != AREA_FILE || ia->path[0] != '/'))
+		return fail(r, "area %#llx-%#llx is an invalid unlinked file",
+			    (unsigned long long)a->start, (unsigned long long)a->end);
 	if (!a->n_pages)
 		return 0;
 	ret = expect(r, &pv, IMG_PAGES, 0);
@@ -172,6 +176,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 {
 	const struct img_file *f = (const void *)v->payload;
 	struct image_file *imf;
+	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
 	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
@@ -186,7 +191,31 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	imf = &proc->files[proc->n_files++];
 	imf->f = f;
 	imf->path = NULL;
-	return take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+	ret = take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+	if (ret)
+		return ret;
+	/* an unlinked file is made again in the directory of its path */
+	if ((f->flags & FILE_F_UNLINKED) &&
+	    (imf->path[0] != '/' || (f->kind == FILE_REGULAR ? !S_ISREG(f->mode) :
+				     f->kind != FILE_PIPE)))
+		return fail(r, "descriptor %d is an invalid unlinked file", f->fd);
+	return 0;
+}
+
+static int read_file_data(struct reader *r, const struct rec_view *v)
+{
+	const struct img_file_data *d = (const void *)v->payload;
+	struct image *img = r->img;
+
+	if (v->len < sizeof(*d) || d->size != v->len - sizeof(*d) || !d->id || !S_ISREG(d->mode))
+		return fail(r, "file data record at offset %llu is invalid",
+			    (unsigned long long)v->off);
+	if (image_find_file_data(img, d->id))
+		return fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+	img->file_data = xrealloc(img->file_data, (img->n_file_data + 1) * sizeof(*img->file_data));
+	img->file_data[img->n_file_data++] = (struct image_file_data){
+		.d = d, .data_off = v->payload_off + sizeof(*d) };
+	return 0;
 }
 
 static int read_threads(struct reader *r, struct image_process *proc)
@@ -256,6 +285,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_file_rec(r, proc, &v);
 		else if (v.tag == IMG_PIPE)
 			ret = read_pipe(r, &v);
+		else if (v.tag == IMG_FILE_DATA)
+			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {
@@ -325,6 +356,42 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
 		if (p->files[i].f->fd == fd)
 			return &p->files[i];
 	return NULL;
+}
+
+const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
+{
+	for (size_t i = 0; i < img->n_file_data; i++)
+		if (img->file_data[i].d->id == id)
+			return &img->file_data[i];
+	return NULL;
+}
+
+/* Every unlinked file, open or mapped, has its content in the file. */
+static int check_unlinked(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_procs; i++) {
+		const struct image_process *p = &img->procs[i];
+
+		for (size_t j = 0; j < p->n_files; j++) {
+			const struct img_file *f = p->files[j].f;
+
+			if (f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED) &&
+			    !image_find_file_data(img, f->object_id))
+				return fail(r, "fd %d of process %d is an unlinked file with no saved "
+					    "contents", f->fd, p->p->pid);
+		}
+		for (size_t j = 0; j < p->n_areas; j++) {
+			const struct img_area *a = p->areas[j].a;
+
+			if ((a->flags & AREA_F_UNLINKED) && !image_find_file_data(img, a->object_id))
+				return fail(r, "area %#llx-%#llx of process %d maps an unlinked file "
+					    "with no saved contents", (unsigned long long)a->start,
+					    (unsigned long long)a->end, p->p->pid);
+		}
+	}
+	return 0;
 }
 
 /* What records say of each other: pids, shared descriptors, pipes. */
@@ -398,6 +465,8 @@ static int read_all(struct reader *r)
 			return ret;
 	}
 	ret = check_links(r);
+	if (!ret)
+		ret = check_unlinked(r);
 	if (ret)
 		return ret;
 	ret = expect(r, &v, IMG_END, sizeof(struct img_end));
@@ -482,6 +551,7 @@ void image_free(struct image *img)
 	}
 	free(img->procs);
 	free(img->pipes);
+	free(img->file_data);
 	if (img->map)
 		munmap((void *)img->map, img->size);
 	safe_close(img->stream_fd);

@@ -6,7 +6,8 @@
  * Regular files and directories are saved by reference: path, flags,
  * offset, and size and mtime to notice a change.  As in BLCR, a file open
  * for writing that grew after the checkpoint is truncated back to its
- * checkpoint size at restart.  A standard descriptor that is a terminal, a
+ * checkpoint size at restart.  A regular file that had no name is saved
+ * whole, by unlinked.c.  A standard descriptor that is a terminal, a
  * pipe or a socket leads outside: it becomes cr_restart's own.  Character
  * devices are reopened by path.  A pipe with both ends in the request gets
  * its bytes back (pipes.c).  Other kinds (pipes to outside and sockets on
@@ -121,6 +122,24 @@ static bool unlinked_name(char *target, const struct stat *st)
 	return true;
 }
 
+/*
+ * A regular file without a name gets its content saved, before its record;
+ * a memfd (an unlinked file too, "/memfd:NAME (deleted)"), a directory
+ * without a name and a file that lost this name but has others are
+ * refused.
+ */
+static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *target,
+			      const struct stat *st, struct img_file *f)
+{
+	if (!strstr(target, " (deleted)"))
+		return 0;
+	if (!S_ISREG(st->st_mode) || !strncmp(target, "/memfd:", 7) || !unlinked_name(target, st))
+		return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked", f->fd,
+				 (int)ctx->pid, target);
+	f->flags |= FILE_F_UNLINKED;
+	return unlinked_dump(ctx, link, target, &f->object_id);
+}
+
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
@@ -152,10 +171,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	    st.st_ino == ctx->shared->out_ino) {
 		f.kind = FILE_CONTEXT;	/* its size is the dump's, not the program's */
 	} else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
-		if (strstr(target, " (deleted)"))
-			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
-					 df->fd, (int)df->pid, target);
 		f.kind = FILE_REGULAR;
+		r = file_dump_unlinked(ctx, link, target, &st, &f);
+		if (r)
+			return r;
 	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
 		f.object_id = st.st_ino;
@@ -209,8 +228,8 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		const char *path = p->files[i].path;
 		struct stat st;
 
-		if (f->kind != FILE_REGULAR)
-			continue;
+		if (f->kind != FILE_REGULAR || (f->flags & FILE_F_UNLINKED))
+			continue;	/* saved whole: nothing to check */
 		if (stat(path, &st) < 0)
 			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
@@ -246,6 +265,7 @@ static int files_truncate(const struct image_process *p)
 		const struct img_file *f = p->files[i].f;
 
 		if (f->kind == FILE_REGULAR && S_ISREG(f->mode) && is_writer(f) &&
+		    !(f->flags & FILE_F_UNLINKED) &&
 		    truncate(p->files[i].path, f->size) < 0)
 			return log_errno(-errno, "cannot truncate %s back to its checkpoint size",
 					 p->files[i].path);
@@ -312,6 +332,12 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 
 			if (f->kind == FILE_PIPE && f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
+			/* it opens every open file description of the file */
+			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {
+				int helper = unlinked_file(img, f->object_id, sh);
+
+				r = helper < 0 ? helper : 0;
+			}
 			if (r || f->share_pid < 0 || f->share_pid == p->p->pid)
 				continue;
 			q = image_find_process(img, f->share_pid);

@@ -49,10 +49,12 @@ static int classify(const struct vma *v, struct img_area *a)
 				 (!strncmp(path, "/memfd:", 7) && strstr(path, " (deleted)")))) {
 		/* MAP_SHARED|MAP_ANONYMOUS, or a memfd: restored as a memfd */
 		a->kind = AREA_SHARED_ANON;
-		a->shm_id = v->ino;
-	} else if (path[0] == '/' && !strstr(path, " (deleted)") && strncmp(path, "/memfd:", 7) &&
-		   strncmp(path, "/SYSV", 5)) {
+		a->object_id = v->ino;
+	} else if (path[0] == '/' && strncmp(path, "/memfd:", 7) && strncmp(path, "/SYSV", 5) &&
+		   strcmp(path, "/dev/zero (deleted)")) {
 		a->kind = AREA_FILE;
+		if (strstr(path, " (deleted)"))
+			a->flags |= AREA_F_UNLINKED;	/* its content is saved */
 	} else {
 		return -EOPNOTSUPP;
 	}
@@ -190,11 +192,42 @@ static bool shm_seen(struct dump_shared *sh, uint64_t id)
 	return false;
 }
 
+/*
+ * A mapping of a file without a name: its content saved by unlinked.c, read
+ * through /proc/PID/map_files (which needs CAP_CHECKPOINT_RESTORE), or else
+ * through a descriptor of the same file that a process of the request
+ * holds; ret_name is its path without " (deleted)".
+ */
+static int area_dump_unlinked(struct dump_ctx *ctx, const struct vma *v, struct img_area *a,
+			      char ret_name[UCR_PATH_MAX])
+{
+	const char *cut = strstr(v->path, " (deleted)");
+	char link[96];
+	int fd;
+
+	snprintf(ret_name, UCR_PATH_MAX, "%.*s", (int)(cut - v->path), v->path);
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)ctx->pid,
+		 (unsigned long long)v->start, (unsigned long long)v->end);
+	fd = open(link, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; fd < 0 && i < ctx->shared->n_fds; i++) {
+		const struct dump_fd *df = &ctx->shared->fds[i];
+
+		if (df->ino == v->ino && S_ISREG(df->mode)) {
+			snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
+			break;
+		}
+	}
+	safe_close(fd);
+	return unlinked_dump(ctx, link, v->path, &a->object_id);
+}
+
 static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 {
 	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
 			      .pgoff = v->pgoff };
 	_cleanup_free_ struct img_run *runs = NULL;
+	char unlinked[UCR_PATH_MAX];
+	const char *path = v->path;
 	struct stat st;
 	int r;
 
@@ -204,7 +237,12 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		return log_errno(-EOPNOTSUPP, "cannot save mapping %#llx-%#llx '%s' of pid %d",
 				 (unsigned long long)v->start, (unsigned long long)v->end, v->path,
 				 (int)ctx->pid);
-	if (a.kind == AREA_FILE) {
+	if (a.flags & AREA_F_UNLINKED) {
+		r = area_dump_unlinked(ctx, v, &a, unlinked);
+		if (r)
+			return r;
+		path = unlinked;
+	} else if (a.kind == AREA_FILE) {
 		if (stat(v->path, &st) < 0)
 			return log_errno(-errno, "cannot stat mapped file %s", v->path);
 		a.file_size = st.st_size;
@@ -212,8 +250,8 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		a.mtime_nsec = st.st_mtim.tv_nsec;
 	}
 	if (a.kind == AREA_FILE || a.kind == AREA_VDSO)
-		a.path_len = strlen(v->path);
-	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.shm_id))
+		a.path_len = strlen(path);
+	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.object_id))
 		a.flags |= AREA_F_SHM_COPY;	/* its pages are saved once, already */
 	r = area_runs(ctx, pagemap_fd, &a, a.kind == AREA_FILE && !strcmp(v->path, ctx->exe),
 		      &runs);
@@ -222,7 +260,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,
 		  (unsigned long long)a.end, v->path, (unsigned long long)a.n_pages);
 
-	const void *parts[] = { &a, runs, v->path };
+	const void *parts[] = { &a, runs, path };
 	size_t lens[] = { sizeof(a), a.n_runs * sizeof(*runs), a.path_len };
 	r = img_write_record(ctx->w, IMG_AREA, parts, lens, 3);
 	if (!r && a.n_pages)
@@ -271,7 +309,7 @@ static int area_open_flags(const struct img_area *a)
  * The descriptor of a mapped file, opened once for all areas and processes
  * (cr_restart's helper), after checking it is the file that was mapped.
  */
-static int area_file(const struct image_area *ia, struct rst_shared *sh)
+static int area_file(const struct image *img, const struct image_area *ia, struct rst_shared *sh)
 {
 	const struct img_area *a = ia->a;
 	int flags = area_open_flags(a), fd = -1;
@@ -282,6 +320,8 @@ static int area_file(const struct image_area *ia, struct rst_shared *sh)
 	bool written = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE);
 	struct stat st;
 
+	if (a->flags & AREA_F_UNLINKED)
+		return unlinked_file(img, a->object_id, sh);	/* saved whole */
 	for (size_t i = 0; i < sh->n; i++)
 		if (sh->objs[i].kind == SHARED_MAPFILE && sh->objs[i].acc == flags &&
 		    !strcmp(sh->objs[i].path, ia->path))
@@ -330,7 +370,7 @@ static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *
 		for (size_t j = 0; j < img->procs[i].n_areas; j++) {
 			const struct img_area *a = img->procs[i].areas[j].a;
 
-			if (a->kind == AREA_SHARED_ANON && a->shm_id == id &&
+			if (a->kind == AREA_SHARED_ANON && a->object_id == id &&
 			    a->pgoff + (a->end - a->start) > size)
 				size = a->pgoff + (a->end - a->start);
 		}
@@ -342,7 +382,7 @@ static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *
 			const struct image_area *ia = &img->procs[i].areas[j];
 			uint64_t off = ia->data_off;
 
-			if (ia->a->kind != AREA_SHARED_ANON || ia->a->shm_id != id)
+			if (ia->a->kind != AREA_SHARED_ANON || ia->a->object_id != id)
 				continue;
 			for (uint64_t k = 0; !r && k < ia->a->n_runs; k++) {
 				uint64_t len = ia->runs[k].n_pages * IMG_PAGE_SIZE;
@@ -406,9 +446,9 @@ static int special_check(const struct image_process *p, const struct image_area 
 /* The memfd of a shared memory area, made and filled once for all. */
 static int shm_fd(const struct rst_ctx *ctx, const struct img_area *a, struct rst_shared *sh)
 {
-	int r = shm_prepare(ctx->img, a->shm_id, sh);
+	int r = shm_prepare(ctx->img, a->object_id, sh);
 
-	return r ? r : shared_find(sh, SHARED_SHM, -1, -1, a->shm_id, 0)->helper;
+	return r ? r : shared_find(sh, SHARED_SHM, -1, -1, a->object_id, 0)->helper;
 }
 
 static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
@@ -426,7 +466,7 @@ static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		if (ia->a->kind == AREA_VDSO)
 			r = special_check(p, ia, &n_special);
 		else if (ia->a->kind == AREA_FILE)
-			r = ctx->area_fds[i] = area_file(ia, sh);
+			r = ctx->area_fds[i] = area_file(ctx->img, ia, sh);
 		else if (ia->a->kind == AREA_SHARED_ANON)
 			r = ctx->area_fds[i] = shm_fd(ctx, ia->a, sh);
 		if (r < 0)
