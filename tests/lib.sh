@@ -340,18 +340,27 @@ failed_cleanly() {
 	[ "$1" -ge 1 ] && [ "$1" -le 123 ]
 }
 
-# checkpointed NAME WORKLOAD [ARGS...]: WORKLOAD ARGS $T/NAME.ready under
-# cr_run (stdout $T/NAME.wl), checkpointed to $T/NAME.ctx, asked to check
-# itself after continue (SIGUSR1, one line: PASS), then killed: three TAP
-# tests; sets $orig
+# checkpointed NAME [CR_CHECKPOINT-OPTIONS... --] WORKLOAD [ARGS...]:
+# WORKLOAD ARGS $T/NAME.ready under cr_run (stdout $T/NAME.wl),
+# checkpointed to $T/NAME.ctx, asked to check itself after continue
+# (SIGUSR1, one line: PASS), then killed: three TAP tests; sets $orig
 checkpointed() {
-	local name=$1 workload=$2
-	shift 2
+	local name=$1 workload opts=()
+	shift
+	if [[ $1 == -* ]]; then
+		while [ "$1" != -- ]; do
+			opts+=("$1")
+			shift
+		done
+		shift
+	fi
+	workload=$1
+	shift
 	mkfifo "$T/$name.ready"
 	spawn "$T/$name.wl" "$T/$name.wlerr" "$bin/cr_run" "$workload" "$@" "$T/$name.ready"
 	orig=$spawned
 	wait_ready "$T/$name.ready" || { diag_file "$T/$name.wl"; die "$name did not start"; }
-	checkpoint "$name: cr_checkpoint exits 0" -f "$T/$name.ctx" "$orig"
+	checkpoint "$name: cr_checkpoint ${opts[*]} exits 0" "${opts[@]}" -f "$T/$name.ctx" "$orig"
 	ask_report "$orig" "$T/$name.wl"
 	is "$(cat "$T/$name.wl")" PASS "$name: after continue, its check says PASS"
 	kill_wait "$orig"

@@ -300,6 +300,11 @@ static bool area_restores_pages(const struct img_area *a)
 	return !(a->flags & AREA_F_SHARED) || (a->prot & PROT_WRITE);
 }
 
+bool memory_file_saved(const struct img_area *a)
+{
+	return a->kind == AREA_FILE && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+}
+
 static int area_open_flags(const struct img_area *a)
 {
 	return (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
@@ -313,7 +318,6 @@ static int area_file(const struct image *img, const struct image_area *ia, struc
 {
 	const struct img_area *a = ia->a;
 	int flags = area_open_flags(a), fd = -1;
-	bool whole = area_restores_pages(a) && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
 	/* the program writes such a file through its mapping, so its size and
 	 * mtime after the checkpoint say nothing (BLCR checks neither): the file
 	 * is the mapping's content, whatever it holds now */
@@ -339,8 +343,7 @@ static int area_file(const struct image *img, const struct image_area *ia, struc
 		o->pid = o->fd = -1;
 		o->helper = fd;
 	}
-	/* with every page saved, the file only has to be there */
-	if (whole || written)
+	if (written)
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
@@ -350,59 +353,6 @@ static int area_file(const struct image *img, const struct image_area *ia, struc
 		return -ESTALE;
 	}
 	return fd;
-}
-
-/* The memfd standing for shared memory object id, made and filled once. */
-static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *sh)
-{
-	struct rst_shared_fd *o;
-	uint64_t size = 0;
-	_cleanup_close_ int fd = -1;
-	int r = 0;
-
-	if (shared_find(sh, SHARED_SHM, -1, -1, id, 0))
-		return 0;
-	fd = memfd_create("ucr-shm", MFD_CLOEXEC);
-	if (fd < 0)
-		return log_errno(-errno, "cannot create a memfd for shared memory %llu",
-				 (unsigned long long)id);
-	for (size_t i = 0; i < img->n_procs; i++)
-		for (size_t j = 0; j < img->procs[i].n_areas; j++) {
-			const struct img_area *a = img->procs[i].areas[j].a;
-
-			if (a->kind == AREA_SHARED_ANON && a->object_id == id &&
-			    a->pgoff + (a->end - a->start) > size)
-				size = a->pgoff + (a->end - a->start);
-		}
-	if (ftruncate(fd, size) < 0)
-		r = log_errno(-errno, "cannot size shared memory %llu to %llu bytes",
-			      (unsigned long long)id, (unsigned long long)size);
-	for (size_t i = 0; !r && i < img->n_procs; i++)
-		for (size_t j = 0; !r && j < img->procs[i].n_areas; j++) {
-			const struct image_area *ia = &img->procs[i].areas[j];
-			uint64_t off = ia->data_off;
-
-			if (ia->a->kind != AREA_SHARED_ANON || ia->a->object_id != id)
-				continue;
-			for (uint64_t k = 0; !r && k < ia->a->n_runs; k++) {
-				uint64_t len = ia->runs[k].n_pages * IMG_PAGE_SIZE;
-				uint64_t at = ia->a->pgoff + ia->runs[k].first * IMG_PAGE_SIZE;
-
-				if (pwrite(fd, img->map + off, len, at) != (ssize_t)len)
-					r = log_errno(-errno, "cannot fill shared memory %llu at %llu",
-						      (unsigned long long)id,
-						      (unsigned long long)at);
-				off += len;
-			}
-		}
-	if (r)
-		return r;
-	o = shared_add(sh);
-	o->kind = SHARED_SHM;
-	o->id = id;
-	o->pid = o->fd = -1;
-	o->helper = helper_fd(sh, TAKE_FD(fd));
-	return o->helper < 0 ? o->helper : 0;
 }
 
 static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_len)
@@ -443,14 +393,6 @@ static int special_check(const struct image_process *p, const struct image_area 
 	return 0;
 }
 
-/* The memfd of a shared memory area, made and filled once for all. */
-static int shm_fd(const struct rst_ctx *ctx, const struct img_area *a, struct rst_shared *sh)
-{
-	int r = shm_prepare(ctx->img, a->object_id, sh);
-
-	return r ? r : shared_find(sh, SHARED_SHM, -1, -1, a->object_id, 0)->helper;
-}
-
 static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
@@ -465,10 +407,12 @@ static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 
 		if (ia->a->kind == AREA_VDSO)
 			r = special_check(p, ia, &n_special);
+		else if (memory_file_saved(ia->a) && !(ia->a->flags & AREA_F_SHARED))
+			continue;	/* anonymous memory now: the file is not needed */
+		else if (memory_file_saved(ia->a) || ia->a->kind == AREA_SHARED_ANON)
+			r = ctx->area_fds[i] = shm_fd(ctx->img, ia, sh);
 		else if (ia->a->kind == AREA_FILE)
 			r = ctx->area_fds[i] = area_file(ctx->img, ia, sh);
-		else if (ia->a->kind == AREA_SHARED_ANON)
-			r = ctx->area_fds[i] = shm_fd(ctx, ia->a, sh);
 		if (r < 0)
 			return r;
 	}
@@ -555,6 +499,16 @@ static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			cur->n_runs = 0;
 			break;
 		case AREA_FILE:
+			if (memory_file_saved(a)) {
+				/* its pages are all here: anonymous memory, private or
+				 * shared (shm.c's memfd holds the shared ones) */
+				cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED :
+						 MAP_PRIVATE | MAP_ANONYMOUS;
+				cur->fd = ctx->area_fds[i];
+				cur->n_runs = a->flags & AREA_F_SHARED ? 0 : a->n_runs;
+				cur->pgoff = a->flags & AREA_F_SHARED ? a->pgoff : 0;
+				break;
+			}
 			cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED : MAP_PRIVATE;
 			cur->fd = ctx->area_fds[i];
 			break;

@@ -126,6 +126,14 @@ pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid);
 /* The agent's thread records must be the threads the kernel shows. */
 int threads_verify(struct dump_ctx *ctx);
 
+/* memory.c: a file area whose every page was saved, restored as
+ * anonymous memory (shared: shm.c) without its file. */
+bool memory_file_saved(const struct img_area *a);
+/* shm.c: the memfd of the shared memory object of area ia (shared
+ * anonymous memory, a memfd, or a file mapped shared and saved whole),
+ * made and filled once for all; its helper, or -errno after one message. */
+int shm_fd(const struct image *img, const struct image_area *ia, struct rst_shared *sh);
+
 /* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
 /* len bytes of p's memory at addr as the file saved them, within one page;

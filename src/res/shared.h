@@ -22,7 +22,7 @@ struct rst_shared_fd {
 				 * SHARED_UNLINKED: its IMG_FILE_DATA */
 	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
 				 * SHARED_MAPFILE: the open flags */
-	const char *path;	/* SHARED_MAPFILE */
+	const char *path;	/* SHARED_MAPFILE; SHARED_SHM of a file saved whole */
 	int helper;
 };
 
