@@ -345,7 +345,7 @@ failed_cleanly() {
 # checkpointed to $T/NAME.ctx, asked to check itself after continue
 # (SIGUSR1, one line: PASS), then killed: three TAP tests; sets $orig
 checkpointed() {
-	local name=$1 workload opts=()
+	local name=$1 workload opts=() kids
 	shift
 	if [[ $1 == -* ]]; then
 		while [ "$1" != -- ]; do
@@ -363,8 +363,10 @@ checkpointed() {
 	checkpoint "$name: cr_checkpoint ${opts[*]} exits 0" "${opts[@]}" -f "$T/$name.ctx" "$orig"
 	ask_report "$orig" "$T/$name.wl"
 	is "$(cat "$T/$name.wl")" PASS "$name: after continue, its check says PASS"
+	kids=$(children_of "$orig")
 	kill_wait "$orig"
-	wait_pid_free "$orig"
+	# shellcheck disable=SC2086 # its children, which end with it
+	wait_pid_free "$orig" $kids
 }
 
 # restarted NAME [CR_RESTART-OPTIONS...]: cr_restart $T/NAME.ctx of a
@@ -388,17 +390,19 @@ restart_began() {
 # restart_checked NAME: the second half, one TAP test: its check says PASS;
 # then it is killed, and cr_restart ends
 restart_checked() {
-	local name=$1
+	local name=$1 kids
 	: >"$T/$name.wl"
 	ask_report "$orig" "$T/$name.wl"
 	is "$(cat "$T/$name.wl")" PASS "$name: restarted, its check says PASS" ||
 		diag_file "$T/$name.r.err"
 	# cr_restart reaps it: in a pid namespace whose init does not reap,
 	# an orphan would keep its pid
+	kids=$(children_of "$orig")
 	kill -KILL "$orig" 2>/dev/null
 	wait_exit "$rpid" 30
 	[ $? = 255 ] && kill_wait "$rpid"
-	wait_pid_free "$orig"
+	# shellcheck disable=SC2086 # its children, which end with it
+	wait_pid_free "$orig" $kids
 }
 
 # restart_refused NAME DESC TEXT ARGS...: run cr_restart ARGS (stdout and

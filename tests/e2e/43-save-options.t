@@ -5,8 +5,9 @@
 # checked.  An executable emptied after the checkpoint is refused,
 # naming it, unless it was saved (--save-exe); a privately mapped file
 # replaced by other bytes likewise (--save-private), and the process then
-# sees its saved bytes; a file mapped shared and removed comes back as
-# shared memory (--save-shared), with the saved bytes.
+# sees its saved bytes; a file mapped shared by two processes and removed
+# comes back as one shared memory object (--save-shared) for both, with
+# the saved bytes.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/mapfile"
@@ -38,10 +39,11 @@ restart_refused private-plain.r "without --save-private" "mapped file $T/data1 c
 restarted private-saved
 
 # --- a shared mapping, its file removed -------------------------------------------
-checkpointed shared-saved --save-shared -- "$wl/mapfile" -c -s 16384 "$T/data2"
+checkpointed shared-saved --save-shared -- "$wl/mapfile" -c -f -s 16384 "$T/data2"
 rm "$T/data2"
 restart_began shared-saved
 grep -q '/memfd:ucr-shm' "/proc/$orig/maps" && [ ! -e "$T/data2" ]
 ok $? "shared-saved: its memory is a shared object now; the file was not made again" ||
 	diag_file "/proc/$orig/maps"
+# its check: a byte the parent writes is what its child reads in its copy
 restart_checked shared-saved

@@ -1,10 +1,12 @@
 /* mapfile: a file open and mapped, checked after continue and restart.
  *
- * usage: mapfile [-p] [-u] [-c] [-s SIZE] FILE FIFO
+ * usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO
  *   -p       map it MAP_PRIVATE (default MAP_SHARED)
  *   -u       unlink FILE once it is open and mapped
  *   -c       close the descriptor once FILE is mapped: only the mapping
  *            holds it, and the checks of the descriptor are skipped
+ *   -f       fork a child once FILE is mapped (shared mappings only), which
+ *            answers over a pipe what it sees in its copy of the mapping
  *   -s SIZE  its size in bytes, a multiple of 4096 (default 4096)
  *
  * FILE is created (or truncated) with a known pattern written through the
@@ -20,6 +22,8 @@
  * - a private mapping, any mapping of an unlinked file (nobody else can
  *   change it), and with -c any mapping, holds "before" and then the
  *   pattern.
+ * - with -f, a byte the parent writes into the mapping is what the child
+ *   reads in its own: one object behind both processes.
  * Then a shared mapping is written ("after N" where "before" was) and
  * synced: the program changes its own file, as BLCR's mmaps test does.
  */
@@ -91,6 +95,35 @@ static const char *as_built(const unsigned char *map, size_t size)
 	return NULL;
 }
 
+/* The child of -f: for each byte on req, the last byte but one of its
+ * mapping on ans; it ends when its parent does (end of file on req). */
+static void answer(const unsigned char *map, size_t size, int req, int ans)
+{
+	char c;
+	ssize_t n;
+
+	while ((n = read(req, &c, 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(ans, &map[size - 2], 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* -f: the child sees what the parent writes into the mapping. */
+static const char *same_in_child(unsigned char *map, size_t size, int req, int ans)
+{
+	unsigned char seen = 0, saved = map[size - 2];
+
+	map[size - 2] = (unsigned char)~saved;
+	if (write(req, "?", 1) != 1 || read(ans, &seen, 1) != 1)
+		return "the child does not answer";
+	map[size - 2] = saved;
+	return seen == (unsigned char)~saved ? NULL :
+	       "the child does not see what the parent wrote: two objects, not one";
+}
+
 static const char *check(int fd, const unsigned char *map, size_t size, int private,
 			 int unlinked)
 {
@@ -122,22 +155,23 @@ static const char *check(int fd, const unsigned char *map, size_t size, int priv
 
 int main(int argc, char **argv)
 {
-	int private = 0, unlinked = 0, closed = 0, opt, fd;
+	int private = 0, unlinked = 0, closed = 0, forked = 0, opt, fd, req[2], ans[2];
 	size_t size = 4096;
 	unsigned char *map;
 	long round = 0;
 
-	while ((opt = getopt(argc, argv, "pucs:")) != -1) {
+	while ((opt = getopt(argc, argv, "pucfs:")) != -1) {
 		switch (opt) {
 		case 'p': private = 1; break;
 		case 'u': unlinked = 1; break;
 		case 'c': closed = 1; break;
+		case 'f': forked = 1; break;
 		case 's': size = (size_t)wl_atol(optarg, "size"); break;
-		default: wl_die("usage: mapfile [-p] [-u] [-c] [-s SIZE] FILE FIFO");
+		default: wl_die("usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO");
 		}
 	}
-	if (optind != argc - 2 || !size || size % 4096)
-		wl_die("usage: mapfile [-p] [-u] [-c] [-s SIZE] FILE FIFO");
+	if (optind != argc - 2 || !size || size % 4096 || (forked && private))
+		wl_die("usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO");
 	wl_setup_usr1(1);
 	fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
@@ -153,13 +187,29 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = -1;
 	}
+	if (forked) {
+		pid_t kid;
+
+		if (pipe2(req, O_CLOEXEC) || pipe2(ans, O_CLOEXEC) || (kid = fork()) < 0)
+			wl_die("fork: %s", strerror(errno));
+		if (kid == 0) {
+			close(req[1]);
+			close(ans[0]);
+			answer(map, size, req[0], ans[1]);
+		}
+		close(req[0]);
+		close(ans[1]);
+	}
 	if (unlinked && unlink(argv[optind]) != 0)
 		wl_die("unlink: %s", strerror(errno));
 	wl_ready(argv[optind + 1]);
 	for (;;) {
+		const char *why;
+
 		wl_wait_usr1();
 		wl_got_usr1 = 0;
-		wl_report(check(fd, map, size, private, unlinked));
+		why = check(fd, map, size, private, unlinked);
+		wl_report(why || !forked ? why : same_in_child(map, size, req[1], ans[0]));
 		if (!private && !unlinked && !closed) {
 			snprintf((char *)map, 32, "after %ld", ++round);
 			msync(map, 4096, MS_SYNC);
