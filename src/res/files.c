@@ -162,6 +162,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", df->fd, (int)df->pid);
 	f.fd_flags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
 	f.open_flags = flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	/* a file made with O_TMPFILE keeps it (and its O_DIRECTORY) in its
+	 * flags; opening the file again with them would make another */
+	if (S_ISREG(st.st_mode))
+		f.open_flags &= ~O_TMPFILE;
 	f.mode = st.st_mode;
 	f.size = st.st_size;
 	f.mtime_sec = st.st_mtim.tv_sec;

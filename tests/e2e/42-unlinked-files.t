@@ -3,12 +3,13 @@
 # saved whole and comes back, after the restart, as one file without a
 # name behind both the descriptor and the mapping, with its bytes, its
 # offset and its mode: a 64 MiB one mapped shared, a small one mapped
-# privately, one whose directory moved (--relocate) and one whose
-# directory is gone (kept in memory, with a warning).
+# privately, one made with O_TMPFILE (it never had a name), one whose
+# directory moved (--relocate) and one whose directory is gone (kept in
+# memory, with a warning).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/mapfile"
-plan 22
+plan 27
 
 # unlinked_fd PID: "MODE LINKS TARGET" of PID's descriptor on a deleted file
 unlinked_fd() {
@@ -42,6 +43,9 @@ restarted_unlinked big "$T/"
 
 checkpointed private "$wl/mapfile" -u -p -s 16384 "$T/private"
 restarted_unlinked private "$T/"
+
+checkpointed tmpfile "$wl/mapfile" -t "$T/tmpfile"
+restarted_unlinked tmpfile "$T/"
 
 mkdir "$T/old"
 checkpointed moved "$wl/mapfile" -u "$T/old/file"

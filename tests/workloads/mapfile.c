@@ -1,8 +1,9 @@
 /* mapfile: a file open and mapped, checked after continue and restart.
  *
- * usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO
+ * usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO
  *   -p       map it MAP_PRIVATE (default MAP_SHARED)
  *   -u       unlink FILE once it is open and mapped
+ *   -t       make it with O_TMPFILE in FILE's directory: it never has a name
  *   -c       close the descriptor once FILE is mapped: only the mapping
  *            holds it, and the checks of the descriptor are skipped
  *   -f       fork a child once FILE is mapped (shared mappings only), which
@@ -155,25 +156,35 @@ static const char *check(int fd, const unsigned char *map, size_t size, int priv
 
 int main(int argc, char **argv)
 {
-	int private = 0, unlinked = 0, closed = 0, forked = 0, opt, fd, req[2], ans[2];
+	int private = 0, unlinked = 0, tmpfile = 0, closed = 0, forked = 0, opt, fd, req[2], ans[2];
 	size_t size = 4096;
 	unsigned char *map;
 	long round = 0;
 
-	while ((opt = getopt(argc, argv, "pucfs:")) != -1) {
+	while ((opt = getopt(argc, argv, "putcfs:")) != -1) {
 		switch (opt) {
 		case 'p': private = 1; break;
 		case 'u': unlinked = 1; break;
+		case 't': unlinked = tmpfile = 1; break;
 		case 'c': closed = 1; break;
 		case 'f': forked = 1; break;
 		case 's': size = (size_t)wl_atol(optarg, "size"); break;
-		default: wl_die("usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO");
+		default: wl_die("usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO");
 		}
 	}
 	if (optind != argc - 2 || !size || size % 4096 || (forked && private))
-		wl_die("usage: mapfile [-p] [-u] [-c] [-f] [-s SIZE] FILE FIFO");
+		wl_die("usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO");
 	wl_setup_usr1(1);
-	fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (tmpfile) {
+		char *dir = strdup(argv[optind]), *slash = strrchr(dir, '/');
+
+		if (slash)
+			*slash = 0;
+		fd = open(slash ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
+		free(dir);
+	} else {
+		fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	}
 	if (fd < 0)
 		wl_die("open %s: %s", argv[optind], strerror(errno));
 	fill(fd, size);
@@ -200,7 +211,7 @@ int main(int argc, char **argv)
 		close(req[0]);
 		close(ans[1]);
 	}
-	if (unlinked && unlink(argv[optind]) != 0)
+	if (unlinked && !tmpfile && unlink(argv[optind]) != 0)
 		wl_die("unlink: %s", strerror(errno));
 	wl_ready(argv[optind + 1]);
 	for (;;) {
