@@ -110,7 +110,7 @@ static const struct dump_fd *file_share(const struct dump_shared *sh, const stru
  * " (deleted)": the path is cut back to that name.  False for a file that
  * has a name, whatever it is called.
  */
-static bool unlinked_name(char *target, const struct stat *st)
+static bool name_if_unlinked(char *target, const struct stat *st)
 {
 	static const char suffix[] = " (deleted)";
 	size_t len = strlen(target);
@@ -133,7 +133,7 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 {
 	if (!strstr(target, " (deleted)"))
 		return 0;
-	if (!S_ISREG(st->st_mode) || !strncmp(target, "/memfd:", 7) || !unlinked_name(target, st))
+	if (!S_ISREG(st->st_mode) || !strncmp(target, "/memfd:", 7) || !name_if_unlinked(target, st))
 		return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked", f->fd,
 				 (int)ctx->pid, target);
 	f->flags |= FILE_F_UNLINKED;
@@ -182,7 +182,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
 		f.object_id = st.st_ino;
-		if (unlinked_name(target, &st))
+		if (name_if_unlinked(target, &st))
 			f.flags |= FILE_F_UNLINKED;
 	} else if (df->fd <= STDERR_FILENO) {
 		f.kind = FILE_INHERIT;

@@ -86,7 +86,8 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 }
 
 /* The names one FIFO of the file had, each once: the descriptors of a
- * FIFO opened through hard links show different paths. */
+ * FIFO opened through hard links show different paths.  Past 8 names the
+ * others are not linked again (the descriptors still share one FIFO). */
 struct fifo_names {
 	const char *paths[8];
 	size_t n;

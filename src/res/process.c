@@ -222,10 +222,11 @@ static int process_dump(struct dump_ctx *ctx)
  */
 static bool exe_needed(const struct image_process *proc)
 {
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(proc->exe), cut = sizeof(deleted) - 1;
 	bool any = false;
-	size_t len = strlen(proc->exe);
 
-	if (len > 10 && !strcmp(proc->exe + len - 10, " (deleted)"))
+	if (len > cut && !strcmp(proc->exe + len - cut, deleted))
 		return false;
 	for (size_t i = 0; i < proc->n_areas; i++) {
 		const struct img_area *a = proc->areas[i].a;

@@ -55,6 +55,9 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return log_errno(-errno, "cannot open the unlinked file %s", what);
+	/* saved whole, it would come back apart from its other names */
+	if (st.st_nlink)
+		return log_errno(-EOPNOTSUPP, "cannot save %s: it has another name", what);
 	for (size_t i = 0; i < sh->n_unlinked; i++)
 		if (sh->unlinked[i].dev == st.st_dev && sh->unlinked[i].ino == st.st_ino) {
 			*ret_id = sh->unlinked[i].id;
@@ -83,7 +86,7 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
 
 /* The name the file had, from the first record that refers to it: its
  * directory is where the new one goes. */
-static const char *unlinked_name(const struct image *img, uint64_t id)
+static const char *former_name(const struct image *img, uint64_t id)
 {
 	for (size_t i = 0; i < img->n_procs; i++) {
 		const struct image_process *p = &img->procs[i];
@@ -171,7 +174,7 @@ int unlinked_file(const struct image *img, uint64_t id, struct rst_shared *sh)
 {
 	const struct rst_shared_fd *o = shared_find(sh, SHARED_UNLINKED, -1, -1, id, 0);
 	const struct image_file_data *data = image_find_file_data(img, id);
-	const char *name = unlinked_name(img, id);
+	const char *name = former_name(img, id);
 	struct rst_shared_fd *n;
 	int fd, r;
 
