@@ -340,6 +340,85 @@ failed_cleanly() {
 	[ "$1" -ge 1 ] && [ "$1" -le 123 ]
 }
 
+# checkpointed NAME [CR_CHECKPOINT-OPTIONS... --] WORKLOAD [ARGS...]:
+# WORKLOAD ARGS $T/NAME.ready under cr_run (stdout $T/NAME.wl),
+# checkpointed to $T/NAME.ctx, asked to check itself after continue
+# (SIGUSR1, one line: PASS), then killed: three TAP tests; sets $orig
+checkpointed() {
+	local name=$1 workload opts=() kids
+	shift
+	if [[ $1 == -* ]]; then
+		while [ "$1" != -- ]; do
+			opts+=("$1")
+			shift
+		done
+		shift
+	fi
+	workload=$1
+	shift
+	mkfifo "$T/$name.ready"
+	spawn "$T/$name.wl" "$T/$name.wlerr" "$bin/cr_run" "$workload" "$@" "$T/$name.ready"
+	orig=$spawned
+	wait_ready "$T/$name.ready" || { diag_file "$T/$name.wl"; die "$name did not start"; }
+	checkpoint "$name: cr_checkpoint ${opts[*]} exits 0" "${opts[@]}" -f "$T/$name.ctx" "$orig"
+	ask_report "$orig" "$T/$name.wl"
+	is "$(cat "$T/$name.wl")" PASS "$name: after continue, its check says PASS"
+	kids=$(children_of "$orig")
+	kill_wait "$orig"
+	# shellcheck disable=SC2086 # its children, which end with it
+	wait_pid_free "$orig" $kids
+}
+
+# restarted NAME [CR_RESTART-OPTIONS...]: cr_restart $T/NAME.ctx of a
+# process made by checkpointed, asked to check itself again (PASS), then
+# killed with cr_restart: two TAP tests, restart_began and restart_checked
+restarted() {
+	restart_began "$@"
+	restart_checked "$1"
+}
+
+# restart_began NAME [CR_RESTART-OPTIONS...]: the first half of restarted,
+# one TAP test: the process is back and waits; sets $rpid
+restart_began() {
+	local name=$1
+	shift
+	start_restart "$name.r" "$@" "$T/$name.ctx"
+	wait_restored "$orig" "$rpid" 30
+	ok $? "$name: restarted" || diag_file "$T/$name.r.err"
+}
+
+# restart_checked NAME: the second half, one TAP test: its check says PASS;
+# then it is killed, and cr_restart ends
+restart_checked() {
+	local name=$1 kids
+	: >"$T/$name.wl"
+	ask_report "$orig" "$T/$name.wl"
+	is "$(cat "$T/$name.wl")" PASS "$name: restarted, its check says PASS" ||
+		diag_file "$T/$name.r.err"
+	# cr_restart reaps it: in a pid namespace whose init does not reap,
+	# an orphan would keep its pid
+	kids=$(children_of "$orig")
+	kill -KILL "$orig" 2>/dev/null
+	wait_exit "$rpid" 30
+	[ $? = 255 ] && kill_wait "$rpid"
+	# shellcheck disable=SC2086 # its children, which end with it
+	wait_pid_free "$orig" $kids
+}
+
+# restart_refused NAME DESC TEXT ARGS...: run cr_restart ARGS (stdout and
+# stderr in $T/NAME.out, $T/NAME.err) as two TAP tests: it fails cleanly,
+# and its stderr names TEXT (a fixed string)
+restart_refused() {
+	local name=$1 desc=$2 text=$3 status
+	shift 3
+	run_cmd 60 "$T/$name.out" "$T/$name.err" "$bin/cr_restart" "$@"
+	status=$?
+	failed_cleanly "$status"
+	ok $? "$desc: the restart fails cleanly (exit $status)"
+	grep -qF -- "$text" "$T/$name.err"
+	ok $? "$desc: and names $text" || diag_file "$T/$name.err"
+}
+
 # run_cmd LIMIT OUT ERR COMMAND [ARGS...]: run COMMAND in the foreground,
 # killed after LIMIT seconds; returns its status (124 on time-out)
 run_cmd() {

@@ -256,6 +256,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	free(shared.fds);
 	free(shared.pipes);
 	free(shared.shms);
+	free(shared.unlinked);
 	return r;
 }
 

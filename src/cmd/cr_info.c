@@ -114,12 +114,13 @@ static void print_process(const struct image_process *p)
 		const struct img_area *a = p->areas[i].a;
 		uint64_t len = a->end - a->start;
 
-		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s\n",
+		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s%s\n",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? 's' : 'p',
 		       kind_name(a->kind), (unsigned long long)(len >> 10),
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]));
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]),
+		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "");
 	}
 	mem_use(p, use);
 	printf("  memory: %llu KiB mapped, %llu KiB saved\n",
@@ -134,8 +135,9 @@ static void print_process(const struct image_process *p)
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
 
-		printf("    fd %-3d %-7s flags %#o pos %llu  %s\n", f->fd, file_kind_name(f->kind),
-		       f->open_flags, (unsigned long long)f->pos, p->files[i].path);
+		printf("    fd %-3d %-7s flags %#o pos %llu  %s%s\n", f->fd, file_kind_name(f->kind),
+		       f->open_flags, (unsigned long long)f->pos, p->files[i].path,
+		       f->flags & FILE_F_UNLINKED ? " (unlinked)" : "");
 	}
 }
 
@@ -212,7 +214,7 @@ static void json_files(const struct image_process *p)
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
 		if (f->kind == FILE_PIPE)
-			printf("\"pipe\": %llu, ", (unsigned long long)f->pipe_id);
+			printf("\"pipe\": %llu, ", (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
 		printf("}");

@@ -43,6 +43,7 @@ enum img_tag {
 	IMG_PAD = 9,
 	IMG_END = 10,
 	IMG_PIPE = 11,
+	IMG_FILE_DATA = 12,
 };
 
 struct img_rec {
@@ -144,7 +145,8 @@ enum img_area_kind {
 #define AREA_F_SHARED 0x1
 #define AREA_F_GROWSDOWN 0x2	/* [stack] */
 #define AREA_F_HEAP 0x4
-#define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same shm_id */
+#define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same object_id */
+#define AREA_F_UNLINKED 0x10	/* AREA_FILE of a file without a name: object_id, its IMG_FILE_DATA */
 
 struct img_run {
 	uint64_t first;		/* page index within the area */
@@ -167,7 +169,9 @@ struct img_area {
 	int64_t mtime_sec, mtime_nsec;
 	uint64_t n_runs;
 	uint64_t n_pages;	/* sum of the runs */
-	uint64_t shm_id;	/* AREA_SHARED_ANON: the object (its inode), shared by processes */
+	/* AREA_SHARED_ANON: the object (its inode), shared by processes;
+	 * AREA_F_UNLINKED: the id of its IMG_FILE_DATA */
+	uint64_t object_id;
 };
 _Static_assert(sizeof(struct img_area) == 88, "img_area");
 
@@ -175,10 +179,14 @@ enum img_file_kind {
 	FILE_REGULAR = 1,	/* reopened by path, at offset */
 	FILE_INHERIT = 2,	/* tty, pipe or socket to outside: cr_restart's own */
 	FILE_CLOSED = 3,	/* not restorable (device, socket...): closed */
-	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: pipe_id, its IMG_PIPE */
+	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
 };
+
+#define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
+				 * a regular file's content is in its IMG_FILE_DATA */
+#define FILE_F_KNOWN FILE_F_UNLINKED
 
 /* Followed by the path (path_len bytes). */
 struct img_file {
@@ -195,17 +203,35 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	uint64_t pipe_id;	/* FILE_PIPE: the pipe's inode */
+	/* FILE_PIPE: the pipe's inode; FILE_REGULAR with FILE_F_UNLINKED: the
+	 * id of its IMG_FILE_DATA */
+	uint64_t object_id;
+	uint32_t flags;		/* FILE_F_* */
+	uint32_t pad;
 };
-_Static_assert(sizeof(struct img_file) == 72, "img_file");
+_Static_assert(sizeof(struct img_file) == 80, "img_file");
 
 /* A pipe's buffered bytes, once per pipe; followed by len bytes. */
 struct img_pipe {
-	uint64_t id;		/* inode, as in img_file.pipe_id */
+	uint64_t id;		/* inode, as in img_file.object_id */
 	uint32_t capacity;	/* F_GETPIPE_SZ */
 	uint32_t pad;
 	uint64_t len;
 };
+
+/*
+ * The whole content of a regular file that had no name at the checkpoint,
+ * open (FILE_F_UNLINKED) or mapped (AREA_F_UNLINKED), once per file, before
+ * the first record that refers to it; followed by size bytes.
+ */
+struct img_file_data {
+	uint64_t id;		/* from 1, as in img_file and img_area object_id */
+	uint64_t size;
+	uint32_t mode;		/* st_mode */
+	uint32_t uid, gid;	/* its owner */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

@@ -65,6 +65,11 @@ struct image_process {
 	size_t n_files;
 };
 
+struct image_file_data {
+	const struct img_file_data *d;
+	uint64_t data_off;	/* file offset of its content */
+};
+
 struct image_pipe {
 	const struct img_pipe *p;
 	uint64_t data_off;	/* file offset of its bytes */
@@ -82,10 +87,14 @@ struct image {
 	size_t n_procs;
 	struct image_pipe *pipes;
 	size_t n_pipes;
+	struct image_file_data *file_data;
+	size_t n_file_data;
 };
 
 /* The process of the image with this pid, or NULL. */
 const struct image_process *image_find_process(const struct image *img, int32_t pid);
+/* The content of unlinked file id, or NULL. */
+const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

@@ -4,8 +4,6 @@
  * count and address is checked before it is used, and every record's
  * checksum is verified before its payload is looked at.
  */
-#include <poll.h>
-#include <zstd.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "image.h"
+#include "stream.h"
 #include "common/agent_abi.h"	/* enum ucr_omit */
 #include "common/util.h"
 
@@ -158,6 +157,10 @@ static int read_area(struct reader *r, struct image_process *proc, const struct 
 	if (a->kind == AREA_FILE && !a->path_len)
 		return fail(r, "file area %#llx-%#llx has no path", (unsigned long long)a->start,
 			    (unsigned long long)a->end);
+	/* an unlinked file is made again in the directory of its path */
+	if ((a->flags & AREA_F_UNLINKED) && (a->kind != AREA_FILE || ia->path[0] != '/'))
+		return fail(r, "area %#llx-%#llx is an invalid unlinked file",
+			    (unsigned long long)a->start, (unsigned long long)a->end);
 	if (!a->n_pages)
 		return 0;
 	ret = expect(r, &pv, IMG_PAGES, 0);
@@ -174,9 +177,10 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 {
 	const struct img_file *f = (const void *)v->payload;
 	struct image_file *imf;
+	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CONTEXT)
+	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -188,7 +192,31 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	imf = &proc->files[proc->n_files++];
 	imf->f = f;
 	imf->path = NULL;
-	return take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+	ret = take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+	if (ret)
+		return ret;
+	/* an unlinked file is made again in the directory of its path */
+	if ((f->flags & FILE_F_UNLINKED) &&
+	    (imf->path[0] != '/' || (f->kind == FILE_REGULAR ? !S_ISREG(f->mode) :
+				     f->kind != FILE_PIPE)))
+		return fail(r, "descriptor %d is an invalid unlinked file", f->fd);
+	return 0;
+}
+
+static int read_file_data(struct reader *r, const struct rec_view *v)
+{
+	const struct img_file_data *d = (const void *)v->payload;
+	struct image *img = r->img;
+
+	if (v->len < sizeof(*d) || d->size != v->len - sizeof(*d) || !d->id || !S_ISREG(d->mode))
+		return fail(r, "file data record at offset %llu is invalid",
+			    (unsigned long long)v->off);
+	if (image_find_file_data(img, d->id))
+		return fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+	img->file_data = xrealloc(img->file_data, (img->n_file_data + 1) * sizeof(*img->file_data));
+	img->file_data[img->n_file_data++] = (struct image_file_data){
+		.d = d, .data_off = v->payload_off + sizeof(*d) };
+	return 0;
 }
 
 static int read_threads(struct reader *r, struct image_process *proc)
@@ -258,6 +286,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_file_rec(r, proc, &v);
 		else if (v.tag == IMG_PIPE)
 			ret = read_pipe(r, &v);
+		else if (v.tag == IMG_FILE_DATA)
+			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {
@@ -331,6 +361,42 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
 	return NULL;
 }
 
+const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
+{
+	for (size_t i = 0; i < img->n_file_data; i++)
+		if (img->file_data[i].d->id == id)
+			return &img->file_data[i];
+	return NULL;
+}
+
+/* Every unlinked file, open or mapped, has its content in the file. */
+static int check_unlinked(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_procs; i++) {
+		const struct image_process *p = &img->procs[i];
+
+		for (size_t j = 0; j < p->n_files; j++) {
+			const struct img_file *f = p->files[j].f;
+
+			if (f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED) &&
+			    !image_find_file_data(img, f->object_id))
+				return fail(r, "fd %d of process %d is an unlinked file with no saved "
+					    "contents", f->fd, p->p->pid);
+		}
+		for (size_t j = 0; j < p->n_areas; j++) {
+			const struct img_area *a = p->areas[j].a;
+
+			if ((a->flags & AREA_F_UNLINKED) && !image_find_file_data(img, a->object_id))
+				return fail(r, "area %#llx-%#llx of process %d maps an unlinked file "
+					    "with no saved contents", (unsigned long long)a->start,
+					    (unsigned long long)a->end, p->p->pid);
+		}
+	}
+	return 0;
+}
+
 /* What records say of each other: pids, shared descriptors, pipes. */
 static int check_links(struct reader *r)
 {
@@ -364,7 +430,7 @@ static int check_links(struct reader *r)
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
-				found |= img->pipes[k].p->id == f->pipe_id;
+				found |= img->pipes[k].p->id == f->object_id;
 			if (!found)
 				return fail(r, "fd %d of process %d is a pipe with no saved contents",
 					    f->fd, p->p->pid);
@@ -403,6 +469,8 @@ static int read_all(struct reader *r)
 			return ret;
 	}
 	ret = check_links(r);
+	if (!ret)
+		ret = check_unlinked(r);
 	if (ret)
 		return ret;
 	ret = expect(r, &v, IMG_END, sizeof(struct img_end));
@@ -412,116 +480,6 @@ static int read_all(struct reader *r)
 		return fail(r, "%llu bytes of garbage after the end record",
 			    (unsigned long long)(img->size - r->off));
 	return 0;
-}
-
-/* The most a context file's content may take in memory: what is free now
- * (an untrusted compressed file must not fill memory up, and a restart
- * could not hold more anyway). */
-static uint64_t memory_limit(void)
-{
-	char *meminfo, *at;
-	size_t len;
-	uint64_t kib = 0;
-
-	if (read_file("/proc/meminfo", &meminfo, &len))
-		return UINT64_MAX;
-	at = strstr(meminfo, "MemAvailable:");
-	if (at)
-		kib = strtoull(at + strlen("MemAvailable:"), NULL, 10);
-	free(meminfo);
-	return at ? kib << 10 : UINT64_MAX;
-}
-
-/* Waits for a non-blocking descriptor to have data. */
-static void wait_input(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	poll(&pfd, 1, -1);
-}
-
-/*
- * The context file into a memfd, which can be mapped and read at offsets:
- * a stream (pipe, socket) read to its end, or a compressed file (a zstd
- * frame) decompressed.  The memfd, or -errno with *err saying why.
- */
-static int load_to_memfd(int fd, bool stream, char *err, size_t err_len)
-{
-	int mfd = memfd_create("ucr-context", MFD_CLOEXEC), r = 0;
-	size_t in_len = 1 << 20, out_len = ZSTD_DStreamOutSize(), left = 0;
-	char *in = xmalloc(in_len), *out = xmalloc(out_len);
-	ZSTD_DCtx *dctx = NULL;
-	uint64_t off = 0, limit = memory_limit(), written = 0;
-
-	if (mfd < 0)
-		r = -errno;
-	while (!r) {
-		ssize_t n = stream ? read(fd, in, in_len) : pread(fd, in, in_len, off);
-		ZSTD_inBuffer zin = { in, 0, 0 };
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			wait_input(fd);
-			continue;
-		}
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		if (!off && n >= 4 && !memcmp(in, "\x28\xb5\x2f\xfd", 4) && !(dctx = ZSTD_createDCtx()))
-			r = -ENOMEM;
-		off += n;
-		if (r || !dctx) {
-			r = r ? r : write_full(mfd, in, n);
-			continue;
-		}
-		zin.size = n;
-		/* until the input is used up and the output no longer fills the
-		 * buffer (zstd may hold more back) */
-		for (bool full = true; !r && (zin.pos < zin.size || full);) {
-			ZSTD_outBuffer zout = { out, out_len, 0 };
-
-			left = ZSTD_decompressStream(dctx, &zout, &zin);
-			if (ZSTD_isError(left)) {
-				snprintf(err, err_len, "damaged compressed data: %s",
-					 ZSTD_getErrorName(left));
-				r = -EBADMSG;
-				break;
-			}
-			full = zout.pos == zout.size;
-			written += zout.pos;
-			if (written > limit) {
-				snprintf(err, err_len, "compressed data grows beyond the memory "
-					 "available");
-				r = -EFBIG;
-				break;
-			}
-			r = write_full(mfd, out, zout.pos);
-		}
-	}
-	if (!r && dctx && left) {
-		snprintf(err, err_len, "compressed data cut short");
-		r = -EBADMSG;
-	} else if (r && r != -EBADMSG && r != -EFBIG) {
-		snprintf(err, err_len, "cannot read: %s", strerror(-r));
-	}
-	ZSTD_freeDCtx(dctx);
-	free(in);
-	free(out);
-	if (r) {
-		safe_close(mfd);
-		return r;
-	}
-	return mfd;
-}
-
-/* Whether a regular file starts as a zstd frame does. */
-static bool compressed_file(int fd)
-{
-	uint8_t magic[4];
-
-	return pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "\x28\xb5\x2f\xfd", 4);
 }
 
 int image_load(int fd, struct image **ret, char *err, size_t err_len)
@@ -539,9 +497,9 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len)
 		goto fail;
 	}
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-	    (S_ISREG(st.st_mode) && compressed_file(fd))) {
+	    (S_ISREG(st.st_mode) && img_is_compressed(fd))) {
 		img->compressed = S_ISREG(st.st_mode);
-		ret_code = img->stream_fd = load_to_memfd(fd, !S_ISREG(st.st_mode), err, err_len);
+		ret_code = img->stream_fd = img_stream_to_memfd(fd, !S_ISREG(st.st_mode), err, err_len);
 		if (ret_code < 0)
 			goto fail;
 		img->fd = img->stream_fd;
@@ -597,6 +555,7 @@ void image_free(struct image *img)
 	}
 	free(img->procs);
 	free(img->pipes);
+	free(img->file_data);
 	if (img->map)
 		munmap((void *)img->map, img->size);
 	safe_close(img->stream_fd);

@@ -6,7 +6,8 @@
  * Regular files and directories are saved by reference: path, flags,
  * offset, and size and mtime to notice a change.  As in BLCR, a file open
  * for writing that grew after the checkpoint is truncated back to its
- * checkpoint size at restart.  A pipe or socket that leads outside, or a
+ * checkpoint size at restart.  A regular file that had no name is saved
+ * whole, by unlinked.c.  A pipe or socket that leads outside, or a
  * standard descriptor that is a terminal, becomes cr_restart's own, as
  * BLCR gives it (files_inherit()).  Character devices are reopened by
  * path.  A pipe with both ends in the request gets its bytes back
@@ -104,6 +105,41 @@ static const struct dump_fd *file_share(const struct dump_shared *sh, const stru
 	return NULL;
 }
 
+/*
+ * A file without a name (st_nlink 0) shows in /proc as its last path and
+ * " (deleted)": the path is cut back to that name.  False for a file that
+ * has a name, whatever it is called.
+ */
+static bool name_if_unlinked(char *target, const struct stat *st)
+{
+	static const char suffix[] = " (deleted)";
+	size_t len = strlen(target);
+
+	if (st->st_nlink || target[0] != '/' || len < sizeof(suffix) ||
+	    strcmp(target + len - (sizeof(suffix) - 1), suffix))
+		return false;
+	target[len - (sizeof(suffix) - 1)] = 0;
+	return true;
+}
+
+/*
+ * A regular file without a name gets its content saved, before its record;
+ * a memfd (an unlinked file too, "/memfd:NAME (deleted)"), a directory
+ * without a name and a file that lost this name but has others are
+ * refused.
+ */
+static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *target,
+			      const struct stat *st, struct img_file *f)
+{
+	if (!strstr(target, " (deleted)"))
+		return 0;
+	if (!S_ISREG(st->st_mode) || !strncmp(target, "/memfd:", 7) || !name_if_unlinked(target, st))
+		return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked", f->fd,
+				 (int)ctx->pid, target);
+	f->flags |= FILE_F_UNLINKED;
+	return unlinked_dump(ctx, link, target, &f->object_id);
+}
+
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
@@ -126,6 +162,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		return log_errno(r, "cannot read fdinfo of fd %d of pid %d", df->fd, (int)df->pid);
 	f.fd_flags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
 	f.open_flags = flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	/* a file made with O_TMPFILE keeps it (and its O_DIRECTORY) in its
+	 * flags; opening the file again with them would make another */
+	if (S_ISREG(st.st_mode))
+		f.open_flags &= ~O_TMPFILE;
 	f.mode = st.st_mode;
 	f.size = st.st_size;
 	f.mtime_sec = st.st_mtim.tv_sec;
@@ -135,13 +175,15 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	    st.st_ino == ctx->shared->out_ino) {
 		f.kind = FILE_CONTEXT;	/* its size is the dump's, not the program's */
 	} else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
-		if (strstr(target, " (deleted)"))
-			return log_errno(-EOPNOTSUPP, "cannot save fd %d of pid %d: %s is unlinked",
-					 df->fd, (int)df->pid, target);
 		f.kind = FILE_REGULAR;
+		r = file_dump_unlinked(ctx, link, target, &st, &f);
+		if (r)
+			return r;
 	} else if (S_ISFIFO(st.st_mode) && pipes_inside(ctx->shared, df)) {
 		f.kind = FILE_PIPE;
-		f.pipe_id = st.st_ino;
+		f.object_id = st.st_ino;
+		if (name_if_unlinked(target, &st))
+			f.flags |= FILE_F_UNLINKED;
 	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
@@ -191,8 +233,8 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		const char *path = p->files[i].path;
 		struct stat st;
 
-		if (f->kind != FILE_REGULAR)
-			continue;
+		if (f->kind != FILE_REGULAR || (f->flags & FILE_F_UNLINKED))
+			continue;	/* saved whole: nothing to check */
 		if (stat(path, &st) < 0)
 			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
 		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
@@ -228,6 +270,7 @@ static int files_truncate(const struct image_process *p)
 		const struct img_file *f = p->files[i].f;
 
 		if (f->kind == FILE_REGULAR && S_ISREG(f->mode) && is_writer(f) &&
+		    !(f->flags & FILE_F_UNLINKED) &&
 		    truncate(p->files[i].path, f->size) < 0)
 			return log_errno(-errno, "cannot truncate %s back to its checkpoint size",
 					 p->files[i].path);
@@ -245,7 +288,11 @@ int files_max_fd(const struct image_process *p)
 	return max;
 }
 
-/* An open file description that processes share: opened once, here. */
+/*
+ * An open file description that processes share, or any of a pipe's:
+ * opened once, here.  A pipe's descriptions are its own, each with its
+ * status flags, as O_NONBLOCK on one end and not on another.
+ */
 static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_shared *sh)
 {
 	const struct img_file *f = first->f;
@@ -254,11 +301,17 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind != FILE_REGULAR)
+	if (f->kind == FILE_PIPE) {
+		fd = pipes_open_description(sh, f);
+		if (fd < 0)
+			return log_errno(fd, "cannot open fd %d of pid %d on its pipe", f->fd, pid);
+	} else if (f->kind == FILE_REGULAR) {
+		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			return log_errno(-errno, "cannot reopen %s", first->path);
+	} else {
 		return 0;	/* inherited or closed: nothing to share */
-	fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return log_errno(-errno, "cannot reopen %s", first->path);
+	}
 	if (S_ISREG(f->mode) && lseek(fd, f->pos, SEEK_SET) < 0) {
 		close(fd);
 		return log_errno(-errno, "cannot seek %s", first->path);
@@ -282,7 +335,15 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if (f->share_pid < 0 || f->share_pid == p->p->pid || f->kind == FILE_PIPE)
+			if (f->kind == FILE_PIPE && f->share_pid < 0)
+				r = ofd_prepare(&p->files[k], p->p->pid, sh);
+			/* it opens every open file description of the file */
+			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {
+				int helper = unlinked_file(img, f->object_id, sh);
+
+				r = helper < 0 ? helper : 0;
+			}
+			if (r || f->share_pid < 0 || f->share_pid == p->p->pid)
 				continue;
 			q = image_find_process(img, f->share_pid);
 			r = ofd_prepare(image_find_file(q, f->share_fd), f->share_pid, sh);
@@ -354,20 +415,6 @@ static int reopen_context(const struct image_file *imf, int fd, int32_t pid)
 	       log_errno(-errno, "cannot set the flags of fd %d of pid %d", fd, pid) : 0;
 }
 
-/* A pipe's end, from the helper cr_restart made and refilled. */
-static int place_pipe(const struct rst_shared *sh, const struct img_file *f, int fd, int32_t pid)
-{
-	const struct rst_shared_fd *o = shared_find(sh, SHARED_PIPE, -1, -1, f->pipe_id,
-						    f->open_flags & O_ACCMODE);
-
-	if (!o) {
-		log_error("no helper for pipe %llu of fd %d of pid %d",
-			  (unsigned long long)f->pipe_id, fd, pid);
-		return -ENOENT;
-	}
-	return place(o->helper, f, fd, pid);
-}
-
 /*
  * A descriptor that led outside the checkpoint (a pipe, a socket, a
  * terminal on 0 to 2) becomes, as under BLCR, cr_restart's own descriptor
@@ -418,10 +465,6 @@ static int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh)
 			continue;
 		if (f->kind == FILE_CONTEXT) {
 			r = reopen_context(imf, fd, pid);
-			continue;
-		}
-		if (f->kind == FILE_PIPE) {
-			r = place_pipe(sh, f, fd, pid);
 			continue;
 		}
 		if (f->share_pid == pid) {

@@ -49,10 +49,12 @@ static int classify(const struct vma *v, struct img_area *a)
 				 (!strncmp(path, "/memfd:", 7) && strstr(path, " (deleted)")))) {
 		/* MAP_SHARED|MAP_ANONYMOUS, or a memfd: restored as a memfd */
 		a->kind = AREA_SHARED_ANON;
-		a->shm_id = v->ino;
-	} else if (path[0] == '/' && !strstr(path, " (deleted)") && strncmp(path, "/memfd:", 7) &&
-		   strncmp(path, "/SYSV", 5)) {
+		a->object_id = v->ino;
+	} else if (path[0] == '/' && strncmp(path, "/memfd:", 7) && strncmp(path, "/SYSV", 5) &&
+		   strcmp(path, "/dev/zero (deleted)")) {
 		a->kind = AREA_FILE;
+		if (strstr(path, " (deleted)"))
+			a->flags |= AREA_F_UNLINKED;	/* its content is saved */
 	} else {
 		return -EOPNOTSUPP;
 	}
@@ -190,11 +192,42 @@ static bool shm_seen(struct dump_shared *sh, uint64_t id)
 	return false;
 }
 
+/*
+ * A mapping of a file without a name: its content saved by unlinked.c, read
+ * through /proc/PID/map_files (which needs CAP_CHECKPOINT_RESTORE), or else
+ * through a descriptor of the same file that a process of the request
+ * holds; ret_name is its path without " (deleted)".
+ */
+static int area_dump_unlinked(struct dump_ctx *ctx, const struct vma *v, struct img_area *a,
+			      char ret_name[UCR_PATH_MAX])
+{
+	const char *cut = strstr(v->path, " (deleted)");
+	char link[96];
+	int fd;
+
+	snprintf(ret_name, UCR_PATH_MAX, "%.*s", (int)(cut - v->path), v->path);
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)ctx->pid,
+		 (unsigned long long)v->start, (unsigned long long)v->end);
+	fd = open(link, O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; fd < 0 && i < ctx->shared->n_fds; i++) {
+		const struct dump_fd *df = &ctx->shared->fds[i];
+
+		if (df->ino == v->ino && S_ISREG(df->mode)) {
+			snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
+			break;
+		}
+	}
+	safe_close(fd);
+	return unlinked_dump(ctx, link, v->path, &a->object_id);
+}
+
 static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 {
 	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
 			      .pgoff = v->pgoff };
 	_cleanup_free_ struct img_run *runs = NULL;
+	char unlinked[UCR_PATH_MAX];
+	const char *path = v->path;
 	struct stat st;
 	int r;
 
@@ -204,7 +237,12 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		return log_errno(-EOPNOTSUPP, "cannot save mapping %#llx-%#llx '%s' of pid %d",
 				 (unsigned long long)v->start, (unsigned long long)v->end, v->path,
 				 (int)ctx->pid);
-	if (a.kind == AREA_FILE) {
+	if (a.flags & AREA_F_UNLINKED) {
+		r = area_dump_unlinked(ctx, v, &a, unlinked);
+		if (r)
+			return r;
+		path = unlinked;
+	} else if (a.kind == AREA_FILE) {
 		if (stat(v->path, &st) < 0)
 			return log_errno(-errno, "cannot stat mapped file %s", v->path);
 		a.file_size = st.st_size;
@@ -212,8 +250,8 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		a.mtime_nsec = st.st_mtim.tv_nsec;
 	}
 	if (a.kind == AREA_FILE || a.kind == AREA_VDSO)
-		a.path_len = strlen(v->path);
-	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.shm_id))
+		a.path_len = strlen(path);
+	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.object_id))
 		a.flags |= AREA_F_SHM_COPY;	/* its pages are saved once, already */
 	r = area_runs(ctx, pagemap_fd, &a, a.kind == AREA_FILE && !strcmp(v->path, ctx->exe),
 		      &runs);
@@ -222,7 +260,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,
 		  (unsigned long long)a.end, v->path, (unsigned long long)a.n_pages);
 
-	const void *parts[] = { &a, runs, v->path };
+	const void *parts[] = { &a, runs, path };
 	size_t lens[] = { sizeof(a), a.n_runs * sizeof(*runs), a.path_len };
 	r = img_write_record(ctx->w, IMG_AREA, parts, lens, 3);
 	if (!r && a.n_pages)
@@ -262,6 +300,11 @@ static bool area_restores_pages(const struct img_area *a)
 	return !(a->flags & AREA_F_SHARED) || (a->prot & PROT_WRITE);
 }
 
+bool memory_file_saved(const struct img_area *a)
+{
+	return a->kind == AREA_FILE && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+}
+
 static int area_open_flags(const struct img_area *a)
 {
 	return (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
@@ -271,13 +314,18 @@ static int area_open_flags(const struct img_area *a)
  * The descriptor of a mapped file, opened once for all areas and processes
  * (cr_restart's helper), after checking it is the file that was mapped.
  */
-static int area_file(const struct image_area *ia, struct rst_shared *sh)
+static int area_file(const struct image *img, const struct image_area *ia, struct rst_shared *sh)
 {
 	const struct img_area *a = ia->a;
 	int flags = area_open_flags(a), fd = -1;
-	bool whole = area_restores_pages(a) && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
+	/* the program writes such a file through its mapping, so its size and
+	 * mtime after the checkpoint say nothing (BLCR checks neither): the file
+	 * is the mapping's content, whatever it holds now */
+	bool written = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE);
 	struct stat st;
 
+	if (a->flags & AREA_F_UNLINKED)
+		return unlinked_file(img, a->object_id, sh);	/* saved whole */
 	for (size_t i = 0; i < sh->n; i++)
 		if (sh->objs[i].kind == SHARED_MAPFILE && sh->objs[i].acc == flags &&
 		    !strcmp(sh->objs[i].path, ia->path))
@@ -295,68 +343,16 @@ static int area_file(const struct image_area *ia, struct rst_shared *sh)
 		o->pid = o->fd = -1;
 		o->helper = fd;
 	}
+	if (written)
+		return fd;
 	if (fstat(fd, &st) < 0)
 		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
-	/* with every page saved, the file only has to be there */
-	if (!whole && ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
-		       st.st_mtim.tv_nsec != a->mtime_nsec)) {
+	if ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
+	    st.st_mtim.tv_nsec != a->mtime_nsec) {
 		log_error("mapped file %s changed since the checkpoint", ia->path);
 		return -ESTALE;
 	}
 	return fd;
-}
-
-/* The memfd standing for shared memory object id, made and filled once. */
-static int shm_prepare(const struct image *img, uint64_t id, struct rst_shared *sh)
-{
-	struct rst_shared_fd *o;
-	uint64_t size = 0;
-	_cleanup_close_ int fd = -1;
-	int r = 0;
-
-	if (shared_find(sh, SHARED_SHM, -1, -1, id, 0))
-		return 0;
-	fd = memfd_create("ucr-shm", MFD_CLOEXEC);
-	if (fd < 0)
-		return log_errno(-errno, "cannot create a memfd for shared memory %llu",
-				 (unsigned long long)id);
-	for (size_t i = 0; i < img->n_procs; i++)
-		for (size_t j = 0; j < img->procs[i].n_areas; j++) {
-			const struct img_area *a = img->procs[i].areas[j].a;
-
-			if (a->kind == AREA_SHARED_ANON && a->shm_id == id &&
-			    a->pgoff + (a->end - a->start) > size)
-				size = a->pgoff + (a->end - a->start);
-		}
-	if (ftruncate(fd, size) < 0)
-		r = log_errno(-errno, "cannot size shared memory %llu to %llu bytes",
-			      (unsigned long long)id, (unsigned long long)size);
-	for (size_t i = 0; !r && i < img->n_procs; i++)
-		for (size_t j = 0; !r && j < img->procs[i].n_areas; j++) {
-			const struct image_area *ia = &img->procs[i].areas[j];
-			uint64_t off = ia->data_off;
-
-			if (ia->a->kind != AREA_SHARED_ANON || ia->a->shm_id != id)
-				continue;
-			for (uint64_t k = 0; !r && k < ia->a->n_runs; k++) {
-				uint64_t len = ia->runs[k].n_pages * IMG_PAGE_SIZE;
-				uint64_t at = ia->a->pgoff + ia->runs[k].first * IMG_PAGE_SIZE;
-
-				if (pwrite(fd, img->map + off, len, at) != (ssize_t)len)
-					r = log_errno(-errno, "cannot fill shared memory %llu at %llu",
-						      (unsigned long long)id,
-						      (unsigned long long)at);
-				off += len;
-			}
-		}
-	if (r)
-		return r;
-	o = shared_add(sh);
-	o->kind = SHARED_SHM;
-	o->id = id;
-	o->pid = o->fd = -1;
-	o->helper = helper_fd(sh, TAKE_FD(fd));
-	return o->helper < 0 ? o->helper : 0;
 }
 
 static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_len)
@@ -397,14 +393,6 @@ static int special_check(const struct image_process *p, const struct image_area 
 	return 0;
 }
 
-/* The memfd of a shared memory area, made and filled once for all. */
-static int shm_fd(const struct rst_ctx *ctx, const struct img_area *a, struct rst_shared *sh)
-{
-	int r = shm_prepare(ctx->img, a->shm_id, sh);
-
-	return r ? r : shared_find(sh, SHARED_SHM, -1, -1, a->shm_id, 0)->helper;
-}
-
 static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
@@ -419,10 +407,12 @@ static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 
 		if (ia->a->kind == AREA_VDSO)
 			r = special_check(p, ia, &n_special);
+		else if (memory_file_saved(ia->a) && !(ia->a->flags & AREA_F_SHARED))
+			continue;	/* anonymous memory now: the file is not needed */
+		else if (memory_file_saved(ia->a) || ia->a->kind == AREA_SHARED_ANON)
+			r = ctx->area_fds[i] = shm_fd(ctx->img, ia, sh);
 		else if (ia->a->kind == AREA_FILE)
-			r = ctx->area_fds[i] = area_file(ia, sh);
-		else if (ia->a->kind == AREA_SHARED_ANON)
-			r = ctx->area_fds[i] = shm_fd(ctx, ia->a, sh);
+			r = ctx->area_fds[i] = area_file(ctx->img, ia, sh);
 		if (r < 0)
 			return r;
 	}
@@ -509,6 +499,16 @@ static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			cur->n_runs = 0;
 			break;
 		case AREA_FILE:
+			if (memory_file_saved(a)) {
+				/* its pages are all here: anonymous memory, private or
+				 * shared (shm.c's memfd holds the shared ones) */
+				cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED :
+						 MAP_PRIVATE | MAP_ANONYMOUS;
+				cur->fd = ctx->area_fds[i];
+				cur->n_runs = a->flags & AREA_F_SHARED ? 0 : a->n_runs;
+				cur->pgoff = a->flags & AREA_F_SHARED ? a->pgoff : 0;
+				break;
+			}
 			cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED : MAP_PRIVATE;
 			cur->fd = ctx->area_fds[i];
 			break;

@@ -219,21 +219,31 @@ static int process_dump(struct dump_ctx *ctx)
 
 /* ---- restart -------------------------------------------------------------- */
 
-/* The executable need not be unchanged when all its pages were saved. */
-static bool exe_saved_whole(const struct image_process *proc)
+/*
+ * Whether the restart needs the executable's file: not when every page of
+ * its mappings was saved (--save-exe), nor when it had no name at the
+ * checkpoint (its mappings are of a saved unlinked file).  Then it is
+ * neither checked nor opened, and the process keeps cr_restart's
+ * executable link (PR_SET_MM_MAP without exe_fd).
+ */
+static bool exe_needed(const struct image_process *proc)
 {
+	static const char deleted[] = " (deleted)";
+	size_t len = strlen(proc->exe), cut = sizeof(deleted) - 1;
 	bool any = false;
 
+	if (len > cut && !strcmp(proc->exe + len - cut, deleted))
+		return false;
 	for (size_t i = 0; i < proc->n_areas; i++) {
 		const struct img_area *a = proc->areas[i].a;
 
 		if (a->kind != AREA_FILE || strcmp(proc->areas[i].path, proc->exe))
 			continue;
-		if (a->n_pages != (a->end - a->start) / IMG_PAGE_SIZE)
-			return false;
+		if (!memory_file_saved(a))
+			return true;
 		any = true;
 	}
-	return any;
+	return !any;
 }
 
 /*
@@ -274,12 +284,12 @@ static int process_check(struct rst_ctx *ctx, struct rst_shared *sh)
 			return -EBUSY;
 		}
 	}
-	if (p->flags & PROC_F_ZOMBIE)
+	if ((p->flags & PROC_F_ZOMBIE) || !exe_needed(proc))
 		return 0;
 	if (stat(proc->exe, &st) < 0)
 		return log_errno(-errno, "cannot find the executable %s", proc->exe);
-	if (((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||
-	     st.st_mtim.tv_nsec != p->exe_mtime_nsec) && !exe_saved_whole(proc)) {
+	if ((uint64_t)st.st_size != p->exe_size || st.st_mtim.tv_sec != p->exe_mtime_sec ||
+	    st.st_mtim.tv_nsec != p->exe_mtime_nsec) {
 		log_error("the executable %s changed since the checkpoint", proc->exe);
 		return -ESTALE;
 	}

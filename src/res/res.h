@@ -25,6 +25,12 @@ struct dump_fd {
 	uint32_t flags;		/* open flags, from fdinfo */
 };
 
+/* An unlinked file whose content is saved, and the id of its record. */
+struct dump_unlinked {
+	uint64_t dev, ino;
+	uint64_t id;
+};
+
 /* A process of the request: its pid here, and the one it sees itself. */
 struct dump_pid {
 	pid_t outer, seen;
@@ -41,6 +47,8 @@ struct dump_shared {
 	size_t n_pipes;
 	uint64_t *shms;		/* shared memory objects whose pages are saved */
 	size_t n_shms;
+	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
+	size_t n_unlinked;
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
@@ -121,6 +129,14 @@ pid_t process_seen_pid(const struct dump_shared *sh, pid_t pid);
 /* The agent's thread records must be the threads the kernel shows. */
 int threads_verify(struct dump_ctx *ctx);
 
+/* memory.c: a file area whose every page was saved, restored as
+ * anonymous memory (shared: shm.c) without its file. */
+bool memory_file_saved(const struct img_area *a);
+/* shm.c: the memfd of the shared memory object of area ia (shared
+ * anonymous memory, a memfd, or a file mapped shared and saved whole),
+ * made and filled once for all; its helper, or -errno after one message. */
+int shm_fd(const struct image *img, const struct image_area *ia, struct rst_shared *sh);
+
 /* Bytes the areas and runs of p take in a plan. */
 size_t memory_plan_size(const struct image_process *p);
 /* len bytes of p's memory at addr as the file saved them, within one page;
@@ -136,5 +152,19 @@ int files_max_fd(const struct image_process *p);
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
 /* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
 int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+/* cr_restart: a new open file description of the pipe of f, with its
+ * access mode (its helper's, reopened through /proc); an fd or -errno. */
+int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/*
+ * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a
+ * /proc link to it, named what in messages) leads to, once per file;
+ * *ret_id names it in the records that refer to it.
+ */
+int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint64_t *ret_id);
+/* cr_restart: the new file standing for unlinked file id, made and filled
+ * once, with every open file description of it (SHARED_OFD); its helper
+ * (O_RDWR), or -errno after one message. */
+int unlinked_file(const struct image *img, uint64_t id, struct rst_shared *sh);
 
 #endif

@@ -13,15 +13,16 @@
 
 #include "image/image.h"
 
-enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE };
+enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE, SHARED_UNLINKED };
 
 struct rst_shared_fd {
 	int kind;
 	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
-	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id */
+	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id;
+				 * SHARED_UNLINKED: its IMG_FILE_DATA */
 	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
 				 * SHARED_MAPFILE: the open flags */
-	const char *path;	/* SHARED_MAPFILE */
+	const char *path;	/* SHARED_MAPFILE; SHARED_SHM of a file saved whole */
 	int helper;
 };
 

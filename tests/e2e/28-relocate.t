@@ -20,12 +20,7 @@ checkpoint "cr_checkpoint exits 0" -f "$T/ctx" "$pid"
 kill_wait "$pid"
 mv "$T/a" "$T/b=moved"
 
-run_cmd 60 "$T/r1.out" "$T/r1.err" "$bin/cr_restart" "$T/ctx"
-status=$?
-failed_cleanly "$status"
-ok $? "without --relocate the restart fails (exit $status)"
-grep -qF "$T/a/" "$T/r1.err"
-ok $? "and names the missing path" || diag_file "$T/r1.err"
+restart_refused r1 "without --relocate" "$T/a/" "$T/ctx"
 
 start_restart r --relocate "$T/a=$T/b\\=moved" "$T/ctx"
 wait_restored "$pid" "$rpid" 30

@@ -22,37 +22,46 @@ static void write_rec(struct img_writer *w, uint32_t tag, const void *a, size_t 
 		abort();
 }
 
-/* One process with a heap area of 3 pages, pages 0 and 2 saved;
- * compressed with zstd at compress_level, unless 0. */
-static int make_image(uint8_t *pages, int compress_level)
+/* The records of one process up to its files and areas, into w on a new
+ * memfd (returned), compressed with zstd at compress_level, unless 0. */
+static int begin_image(struct img_writer *w, int compress_level)
 {
 	int fd = memfd_create("image", MFD_CLOEXEC);
-	struct img_writer w;
 	struct img_header h;
 	struct img_process p = { .pid = 4242, .n_threads = 1, .comm = "unit" };
 	struct img_thread t = { .tid = 4242 };
 	uint64_t auxv[2] = { 0, 0 };
 	struct sys_sigaction sa[IMG_NSIG] = { { 0 } };
-	struct img_area a = { .start = 0x10000, .end = 0x13000, .prot = 3, .kind = AREA_ANON,
-			      .flags = AREA_F_HEAP, .n_runs = 2, .n_pages = 2 };
-	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
 	const char *exe = "/bin/unit", *cwd = "/";
 
 	p.exe_len = strlen(exe);
 	p.cwd_len = strlen(cwd);
-	if (fd < 0 || img_writer_open(&w, fd, compress_level))
+	if (fd < 0 || img_writer_open(w, fd, compress_level))
 		abort();
 	image_header_fill(&h, 1);
-	write_rec(&w, IMG_HEADER, &h, sizeof(h), NULL, 0);
+	write_rec(w, IMG_HEADER, &h, sizeof(h), NULL, 0);
 	{
 		const void *parts[] = { &p, exe, cwd };
 		size_t lens[] = { sizeof(p), p.exe_len, p.cwd_len };
 
-		img_write_record(&w, IMG_PROCESS, parts, lens, 3);
+		img_write_record(w, IMG_PROCESS, parts, lens, 3);
 	}
-	write_rec(&w, IMG_THREAD, &t, sizeof(t), NULL, 0);
-	write_rec(&w, IMG_AUXV, auxv, sizeof(auxv), NULL, 0);
-	write_rec(&w, IMG_SIGACTS, sa, sizeof(sa), NULL, 0);
+	write_rec(w, IMG_THREAD, &t, sizeof(t), NULL, 0);
+	write_rec(w, IMG_AUXV, auxv, sizeof(auxv), NULL, 0);
+	write_rec(w, IMG_SIGACTS, sa, sizeof(sa), NULL, 0);
+	return fd;
+}
+
+/* One process with a heap area of 3 pages, pages 0 and 2 saved;
+ * compressed with zstd at compress_level, unless 0. */
+static int make_image(uint8_t *pages, int compress_level)
+{
+	struct img_writer w;
+	int fd = begin_image(&w, compress_level);
+	struct img_area a = { .start = 0x10000, .end = 0x13000, .prot = 3, .kind = AREA_ANON,
+			      .flags = AREA_F_HEAP, .n_runs = 2, .n_pages = 2 };
+	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
+
 	write_rec(&w, IMG_AREA, &a, sizeof(a), runs, sizeof(runs));
 	if (img_record_begin(&w, IMG_PAGES, 2 * IMG_PAGE_SIZE, 1) ||
 	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w) ||
@@ -60,6 +69,66 @@ static int make_image(uint8_t *pages, int compress_level)
 		abort();
 	img_writer_close(&w);
 	return fd;
+}
+
+/*
+ * One process with an unlinked file on fd 3 (f) and, unless d is NULL, the
+ * record of its content (d, then len bytes, of which the record says
+ * d->size); loaded, with *err saying why not.  0 when it loads and its
+ * content reads back.
+ */
+static int load_unlinked(const struct img_file *f, const struct img_file_data *d, size_t len,
+			 char *err, size_t err_len)
+{
+	static const char content[64] = "the content of an unlinked file";
+	const char *path = "/tmp/scratch";
+	struct img_file fr = *f;
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+
+	fr.path_len = strlen(path);
+	if (d)
+		write_rec(&w, IMG_FILE_DATA, d, sizeof(*d), content, len);
+	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	r = image_load(fd, &img, err, err_len);
+	if (!r && (img->n_file_data != 1 || memcmp(img->map + img->file_data[0].data_off, content,
+						    len)))
+		r = -EIO;
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_unlinked(void)
+{
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .share_pid = -1, .share_fd = -1, .object_id = 1,
+			      .flags = FILE_F_UNLINKED };
+	struct img_file_data d = { .id = 1, .size = 32, .mode = S_IFREG | 0640 };
+	char err[256] = "";
+
+	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) == 0,
+	   "an unlinked file with its content loads, and its content reads back");
+	ok(load_unlinked(&f, NULL, 0, err, sizeof(err)) < 0 && strstr(err, "no saved contents"),
+	   "an unlinked file without its content is refused");
+	ok(load_unlinked(&f, &d, 31, err, sizeof(err)) < 0 && strstr(err, "file data"),
+	   "a content record shorter than its size is refused");
+	d.mode = S_IFDIR | 0750;
+	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0, "content that is not a file's is refused");
+	d.mode = S_IFREG | 0640;
+	d.id = 0;
+	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0, "content numbered 0 is refused");
+	d.id = 1;
+	f.flags = 0x80;
+	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0, "an unknown file flag is refused");
+	f.flags = FILE_F_UNLINKED;
+	f.kind = FILE_CONTEXT;
+	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0,
+	   "an unlinked descriptor of another kind is refused");
 }
 
 static off_t file_size(int fd)
@@ -103,7 +172,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..13\n");
+	printf("1..20\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -159,5 +228,6 @@ int main(void)
 	ok(r < 0, "a compressed image missing its last bytes is refused");
 	printf("# %s\n", err);
 	close(fd);
+	test_unlinked();
 	return n_failed ? 1 : 0;
 }

@@ -72,6 +72,15 @@ static inline void wl_out(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The result of a check: PASS, or FAIL and why (why NULL: it passed). */
+static inline void wl_report(const char *why)
+{
+	if (why)
+		wl_out("FAIL: %s\n", why);
+	else
+		wl_out("PASS\n");
+}
+
 /* A setup error: the workload could not build its state. */
 __attribute__((format(printf, 1, 2), noreturn))
 static inline void wl_die(const char *fmt, ...)
