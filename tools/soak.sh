@@ -62,8 +62,9 @@ soak() {
 	first=$(figures "$root")
 	for ((i = 1; i <= cycles; i++)); do
 		if ((i % 2)); then
+			# every pid and tid the restart will want again
 			# shellcheck disable=SC2207 # pids are words
-			tree=("$root" $(pgrep -P "$root"))
+			tree=($(for p in "$root" $(pgrep -P "$root"); do ls "/proc/$p/task"; done))
 			/usr/bin/time -f %M -o "$tmp/ck.rss" "$bin/cr_checkpoint" --kill --nosync \
 				-f "$tmp/ctx" "$root" 2>"$tmp/ck.err" || break
 			wait_for 30 gone "${tree[@]}" || break
