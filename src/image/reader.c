@@ -71,7 +71,14 @@ static int next_record(struct reader *r, struct rec_view *v)
 		return fail(r, "record at offset %llu has unknown flags %#x",
 			    (unsigned long long)r->off, rec->flags);
 	end = ALIGN_UP(v->payload_off + v->len + sizeof(sum), (uint64_t)IMG_ALIGN);
-	r->off = end < size ? end : size;
+	if (end > size)
+		end = size;
+	/* the padding is outside the checksum: zero, so that every byte counts */
+	for (uint64_t k = v->payload_off + v->len + sizeof(sum); k < end; k++)
+		if (r->img->map[k])
+			return fail(r, "the padding after the record at offset %llu is not zero: "
+				    "the file is damaged", (unsigned long long)r->off);
+	r->off = end;
 	return 0;
 }
 
