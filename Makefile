@@ -136,6 +136,9 @@ $(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)
 $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+# BLCR's math and cr_tryenter_cs tests, strict: linked with -lcr as those above
+$(B)/tests/fpcb $(B)/tests/backtoback: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/fpcb $(B)/tests/backtoback: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # the reader's fuzzing target, on the inputs kept in tests/fuzz/regress/
 $(B)/tests/unit/fuzzregress.t: tests/unit/fuzzregress.c tests/fuzz/reader.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)

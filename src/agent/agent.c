@@ -15,6 +15,7 @@
  * calls from sys.h (which never write errno) and static memory only.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <linux/memfd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,12 +30,15 @@
 
 /* Waiting for the dumper's request after hello; the dumper answers at once. */
 #define AGENT_HANDSHAKE_TIMEOUT_SEC 10
+/* A new request waits at most this for one that is ending (agent_take_busy). */
+#define AGENT_ENDING_WAIT_NS (1000 * 1000000LL)
 
 AGENT_HIDDEN struct agent_request agent_req;
 AGENT_HIDDEN struct agent_state agent_state;
 static struct ucr_msg agent_msg;
 static int agent_sock = -1;
 static int agent_busy;
+static int agent_ending;		/* the request served has released its threads */
 static int agent_busy_fd = -1;		/* the request's mark (agent_abi.h) */
 static unsigned long agent_generation;	/* checkpoints the process went through */
 static int64_t agent_downtime;		/* ns spent checkpointed, not running */
@@ -84,6 +88,40 @@ static void agent_unmark_busy(void)
 	if (agent_busy_fd >= 0)
 		sys_close(agent_busy_fd);
 	agent_busy_fd = -1;
+}
+
+/*
+ * Once a request has released the threads, all its callbacks done, it is
+ * over for the program: a thread that reaped it may ask for the next one
+ * at once (BLCR's cr_tryenter_cs does so thousands of times, and its
+ * callbacks' output went missing with each request turned away).  What is
+ * left is the serving thread's own bookkeeping, a few system calls, which
+ * a loaded machine can still hold up for a time slice or more.  So the
+ * mark goes now, and a request that comes meanwhile waits for the end
+ * instead of being refused as busy.  Async-signal-safe.
+ */
+static void agent_request_ending(void)
+{
+	agent_unmark_busy();
+	__atomic_store_n(&agent_ending, 1, __ATOMIC_RELEASE);
+}
+
+/* Takes agent_busy for a new request: false while another request is
+ * served, after waiting for one that is ending.  Async-signal-safe. */
+static bool agent_take_busy(void)
+{
+	int64_t deadline = agent_monotonic_ns() + AGENT_ENDING_WAIT_NS;
+	const struct timespec tick = { .tv_nsec = 1000000 };
+
+	while (__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE)) {
+		if (!__atomic_load_n(&agent_ending, __ATOMIC_ACQUIRE) ||
+		    agent_monotonic_ns() > deadline)
+			return false;
+		/* nothing wakes this wait: it looks again every tick */
+		sys_futex(&agent_busy, FUTEX_WAIT_PRIVATE, 1, &tick);
+	}
+	__atomic_store_n(&agent_ending, 0, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* Sends the header of a message built in m. */
@@ -302,6 +340,11 @@ void agent_serve_now(void)
 	if (agent_run_callbacks(&fail_code) < 0 && !fail_code)
 		fail_code = CR_ETEMPFAIL;	/* could not park every thread */
 	agent_req.active = 0;
+	/* after every callback, as under BLCR: --stop, -S..., or a stop the
+	 * process was in; read now, before another request may take agent_req */
+	post_signal = agent_req.post_signal ? agent_req.post_signal :
+		      agent_req.stop_after ? SIGSTOP : 0;
+	agent_request_ending();	/* before the threads run: they may ask again */
 	/* every thread waited for the callbacks to finish (BLCR's default) */
 	park_release();
 	if (fail_code)
@@ -312,10 +355,7 @@ void agent_serve_now(void)
 	agent_cs_done();
 	agent_unmark_busy();
 	__atomic_store_n(&agent_busy, 0, __ATOMIC_RELEASE);
-	/* after every callback, as under BLCR: --stop, -S..., or a stop the
-	 * process was in; pending until the mask is the program's again */
-	post_signal = agent_req.post_signal ? agent_req.post_signal :
-		      agent_req.stop_after ? SIGSTOP : 0;
+	/* pending until the mask is the program's again */
 	if (post_signal)
 		sys_kill((int)sys_getpid(), post_signal);
 	sys_rt_sigprocmask(SIG_SETMASK, &old, NULL);
@@ -373,7 +413,7 @@ static void agent_handler(int sig, siginfo_t *si, void *uc)
 	/* A request is a sigqueue() whose token names a requester's socket;
 	 * anything else (the program's own raise(), kill() or sigqueue() of
 	 * this signal) goes where the program said. */
-	if (si->si_code == SI_QUEUE && !__atomic_exchange_n(&agent_busy, 1, __ATOMIC_ACQUIRE)) {
+	if (si->si_code == SI_QUEUE && agent_take_busy()) {
 		/* agent_busy stays set until the request is over */
 		served = agent_serve(ucr_request_pid(si->si_pid, si->si_value.sival_ptr),
 				     (uint32_t)si->si_value.sival_int);

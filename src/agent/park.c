@@ -15,6 +15,7 @@
  * from sys.h and static memory only.
  */
 #include <asm/prctl.h>
+#include <cpuid.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -59,6 +60,56 @@ static void futex_wait(int *addr, int val, int64_t ns)
 	sys_futex(addr, FUTEX_WAIT_PRIVATE, val, ns ? &ts : NULL);
 }
 
+/* ---- a thread's FPU state ------------------------------------------------------
+ *
+ * Each thread record has an XSAVE area of its own, outside the state block
+ * the dumper reads (it is saved with the rest of memory).  An area holds
+ * the legacy region, the header and every component of XCR0 up to AVX-512
+ * and PKRU in the standard format; a component that would end past it (a
+ * future one), and those the kernel enables per process on first use
+ * (XFD: AMX tiles), are left out of the mask.
+ */
+#define PARK_FPU_AREA 4096
+#define XSAVE_XFD_CAPABLE 0x4	/* CPUID.(0xd, i).ECX bit 2 */
+
+static struct {
+	unsigned char bytes[PARK_FPU_AREA];
+} park_fpu[UCR_MAX_THREADS] __attribute__((aligned(64)));
+
+/* The XSAVE components to save, 0 for FXSAVE (a CPU or kernel without
+ * XSAVE).  CPUID and XGETBV are unprivileged: async-signal-safe. */
+static uint64_t park_fpu_mask(void)
+{
+	static uint64_t mask;
+	static bool known;
+	unsigned int a, b, c, d, lo, hi;
+	uint64_t xcr0, m = 0;
+
+	if (__atomic_load_n(&known, __ATOMIC_ACQUIRE))
+		return mask;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE)) {
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = (uint64_t)hi << 32 | lo;
+		m = xcr0 & 3;	/* x87 and SSE: the legacy region */
+		for (unsigned int i = 2; i < 63; i++) {
+			if (!(xcr0 >> i & 1) || !__get_cpuid_count(0xd, i, &a, &b, &c, &d))
+				continue;
+			if (!(c & XSAVE_XFD_CAPABLE) && (uint64_t)a + b <= PARK_FPU_AREA)
+				m |= 1ULL << i;
+		}
+	}
+	mask = m;	/* every thread computes the same */
+	__atomic_store_n(&known, true, __ATOMIC_RELEASE);
+	return mask;
+}
+
+/* Before agent_save_context(): where the thread's FPU state goes. */
+static void park_prepare_resume(struct agent_thread *t)
+{
+	t->resume.fpu = (uint64_t)&park_fpu[t - agent_state.threads];
+	t->resume.fpu_mask = park_fpu_mask();
+}
+
 /* ---- a thread's record ------------------------------------------------------ */
 
 /* What only this thread can see, for the restorer to set again. */
@@ -67,6 +118,7 @@ static void park_save_thread(struct agent_thread *t)
 	stack_t ss;
 
 	t->tid = sys_gettid();
+	park_prepare_resume(t);
 	sys_prctl(PR_GET_PDEATHSIG, (unsigned long)&t->pdeathsig, 0, 0, 0);
 	t->timer_slack = sys_prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	t->keepcaps = (int32_t)sys_prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0);

@@ -2,12 +2,17 @@
 /*
  * A thread's resume point (struct agent_jmpbuf in agent_abi.h):
  * agent_save_context() is a setjmp that keeps the callee-saved registers,
- * the stack pointer, the return address, MXCSR and the x87 control word.
+ * the stack pointer and the return address, and saves the thread's whole
+ * FPU state (x87 stack, tags and control word, MXCSR, the vector
+ * registers) into jb->fpu with XSAVE of the components in jb->fpu_mask
+ * (FXSAVE when that is 0).  The caller sets both fields first.
  *
  * agent_resume_thread(jmpbuf) is the last step of a restart, for every
  * thread: the restorer jumps here (this code is part of the restored image)
- * and the thread "returns" 1 from agent_save_context(), on its own stack.
- * The agent unmaps the restorer once every thread has left it.
+ * and the thread "returns" 1 from agent_save_context(), on its own stack,
+ * with its FPU state as it was: XRSTOR of the same components (cr_restart
+ * refuses a CPU whose XCR0 differs).  The agent unmaps the restorer once
+ * every thread has left it.
  */
 	.text
 	.globl agent_save_context
@@ -24,9 +29,15 @@ agent_save_context:
 	movq %rax, 48(%rdi)
 	movq (%rsp), %rax
 	movq %rax, 56(%rdi)
-	stmxcsr 64(%rdi)
-	fnstcw 68(%rdi)
-	xorl %eax, %eax
+	movq 64(%rdi), %rcx
+	movl 72(%rdi), %eax
+	movl 76(%rdi), %edx
+	testl %eax, %eax
+	jz 1f
+	xsave64 (%rcx)
+	jmp 2f
+1:	fxsave64 (%rcx)
+2:	xorl %eax, %eax
 	ret
 	.size agent_save_context, .-agent_save_context
 
@@ -34,9 +45,15 @@ agent_save_context:
 	.hidden agent_resume_thread
 	.type agent_resume_thread, @function
 agent_resume_thread:
-	ldmxcsr 64(%rdi)
-	fldcw 68(%rdi)
-	movq 0(%rdi), %rbx
+	movq 64(%rdi), %rcx
+	movl 72(%rdi), %eax
+	movl 76(%rdi), %edx
+	testl %eax, %eax
+	jz 1f
+	xrstor64 (%rcx)
+	jmp 2f
+1:	fxrstor64 (%rcx)
+2:	movq 0(%rdi), %rbx
 	movq 8(%rdi), %rbp
 	movq 16(%rdi), %r12
 	movq 24(%rdi), %r13

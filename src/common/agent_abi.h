@@ -135,15 +135,18 @@ struct ucr_msg {
 };
 
 /*
- * A thread's resume point: what a setjmp keeps.  The interrupted state of
- * the thread (every register, the FPU area, the signal mask) is in the
- * kernel's signal frame on its stack and comes back with rt_sigreturn.
+ * A thread's resume point: what a setjmp keeps, and the thread's whole
+ * FPU state where it parked.  The interrupted state of the thread (every
+ * register, the FPU area, the signal mask) is in the kernel's signal
+ * frame on its stack and comes back with rt_sigreturn; but a callback
+ * parks inside its cr_checkpoint() call, and what it holds across that
+ * call (BLCR's math test keeps a value on the x87 stack) is only in the
+ * registers.
  */
 struct agent_jmpbuf {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
-	uint32_t mxcsr;
-	uint16_t fpucw;
-	uint16_t pad;
+	uint64_t fpu;		/* address of the XSAVE area, 64-byte aligned */
+	uint64_t fpu_mask;	/* XSAVE components saved there; 0: FXSAVE */
 };
 
 /* Per-thread state only the thread itself can read. */
