@@ -139,6 +139,11 @@ $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # BLCR's math and cr_tryenter_cs tests, strict: linked with -lcr as those above
 $(B)/tests/fpcb $(B)/tests/backtoback: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 $(B)/tests/fpcb $(B)/tests/backtoback: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+# tools of the tests that load context files in process (flipcheck)
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
+$(B)/tests/tools/%: tests/tools/%.c $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 # the reader's fuzzing target, on the inputs kept in tests/fuzz/regress/
 $(B)/tests/unit/fuzzregress.t: tests/unit/fuzzregress.c tests/fuzz/reader.c $(CORE_OBJS)
 	@mkdir -p $(dir $@)
@@ -148,7 +153,7 @@ $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # ---- top-level targets ----------------------------------------------------------
-all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS)
+all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS) $(TEST_TOOLS)
 
 check: all
 	UCR_BUILD=$(abspath $(B)) prove --exec '' --timer $(UNIT_TESTS) tests/e2e/*.t

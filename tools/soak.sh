@@ -45,13 +45,17 @@ wait_for() {	# wait_for SECONDS COMMAND...: until COMMAND succeeds
 	return 1
 }
 running() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
+# under ROOT RESTARTER: ROOT runs again, as the child of its cr_restart
+under() { running "$1" && [ "$(awk '{ print $4 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
+# restarted ROOT RESTARTER: ROOT runs again, or its cr_restart has ended
+restarted() { under "$1" "$2" || [ ! -e "/proc/$2" ]; }
 
 # soak NAME CHECKER-OF-ROOT COMMAND...: COMMAND says ready on $tmp/ready
 # (its last argument); CHECKER-OF-ROOT prints the pid to send SIGUSR1 to
 # for the final check, given the root's pid
 soak() {
 	local name=$1 checker=$2 root rpid= first last ck_rss=0 ck_first=0 rs_rss=0 rs_first=0 i st r
-	local tree
+	local tree try
 	shift 2
 	rm -f "$tmp/ready" "$tmp/out" && mkfifo "$tmp/ready"
 	"$bin/cr_run" "$@" "$tmp/ready" </dev/null >"$tmp/out" 2>"$tmp/err" &
@@ -68,11 +72,19 @@ soak() {
 			/usr/bin/time -f %M -o "$tmp/ck.rss" "$bin/cr_checkpoint" --kill --nosync \
 				-f "$tmp/ctx" "$root" 2>"$tmp/ck.err" || break
 			wait_for 30 gone "${tree[@]}" || break
-			"$bin/cr_restart" "$tmp/ctx" </dev/null >/dev/null 2>"$tmp/rs.err" &
-			rpid=$!
-			disown "$rpid"
-			pids+=("$rpid")
-			wait_for 30 running "$root" || break
+			# a pid freed by the kill may be taken by a passing process
+			# meanwhile (pids wrap at pid_max): a restart refused for
+			# a pid in use is tried again
+			for ((try = 0; try < 50; try++)); do
+				"$bin/cr_restart" "$tmp/ctx" </dev/null >/dev/null 2>"$tmp/rs.err" &
+				rpid=$!
+				disown "$rpid"
+				pids+=("$rpid")
+				wait_for 30 restarted "$root" "$rpid"
+				under "$root" "$rpid" || ! grep -q "is in use" "$tmp/rs.err" && break
+				sleep 0.1
+			done
+			under "$root" "$rpid" || break
 			r=$(awk '/^VmHWM/ { print $2 }' "/proc/$rpid/status" 2>/dev/null)
 			((i == 1)) && rs_first=${r:-0}
 			rs_rss=${r:-0}
