@@ -59,5 +59,8 @@ int main(int argc, char **argv)
 	}
 	printf("flipped %llu, accepted %llu\n", (unsigned long long)flipped,
 	       (unsigned long long)accepted);
+	free(copy);
+	close(fd);
+	close(in);
 	return accepted != 0;
 }
