@@ -324,6 +324,18 @@ checkpoint() {
 	return 1
 }
 
+# counter_saved: a counter under cr_run (counting into $T/count, its
+# output in $T/out), checkpointed with --kill into $T/ctx, and its pid
+# free again: one TAP test; sets $orig
+counter_saved() {
+	mkfifo "$T/ready"
+	spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/counter" -r "$T/ready" -n 5 "$T/count"
+	orig=$spawned
+	wait_ready "$T/ready" || { diag_file "$T/err"; die "the counter did not start"; }
+	checkpoint "cr_checkpoint --kill exits 0" --kill -f "$T/ctx" "$orig"
+	wait_pid_free "$orig" || die "the counter was not reaped"
+}
+
 # start_restart NAME ARGS...: start cr_restart ARGS in the background, its
 # stdout and stderr in $T/NAME.out, $T/NAME.err; sets $rpid
 start_restart() {

@@ -9,12 +9,7 @@
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/counter"
 plan 10
 
-mkfifo "$T/ready"
-spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/counter" -r "$T/ready" -n 5 "$T/count"
-orig=$spawned
-wait_ready "$T/ready" || { diag_file "$T/err"; die "the counter did not start"; }
-checkpoint "cr_checkpoint --kill exits 0" --kill -f "$T/ctx" "$orig"
-wait_pid_free "$orig" || die "the counter was not reaped"
+counter_saved
 
 # processes FILE: the "process" lines of cr_info FILE, pids replaced by names
 processes() {
