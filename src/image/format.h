@@ -27,7 +27,7 @@
 
 #define IMG_MAGIC "UCRCTX\r\n"
 #define IMG_MAGIC_LEN 8
-#define IMG_VERSION 1
+#define IMG_VERSION 2
 #define IMG_PAGE_SIZE 4096u
 #define IMG_ALIGN 8u
 

@@ -71,6 +71,24 @@ static int make_image(uint8_t *pages, int compress_level)
 	return fd;
 }
 
+/* A well-formed file of one header record that says format version v. */
+static int version_image(uint32_t v)
+{
+	struct img_writer w;
+	struct img_header h;
+	int fd = memfd_create("image", MFD_CLOEXEC);
+
+	if (fd < 0 || img_writer_open(&w, fd, 0))
+		abort();
+	image_header_fill(&h, 1);
+	h.version = v;
+	write_rec(&w, IMG_HEADER, &h, sizeof(h), NULL, 0);
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	return fd;
+}
+
 /*
  * One process with an unlinked file on fd 3 (f) and, unless d is NULL, the
  * record of its content (d, then len bytes, of which the record says
@@ -172,7 +190,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..20\n");
+	printf("1..21\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -228,6 +246,10 @@ int main(void)
 	ok(r < 0, "a compressed image missing its last bytes is refused");
 	printf("# %s\n", err);
 	close(fd);
+	r = load_err(version_image(1), err, sizeof(err));
+	ok(r < 0 && strstr(err, "context file version 1 is not supported (this ucr reads 2)"),
+	   "a file of format version 1 is refused by its version");
+	printf("# %s\n", err);
 	test_unlinked();
 	return n_failed ? 1 : 0;
 }
