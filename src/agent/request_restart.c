@@ -65,6 +65,14 @@ static char *escaped(const char *path, const char *special)
 	return out;
 }
 
+/* UCR_RESTART_LAZY=1 in the caller's environment: cr_restart --lazy */
+static bool lazy_asked(void)
+{
+	const char *v = getenv("UCR_RESTART_LAZY");
+
+	return v && !strcmp(v, "1");
+}
+
 static void restart_cmd_build(struct helper_cmd *c, const cr_restart_args_t *a, int report_fd)
 {
 	const struct cr_rstrt_relocate *reloc = a->cr_relocate;
@@ -80,6 +88,9 @@ static void restart_cmd_build(struct helper_cmd *c, const cr_restart_args_t *a, 
 		helper_cmd_add(c, "--restore-sid");
 	if (a->cr_signal)
 		helper_cmd_add(c, "--signal=%d", a->cr_signal);
+	/* BLCR's flags have no room for it: libcr(3) documents the variable */
+	if (lazy_asked())
+		helper_cmd_add(c, "--lazy");
 	for (unsigned int i = 0; reloc && i < reloc->count; i++) {
 		char *from = escaped(reloc->path[i].oldpath, "\\="),
 		     *to = escaped(reloc->path[i].newpath, "\\");

@@ -22,6 +22,7 @@ enum {
 	OPT_ON_FAIL_ARGS, OPT_ON_FAIL_TEMP, OPT_ON_FAIL_ENV, OPT_ON_FAIL_PERM, OPT_ON_FAILURE,
 	OPT_RELOCATE, OPT_RESTORE_PID, OPT_NO_RESTORE_PID, OPT_RESTORE_PGID,
 	OPT_NO_RESTORE_PGID, OPT_RESTORE_SID, OPT_NO_RESTORE_SID, OPT_LIBCR_REQUEST, OPT_VERSION,
+	OPT_LAZY,
 };
 
 static const struct option options[] = {
@@ -45,6 +46,7 @@ static const struct option options[] = {
 	{ "no-restore-pgid", no_argument, NULL, OPT_NO_RESTORE_PGID },
 	{ "restore-sid", no_argument, NULL, OPT_RESTORE_SID },
 	{ "no-restore-sid", no_argument, NULL, OPT_NO_RESTORE_SID },
+	{ "lazy", no_argument, NULL, OPT_LAZY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -72,6 +74,7 @@ static void usage(FILE *f)
 		"             --restore-pgid   --no-restore-pgid (default)\n"
 		"             --restore-sid   --no-restore-sid (default)\n"
 		"Paths:       --relocate OLDPATH=NEWPATH (repeatable)\n"
+		"Memory:      --lazy (map it from FILE, which must stay; pages come in on use)\n"
 		"Hooks:       --run-on-success=CMD   --run-on-fail-args=CMD   --run-on-fail-temp=CMD\n"
 		"             --run-on-fail-env=CMD   --run-on-fail-perm=CMD   --run-on-failure=CMD\n"
 		"Omit:        --omit-maybe (default)   --omit-always   --omit-never\n"
@@ -248,6 +251,7 @@ int main(int argc, char **argv)
 		case OPT_NO_RESTORE_PGID: o.restore_pgid = false; break;
 		case OPT_RESTORE_SID: o.restore_sid = true; break;
 		case OPT_NO_RESTORE_SID: o.restore_sid = false; break;
+		case OPT_LAZY: o.lazy = true; break;
 		case 'q': log_level = LOG_QUIET; break;
 		/* BLCR's -v is --version; ucr's, as cr_checkpoint's, says more */
 		case 'v': log_level = LOG_INFO; break;

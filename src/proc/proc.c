@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "proc.h"
 #include "common/util.h"
@@ -25,11 +26,13 @@ int proc_parse_maps_line(const char *line, struct vma *v)
 {
 	char perms[5];
 	unsigned long long start, end, off, ino;
+	unsigned int major, minor;
 	int path_at = 0;
 
-	if (sscanf(line, "%llx-%llx %4s %llx %*x:%*x %llu %n", &start, &end, perms, &off, &ino,
-		   &path_at) < 5 || !path_at)
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, perms, &off, &major,
+		   &minor, &ino, &path_at) < 7 || !path_at)
 		return -EINVAL;
+	v->dev = makedev(major, minor);
 	v->start = start;
 	v->end = end;
 	v->pgoff = off;

@@ -11,6 +11,7 @@ struct vma {
 	uint32_t prot;		/* PROT_* */
 	int shared;		/* 's' in the perms */
 	uint64_t pgoff;
+	uint64_t dev;		/* as st_dev: makedev(major, minor) */
 	uint64_t ino;
 	char *path;		/* "" for anonymous; "[heap]", "/lib/x.so"... */
 };

@@ -61,9 +61,13 @@ static int classify(const struct vma *v, struct img_area *a)
 	return 0;
 }
 
-static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, bool is_exe,
+/* Whether the page whose pagemap entry is pm is saved; every page of the
+ * area when whole. */
+static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, bool whole,
 		       uint64_t pm)
 {
+	if (whole)
+		return true;
 	switch (a->kind) {
 	case AREA_ANON:
 		return pm & (PM_PRESENT | PM_SWAP);
@@ -74,7 +78,7 @@ static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, boo
 		if (a->flags & AREA_F_SHARED)
 			return ctx->save_shared;
 		/* a private copy of a file page is anonymous */
-		return ctx->save_private || (ctx->save_exe && is_exe) || (pm & PM_SWAP) ||
+		return ctx->save_private || (pm & PM_SWAP) ||
 		       ((pm & PM_PRESENT) && !(pm & PM_FILE));
 	default:
 		return false;
@@ -82,7 +86,7 @@ static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, boo
 }
 
 /* The runs of saved pages of one area, from the pagemap. */
-static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, bool is_exe,
+static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, bool whole,
 		     struct img_run **ret_runs)
 {
 	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE;
@@ -109,7 +113,7 @@ static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, b
 			return r;
 		}
 		for (uint64_t i = 0; i < n; i++) {
-			if (!page_saved(ctx, a, is_exe, pm[i]))
+			if (!page_saved(ctx, a, whole, pm[i]))
 				continue;
 			if (n_runs && runs[n_runs - 1].first + runs[n_runs - 1].n_pages == base + i) {
 				runs[n_runs - 1].n_pages++;
@@ -221,6 +225,18 @@ static int area_dump_unlinked(struct dump_ctx *ctx, const struct vma *v, struct 
 	return unlinked_dump(ctx, link, v->path, &a->object_id);
 }
 
+/*
+ * Pages of the context file that a --lazy restart mapped into the process
+ * (restorer.c): its own memory, of which the file holds what it has not
+ * touched since; the file may be gone from its path.
+ */
+static bool lazy_mapped(const struct dump_ctx *ctx, const struct vma *v)
+{
+	const struct agent_restart_info *ri = &ctx->state.restart;
+
+	return ri->lazy_ino && !v->shared && v->ino == ri->lazy_ino && v->dev == ri->lazy_dev;
+}
+
 static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 {
 	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
@@ -228,6 +244,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	_cleanup_free_ struct img_run *runs = NULL;
 	char unlinked[UCR_PATH_MAX];
 	const char *path = v->path;
+	bool whole = false;	/* every page saved, touched or not */
 	struct stat st;
 	int r;
 
@@ -237,6 +254,13 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		return log_errno(-EOPNOTSUPP, "cannot save mapping %#llx-%#llx '%s' of pid %d",
 				 (unsigned long long)v->start, (unsigned long long)v->end, v->path,
 				 (int)ctx->pid);
+	if (a.kind == AREA_FILE && lazy_mapped(ctx, v)) {
+		a = (struct img_area){ .start = v->start, .end = v->end, .prot = v->prot,
+				       .kind = AREA_ANON };
+		whole = true;
+	} else if (a.kind == AREA_FILE && ctx->save_exe && !strcmp(v->path, ctx->exe)) {
+		whole = true;
+	}
 	if (a.flags & AREA_F_UNLINKED) {
 		r = area_dump_unlinked(ctx, v, &a, unlinked);
 		if (r)
@@ -253,8 +277,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 		a.path_len = strlen(path);
 	if (a.kind == AREA_SHARED_ANON && shm_seen(ctx->shared, a.object_id))
 		a.flags |= AREA_F_SHM_COPY;	/* its pages are saved once, already */
-	r = area_runs(ctx, pagemap_fd, &a, a.kind == AREA_FILE && !strcmp(v->path, ctx->exe),
-		      &runs);
+	r = area_runs(ctx, pagemap_fd, &a, whole, &runs);
 	if (r)
 		return log_errno(r, "cannot read the page map of pid %d", (int)ctx->pid);
 	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,

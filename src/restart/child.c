@@ -241,6 +241,7 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->blob_len = l->total;
 	plan->scratch = stacks + l->stacks_len;
 	plan->ctx_fd = ctx->ctx_fd;
+	plan->lazy = rs->o->lazy;
 	plan->status_fd = rs->status_fd;
 	plan->helper_fd_base = rs->shared.base;
 	plan->threads_off = sizeof(*plan);

@@ -308,6 +308,28 @@ int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots)
 	return 0;
 }
 
+/*
+ * --lazy maps the file's pages into the processes: it must be the file
+ * itself, uncompressed, not a copy of a stream in our memory.  The
+ * restored agents keep its identity, for a later checkpoint to save those
+ * pages as their own.
+ */
+static int lazy_file(const struct image *img, const char *src, struct agent_restart_info *info)
+{
+	struct stat st;
+
+	if (img->compressed || img->stream_fd >= 0) {
+		log_error("cannot restart %s with --lazy: it is %s", src,
+			  img->compressed ? "compressed" : "not a regular file");
+		return -EINVAL;
+	}
+	if (fstat(img->fd, &st) < 0)
+		return log_errno(-errno, "cannot stat %s", src);
+	info->lazy_dev = st.st_dev;
+	info->lazy_ino = st.st_ino;
+	return 0;
+}
+
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
 {
 	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1,
@@ -339,7 +361,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	rs.info.caller = o->request_fd >= 0 ? getppid() : 0;
 	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
 
-	r = check_all(&rs);
+	r = o->lazy ? lazy_file(img, src, &rs.info) : 0;
+	if (!r)
+		r = check_all(&rs);
 	if (!r && own_userns)
 		r = enter_own_namespaces(&rs);
 	if (r)

@@ -29,6 +29,7 @@ struct restart_opts {
 	 * kills, which only it can reap, are named on this descriptor */
 	int request_fd;
 	enum ucr_omit omit;	/* --omit-*: what later checkpoints do with us */
+	bool lazy;		/* --lazy: private memory mapped from the file */
 };
 
 /* Marks the calling process as a cr_restart waiting for what it restored

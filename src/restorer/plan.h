@@ -75,6 +75,10 @@ struct agent_restart_info {
 				 * cr_restart's --stop, -S..., or SIGSTOP for
 				 * a process stopped at the checkpoint; or 0 */
 	uint64_t blob_start, blob_len;	/* the restorer, for the agent to unmap */
+	/* restarted with --lazy: the context file whose pages are mapped
+	 * (st_dev, st_ino), which a later checkpoint saves as the process's
+	 * own memory; 0, 0 otherwise */
+	uint64_t lazy_dev, lazy_ino;
 	char src[PLAN_PATH_MAX];	/* the context file restarted from */
 };
 
@@ -135,6 +139,7 @@ struct plan {
 	uint32_t helper_fd_base;	/* every fd >= this is the builder's */
 	uint32_t n_areas, n_runs, n_special, n_rlimits;
 	uint32_t report_reads;		/* STEP_READ_PROGRESS reports for cr_restart's line */
+	uint32_t lazy;			/* map saved private pages from ctx_fd (--lazy) */
 	uint64_t areas_off, runs_off;	/* from the start of the plan */
 	uint64_t threads_off;
 	uint32_t n_threads, main_thread;

@@ -154,6 +154,34 @@ static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_
 	}
 }
 
+/*
+ * --lazy: the saved pages of a private anonymous area are mapped from the
+ * context file, copy-on-write, and come in on first touch.  Not for a
+ * stack (the file mapping would replace the lowest page of the area that
+ * grows down, and the stack could no longer grow) nor for executable
+ * memory (the context file's file system may be mounted noexec): those are
+ * read, as without --lazy.
+ */
+static int blob_maps_lazily(const struct plan *p, const struct plan_area *a)
+{
+	return p->lazy && a->n_runs && (a->map_flags & MAP_PRIVATE) &&
+	       (a->map_flags & MAP_ANONYMOUS) && !(a->map_flags & MAP_GROWSDOWN) &&
+	       !(a->prot & PROT_EXEC);
+}
+
+static void blob_map_runs(const struct plan *p, const struct plan_area *a,
+			  const struct plan_run *runs)
+{
+	for (uint64_t j = 0; j < a->n_runs; j++) {
+		const struct plan_run *run = &runs[a->first_run + j];
+		long r = sys_mmap(run->addr, run->len, a->prot, MAP_PRIVATE | MAP_FIXED, p->ctx_fd,
+				  run->file_off);
+
+		if (r < 0)
+			blob_fail(p, STEP_MAP, r, run->addr);
+	}
+}
+
 static void blob_map_areas(const struct plan *p)
 {
 	const struct plan_area *areas = (const void *)((const char *)p + p->areas_off);
@@ -162,13 +190,18 @@ static void blob_map_areas(const struct plan *p)
 	for (uint32_t i = 0; i < p->n_areas; i++) {
 		const struct plan_area *a = &areas[i];
 		uint64_t len = a->end - a->start;
+		int lazy = blob_maps_lazily(p, a);
 		/* pages are written in before the final protection is set */
-		uint32_t prot = a->n_runs ? a->prot | PROT_WRITE : a->prot;
+		uint32_t prot = a->n_runs && !lazy ? a->prot | PROT_WRITE : a->prot;
 		long r;
 
 		r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
 		if (r < 0)
 			blob_fail(p, STEP_MAP, r, a->start);
+		if (lazy) {
+			blob_map_runs(p, a, runs);
+			continue;
+		}
 		for (uint64_t j = 0; j < a->n_runs; j++) {
 			const struct plan_run *run = &runs[a->first_run + j];
 

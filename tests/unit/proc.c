@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 
 #include "proc/proc.h"
 #include "common/util.h"
@@ -18,14 +19,15 @@ static void test_maps_lines(void)
 	ok(proc_parse_maps_line("7f1c2a000000-7f1c2a021000 r-xp 00002000 08:01 1311 "
 				"  /usr/lib/x86_64-linux-gnu/libc.so.6", &v) == 0 &&
 	   v.start == 0x7f1c2a000000ULL && v.end == 0x7f1c2a021000ULL && v.pgoff == 0x2000 &&
-	   v.ino == 1311 && v.prot == (PROT_READ | PROT_EXEC) && !v.shared &&
+	   v.dev == makedev(8, 1) && v.ino == 1311 && v.prot == (PROT_READ | PROT_EXEC) &&
+	   !v.shared &&
 	   !strcmp(v.path, "/usr/lib/x86_64-linux-gnu/libc.so.6"),
-	   "a maps line of a library: range, protection, offset, inode, path");
+	   "a maps line of a library: range, protection, offset, device, inode, path");
 	free(v.path);
-	ok(proc_parse_maps_line("7ffd1000-7ffd2000 rw-s 00000000 00:01 42 "
+	ok(proc_parse_maps_line("7ffd1000-7ffd2000 rw-s 00000000 103:1f 42 "
 				"/memfd:x (deleted)", &v) == 0 &&
-	   v.shared && v.prot == (PROT_READ | PROT_WRITE) && !strcmp(v.path, "/memfd:x (deleted)"),
-	   "a shared map keeps 's' and a path with spaces");
+	   v.dev == makedev(0x103, 0x1f) && v.shared && v.prot == (PROT_READ | PROT_WRITE) && !strcmp(v.path, "/memfd:x (deleted)"),
+	   "a shared map keeps 's', a hex device and a path with spaces");
 	free(v.path);
 	ok(proc_parse_maps_line("55d0c000-55d0e000 rw-p 00000000 00:00 0 ", &v) == 0 &&
 	   !strcmp(v.path, ""), "an anonymous map has an empty path");
