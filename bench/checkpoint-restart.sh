@@ -6,6 +6,7 @@
 #     default, --nosync does not);
 #   - cat reading the context file (page cache), and anon-read reading it
 #     into fresh anonymous memory, the floor of any restore that copies;
+# and cr_restart --lazy, to the point where the process runs;
 # and, run by root, the same restart by a throwaway user without privilege
 # (in namespaces of its own) beside root's.
 # Prints seconds and ratios; asserts nothing.  Run it with `make bench`.
@@ -59,6 +60,9 @@ anon_r=$("$top/build/bench/anon-read" "$dir/ctx")
 # --kill: the restored process is killed as soon as it runs again, so the
 # time is that of the restore (and of freeing its memory)
 rst=$(t0=$(now); "$bin/cr_restart" -q --kill "$dir/ctx" 2>/dev/null || true; secs "$t0" "$(now)")
+# --lazy: to the first instruction, the pages left in the file
+rst_lazy=$(t0=$(now); "$bin/cr_restart" -q --lazy --kill "$dir/ctx" 2>/dev/null || true
+	   secs "$t0" "$(now)")
 
 # The same as an ordinary user: their own checkpoint, their restart.
 rst_user=
@@ -80,7 +84,7 @@ printf '%-36s %8s s\n' \
 	"dd write $size MiB" "$dd_nosync" "cr_checkpoint --nosync" "$ckpt_nosync" \
 	"cr_checkpoint --nosync --compress" "$ckpt_z" \
 	"cat context file (page cache)" "$cat_r" "read into new anonymous memory" "$anon_r" \
-	"cr_restart" "$rst"
+	"cr_restart" "$rst" "cr_restart --lazy (to running)" "$rst_lazy"
 echo "checkpoint/dd: $(ratio "$ckpt_sync" "$dd_sync")x synced, $(ratio "$ckpt_nosync" "$dd_nosync")x not synced"
 echo "compressed (random data, zstd level 1): $z_mib MiB, $(ratio "$ckpt_z" "$ckpt_nosync")x the plain checkpoint's time"
 echo "restart/cat: $(ratio "$rst" "$cat_r")x   restart/anon-read: $(ratio "$rst" "$anon_r")x"

@@ -104,6 +104,13 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
  * A pipe or socket is read to its end into memory (a memfd) first.
  */
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
+/* The same; with IMG_LOAD_PAGES_UNCHECKED, the checksums of the page data
+ * (IMG_PAGES) are not computed, which would read every page: the pages
+ * are mapped from the file, not read (cr_restart --lazy).  Their bounds
+ * and the other records are checked all the same. */
+#define IMG_LOAD_PAGES_UNCHECKED 0x1
+int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err,
+		     size_t err_len);
 void image_free(struct image *img);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says

@@ -499,11 +499,12 @@ static void relocate_image(struct image *img, const struct restart_opts *o)
 	}
 }
 
-/* The whole file read and checked, and made for this machine. */
-static int load_image(int fd, struct image **ret, char *err, size_t err_len)
+/* The whole file read and checked (but for the page data with --lazy, which
+ * stays in the file), and made for this machine. */
+static int load_image(int fd, bool lazy, struct image **ret, char *err, size_t err_len)
 {
 	struct image *img;
-	int r = image_load(fd, &img, err, err_len);
+	int r = image_load_flags(fd, lazy ? IMG_LOAD_PAGES_UNCHECKED : 0, &img, err, err_len);
 
 	if (r)
 		return r;
@@ -560,7 +561,7 @@ pid_t restart_run(const struct restart_opts *o)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, src, sizeof(src) - 1);
 	src[n > 0 ? n : 0] = 0;
-	r = load_image(fd, &img, err, sizeof(err));
+	r = load_image(fd, o->lazy, &img, err, sizeof(err));
 	if (r) {
 		log_error("cannot restart from %s: %s", name, err);
 		return r;

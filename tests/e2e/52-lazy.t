@@ -5,13 +5,13 @@
 # memory workload's own check finds every byte (heap, brk, guard pages).
 # A checkpoint of the lazily restored process, after its context file was
 # deleted, saves those pages as its own: the new file restarts (lazily and
-# eagerly) on its own.  A compressed file and a stream are refused with
-# --lazy, and a program's cr_request_restart() gets --lazy from
+# eagerly) on its own.  A compressed file, a stream and a file damaged
+# in its first records are refused with --lazy, and a program's cr_request_restart() gets --lazy from
 # UCR_RESTART_LAZY=1.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/memory" "$wl/restarter"
-plan 24
+plan 27
 
 # rss_kib PID: the resident memory of PID, in KiB
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -76,8 +76,19 @@ restart_refused z "--lazy of a compressed file" "with --lazy: it is compressed" 
 	--lazy "$T/ctx.z"
 restart_refused stream "--lazy of a stream" "with --lazy: it is not a regular file" \
 	--lazy -F 3 3< <(cat "$T/ctx2")
+# --lazy leaves the page data's checksums to cr_info (computing them would
+# read every page); every other record is checked as ever
+cp "$T/ctx2" "$T/bad" && chmod u+w "$T/bad"
+printf '\377' | dd of="$T/bad" bs=1 seek=200 conv=notrunc status=none
+restart_refused bad "--lazy of a file damaged in its first records" "the file is damaged" \
+	--lazy "$T/bad"
+off=$(flipped_copy "$T/ctx2" "$T/badpage")
+run_cmd 60 "$T/info.out" "$T/info.err" "$bin/cr_info" "$T/badpage"
+st=$?
+failed_cleanly "$st" && grep -q "checksum mismatch" "$T/info.err"
+ok $? "cr_info finds a byte damaged in the page data (at $off), as the man page says"
 ! alive "$orig"
-ok $? "neither created a process"
+ok $? "no refusal created a process"
 
 # --- through libcr ---------------------------------------------------------------
 UCR_RESTART_LAZY=1 spawn "$T/rs.out" "$T/rs.err" "$wl/restarter" "$T/ctx2"
