@@ -46,7 +46,8 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 # ---- libcr (the agent) ------------------------------------------------------
 AGENT_SRCS := src/agent/agent.c src/agent/park.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c \
 	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/procstate.c src/agent/cs.c \
-	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c
+	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c \
+	src/agent/hold.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
 LIBS := $(B)/lib/libcr.so.0 $(B)/lib/libcr_run.so.0 $(B)/lib/libcr_omit.so.0
 DEV_LIBS := $(LIBS:%.so.0=%.so) $(LIBS:%.so.0=%_link.a)
@@ -130,8 +131,8 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
 $(B)/tests/sigflood $(B)/tests/rawblock $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs $(B)/tests/churn: WL_LIBS = -lpthread -lrt
-$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
-$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb $(B)/tests/cowwriter: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb $(B)/tests/cowwriter: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # the API's unit test is a program linked with -lcr, as BLCR programs are
 $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 	@mkdir -p $(dir $@)

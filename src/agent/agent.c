@@ -44,7 +44,7 @@ static unsigned long agent_generation;	/* checkpoints the process went through *
 static int64_t agent_downtime;		/* ns spent checkpointed, not running */
 static int agent_omit;
 
-static int agent_connect(const char *prefix, uint32_t pid, uint32_t token)
+long agent_connect(const char *prefix, uint32_t pid, uint32_t token)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	unsigned int len = offsetof(struct sockaddr_un, sun_path) +
@@ -125,8 +125,8 @@ static bool agent_take_busy(void)
 }
 
 /* Sends the header of a message built in m. */
-static int agent_send_in(struct ucr_msg *m, int fd, uint32_t type, int32_t pid, int32_t code,
-			 uint64_t addr)
+int agent_send_in(struct ucr_msg *m, int fd, uint32_t type, int32_t pid, int32_t code,
+		  uint64_t addr)
 {
 	memset(m, 0, offsetof(struct ucr_msg, path));
 	m->type = type;
@@ -154,6 +154,9 @@ static uint32_t agent_recv(int fd)
 }
 
 static int agent_saved_pid;	/* the pid at the checkpoint */
+/* Who sent the request being served (whose socket it came on), and the
+ * token that names its socket. */
+static uint32_t agent_requester, agent_token;
 
 static void agent_save_process(void)
 {
@@ -229,8 +232,15 @@ static int agent_take_checkpoint_parked(void)
 		if (agent_send(agent_sock, UCR_MSG_READY, sys_getpid(), 0, (uint64_t)&agent_state) < 0)
 			return -CR_ETEMPFAIL;
 		/* Parked.  No timeout: writing a large image takes its time, and
-		 * a dumper that dies closes the socket, which ends the wait. */
-		if (agent_recv(agent_sock) != UCR_MSG_CONTINUE)
+		 * a dumper that dies closes the socket, which ends the wait.
+		 * Under --cow the dumper first asks for a holder of our memory. */
+		uint32_t type;
+
+		while ((type = agent_recv(agent_sock)) == UCR_MSG_HOLD)
+			if (agent_send(agent_sock, UCR_MSG_HELD, sys_getpid(),
+				       agent_hold(agent_requester, agent_token), 0) < 0)
+				return -CR_ETEMPFAIL;
+		if (type != UCR_MSG_CONTINUE)
 			return -CR_ETEMPFAIL;
 		agent_req.post_signal = agent_msg.code;
 		__atomic_add_fetch(&agent_generation, 1, __ATOMIC_RELEASE);
@@ -307,8 +317,6 @@ void agent_fail_permanently(int code)
 		sys_kill((int)sys_getpid(), SIGKILL);
 }
 
-/* Who sent the request being served (whose socket it came on). */
-static uint32_t agent_requester;
 
 /*
  * Runs a request to its end: callbacks, park, and the answer.  Called in
@@ -381,6 +389,7 @@ static bool agent_serve(uint32_t requester, uint32_t token)
 		return false;
 	agent_mark_busy(token);
 	agent_requester = requester;
+	agent_token = token;
 	sys_setsockopt(agent_sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (agent_send(agent_sock, UCR_MSG_HELLO, sys_getpid(), 0, (uint64_t)&agent_state) < 0 ||
 	    agent_recv(agent_sock) != UCR_MSG_REQUEST)

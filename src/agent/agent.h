@@ -29,6 +29,7 @@ static inline int64_t agent_monotonic_ns(void)
 /* resume.S */
 AGENT_HIDDEN int agent_save_context(struct agent_jmpbuf *jb) __attribute__((returns_twice));
 AGENT_HIDDEN void agent_resume_thread(const struct agent_jmpbuf *jb) __attribute__((noreturn));
+AGENT_HIDDEN long agent_clone_on(unsigned long flags, void *stack_top, void (*fn)(long), long arg);
 
 /* agent.c: the request being served */
 struct agent_request {
@@ -47,6 +48,14 @@ AGENT_HIDDEN extern struct agent_request agent_req;
 AGENT_HIDDEN extern struct agent_state agent_state;
 /* Parks the calling thread for the dumper; 0 continue, 1 restart, -CR_E*. */
 AGENT_HIDDEN int agent_take_checkpoint(void);
+/* The dumper's socket named from (pid, token), connected: fd or -errno. */
+AGENT_HIDDEN long agent_connect(const char *prefix, uint32_t pid, uint32_t token);
+/* One message on fd, from the buffer m. */
+AGENT_HIDDEN int agent_send_in(struct ucr_msg *m, int fd, uint32_t type, int32_t pid, int32_t code,
+			       uint64_t addr);
+/* hold.c: a holder of this parked process's memory, which connects to
+ * the requester (cr_checkpoint --cow); 0 or -errno. */
+AGENT_HIDDEN int agent_hold(uint32_t requester, uint32_t token);
 /* From a callback's cr_checkpoint(CR_CHECKPOINT_PERM_FAILURE): tells the
  * dumper, which kills every process of the request; never returns. */
 AGENT_HIDDEN void agent_fail_permanently(int code) __attribute__((noreturn));

@@ -64,4 +64,36 @@ agent_resume_thread:
 	jmpq *56(%rdi)
 	.size agent_resume_thread, .-agent_resume_thread
 
+/*
+ * long agent_clone_on(unsigned long flags, void *stack_top,
+ *                     void (*fn)(long), long arg): clone(2) with flags,
+ * the new process on stack_top (16-byte aligned), where it calls fn(arg),
+ * which never returns; the caller gets the new pid or -errno.  The new
+ * process writes nothing on the caller's stack (hold.c: its memory must
+ * stay as the parked process had it).
+ */
+	.globl agent_clone_on
+	.hidden agent_clone_on
+	.type agent_clone_on, @function
+agent_clone_on:
+	pushq %r12
+	pushq %r13
+	movq %rdx, %r12
+	movq %rcx, %r13
+	xorl %edx, %edx
+	xorl %r10d, %r10d
+	xorl %r8d, %r8d
+	movl $56, %eax		/* __NR_clone: flags, stack, parent_tid, child_tid, tls */
+	syscall
+	testq %rax, %rax
+	jz 1f
+	popq %r13
+	popq %r12
+	ret
+1:	xorl %ebp, %ebp
+	movq %r13, %rdi
+	callq *%r12
+	ud2
+	.size agent_clone_on, .-agent_clone_on
+
 	.section .note.GNU-stack,"",@progbits

@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -91,33 +92,40 @@ static int read_state(struct dump_ctx *ctx)
 /* ---- the dump ------------------------------------------------------------------ */
 
 /* What the dump of a live process reads it through. */
-static int open_target(struct dump_ctx *ctx)
+/* What the memory's dump reads besides the maps. */
+static int open_memory(struct dump_ctx *ctx)
 {
 	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)ctx->mem_pid);
 	ctx->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ctx->mem_fd < 0)
 		return log_errno(-errno, "cannot open %s", path);
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)ctx->mem_pid);
 	if (readlink(path, ctx->exe, sizeof(ctx->exe) - 1) < 0)
 		ctx->exe[0] = 0;
 	return 0;
 }
 
-/* Every resource of one process, its records in the table's order. */
-static int dump_one(struct dump_ctx *ctx, const struct target *t)
+/* Of one process: every resource, or (--cow) all but its memory, or its
+ * memory alone. */
+enum dump_part { DUMP_WHOLE, DUMP_STATE, DUMP_MEMORY };
+
+/* A part of one process, its records in the table's order. */
+static int dump_one(struct dump_ctx *ctx, const struct target *t, enum dump_part part)
 {
-	int r = t->zombie ? 0 : open_target(ctx);
+	int r = t->zombie || part == DUMP_STATE ? 0 : open_memory(ctx);
 
 	for (size_t i = 0; !r && i < res_table_len; i++) {
 		const struct res_ops *ops = res_table[i];
 
-		if (ops->dump && res_applies(ops, t->zombie))
-			r = ops->dump(ctx);
+		if (!ops->dump || !res_applies(ops, t->zombie) ||
+		    (part != DUMP_WHOLE && ops->cow_later != (part == DUMP_MEMORY)))
+			continue;
+		r = ops->dump(ctx);
 	}
 	ctx->mem_fd = safe_close(ctx->mem_fd);
-	if (!t->zombie)
+	if (!t->zombie && part != DUMP_STATE)
 		log_debug("pid %d written", (int)t->pid);
 	return r;
 }
@@ -158,7 +166,7 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		const struct target *t = &rq->t[i];
 		struct dump_ctx *ctx = &ctxs[i];
 
-		ctx->pid = t->pid;
+		ctx->pid = ctx->mem_pid = t->pid;
 		ctx->shared = shared;
 		ctx->mem_fd = -1;
 		ctx->save_exe = rq->o->save_exe;
@@ -184,6 +192,14 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 	return r;
 }
 
+/* One page buffer for every process. */
+static void page_buffer(struct dump_ctx *ctxs, size_t i)
+{
+	ctxs[i].buf_len = PAGE_BUFFER;
+	ctxs[i].buf = ctxs[0].buf ? ctxs[0].buf : xmalloc_pages(PAGE_BUFFER);
+	ctxs[0].buf = ctxs[i].buf;
+}
+
 /* The writer logs nothing: its own failure is said here, once. */
 static void log_writer_error(const struct img_writer *w, const char *name)
 {
@@ -193,8 +209,10 @@ static void log_writer_error(const struct img_writer *w, const char *name)
 		log_errno(w->error, "cannot write the context file %s", name);
 }
 
+/* The context file; under --cow, each process's records come from
+ * staged[i] and its memory from its holder. */
 static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shared *shared,
-		     uint32_t n_saved, int fd, const char *name)
+		     uint32_t n_saved, int fd, const char *name, const struct img_writer *staged)
 {
 	struct img_writer w;
 	struct img_header h;
@@ -220,10 +238,15 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 		if (rq->t[i].omitted)
 			continue;
 		ctxs[i].w = &w;
-		ctxs[i].buf_len = PAGE_BUFFER;
-		ctxs[i].buf = ctxs[0].buf ? ctxs[0].buf : xmalloc_pages(PAGE_BUFFER);
-		ctxs[0].buf = ctxs[i].buf;
-		r = dump_one(&ctxs[i], &rq->t[i]);
+		page_buffer(ctxs, i);
+		if (!staged) {
+			r = dump_one(&ctxs[i], &rq->t[i], DUMP_WHOLE);
+			continue;
+		}
+		r = img_writer_append(&w, &staged[i]);
+		ctxs[i].mem_pid = rq->t[i].holder;
+		if (!r)
+			r = dump_one(&ctxs[i], &rq->t[i], DUMP_MEMORY);
 	}
 	log_progress_end(&shared->progress);
 	if (!r)
@@ -232,6 +255,70 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 		log_writer_error(&w, name);
 	img_writer_close(&w);
 	return r;
+}
+
+/*
+ * --cow: while the processes are parked, all of each but its memory into
+ * a writer of its own (on a memfd); then a holder of each one's memory,
+ * and they run on while the file is written from those.
+ */
+static int dump_cow(struct request *rq, struct dump_ctx *ctxs, struct dump_shared *shared,
+		    uint32_t n_saved, int fd, const char *name)
+{
+	struct img_writer *staged = xcalloc(rq->n, sizeof(*staged));
+	int r = 0;
+
+	for (size_t i = 0; i < rq->n; i++)
+		staged[i].fd = -1;
+	for (size_t i = 0; !r && i < rq->n; i++) {
+		if (rq->t[i].omitted)
+			continue;
+		staged[i].fd = memfd_create("ucr-cow", MFD_CLOEXEC);
+		if (staged[i].fd < 0) {
+			r = log_errno(-errno, "cannot stage the records of pid %d", (int)rq->t[i].pid);
+			break;
+		}
+		r = img_writer_open(&staged[i], staged[i].fd, 0);
+		ctxs[i].w = &staged[i];
+		page_buffer(ctxs, i);
+		if (!r)
+			r = dump_one(&ctxs[i], &rq->t[i], DUMP_STATE);
+		if (!r)
+			r = img_writer_flush(&staged[i]);
+		if (staged[i].error)
+			log_errno(staged[i].error, "cannot stage the records of pid %d",
+				  (int)rq->t[i].pid);
+	}
+	if (!r)
+		r = request_hold(rq);
+	if (!r) {
+		request_continue(rq);
+		r = write_all(rq, ctxs, shared, n_saved, fd, name, staged);
+	}
+	request_release(rq);
+	for (size_t i = 0; i < rq->n; i++) {
+		img_writer_close(&staged[i]);
+		safe_close(staged[i].fd);
+	}
+	free(staged);
+	return r;
+}
+
+/* Whether --cow can be had: else the processes stay parked, as without. */
+static bool cow_possible(const struct request *rq)
+{
+	char why[128];
+
+	for (size_t i = 0; i < rq->n; i++) {
+		const struct target *t = &rq->t[i];
+
+		if (t->omitted || t->zombie || memory_cow_ok(t->pid, rq->o->save_shared, why,
+							   sizeof(why)))
+			continue;
+		log_info("--cow: %s; the processes stay parked until the file is written", why);
+		return false;
+	}
+	return true;
 }
 
 /* Every process of the request into the context file at fd, named name. */
@@ -248,8 +335,10 @@ static int dump_all(struct request *rq, int fd, const char *name)
 		shared.out_ino = out_st.st_ino;
 	}
 	r = scan_all(rq, ctxs, &shared, &n_saved);
-	if (!r)
-		r = write_all(rq, ctxs, &shared, n_saved, fd, name);
+	if (!r && rq->o->cow && cow_possible(rq))
+		r = dump_cow(rq, ctxs, &shared, n_saved, fd, name);
+	else if (!r)
+		r = write_all(rq, ctxs, &shared, n_saved, fd, name, NULL);
 	free(ctxs[0].buf);
 	free(ctxs);
 	free(shared.pids);
@@ -302,8 +391,10 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	if (r)
 		goto out;
 	log_phase(&phase, o->sync ? "synced and committed" : "committed (--nosync)");
-	request_continue(&rq);
-	log_phase(&phase, "%zu processes resumed", rq.n);
+	if (!rq.resumed) {
+		request_continue(&rq);
+		log_phase(&phase, "%zu processes resumed", rq.n);
+	}
 out:
 	if (r)
 		output_abort(&out);

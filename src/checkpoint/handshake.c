@@ -374,7 +374,10 @@ int request_park(struct request *rq)
 {
 	struct pollfd *pfds = NULL;
 	size_t *idx = NULL, n_parked = 0;
-	int r = request_start(rq, 0);
+	int r;
+
+	rq->parked_since = log_phase_start();	/* the phase log's clock */
+	r = request_start(rq, 0);
 
 	while (!r) {
 		size_t n = 0;
@@ -431,6 +434,7 @@ int request_park(struct request *rq)
 
 void request_continue(struct request *rq)
 {
+	rq->resumed = true;
 	for (size_t i = 0; i < rq->n; i++) {
 		struct ucr_msg m = { .type = UCR_MSG_CONTINUE, .version = UCR_PROTO_VERSION };
 		struct target *t = &rq->t[i];
@@ -447,4 +451,70 @@ void request_continue(struct request *rq)
 			m.code = rq->o->signal;
 		send(t->sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL);
 	}
+	log_info("the processes ran again after %.1f ms", (log_phase_start() - rq->parked_since) / 1e6);
+}
+
+/*
+ * --cow: the holder of t's memory connects on its own (agent/hold.c);
+ * SO_PEERCRED names it in our pid namespace.  Only agents that were
+ * asked connect now, one at a time.
+ */
+static int accept_holder(struct request *rq, struct target *t)
+{
+	struct ucr_msg m;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	ssize_t n;
+	int r = wait_readable(rq, rq->listen_fd, HANDSHAKE_TIMEOUT_MS, "the memory holder",
+			      t->pid);
+
+	if (r)
+		return r;
+	t->holder_sock = accept4(rq->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (t->holder_sock < 0)
+		return log_errno(-errno, "cannot accept the memory holder of pid %d", (int)t->pid);
+	r = wait_readable(rq, t->holder_sock, HANDSHAKE_TIMEOUT_MS, "the memory holder", t->pid);
+	if (r)
+		return r;
+	n = recv(t->holder_sock, &m, sizeof(m), 0);
+	if (n < (ssize_t)offsetof(struct ucr_msg, path) || m.version != UCR_PROTO_VERSION ||
+	    m.type != UCR_MSG_HOLDER ||
+	    getsockopt(t->holder_sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.pid <= 0) {
+		log_error("the memory holder of pid %d did not say who it is", (int)t->pid);
+		return -EPROTO;
+	}
+	t->holder = cred.pid;
+	return 0;
+}
+
+int request_hold(struct request *rq)
+{
+	for (size_t i = 0; i < rq->n; i++) {
+		struct ucr_msg m = { .type = UCR_MSG_HOLD, .version = UCR_PROTO_VERSION };
+		struct target *t = &rq->t[i];
+		int r;
+
+		if (t->zombie || t->omitted)
+			continue;
+		if (send(t->sock, &m, offsetof(struct ucr_msg, path), MSG_NOSIGNAL) < 0)
+			return log_errno(-errno, "cannot ask pid %d for a memory holder", (int)t->pid);
+		r = msg_recv(rq, t, &m, HANDSHAKE_TIMEOUT_MS, "a memory holder");
+		if (!r && (m.type != UCR_MSG_HELD || m.code > 0)) {
+			log_error("pid %d broke off the checkpoint", (int)t->pid);
+			r = -EPROTO;
+		} else if (!r && m.code < 0) {
+			r = log_errno(m.code, "pid %d cannot fork a holder of its memory", (int)t->pid);
+		}
+		if (!r)
+			r = accept_holder(rq, t);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+void request_release(struct request *rq)
+{
+	for (size_t i = 0; i < rq->n; i++)
+		rq->t[i].holder_sock = safe_close(rq->t[i].holder_sock);
 }

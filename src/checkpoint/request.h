@@ -29,6 +29,10 @@ struct target {
 				 * and stopped again by its agent after it */
 	int sock;
 	uint64_t state_addr;
+	/* --cow: the holder of its memory (agent/hold.c), and our connection
+	 * with it, whose end ends the holder */
+	pid_t holder;
+	int holder_sock;
 };
 
 struct request {
@@ -39,6 +43,8 @@ struct request {
 	uint32_t token;
 	const char *dest;		/* the context file's path, as callbacks see it */
 	struct timespec deadline;	/* of -t/--time, or none */
+	int64_t parked_since;		/* log_phase_start() when the signals went out */
+	bool resumed;			/* request_continue() was called */
 };
 
 /* scope.c: adds the processes of scope/id to the request (never ourselves,
@@ -53,5 +59,9 @@ int scope_check_target(struct request *rq, struct target *t);
 int request_park(struct request *rq);
 /* The dump is committed: each parked target gets o->signal, then "continue". */
 void request_continue(struct request *rq);
+/* --cow: each parked target makes a holder of its memory (t->holder), or
+ * -errno; request_release ends them all. */
+int request_hold(struct request *rq);
+void request_release(struct request *rq);
 
 #endif

@@ -60,7 +60,8 @@ static void scope_add(struct request *rq, pid_t pid)
 		 * reads 0). */
 		if (scope_contains(rq, getppid())) {
 			rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
-			rq->t[rq->n++] = (struct target){ .pid = pid, .sock = -1, .zombie = true };
+			rq->t[rq->n++] = (struct target){ .pid = pid, .sock = -1, .holder_sock = -1,
+							  .zombie = true };
 		}
 		return;
 	}
@@ -68,7 +69,7 @@ static void scope_add(struct request *rq, pid_t pid)
 	dead_leader = proc_parse_stat(pid, &st) == 0 && st.state == 'Z';
 	rq->t = xrealloc(rq->t, (rq->n + 1) * sizeof(*rq->t));
 	rq->t[rq->n++] = (struct target){
-		.pid = pid, .sock = -1,
+		.pid = pid, .sock = -1, .holder_sock = -1,
 		.zombie = dead_leader && proc_count_threads(pid) <= 1,
 		.leader_gone = dead_leader && proc_count_threads(pid) > 1,
 	};

@@ -14,6 +14,7 @@ enum {
 	OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE,
 	OPT_PTRACED_ERROR, OPT_PTRACED_SKIP, OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR,
 	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF, OPT_COMPRESS,
+	OPT_COW,
 };
 
 static const struct option options[] = {
@@ -36,6 +37,7 @@ static const struct option options[] = {
 	{ "sync", no_argument, NULL, OPT_SYNC },
 	{ "compress", optional_argument, NULL, OPT_COMPRESS },
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
+	{ "cow", no_argument, NULL, OPT_COW },
 	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
 	{ "save-private", no_argument, NULL, OPT_SAVE_PRIVATE },
 	{ "save-shared", no_argument, NULL, OPT_SAVE_SHARED },
@@ -75,6 +77,7 @@ static void usage(FILE *f)
 		"Compression:  --compress[=LEVEL] (zstd, 1 to 19; default none)\n"
 		"Memory:       --save-none (default)   --save-exe   --save-private\n"
 		"              --save-shared   --save-all\n"
+		"              --cow (run on while the memory is written, copy-on-write)\n"
 		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
 		"              --ptracer-error (default)   --ptracer-skip\n"
 		"Messages:     --kmsg-none   --kmsg-error (default)   --kmsg-warning\n"
@@ -160,11 +163,17 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 			opts->requester = o.requester;	/* for the result line */
 			break;
 		case OPT_LIBCR_PROHIBIT_SELF: o.prohibit_self = true; break;
+		case OPT_COW: o.cow = true; break;
 		default: usage(stderr); return EINVAL;
 		}
 	}
 	if (optind != argc - 1 || parse_int(argv[optind], &o.target) || o.target <= 0)
 		return fail_usage("one process ID is needed");
+	/* the processes run on before the file is written: a signal "after
+	 * the checkpoint" would come before it */
+	if (o.cow && o.signal)
+		return fail_usage("--cow lets the processes run on: it takes no --kill, --stop, "
+				  "--term, --abort, --cont or --signal");
 	*opts = o;
 	return 0;
 }

@@ -117,6 +117,10 @@ enum ucr_msg_type {
 	UCR_MSG_FORWARD,	/* agent -> dumper: add scope (code) of pid to the request */
 	UCR_MSG_FORWARDED,	/* dumper -> agent: 0 or the -errno of a FORWARD */
 	UCR_MSG_BUSY,		/* agent -> dumper: in another checkpoint, not served */
+	/* cr_checkpoint --cow (agent/hold.c) */
+	UCR_MSG_HOLD,		/* dumper -> parked agent: make a holder of the memory */
+	UCR_MSG_HELD,		/* agent -> dumper: 0, the holder connects; or -errno */
+	UCR_MSG_HOLDER,		/* holder -> dumper, on a connection of its own */
 };
 
 struct ucr_msg {

@@ -174,5 +174,9 @@ static inline long sys_kill(int pid, int sig)
 { return sys_call2(__NR_kill, pid, sig); }
 static inline long sys_exit_group(int code)
 { return sys_call1(__NR_exit_group, code); }
+static inline long sys_pipe2(int fds[2], int flags)
+{ return sys_call2(__NR_pipe2, fds, flags); }
+static inline long sys_wait4(int pid, int *status, int options)
+{ return sys_call6(__NR_wait4, pid, (long)status, options, 0, 0, 0); }
 
 #endif

@@ -37,6 +37,13 @@ int img_record_begin(struct img_writer *w, uint32_t tag, uint64_t len, int page_
 int img_record_data(struct img_writer *w, const void *data, size_t len);
 int img_record_end(struct img_writer *w);
 int img_writer_finish(struct img_writer *w);	/* IMG_END and flush */
+/* Out to the file, what is buffered. */
+int img_writer_flush(struct img_writer *w);
+/* The records of staged, an uncompressed writer flushed, as they are: no
+ * record of theirs is page-aligned, and the offsets of the others only
+ * need IMG_ALIGN (cr_checkpoint --cow writes each process's records
+ * before its memory, while it is parked). */
+int img_writer_append(struct img_writer *w, const struct img_writer *staged);
 
 struct image_area {
 	const struct img_area *a;

@@ -193,6 +193,33 @@ int img_write_record(struct img_writer *w, uint32_t tag, const void *const *part
 	return r ? r : img_record_end(w);
 }
 
+int img_writer_flush(struct img_writer *w)
+{
+	return writer_flush(w);
+}
+
+int img_writer_append(struct img_writer *w, const struct img_writer *staged)
+{
+	static char buf[WRITER_DIRECT];
+
+	if (staged->zstd || staged->buf_len || w->off % IMG_ALIGN)
+		return writer_failed(w, -EINVAL);
+	for (uint64_t at = IMG_MAGIC_LEN; at < staged->off;) {
+		size_t n = staged->off - at < sizeof(buf) ? staged->off - at : sizeof(buf);
+		ssize_t got = pread(staged->fd, buf, n, at);
+		int r;
+
+		if (got <= 0)
+			return writer_failed(w, got < 0 ? -errno : -EIO);
+		r = writer_put(w, buf, got);
+		if (r)
+			return r;
+		at += got;
+	}
+	w->n_records += staged->n_records;
+	return 0;
+}
+
 int img_writer_finish(struct img_writer *w)
 {
 	struct img_end end = { .n_records = w->n_records };

@@ -44,6 +44,41 @@ int proc_parse_maps_line(const char *line, struct vma *v)
 	return v->path ? 0 : -ENOMEM;
 }
 
+int proc_find_unforked_text(const char *smaps, uint64_t *ret_start)
+{
+	unsigned long long start = 0, a, b;
+	const char *end;
+
+	for (const char *line = smaps; line && *line; line = end ? end + 1 : NULL) {
+		size_t len;
+
+		end = strchr(line, '\n');
+		len = end ? (size_t)(end - line) : strlen(line);
+		if (strncmp(line, "VmFlags:", 8)) {
+			/* a mapping's first line, "start-end ..."; the others are
+			 * "Name: value" (some names start with hex digits) */
+			if (sscanf(line, "%llx-%llx ", &a, &b) == 2)
+				start = a;
+			continue;
+		}
+		for (const char *f = line + 8; f + 2 <= line + len; f++)
+			if (f[-1] == ' ' && (!strncmp(f, "dc", 2) || !strncmp(f, "wf", 2)) &&
+			    (f + 2 == line + len || f[2] == ' ')) {
+				*ret_start = start;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+int proc_find_unforked(pid_t pid, uint64_t *ret_start)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r = proc_read(pid, "smaps", &buf);
+
+	return r < 0 ? r : proc_find_unforked_text(buf, ret_start);
+}
+
 int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
 {
 	_cleanup_free_ char *buf = NULL;

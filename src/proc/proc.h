@@ -20,6 +20,10 @@ int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n);
 void proc_free_maps(struct vma *v, size_t n);
 /* One line, "start-end perms offset dev inode   path"; v->path is malloc'd. */
 int proc_parse_maps_line(const char *line, struct vma *v);
+/* The start of a mapping that fork() does not copy (VmFlags "dc", from
+ * MADV_DONTFORK, or "wf", MADV_WIPEONFORK) in *ret_start: 1; 0 if none. */
+int proc_find_unforked(pid_t pid, uint64_t *ret_start);
+int proc_find_unforked_text(const char *smaps, uint64_t *ret_start);
 
 struct proc_stat {
 	char state;

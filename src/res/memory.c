@@ -142,7 +142,7 @@ static int read_target(struct dump_ctx *ctx, const struct img_area *a, uint64_t 
 			struct iovec local = { ctx->buf + done, len - done };
 			struct iovec remote = { (void *)(addr + done), len - done };
 
-			n = process_vm_readv(ctx->pid, &local, 1, &remote, 1, 0);
+			n = process_vm_readv(ctx->mem_pid, &local, 1, &remote, 1, 0);
 		} else {
 			/* /proc/PID/mem reads what the protection hides */
 			n = pread(ctx->mem_fd, ctx->buf + done, len - done, addr + done);
@@ -210,7 +210,7 @@ static int area_dump_unlinked(struct dump_ctx *ctx, const struct vma *v, struct 
 	int fd;
 
 	snprintf(ret_name, UCR_PATH_MAX, "%.*s", (int)(cut - v->path), v->path);
-	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)ctx->pid,
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", (int)ctx->mem_pid,
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	fd = open(link, O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; fd < 0 && i < ctx->shared->n_fds; i++) {
@@ -299,10 +299,10 @@ static int memory_dump(struct dump_ctx *ctx)
 	_cleanup_close_ int pagemap_fd = -1;
 	int r;
 
-	r = proc_parse_maps(ctx->pid, &vmas, &n);
+	r = proc_parse_maps(ctx->mem_pid, &vmas, &n);
 	if (r)
 		return log_errno(r, "cannot read the memory map of pid %d", (int)ctx->pid);
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->pid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->mem_pid);
 	pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (pagemap_fd < 0)
 		r = log_errno(-errno, "cannot open %s", path);
@@ -310,6 +310,44 @@ static int memory_dump(struct dump_ctx *ctx)
 		r = area_dump(ctx, pagemap_fd, &vmas[i]);
 	proc_free_maps(vmas, n);
 	return r;
+}
+
+/*
+ * A fork's copy of the memory, which --cow reads while the process runs
+ * on, lacks what fork does not copy (MADV_DONTFORK, MADV_WIPEONFORK), and
+ * its shared memory is the process's own, not a copy: pages written after
+ * the process resumes would be in the file.
+ */
+bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
+{
+	struct vma *vmas;
+	uint64_t at;
+	size_t n;
+	int r = proc_find_unforked(pid, &at);
+
+	if (r > 0) {
+		snprintf(why, why_len, "pid %d has memory at %#llx that fork does not copy",
+			 (int)pid, (unsigned long long)at);
+		return false;
+	}
+	r = r ? r : proc_parse_maps(pid, &vmas, &n);
+	if (r) {
+		snprintf(why, why_len, "cannot read the memory map of pid %d", (int)pid);
+		return false;
+	}
+	for (size_t i = 0; !r && i < n; i++) {
+		struct img_area a = { 0 };
+
+		if (classify(&vmas[i], &a) == 0 &&
+		    (a.kind == AREA_SHARED_ANON || (a.kind == AREA_FILE && vmas[i].shared &&
+						   save_shared && (vmas[i].prot & PROT_WRITE)))) {
+			snprintf(why, why_len, "pid %d shares memory at %#llx", (int)pid,
+				 (unsigned long long)vmas[i].start);
+			r = 1;
+		}
+	}
+	proc_free_maps(vmas, n);
+	return !r;
 }
 
 /* ---- restart -------------------------------------------------------------- */
@@ -552,6 +590,7 @@ static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 
 const struct res_ops memory_ops = {
 	.name = "memory",
+	.cow_later = true,
 	.dump = memory_dump,
 	.check = memory_check,
 	.plan = memory_plan,

@@ -61,7 +61,9 @@ struct dump_ctx {
 	bool waiter;			/* cr_restart, saved as waiting (PROC_F_WAITER) */
 	int waiter_omit;		/* and its --omit-* */
 	pid_t pid;
-	int mem_fd;			/* /proc/PID/mem: reads what is not readable */
+	/* whose memory is read: pid, or the holder of a copy of it (--cow) */
+	pid_t mem_pid;
+	int mem_fd;			/* /proc/MEM_PID/mem: reads what is not readable */
 	struct img_writer *w;
 	uint64_t state_addr;		/* the agent's struct agent_state */
 	struct agent_state state;
@@ -93,6 +95,8 @@ struct rst_ctx {
 struct res_ops {
 	const char *name;
 	bool zombie_too;	/* also for a zombie (else only live processes) */
+	/* dumped last, from mem_pid: under --cow once the processes run on */
+	bool cow_later;
 	/* cr_checkpoint, for each process: writes its records */
 	int (*dump)(struct dump_ctx *ctx);
 	/* cr_restart, for each process, before any is created: its
@@ -132,6 +136,9 @@ int threads_verify(struct dump_ctx *ctx);
 /* memory.c: a file area whose every page was saved, restored as
  * anonymous memory (shared: shm.c) without its file. */
 bool memory_file_saved(const struct img_area *a);
+/* memory.c: whether --cow may read pid's memory from a fork's copy
+ * (agent/hold.c); if not, why, in why. */
+bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len);
 /* shm.c: the memfd of the shared memory object of area ia (shared
  * anonymous memory, a memfd, or a file mapped shared and saved whole),
  * made and filled once for all; its helper, or -errno after one message. */
