@@ -17,6 +17,15 @@ struct vma {
 };
 
 int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n);
+
+/* pagemap.c: the runs of pages of the mapping of n_pages at start (fd:
+ * the process's /proc/PID/pagemap) that are the process's own: of
+ * anonymous memory, those touched (present or swapped out, but not the
+ * shared zero page); of a private file map, its private copies. */
+struct img_run;		/* image/format.h */
+enum pagemap_want { PAGEMAP_TOUCHED, PAGEMAP_COPIED };
+int pagemap_runs(int fd, uint64_t start, uint64_t n_pages, enum pagemap_want want,
+		 struct img_run **ret_runs, uint64_t *ret_n_runs, uint64_t *ret_n_pages);
 void proc_free_maps(struct vma *v, size_t n);
 /* One line, "start-end perms offset dev inode   path"; v->path is malloc'd. */
 int proc_parse_maps_line(const char *line, struct vma *v);

@@ -5,9 +5,10 @@
  * restorer's plan that maps them again.
  *
  * Which pages are saved: of anonymous memory, those ever touched (present
- * or swapped in /proc/PID/pagemap); of private file maps, only those the
- * process changed (anonymous copies), unless --save-private; of shared file
- * maps, none unless --save-shared: the file holds them.
+ * or swapped, not the shared zero page: proc/pagemap.c); of private file
+ * maps, only those the process changed (anonymous copies), unless
+ * --save-private; of shared file maps, none unless --save-shared: the file
+ * holds them.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -19,10 +20,6 @@
 #include "proc/proc.h"
 #include "common/util.h"
 
-#define PM_PRESENT (1ULL << 63)
-#define PM_SWAP (1ULL << 62)
-#define PM_FILE (1ULL << 61)
-#define PAGEMAP_BATCH 65536	/* entries read at once: 256 MiB of address space */
 
 static bool is_special(const char *path)
 {
@@ -61,73 +58,37 @@ static int classify(const struct vma *v, struct img_area *a)
 	return 0;
 }
 
-/* Whether the page whose pagemap entry is pm is saved; every page of the
- * area when whole. */
-static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, bool whole,
-		       uint64_t pm)
-{
-	if (whole)
-		return true;
-	switch (a->kind) {
-	case AREA_ANON:
-		return pm & (PM_PRESENT | PM_SWAP);
-	case AREA_SHARED_ANON:
-		/* all of it: another process may have touched what this one did not */
-		return !(a->flags & AREA_F_SHM_COPY);
-	case AREA_FILE:
-		if (a->flags & AREA_F_SHARED)
-			return ctx->save_shared;
-		/* a private copy of a file page is anonymous */
-		return ctx->save_private || (pm & PM_SWAP) ||
-		       ((pm & PM_PRESENT) && !(pm & PM_FILE));
-	default:
-		return false;
-	}
-}
-
-/* The runs of saved pages of one area, from the pagemap. */
+/*
+ * The runs of saved pages of one area: every page of it (whole), none, or
+ * those the process has of its own (proc/pagemap.c).
+ */
 static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, bool whole,
 		     struct img_run **ret_runs)
 {
-	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE;
-	_cleanup_free_ uint64_t *pm = NULL;
-	struct img_run *runs = NULL;
-	uint64_t n_runs = 0, cap = 0;
+	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE, n_runs = 0;
+	bool shared = a->flags & AREA_F_SHARED;
 
-	a->n_pages = 0;
-	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && (a->flags & AREA_F_SHARED) &&
-				     !ctx->save_shared)) {
-		*ret_runs = NULL;
-		a->n_runs = 0;
+	*ret_runs = NULL;
+	a->n_pages = a->n_runs = 0;
+	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && shared && !ctx->save_shared) ||
+	    (a->flags & AREA_F_SHM_COPY))
+		return 0;
+	/* all of shared memory: another process may have touched what
+	 * this one did not */
+	if (whole || a->kind == AREA_SHARED_ANON ||
+	    (a->kind == AREA_FILE && (shared || ctx->save_private))) {
+		*ret_runs = xmalloc(sizeof(**ret_runs));
+		**ret_runs = (struct img_run){ .first = 0, .n_pages = pages };
+		a->n_runs = 1;
+		a->n_pages = pages;
 		return 0;
 	}
-	pm = xmalloc(PAGEMAP_BATCH * sizeof(*pm));
-	for (uint64_t base = 0; base < pages; base += PAGEMAP_BATCH) {
-		uint64_t n = pages - base < PAGEMAP_BATCH ? pages - base : PAGEMAP_BATCH;
-		uint64_t off = (a->start / IMG_PAGE_SIZE + base) * sizeof(*pm);
-		int r = pread(pagemap_fd, pm, n * sizeof(*pm), off) == (ssize_t)(n * sizeof(*pm)) ?
-			0 : -EIO;
+	int r = pagemap_runs(pagemap_fd, a->start, pages,
+			     a->kind == AREA_ANON ? PAGEMAP_TOUCHED : PAGEMAP_COPIED, ret_runs,
+			     &n_runs, &a->n_pages);
 
-		if (r) {
-			free(runs);
-			return r;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			if (!page_saved(ctx, a, whole, pm[i]))
-				continue;
-			if (n_runs && runs[n_runs - 1].first + runs[n_runs - 1].n_pages == base + i) {
-				runs[n_runs - 1].n_pages++;
-			} else {
-				if (n_runs == cap)
-					runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof(*runs));
-				runs[n_runs++] = (struct img_run){ .first = base + i, .n_pages = 1 };
-			}
-			a->n_pages++;
-		}
-	}
 	a->n_runs = n_runs;
-	*ret_runs = runs;
-	return 0;
+	return r;
 }
 
 /* Copies len bytes at addr of the target into the buffer. */

@@ -114,13 +114,34 @@ static void test_self(void)
 	ok(proc_parse_fdinfo(getpid(), fd, &pos, &flags) == -ENOENT, "a closed fd has no fdinfo");
 }
 
+static void test_unforked(void)
+{
+	const char *smaps =
+		"55d0c000-55d0e000 rw-p 00000000 00:00 0 \n"
+		"Anonymous:             8 kB\n"
+		"VmFlags: rd wr mr mw me ac sd \n"
+		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \n"
+		"AnonHugePages:         0 kB\n"
+		"VmFlags: rd wr mr mw me dc ac sd\n";
+	uint64_t at = 0;
+
+	ok(proc_find_unforked_text(smaps, &at) == 1 && at == 0x7f0000000000ULL,
+	   "a mapping fork does not copy (VmFlags dc) is found, at its start");
+	ok(proc_find_unforked_text("55d0c000-55d0e000 rw-p 00000000 00:00 0 \n"
+				   "VmFlags: rd wr dd wf\n", &at) == 1 && at == 0x55d0c000ULL,
+	   "and one wiped on fork (wf), the last flag of its line");
+	ok(proc_find_unforked_text("7f00-7f01 r--p 0 00:00 0 \nVmFlags: rd dcx wfo\n", &at) == 0,
+	   "a flag is a whole word: dcx and wfo are not dc and wf");
+}
+
 int main(void)
 {
-	printf("1..19\n");
+	printf("1..22\n");
 	test_maps_lines();
 	test_stat_text();
 	test_status_text();
 	test_fdinfo_text();
 	test_self();
+	test_unforked();
 	return n_failed ? 1 : 0;
 }
