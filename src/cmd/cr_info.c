@@ -84,6 +84,26 @@ static const char *area_path(const struct image_area *area)
 	return a->flags & AREA_F_HEAP ? "[heap]" : a->flags & AREA_F_GROWSDOWN ? "[stack]" : "";
 }
 
+/* " (madvise: hugepage, ...)" for the advice an area keeps, or "". */
+static const char *area_advice(const struct img_area *a, char *buf, size_t len)
+{
+	static const struct { uint32_t flag; const char *name; } advices[] = {
+		{ AREA_F_HUGEPAGE, "hugepage" }, { AREA_F_NOHUGEPAGE, "nohugepage" },
+		{ AREA_F_DONTDUMP, "dontdump" }, { AREA_F_DONTFORK, "dontfork" },
+		{ AREA_F_WIPEONFORK, "wipeonfork" },
+	};
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(advices); i++)
+		if (a->flags & advices[i].flag)
+			at += snprintf(buf + at, len - at, "%s%s", at ? ", " : " (madvise: ",
+				       advices[i].name);
+	if (at)
+		snprintf(buf + at, len - at, ")");
+	return buf;
+}
+
 static void print_process(const struct image_process *p)
 {
 	const struct img_process *ip = p->p;
@@ -113,14 +133,16 @@ static void print_process(const struct image_process *p)
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct img_area *a = p->areas[i].a;
 		uint64_t len = a->end - a->start;
+		char advice[96];
 
-		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s%s\n",
+		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s%s%s\n",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? 's' : 'p',
 		       kind_name(a->kind), (unsigned long long)(len >> 10),
 		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]),
-		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "");
+		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "",
+		       area_advice(a, advice, sizeof(advice)));
 	}
 	mem_use(p, use);
 	printf("  memory: %llu KiB mapped, %llu KiB saved\n",

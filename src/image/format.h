@@ -147,6 +147,13 @@ enum img_area_kind {
 #define AREA_F_HEAP 0x4
 #define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same object_id */
 #define AREA_F_UNLINKED 0x10	/* AREA_FILE of a file without a name: object_id, its IMG_FILE_DATA */
+/* madvise() flags the area had, given again at restart */
+#define AREA_F_HUGEPAGE 0x20	/* MADV_HUGEPAGE */
+#define AREA_F_NOHUGEPAGE 0x40	/* MADV_NOHUGEPAGE */
+#define AREA_F_DONTDUMP 0x80	/* MADV_DONTDUMP */
+#define AREA_F_DONTFORK 0x100	/* MADV_DONTFORK */
+#define AREA_F_WIPEONFORK 0x200	/* MADV_WIPEONFORK */
+#define AREA_F_KNOWN 0x3ff
 
 struct img_run {
 	uint64_t first;		/* page index within the area */

@@ -127,7 +127,8 @@ static int read_area(struct reader *r, struct image_process *proc, const struct 
 		return fail(r, "area record at offset %llu is too short",
 			    (unsigned long long)v->off);
 	if (a->start >= a->end || a->end > USER_ADDR_MAX || a->start % IMG_PAGE_SIZE ||
-	    a->end % IMG_PAGE_SIZE || a->prot & ~7u || a->kind < AREA_ANON ||
+	    a->end % IMG_PAGE_SIZE || a->prot & ~7u || (a->flags & ~AREA_F_KNOWN) ||
+	    a->kind < AREA_ANON ||
 	    a->kind > AREA_VDSO || a->pgoff % IMG_PAGE_SIZE)
 		return fail(r, "area record at offset %llu is invalid", (unsigned long long)v->off);
 	if (proc->n_areas && proc->areas[proc->n_areas - 1].a->end > a->start)

@@ -26,12 +26,22 @@ static bool is_special(const char *path)
 	return !strcmp(path, "[vdso]") || !strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]");
 }
 
+/* The madvise() flags the area keeps. */
+static uint32_t area_advice(uint32_t vma_advice)
+{
+	return (vma_advice & VMA_HUGEPAGE ? AREA_F_HUGEPAGE : 0) |
+	       (vma_advice & VMA_NOHUGEPAGE ? AREA_F_NOHUGEPAGE : 0) |
+	       (vma_advice & VMA_DONTDUMP ? AREA_F_DONTDUMP : 0) |
+	       (vma_advice & VMA_DONTFORK ? AREA_F_DONTFORK : 0) |
+	       (vma_advice & VMA_WIPEONFORK ? AREA_F_WIPEONFORK : 0);
+}
+
 /* Sorts a mapping into an area kind; -EOPNOTSUPP for what ucr cannot save. */
 static int classify(const struct vma *v, struct img_area *a)
 {
 	const char *path = v->path;
 
-	a->flags = v->shared ? AREA_F_SHARED : 0;
+	a->flags = (v->shared ? AREA_F_SHARED : 0) | area_advice(v->advice);
 	if (!*path || !strncmp(path, "[anon:", 6)) {
 		a->kind = v->shared ? AREA_SHARED_ANON : AREA_ANON;
 	} else if (!strcmp(path, "[heap]")) {
@@ -217,7 +227,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 				 (int)ctx->pid);
 	if (a.kind == AREA_FILE && lazy_mapped(ctx, v)) {
 		a = (struct img_area){ .start = v->start, .end = v->end, .prot = v->prot,
-				       .kind = AREA_ANON };
+				       .kind = AREA_ANON, .flags = area_advice(v->advice) };
 		whole = true;
 	} else if (a.kind == AREA_FILE && ctx->save_exe && !strcmp(v->path, ctx->exe)) {
 		whole = true;
@@ -260,7 +270,7 @@ static int memory_dump(struct dump_ctx *ctx)
 	_cleanup_close_ int pagemap_fd = -1;
 	int r;
 
-	r = proc_parse_maps(ctx->mem_pid, &vmas, &n);
+	r = proc_parse_smaps(ctx->mem_pid, &vmas, &n);
 	if (r)
 		return log_errno(r, "cannot read the memory map of pid %d", (int)ctx->pid);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->mem_pid);
@@ -282,16 +292,9 @@ static int memory_dump(struct dump_ctx *ctx)
 bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 {
 	struct vma *vmas;
-	uint64_t at;
 	size_t n;
-	int r = proc_find_unforked(pid, &at);
+	int r = proc_parse_smaps(pid, &vmas, &n);
 
-	if (r > 0) {
-		snprintf(why, why_len, "pid %d has memory at %#llx that fork does not copy",
-			 (int)pid, (unsigned long long)at);
-		return false;
-	}
-	r = r ? r : proc_parse_maps(pid, &vmas, &n);
 	if (r) {
 		snprintf(why, why_len, "cannot read the memory map of pid %d", (int)pid);
 		return false;
@@ -299,9 +302,14 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 	for (size_t i = 0; !r && i < n; i++) {
 		struct img_area a = { 0 };
 
-		if (classify(&vmas[i], &a) == 0 &&
-		    (a.kind == AREA_SHARED_ANON || (a.kind == AREA_FILE && vmas[i].shared &&
-						   save_shared && (vmas[i].prot & PROT_WRITE)))) {
+		if (vmas[i].advice & (VMA_DONTFORK | VMA_WIPEONFORK)) {
+			snprintf(why, why_len, "pid %d has memory at %#llx that fork does not copy",
+				 (int)pid, (unsigned long long)vmas[i].start);
+			r = 1;
+		} else if (classify(&vmas[i], &a) == 0 &&
+			   (a.kind == AREA_SHARED_ANON ||
+			    (a.kind == AREA_FILE && vmas[i].shared && save_shared &&
+			     (vmas[i].prot & PROT_WRITE)))) {
 			snprintf(why, why_len, "pid %d shares memory at %#llx", (int)pid,
 				 (unsigned long long)vmas[i].start);
 			r = 1;
@@ -480,6 +488,16 @@ size_t memory_plan_size(const struct image_process *p)
 	return size;
 }
 
+/* AREA_F_* advice as the blob gives it (PLAN_ADV_*). */
+static uint32_t plan_advice(uint32_t flags)
+{
+	return (flags & AREA_F_HUGEPAGE ? PLAN_ADV_HUGEPAGE : 0) |
+	       (flags & AREA_F_NOHUGEPAGE ? PLAN_ADV_NOHUGEPAGE : 0) |
+	       (flags & AREA_F_DONTDUMP ? PLAN_ADV_DONTDUMP : 0) |
+	       (flags & AREA_F_DONTFORK ? PLAN_ADV_DONTFORK : 0) |
+	       (flags & AREA_F_WIPEONFORK ? PLAN_ADV_WIPEONFORK : 0);
+}
+
 static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *p = ctx->proc;
@@ -503,6 +521,7 @@ static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 		}
 		pa[plan->n_areas] = (struct plan_area){
 			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
+			.advice = plan_advice(a->flags),
 			.first_run = plan->n_runs, .pgoff = a->pgoff,
 			.n_runs = area_restores_pages(a) ? a->n_runs : 0,
 		};

@@ -82,6 +82,13 @@ struct agent_restart_info {
 	char src[PLAN_PATH_MAX];	/* the context file restarted from */
 };
 
+/* madvise() advice the blob gives an area before its pages come in */
+#define PLAN_ADV_HUGEPAGE 0x1
+#define PLAN_ADV_NOHUGEPAGE 0x2
+#define PLAN_ADV_DONTDUMP 0x4
+#define PLAN_ADV_DONTFORK 0x8
+#define PLAN_ADV_WIPEONFORK 0x10
+
 struct plan_area {
 	uint64_t start, end;
 	uint32_t prot;		/* final PROT_* */
@@ -90,6 +97,8 @@ struct plan_area {
 	uint32_t n_runs;
 	uint64_t pgoff;
 	uint64_t first_run;	/* index into the runs */
+	uint32_t advice;	/* PLAN_ADV_* */
+	uint32_t pad;
 };
 
 /* Saved pages: len bytes at addr come from file_off in the context file. */

@@ -182,6 +182,31 @@ static void blob_map_runs(const struct plan *p, const struct plan_area *a,
 	}
 }
 
+/*
+ * The area's madvise() flags, before its pages come in: huge pages then
+ * back it as they backed the original.  A kernel without transparent huge
+ * pages refuses those two: the area is the same without.
+ */
+static void blob_advise(const struct plan *p, const struct plan_area *a)
+{
+	static const struct { uint32_t flag; int advice; } advices[] = {
+		{ PLAN_ADV_HUGEPAGE, MADV_HUGEPAGE }, { PLAN_ADV_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ PLAN_ADV_DONTDUMP, MADV_DONTDUMP }, { PLAN_ADV_DONTFORK, MADV_DONTFORK },
+		{ PLAN_ADV_WIPEONFORK, MADV_WIPEONFORK },
+	};
+
+	for (uint32_t i = 0; i < sizeof(advices) / sizeof(advices[0]); i++) {
+		long r;
+
+		if (!(a->advice & advices[i].flag))
+			continue;
+		r = sys_madvise(a->start, a->end - a->start, advices[i].advice);
+		if (r < 0 && !(r == -EINVAL && advices[i].flag & (PLAN_ADV_HUGEPAGE |
+								   PLAN_ADV_NOHUGEPAGE)))
+			blob_fail(p, STEP_MAP, r, a->start);
+	}
+}
+
 static void blob_map_areas(const struct plan *p)
 {
 	const struct plan_area *areas = (const void *)((const char *)p + p->areas_off);
@@ -198,6 +223,7 @@ static void blob_map_areas(const struct plan *p)
 		r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
 		if (r < 0)
 			blob_fail(p, STEP_MAP, r, a->start);
+		blob_advise(p, a);
 		if (lazy) {
 			blob_map_runs(p, a, runs);
 			continue;
