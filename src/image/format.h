@@ -147,12 +147,15 @@ enum img_area_kind {
 #define AREA_F_HEAP 0x4
 #define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same object_id */
 #define AREA_F_UNLINKED 0x10	/* AREA_FILE of a file without a name: object_id, its IMG_FILE_DATA */
-/* madvise() flags the area had, given again at restart */
-#define AREA_F_HUGEPAGE 0x20	/* MADV_HUGEPAGE */
-#define AREA_F_NOHUGEPAGE 0x40	/* MADV_NOHUGEPAGE */
-#define AREA_F_DONTDUMP 0x80	/* MADV_DONTDUMP */
-#define AREA_F_DONTFORK 0x100	/* MADV_DONTFORK */
-#define AREA_F_WIPEONFORK 0x200	/* MADV_WIPEONFORK */
+/* madvise() flags the area had, given again at restart: the blob's
+ * PLAN_ADV_* (restorer/plan.h), shifted */
+#define AREA_F_ADVICE_SHIFT 5
+#define AREA_F_HUGEPAGE (PLAN_ADV_HUGEPAGE << AREA_F_ADVICE_SHIFT)		/* 0x20 */
+#define AREA_F_NOHUGEPAGE (PLAN_ADV_NOHUGEPAGE << AREA_F_ADVICE_SHIFT)	/* 0x40 */
+#define AREA_F_DONTDUMP (PLAN_ADV_DONTDUMP << AREA_F_ADVICE_SHIFT)		/* 0x80 */
+#define AREA_F_DONTFORK (PLAN_ADV_DONTFORK << AREA_F_ADVICE_SHIFT)		/* 0x100 */
+#define AREA_F_WIPEONFORK (PLAN_ADV_WIPEONFORK << AREA_F_ADVICE_SHIFT)	/* 0x200 */
+#define AREA_F_ADVICE (PLAN_ADV_ALL << AREA_F_ADVICE_SHIFT)
 #define AREA_F_KNOWN 0x3ff
 
 struct img_run {

@@ -26,14 +26,15 @@ static bool is_special(const char *path)
 	return !strcmp(path, "[vdso]") || !strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]");
 }
 
-/* The madvise() flags the area keeps. */
+/* The madvise() flags the area keeps: proc's, the blob's and the file's
+ * are the same bits. */
+_Static_assert(VMA_HUGEPAGE == PLAN_ADV_HUGEPAGE && VMA_NOHUGEPAGE == PLAN_ADV_NOHUGEPAGE &&
+	       VMA_DONTDUMP == PLAN_ADV_DONTDUMP && VMA_DONTFORK == PLAN_ADV_DONTFORK &&
+	       VMA_WIPEONFORK == PLAN_ADV_WIPEONFORK, "madvise flags");
+
 static uint32_t area_advice(uint32_t vma_advice)
 {
-	return (vma_advice & VMA_HUGEPAGE ? AREA_F_HUGEPAGE : 0) |
-	       (vma_advice & VMA_NOHUGEPAGE ? AREA_F_NOHUGEPAGE : 0) |
-	       (vma_advice & VMA_DONTDUMP ? AREA_F_DONTDUMP : 0) |
-	       (vma_advice & VMA_DONTFORK ? AREA_F_DONTFORK : 0) |
-	       (vma_advice & VMA_WIPEONFORK ? AREA_F_WIPEONFORK : 0);
+	return (vma_advice << AREA_F_ADVICE_SHIFT) & AREA_F_ADVICE;
 }
 
 /* Sorts a mapping into an area kind; -EOPNOTSUPP for what ucr cannot save. */
@@ -488,16 +489,6 @@ size_t memory_plan_size(const struct image_process *p)
 	return size;
 }
 
-/* AREA_F_* advice as the blob gives it (PLAN_ADV_*). */
-static uint32_t plan_advice(uint32_t flags)
-{
-	return (flags & AREA_F_HUGEPAGE ? PLAN_ADV_HUGEPAGE : 0) |
-	       (flags & AREA_F_NOHUGEPAGE ? PLAN_ADV_NOHUGEPAGE : 0) |
-	       (flags & AREA_F_DONTDUMP ? PLAN_ADV_DONTDUMP : 0) |
-	       (flags & AREA_F_DONTFORK ? PLAN_ADV_DONTFORK : 0) |
-	       (flags & AREA_F_WIPEONFORK ? PLAN_ADV_WIPEONFORK : 0);
-}
-
 static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 {
 	const struct image_process *p = ctx->proc;
@@ -521,7 +512,7 @@ static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 		}
 		pa[plan->n_areas] = (struct plan_area){
 			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
-			.advice = plan_advice(a->flags),
+			.advice = (a->flags & AREA_F_ADVICE) >> AREA_F_ADVICE_SHIFT,
 			.first_run = plan->n_runs, .pgoff = a->pgoff,
 			.n_runs = area_restores_pages(a) ? a->n_runs : 0,
 		};

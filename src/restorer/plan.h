@@ -88,6 +88,7 @@ struct agent_restart_info {
 #define PLAN_ADV_DONTDUMP 0x4
 #define PLAN_ADV_DONTFORK 0x8
 #define PLAN_ADV_WIPEONFORK 0x10
+#define PLAN_ADV_ALL 0x1f
 
 struct plan_area {
 	uint64_t start, end;
