@@ -14,7 +14,7 @@ enum {
 	OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE,
 	OPT_PTRACED_ERROR, OPT_PTRACED_SKIP, OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR,
 	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF, OPT_COMPRESS,
-	OPT_COW,
+	OPT_COW, OPT_INCREMENTAL,
 };
 
 static const struct option options[] = {
@@ -38,6 +38,7 @@ static const struct option options[] = {
 	{ "compress", optional_argument, NULL, OPT_COMPRESS },
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
 	{ "cow", no_argument, NULL, OPT_COW },
+	{ "incremental", required_argument, NULL, OPT_INCREMENTAL },
 	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
 	{ "save-private", no_argument, NULL, OPT_SAVE_PRIVATE },
 	{ "save-shared", no_argument, NULL, OPT_SAVE_SHARED },
@@ -78,6 +79,7 @@ static void usage(FILE *f)
 		"Memory:       --save-none (default)   --save-exe   --save-private\n"
 		"              --save-shared   --save-all\n"
 		"              --cow (run on while the memory is written, copy-on-write)\n"
+		"              --incremental=BASE (only the pages that differ from BASE)\n"
 		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
 		"              --ptracer-error (default)   --ptracer-skip\n"
 		"Messages:     --kmsg-none   --kmsg-error (default)   --kmsg-warning\n"
@@ -164,6 +166,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 			break;
 		case OPT_LIBCR_PROHIBIT_SELF: o.prohibit_self = true; break;
 		case OPT_COW: o.cow = true; break;
+		case OPT_INCREMENTAL: o.base = optarg; break;
 		default: usage(stderr); return EINVAL;
 		}
 	}

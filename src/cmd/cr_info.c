@@ -135,12 +135,18 @@ static void print_process(const struct image_process *p)
 		uint64_t len = a->end - a->start;
 		char advice[96];
 
-		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s%s%s\n",
+		char in_base[48] = "";
+
+		if (p->areas[i].n_base_pages)
+			snprintf(in_base, sizeof(in_base), " (%llu KiB more in the base)",
+				 (unsigned long long)(p->areas[i].n_base_pages * IMG_PAGE_SIZE >> 10));
+		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved%s  %s%s%s\n",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? 's' : 'p',
 		       kind_name(a->kind), (unsigned long long)(len >> 10),
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]),
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), in_base,
+		       area_path(&p->areas[i]),
 		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "",
 		       area_advice(a, advice, sizeof(advice)));
 	}
@@ -214,12 +220,14 @@ static void json_memory(const struct image_process *p)
 		const struct img_area *a = p->areas[i].a;
 
 		printf("%s{\"start\": %llu, \"end\": %llu, \"prot\": \"%c%c%c\", \"shared\": %s, "
-		       "\"kind\": \"%s\", \"saved\": %llu, \"path\": ", i ? ", " : "",
+		       "\"kind\": \"%s\", \"saved\": %llu, \"in_base\": %llu, \"path\": ",
+		       i ? ", " : "",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? "true" : "false",
 		       mem_kind_names[mem_kind_of(a)],
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE));
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE),
+		       (unsigned long long)(p->areas[i].n_base_pages * IMG_PAGE_SIZE));
 		json_string(area_path(&p->areas[i]));
 		printf("}");
 	}
@@ -305,6 +313,15 @@ static void json_image(const char *name, const struct image *img)
 	json_string(img->hdr->machine);
 	printf(", \"kernel\": ");
 	json_string(img->hdr->kernel);
+	printf(", \"base\": ");
+	if (img->base) {
+		printf("{\"path\": ");
+		json_string(img->base_path);
+		printf(", \"digest\": %llu, \"size\": %llu}", (unsigned long long)img->base->digest,
+		       (unsigned long long)img->base->size);
+	} else {
+		printf("null");
+	}
 	printf(", \"cpu\": {\"xcr0\": %llu, \"cpuid1_ecx\": %u, \"cpuid1_edx\": %u, "
 	       "\"cpuid7_ebx\": %u, \"cpuid7_ecx\": %u}", (unsigned long long)img->hdr->xcr0,
 	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,
@@ -340,6 +357,10 @@ static void print_image(const char *name, const struct image *img)
 	printf("context file %s: ucr format %u, %llu bytes%s\n", name, img->hdr->version,
 	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
+	if (img->base)
+		printf("  increment of %s (%llu bytes, digest %016llx): the pages it does not hold "
+		       "are there\n", img->base_path, (unsigned long long)img->base->size,
+		       (unsigned long long)img->base->digest);
 	printf("  cpu: XSAVE features %#llx, CPUID.1 ECX %#x EDX %#x, CPUID.7 EBX %#x ECX %#x "
 	       "(a restart needs them all)\n", (unsigned long long)img->hdr->xcr0,
 	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context file, version 1.  docs/FORMAT.md mirrors this header.
+ * The context file, version 2.  docs/FORMAT.md mirrors this header.
  *
  * A file is the 8-byte magic followed by records.  Every record is
  *
@@ -12,10 +12,11 @@
  * The checksum follows the payload so that the file is written in one
  * pass, also to a pipe.  Page data (IMG_PAGES) starts 4 KiB aligned in the
  * file: the writer puts an IMG_PAD record before it.  The first record is
- * IMG_HEADER, the last IMG_END.  For each process: IMG_PROCESS, then its
- * IMG_THREAD, IMG_AUXV, IMG_SIGACTS, IMG_FILE records and its IMG_AREA
- * records, each area with the IMG_PAGES record of its saved pages right
- * after it.  All integers are little-endian.
+ * IMG_HEADER (then IMG_BASE in an increment), the last IMG_END.  For each
+ * process: IMG_PROCESS, then its IMG_THREAD, IMG_AUXV, IMG_SIGACTS,
+ * IMG_FILE records and its IMG_AREA records, each area with the IMG_PAGES
+ * record of its saved pages and the IMG_PAGE_HASHES of them right after
+ * it.  All integers are little-endian.
  */
 #ifndef UCR_IMAGE_FORMAT_H
 #define UCR_IMAGE_FORMAT_H
@@ -44,6 +45,9 @@ enum img_tag {
 	IMG_END = 10,
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
+	/* 13 to 15: other resources */
+	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
+	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 };
 
 struct img_rec {
@@ -160,8 +164,23 @@ enum img_area_kind {
 
 struct img_run {
 	uint64_t first;		/* page index within the area */
-	uint64_t n_pages;
+	uint64_t n_pages;	/* with IMG_RUN_BASE: in the base file, not in this one */
 };
+#define IMG_RUN_BASE (1ULL << 63)
+
+/*
+ * IMG_BASE: this file holds only the pages that differ from its base's
+ * (cr_checkpoint --incremental=BASE); followed by the base's path
+ * (path_len bytes, absolute).  digest is the base's: the XXH3-64 of the
+ * checksums of all its records, in order.
+ */
+struct img_base {
+	uint64_t digest;
+	uint64_t size;		/* the base file's, in bytes */
+	uint32_t path_len;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_base) == 24, "img_base");
 
 /*
  * Followed by n_runs struct img_run (ascending, disjoint) and the path

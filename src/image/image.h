@@ -50,6 +50,10 @@ struct image_area {
 	const struct img_run *runs;
 	char *path;
 	uint64_t data_off;	/* file offset of the first saved page */
+	uint64_t n_base_pages;	/* in runs with IMG_RUN_BASE: in the base */
+	/* the XXH3-64 of each saved page, in address order, those in the
+	 * base too (n_pages + n_base_pages) */
+	const uint64_t *hashes;
 };
 
 struct image_file {
@@ -96,12 +100,25 @@ struct image {
 	size_t n_pipes;
 	struct image_file_data *file_data;
 	size_t n_file_data;
+	uint64_t digest;	/* XXH3-64 of its records' checksums, in order */
+	const struct img_base *base;	/* an increment's base, or NULL */
+	char *base_path;
+	/* cr_restart: the loaded base, and the descriptor by which the
+	 * restored processes read each file of the chain (-1: none yet) */
+	struct image *base_img;
+	int rst_fd;
 };
 
 /* The process of the image with this pid, or NULL. */
 const struct image_process *image_find_process(const struct image *img, int32_t pid);
 /* The content of unlinked file id, or NULL. */
 const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id);
+/* Where the saved page at addr of process pid is: the file of the chain
+ * (img or a base of it, which cr_restart loaded) that holds it, its offset
+ * there, and how many pages follow it there in one run; -EFAULT when the
+ * page was not saved, -ENOENT when its base is not loaded. */
+int image_find_page(const struct image *img, int32_t pid, uint64_t addr,
+		    const struct image **ret_img, uint64_t *ret_off, uint64_t *ret_pages);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

@@ -73,6 +73,9 @@ struct dump_ctx {
 	bool save_shared;		/* shared file maps' contents (--save-shared) */
 	char *buf;			/* page buffer */
 	size_t buf_len;
+	/* --incremental: this process in the base, whose pages it need not
+	 * hold again (NULL: none, or not in the base) */
+	const struct image_process *base;
 };
 
 /* The restart of one process. */
@@ -83,7 +86,6 @@ struct rst_ctx {
 	/* in the restart's own user namespace (restart/userns.c): its pids
 	 * are a new pid namespace's, and it keeps no capability */
 	bool own_userns;
-	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
 };
@@ -136,6 +138,19 @@ int threads_verify(struct dump_ctx *ctx);
 /* memory.c: a file area whose every page was saved, restored as
  * anonymous memory (shared: shm.c) without its file. */
 bool memory_file_saved(const struct img_area *a);
+/* memory.c: len bytes (at most buf_len) at addr of the process, into buf. */
+int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len);
+/* increment.c: the pages of a's runs that the base holds, the same, made
+ * runs of the base (IMG_RUN_BASE) in *runs; the hash of every page in
+ * *ret_hashes, the number of the base's in *ret_n_base. */
+int increment_split(struct dump_ctx *ctx, struct img_area *a, struct img_run **runs,
+		    uint64_t **ret_hashes, uint64_t *ret_n_base);
+/* increment.c: whether the base's page hashes are its pages' (an increment
+ * trusts them): 0, or -EBADMSG after a line naming path. */
+int increment_check_base(const struct image *base, const char *path);
+/* memory_restart.c: memory_ops' check and plan */
+int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
+int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 /* memory.c: whether --cow may read pid's memory from a fork's copy
  * (agent/hold.c); if not, why, in why. */
 bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len);
@@ -145,7 +160,7 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len);
 int shm_fd(const struct image *img, const struct image_area *ia, struct rst_shared *sh);
 
 /* Bytes the areas and runs of p take in a plan. */
-size_t memory_plan_size(const struct image_process *p);
+size_t memory_plan_size(const struct image *img, const struct image_process *p);
 /* len bytes of p's memory at addr as the file saved them, within one page;
  * 0, or -EFAULT when they were not saved, -errno when they cannot be read. */
 int memory_saved_read(const struct image *img, const struct image_process *p, uint64_t addr,

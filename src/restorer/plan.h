@@ -102,9 +102,12 @@ struct plan_area {
 	uint32_t pad;
 };
 
-/* Saved pages: len bytes at addr come from file_off in the context file. */
+/* Saved pages: len bytes at addr come from file_off in the file fd (the
+ * context file, or a base of it). */
 struct plan_run {
 	uint64_t addr, len, file_off;
+	int32_t fd;
+	uint32_t pad;
 };
 
 /* [vdso], [vvar], [vvar_vclock]: moved from where the kernel put them. */
@@ -144,12 +147,11 @@ enum plan_step {
 struct plan {
 	uint64_t blob_start, blob_len;	/* the whole blob mapping */
 	uint64_t scratch;		/* room inside it to move special maps through */
-	int32_t ctx_fd;			/* the context file */
 	int32_t status_fd;		/* pipe to cr_restart, closed on success */
 	uint32_t helper_fd_base;	/* every fd >= this is the builder's */
 	uint32_t n_areas, n_runs, n_special, n_rlimits;
 	uint32_t report_reads;		/* STEP_READ_PROGRESS reports for cr_restart's line */
-	uint32_t lazy;			/* map saved private pages from ctx_fd (--lazy) */
+	uint32_t lazy;			/* map saved private pages from their file (--lazy) */
 	uint64_t areas_off, runs_off;	/* from the start of the plan */
 	uint64_t threads_off;
 	uint32_t n_threads, main_thread;

@@ -131,7 +131,7 @@ static void blob_move_special(const struct plan *p)
 
 #define READ_CHUNK (32ULL << 20)
 
-static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_t off)
+static void blob_read(const struct plan *p, int fd, uint64_t addr, uint64_t len, uint64_t off)
 {
 	/* Faulting the pages in one by one during the copy costs several
 	 * times the copy itself; populating the run first avoids the traps.
@@ -140,7 +140,7 @@ static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_
 	while (len) {
 		/* in chunks when cr_restart draws its progress line */
 		uint64_t want = p->report_reads && len > READ_CHUNK ? READ_CHUNK : len;
-		long n = sys_pread(p->ctx_fd, (void *)addr, want, off);
+		long n = sys_pread(fd, (void *)addr, want, off);
 
 		if (n == -EINTR)
 			continue;
@@ -174,7 +174,7 @@ static void blob_map_runs(const struct plan *p, const struct plan_area *a,
 {
 	for (uint64_t j = 0; j < a->n_runs; j++) {
 		const struct plan_run *run = &runs[a->first_run + j];
-		long r = sys_mmap(run->addr, run->len, a->prot, MAP_PRIVATE | MAP_FIXED, p->ctx_fd,
+		long r = sys_mmap(run->addr, run->len, a->prot, MAP_PRIVATE | MAP_FIXED, run->fd,
 				  run->file_off);
 
 		if (r < 0)
@@ -231,7 +231,7 @@ static void blob_map_areas(const struct plan *p)
 		for (uint64_t j = 0; j < a->n_runs; j++) {
 			const struct plan_run *run = &runs[a->first_run + j];
 
-			blob_read(p, run->addr, run->len, run->file_off);
+			blob_read(p, run->fd, run->addr, run->len, run->file_off);
 		}
 		if (prot != a->prot) {
 			r = sys_mprotect(a->start, len, a->prot);

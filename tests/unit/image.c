@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <xxhash.h>
+
 #include "image/image.h"
 #include "common/util.h"
 #include "tap.h"
@@ -63,9 +65,14 @@ static int make_image(uint8_t *pages, int compress_level)
 	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
 
 	write_rec(&w, IMG_AREA, &a, sizeof(a), runs, sizeof(runs));
+	uint64_t hashes[2] = { XXH3_64bits(pages, IMG_PAGE_SIZE),
+			       XXH3_64bits(pages + IMG_PAGE_SIZE, IMG_PAGE_SIZE) };
+
 	if (img_record_begin(&w, IMG_PAGES, 2 * IMG_PAGE_SIZE, 1) ||
-	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w) ||
-	    img_writer_finish(&w))
+	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w))
+		abort();
+	write_rec(&w, IMG_PAGE_HASHES, hashes, sizeof(hashes), NULL, 0);
+	if (img_writer_finish(&w))
 		abort();
 	img_writer_close(&w);
 	return fd;
