@@ -13,7 +13,7 @@
  * pass, also to a pipe.  Page data (IMG_PAGES) starts 4 KiB aligned in the
  * file: the writer puts an IMG_PAD record before it.  The first record is
  * IMG_HEADER, the last IMG_END.  For each process: IMG_PROCESS, then its
- * IMG_THREAD, IMG_AUXV, IMG_SIGACTS, IMG_FILE records and its IMG_AREA
+ * IMG_THREAD, IMG_AUXV, IMG_SIGACTS, IMG_FILE and IMG_LOCK records and its IMG_AREA
  * records, each area with the IMG_PAGES record of its saved pages right
  * after it.  All integers are little-endian.
  */
@@ -44,6 +44,7 @@ enum img_tag {
 	IMG_END = 10,
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
+	IMG_LOCK = 13,
 };
 
 struct img_rec {
@@ -232,6 +233,36 @@ struct img_file_data {
 	uint32_t pad;
 };
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
+
+/*
+ * IMG_LOCK: a lock a process held, after the IMG_FILE of the descriptor it
+ * is taken again through (a FILE_REGULAR).  A record lock is the process's
+ * own: it is listed under the process's first descriptor of the open file
+ * description it was taken through.  An open file description lock or a
+ * flock lock belongs to the description: it is listed once in the file,
+ * under the first descriptor of that description (in file order, every
+ * process together).
+ */
+enum img_lock_kind {
+	LOCK_KIND_POSIX = 1,	/* fcntl(F_SETLK) */
+	LOCK_KIND_OFD = 2,	/* fcntl(F_OFD_SETLK) */
+	LOCK_KIND_FLOCK = 3,	/* flock(2) */
+};
+
+enum img_lock_type {
+	LOCK_TYPE_READ = 1,	/* F_RDLCK, LOCK_SH */
+	LOCK_TYPE_WRITE = 2,	/* F_WRLCK, LOCK_EX */
+};
+
+struct img_lock {
+	int32_t fd;
+	uint32_t kind;		/* enum img_lock_kind */
+	uint32_t type;		/* enum img_lock_type */
+	uint32_t pad;
+	uint64_t start;		/* first byte; 0 for flock */
+	uint64_t len;		/* bytes; 0: to the end of the file (and for flock) */
+};
+_Static_assert(sizeof(struct img_lock) == 32, "img_lock");
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

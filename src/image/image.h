@@ -63,6 +63,8 @@ struct image_process {
 	size_t n_areas;
 	struct image_file *files;
 	size_t n_files;
+	const struct img_lock **locks;
+	size_t n_locks;
 };
 
 struct image_file_data {
@@ -105,6 +107,15 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
  */
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
 void image_free(struct image *img);
+
+/* locks.c: why the IMG_LOCK l of p (its files read so far) is invalid, or
+ * NULL; and what it is, for messages ("a write lock (fcntl, bytes 0 to the
+ * end)"). */
+const char *image_lock_invalid(const struct image_process *p, const struct img_lock *l);
+void image_lock_describe(const struct img_lock *l, char *buf, size_t len);
+/* "fcntl", "ofd" or "flock"; "read" or "write" */
+const char *image_lock_kind_name(uint32_t kind);
+const char *image_lock_type_name(uint32_t type);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says
  * what differs. */

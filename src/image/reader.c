@@ -226,6 +226,19 @@ static int read_file_data(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
+static int read_lock(struct reader *r, struct image_process *proc, const struct rec_view *v)
+{
+	const struct img_lock *l = (const void *)v->payload;
+	const char *why = v->len < sizeof(*l) ? "too short" : image_lock_invalid(proc, l);
+
+	if (why)
+		return fail(r, "lock record at offset %llu is invalid: %s", (unsigned long long)v->off,
+			    why);
+	proc->locks = xrealloc(proc->locks, (proc->n_locks + 1) * sizeof(*proc->locks));
+	proc->locks[proc->n_locks++] = l;
+	return 0;
+}
+
 static int read_threads(struct reader *r, struct image_process *proc)
 {
 	uint32_t n = proc->p->n_threads;
@@ -274,8 +287,8 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
-/* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
- * up to the next process or the end. */
+/* A process's IMG_FILE, IMG_PIPE, IMG_LOCK and IMG_AREA records, in any
+ * interleaving, up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -297,6 +310,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
+		else if (v.tag == IMG_LOCK)
+			ret = read_lock(r, proc, &v);
 		else {
 			r->off = save;	/* the next process, or the end */
 			return 0;
@@ -556,6 +571,7 @@ void image_free(struct image *img)
 			free(p->files[j].path);
 		free(p->areas);
 		free(p->files);
+		free(p->locks);
 		free(p->threads);
 		free(p->exe);
 		free(p->cwd);

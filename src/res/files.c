@@ -95,8 +95,7 @@ int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_
 	return r;
 }
 
-/* The first descriptor scanned that shares this one's open file description. */
-static const struct dump_fd *file_share(const struct dump_shared *sh, const struct dump_fd *me)
+const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me)
 {
 	for (const struct dump_fd *o = sh->fds; o < me; o++)
 		if (o->dev == me->dev && o->ino == me->ino &&
@@ -143,7 +142,7 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
-	const struct dump_fd *share = file_share(ctx->shared, df);
+	const struct dump_fd *share = files_share(ctx->shared, df);
 	struct img_file f = { .fd = df->fd,
 			      .share_pid = share ? process_seen_pid(ctx->shared, share->pid) : -1,
 			      .share_fd = share ? share->fd : -1 };
