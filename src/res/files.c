@@ -9,9 +9,11 @@
  * checkpoint size at restart.  A regular file that had no name is saved
  * whole, by unlinked.c.  A pipe or socket that leads outside, or a
  * standard descriptor that is a terminal, becomes cr_restart's own, as
- * BLCR gives it (files_inherit()).  Character devices are reopened by
- * path.  A pipe with both ends in the request gets its bytes back
- * (pipes.c).  Other kinds are not restored and appear closed.
+ * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/random,
+ * /dev/urandom and /dev/tty are reopened by name; other devices are
+ * closed, as in BLCR, and cr_restart names each.  A pipe with both ends in
+ * the request gets its bytes back (pipes.c).  Other kinds are not
+ * restored and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <linux/kcmp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "res.h"
 #include "proc/proc.h"
@@ -139,6 +142,24 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 	return unlinked_dump(ctx, link, target, &f->object_id);
 }
 
+/* The name of a device that is reopened at restart, or NULL: these have
+ * no state a program could miss (BLCR's own list). */
+static const char *reopened_device(dev_t rdev)
+{
+	static const struct {
+		unsigned int major, minor;
+		const char *path;
+	} devices[] = {
+		{ 1, 3, "/dev/null" }, { 1, 5, "/dev/zero" }, { 1, 8, "/dev/random" },
+		{ 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (major(rdev) == devices[i].major && minor(rdev) == devices[i].minor)
+			return devices[i].path;
+	return NULL;
+}
+
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
@@ -186,8 +207,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
-	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
-		f.kind = FILE_REGULAR;
+	} else if (S_ISCHR(st.st_mode) && reopened_device(st.st_rdev)) {
+		f.kind = FILE_REGULAR;	/* by its name, wherever its node was */
+		snprintf(target, sizeof(target), "%s", reopened_device(st.st_rdev));
 	} else {
 		log_warn("fd %d of pid %d (%s) is not saved: it will be closed after restart",
 			 df->fd, (int)df->pid, target);
@@ -262,12 +284,21 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 	return 0;
 }
 
-/* What was written after the checkpoint goes, as in BLCR. */
-static int files_truncate(const struct image_process *p)
+/*
+ * What was written after the checkpoint goes, as in BLCR.  A device that
+ * is not reopened is named, at the level shown by default: BLCR closed it
+ * without a word, and the program may fail later for want of it.
+ */
+static int files_commit(const struct image_process *p)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
 
+		if (f->kind == FILE_CLOSED && (S_ISCHR(f->mode) || S_ISBLK(f->mode)))
+			log_msg(LOG_ERROR, "warning: fd %d of pid %d (%s) is closed after the "
+				"restart: of the devices, only /dev/null, /dev/zero, /dev/random, "
+				"/dev/urandom and /dev/tty are reopened", f->fd, p->p->pid,
+				p->files[i].path);
 		if (f->kind == FILE_REGULAR && S_ISREG(f->mode) && is_writer(f) &&
 		    !(f->flags & FILE_F_UNLINKED) &&
 		    truncate(p->files[i].path, f->size) < 0)
@@ -484,6 +515,6 @@ const struct res_ops files_ops = {
 	.dump = files_dump,
 	.check = files_check,
 	.prepare = files_prepare,
-	.commit = files_truncate,
+	.commit = files_commit,
 	.restore = files_restore,
 };
