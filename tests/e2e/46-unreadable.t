@@ -14,23 +14,7 @@ plan 11
 # Built with sanitizers, cr_restart would never end: see test 33.
 export ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0
 
-make_user
-prefix=$T/prefix
-run_cmd 300 "$T/install.out" "$T/install.err" make -C "$top" -s install B="$build" PREFIX="$prefix"
-ok $? "ucr installs into a prefix" || { diag_file "$T/install.err"; die "no install"; }
-mkdir "$T/bin" "$T/u"
-cp "$wl/reader" "$wl/mapfile" "$T/bin/"
-chown -R "$user:$user" "$T/u"
-cd "$T/u" || die "cannot enter $T/u"
-u=(setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups --)
-
-# ufile NAME...: files the user's processes write, made theirs
-ufile() {
-	local f
-	for f in "$@"; do
-		: >"$f" && chown "$user:$user" "$f"
-	done
-}
+user_prefix "$wl/reader" "$wl/mapfile"
 
 # saved NAME WORKLOAD ARGS...: WORKLOAD ARGS FIFO run by the user under
 # cr_run (stdout $T/u/NAME.out), checkpointed by the user with --kill into
@@ -38,7 +22,7 @@ ufile() {
 saved() {
 	local name=$1
 	shift
-	mkfifo "$name.ready" && chown "$user:$user" "$name.ready"
+	ufifo "$name.ready"
 	ufile "$name.out" "$name.err"
 	spawn "$name.out" "$name.err" "${u[@]}" "$prefix/bin/cr_run" "$@" "$T/u/$name.ready"
 	orig=$spawned
