@@ -9,9 +9,9 @@
  * checkpoint size at restart.  A regular file that had no name is saved
  * whole, by unlinked.c.  A pipe or socket that leads outside, or a
  * standard descriptor that is a terminal, becomes cr_restart's own, as
- * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/random,
- * /dev/urandom and /dev/tty are reopened by name; other devices are
- * closed, as in BLCR, and cr_restart names each.  A pipe with both ends in
+ * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/full,
+ * /dev/random, /dev/urandom and /dev/tty are reopened by name; other
+ * devices are closed, as in BLCR, and cr_restart names each.  A pipe with both ends in
  * the request gets its bytes back (pipes.c).  Other kinds are not
  * restored and appear closed.
  */
@@ -143,15 +143,18 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 }
 
 /* The name of a device that is reopened at restart, or NULL: these have
- * no state a program could miss (BLCR's own list). */
+ * no state a program could miss.  BLCR reopened them too (its dev_null
+ * test writes to /dev/full after the restart); it also reopened /dev/mem,
+ * /dev/kmem, /dev/port and /dev/kmsg, closed here: a new open would not
+ * keep their position. */
 static const char *reopened_device(dev_t rdev)
 {
 	static const struct {
 		unsigned int major, minor;
 		const char *path;
 	} devices[] = {
-		{ 1, 3, "/dev/null" }, { 1, 5, "/dev/zero" }, { 1, 8, "/dev/random" },
-		{ 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
+		{ 1, 3, "/dev/null" }, { 1, 5, "/dev/zero" }, { 1, 7, "/dev/full" },
+		{ 1, 8, "/dev/random" }, { 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
@@ -296,8 +299,8 @@ static int files_commit(const struct image_process *p)
 
 		if (f->kind == FILE_CLOSED && (S_ISCHR(f->mode) || S_ISBLK(f->mode)))
 			log_msg(LOG_ERROR, "warning: fd %d of pid %d (%s) is closed after the "
-				"restart: of the devices, only /dev/null, /dev/zero, /dev/random, "
-				"/dev/urandom and /dev/tty are reopened", f->fd, p->p->pid,
+				"restart: of the devices, only /dev/null, /dev/zero, /dev/full, "
+				"/dev/random, /dev/urandom and /dev/tty are reopened", f->fd, p->p->pid,
 				p->files[i].path);
 		if (f->kind == FILE_REGULAR && S_ISREG(f->mode) && is_writer(f) &&
 		    !(f->flags & FILE_F_UNLINKED) &&
