@@ -223,16 +223,27 @@ struct img_pipe {
 /*
  * The whole content of a regular file that had no name at the checkpoint,
  * open (FILE_F_UNLINKED) or mapped (AREA_F_UNLINKED), once per file, before
- * the first record that refers to it; followed by size bytes.
+ * the first record that refers to it; followed by size bytes.  With
+ * FILE_DATA_F_SPARSE, a file with holes, it is followed instead by a
+ * uint64_t n, n struct img_extent (ascending, disjoint, none empty, inside
+ * size) and the bytes of each in turn: the rest of the file are holes.
  */
 struct img_file_data {
 	uint64_t id;		/* from 1, as in img_file and img_area object_id */
 	uint64_t size;
 	uint32_t mode;		/* st_mode */
 	uint32_t uid, gid;	/* its owner */
-	uint32_t pad;
+	uint32_t flags;		/* FILE_DATA_F_* */
 };
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
+
+#define FILE_DATA_F_SPARSE 0x1
+#define FILE_DATA_F_KNOWN FILE_DATA_F_SPARSE
+
+/* Bytes of a sparse file that hold data (SEEK_DATA to SEEK_HOLE). */
+struct img_extent {
+	uint64_t off, len;
+};
 
 /*
  * IMG_LOCK: a lock a process held, after the IMG_FILE of the descriptor it

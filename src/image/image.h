@@ -69,7 +69,9 @@ struct image_process {
 
 struct image_file_data {
 	const struct img_file_data *d;
-	uint64_t data_off;	/* file offset of its content */
+	uint64_t data_off;	/* file offset of its content (its extents' bytes) */
+	const struct img_extent *extents;	/* FILE_DATA_F_SPARSE: where they go */
+	uint64_t n_extents;
 };
 
 struct image_pipe {
@@ -116,6 +118,11 @@ void image_lock_describe(const struct img_lock *l, char *buf, size_t len);
 /* "fcntl", "ofd" or "flock"; "read" or "write" */
 const char *image_lock_kind_name(uint32_t kind);
 const char *image_lock_type_name(uint32_t type);
+
+/* filedata.c: why the IMG_FILE_DATA payload d of len bytes is invalid, or
+ * NULL; then fd holds where its content starts and its extents. */
+const char *image_file_data_invalid(const struct img_file_data *d, uint64_t len,
+				    struct image_file_data *fd);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says
  * what differs. */

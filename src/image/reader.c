@@ -214,15 +214,17 @@ static int read_file_data(struct reader *r, const struct rec_view *v)
 {
 	const struct img_file_data *d = (const void *)v->payload;
 	struct image *img = r->img;
+	struct image_file_data fd = { .d = d };
+	const char *why = v->len < sizeof(*d) ? "too short" : image_file_data_invalid(d, v->len, &fd);
 
-	if (v->len < sizeof(*d) || d->size != v->len - sizeof(*d) || !d->id || !S_ISREG(d->mode))
-		return fail(r, "file data record at offset %llu is invalid",
-			    (unsigned long long)v->off);
+	if (why)
+		return fail(r, "file data record at offset %llu is invalid: %s",
+			    (unsigned long long)v->off, why);
 	if (image_find_file_data(img, d->id))
 		return fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+	fd.data_off += v->payload_off;
 	img->file_data = xrealloc(img->file_data, (img->n_file_data + 1) * sizeof(*img->file_data));
-	img->file_data[img->n_file_data++] = (struct image_file_data){
-		.d = d, .data_off = v->payload_off + sizeof(*d) };
+	img->file_data[img->n_file_data++] = fd;
 	return 0;
 }
 

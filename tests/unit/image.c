@@ -157,6 +157,57 @@ static void test_unlinked(void)
 	   "an unlinked descriptor of another kind is refused");
 }
 
+/* One process with an unlinked file of 1 MiB on fd 3, saved with flags
+ * and n extents e, followed by bytes bytes; loaded, with *err saying why
+ * not.  0 when it loads with its extents. */
+static int load_sparse(const struct img_extent *e, uint64_t n, uint64_t bytes, uint32_t flags,
+		       char *err, size_t err_len)
+{
+	static const char content[64] = "two extents of data";
+	const char *path = "/tmp/sparse";
+	struct img_file_data d = { .id = 1, .size = 1 << 20, .mode = S_IFREG | 0640,
+				   .flags = flags };
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .share_pid = -1, .share_fd = -1, .object_id = 1,
+			      .flags = FILE_F_UNLINKED, .path_len = strlen(path) };
+	const void *parts[] = { &d, &n, e, content };
+	size_t lens[] = { sizeof(d), sizeof(n), n * sizeof(*e), bytes };
+	struct img_writer w;
+	struct image *img;
+	int fd = begin_image(&w, 0), r;
+
+	if (img_write_record(&w, IMG_FILE_DATA, parts, lens, 4))
+		abort();
+	write_rec(&w, IMG_FILE, &f, sizeof(f), path, f.path_len);
+	r = finish_load(&w, fd, &img, err, err_len);
+	if (!r && img->file_data[0].n_extents != n)
+		r = -EIO;
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_sparse(void)
+{
+	struct img_extent e[2] = { { 0, 16 }, { 4096, 16 } };
+	char err[256] = "";
+
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) == 0,
+	   "a file saved with two extents of data loads");
+	ok(load_sparse(e, 2, 31, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0 &&
+	   strstr(err, "not its length"), "with a byte too few it is refused");
+	ok(load_sparse(e, 2, 32, 2, err, sizeof(err)) < 0, "an unknown flag is refused");
+	e[1].off = 0;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "overlapping extents are refused");
+	e[1].off = (1 << 20) - 8;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an extent past the end of the file is refused");
+	e[1] = (struct img_extent){ 4096, 0 };
+	ok(load_sparse(e, 2, 16, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an empty extent is refused");
+}
+
 /* One process with f on fd 3 (a file opened read-only unless f says) and
  * lock l, after f unless lock_first; loaded, with *err saying why not. */
 static int load_lock(const struct img_file *f, const struct img_lock *l, bool lock_first,
@@ -271,7 +322,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..35\n");
+	printf("1..41\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -333,5 +384,6 @@ int main(void)
 	printf("# %s\n", err);
 	test_unlinked();
 	test_locks();
+	test_sparse();
 	return n_failed ? 1 : 0;
 }
