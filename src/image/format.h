@@ -218,7 +218,9 @@ struct img_pipe {
 	uint32_t capacity;	/* F_GETPIPE_SZ */
 	uint32_t pad;
 	uint64_t len;
+	uint32_t uid, gid;	/* its owner: a FIFO made again gets it (root) */
 };
+_Static_assert(sizeof(struct img_pipe) == 32, "img_pipe");
 
 /*
  * The whole content of a regular file that had no name at the checkpoint,
