@@ -58,7 +58,9 @@ is "$(cat "$T/json")" \
 	"cr_info --json lists them per process"
 
 start_restart r "$T/ctx"
-wait_restored "$orig" "$rpid" 30
+# the child too is back where it waits (pause, x86_64 system call 34):
+# its lock is taken before it runs
+wait_restored "$orig" "$rpid" 30 && in_syscall "$kid" 34 30
 ok $? "restarted" || diag_file "$T/r.err"
 is "$(views)" "$want" "after the restart, another process sees every lock, each held by its owner"
 : >"$T/wl"
