@@ -10,8 +10,9 @@
  * whole, by unlinked.c.  A pipe or socket that leads outside, or a
  * standard descriptor that is a terminal, becomes cr_restart's own, as
  * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/full,
- * /dev/random, /dev/urandom and /dev/tty are reopened by name; other
- * devices are closed, as in BLCR, and cr_restart names each.  A pipe with both ends in
+ * /dev/random, /dev/urandom and /dev/tty (the controlling terminal too)
+ * are reopened by name; other devices are closed, as in BLCR, and
+ * cr_restart names each.  A pipe with both ends in
  * the request gets its bytes back (pipes.c).  Other kinds are not
  * restored and appear closed.
  */
@@ -142,12 +143,13 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 	return unlinked_dump(ctx, link, target, &f->object_id);
 }
 
-/* The name of a device that is reopened at restart, or NULL: these have
- * no state a program could miss.  BLCR reopened them too (its dev_null
- * test writes to /dev/full after the restart); it also reopened /dev/mem,
- * /dev/kmem, /dev/port and /dev/kmsg, closed here: a new open would not
- * keep their position. */
-static const char *reopened_device(dev_t rdev)
+/* The name of a device of pid that is reopened at restart, or NULL: these
+ * have no state a program could miss.  BLCR reopened them too (its
+ * dev_null test writes to /dev/full after the restart), and the process's
+ * controlling terminal as /dev/tty, the terminal of the restart; it also
+ * reopened /dev/mem, /dev/kmem, /dev/port and /dev/kmsg, closed here: a
+ * new open would not keep their position. */
+static const char *reopened_device(dev_t rdev, pid_t pid)
 {
 	static const struct {
 		unsigned int major, minor;
@@ -156,11 +158,12 @@ static const char *reopened_device(dev_t rdev)
 		{ 1, 3, "/dev/null" }, { 1, 5, "/dev/zero" }, { 1, 7, "/dev/full" },
 		{ 1, 8, "/dev/random" }, { 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
 	};
+	struct proc_stat ps;
 
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (major(rdev) == devices[i].major && minor(rdev) == devices[i].minor)
 			return devices[i].path;
-	return NULL;
+	return proc_parse_stat(pid, &ps) == 0 && ps.tty && ps.tty == rdev ? "/dev/tty" : NULL;
 }
 
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
@@ -170,6 +173,7 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	struct img_file f = { .fd = df->fd,
 			      .share_pid = share ? process_seen_pid(ctx->shared, share->pid) : -1,
 			      .share_fd = share ? share->fd : -1 };
+	const char *device;
 	struct stat st;
 	uint32_t flags;
 	ssize_t n;
@@ -210,9 +214,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
-	} else if (S_ISCHR(st.st_mode) && reopened_device(st.st_rdev)) {
+	} else if (S_ISCHR(st.st_mode) && (device = reopened_device(st.st_rdev, df->pid))) {
 		f.kind = FILE_REGULAR;	/* by its name, wherever its node was */
-		snprintf(target, sizeof(target), "%s", reopened_device(st.st_rdev));
+		snprintf(target, sizeof(target), "%s", device);
 	} else {
 		log_warn("fd %d of pid %d (%s) is not saved: it will be closed after restart",
 			 df->fd, (int)df->pid, target);
