@@ -278,7 +278,8 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	const struct img_pipe *ip = (const void *)v->payload;
 	struct image *img = r->img;
 
-	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30)
+	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30 ||
+	    ip->pad)
 		return fail(r, "pipe record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < img->n_pipes; i++)
 		if (img->pipes[i].p->id == ip->id)
