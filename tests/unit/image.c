@@ -100,6 +100,15 @@ static int finish_load(struct img_writer *w, int fd, struct image **img, char *e
 	return image_load(fd, img, err, err_len);
 }
 
+/* r, the result of finish_load(), or -EIO when it loaded but what it holds
+ * is not good; img and fd are done with. */
+static int loaded(struct image *img, int fd, int r, bool good)
+{
+	image_free(img);
+	close(fd);
+	return r ? r : good ? 0 : -EIO;
+}
+
 /*
  * One process with an unlinked file on fd 3 (f) and, unless d is NULL, the
  * record of its content (d, then len bytes, of which the record says
@@ -121,12 +130,8 @@ static int load_unlinked(const struct img_file *f, const struct img_file_data *d
 		write_rec(&w, IMG_FILE_DATA, d, sizeof(*d), content, len);
 	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
 	r = finish_load(&w, fd, &img, err, err_len);
-	if (!r && (img->n_file_data != 1 || memcmp(img->map + img->file_data[0].data_off, content,
-						    len)))
-		r = -EIO;
-	image_free(img);
-	close(fd);
-	return r;
+	return loaded(img, fd, r, !r && img->n_file_data == 1 &&
+		      !memcmp(img->map + img->file_data[0].data_off, content, len));
 }
 
 static void test_unlinked(void)
@@ -180,11 +185,7 @@ static int load_sparse(const struct img_extent *e, uint64_t n, uint64_t bytes, u
 		abort();
 	write_rec(&w, IMG_FILE, &f, sizeof(f), path, f.path_len);
 	r = finish_load(&w, fd, &img, err, err_len);
-	if (!r && img->file_data[0].n_extents != n)
-		r = -EIO;
-	image_free(img);
-	close(fd);
-	return r;
+	return loaded(img, fd, r, !r && img->file_data[0].n_extents == n);
 }
 
 static void test_sparse(void)
@@ -226,11 +227,8 @@ static int load_lock(const struct img_file *f, const struct img_lock *l, bool lo
 	if (!lock_first)
 		write_rec(&w, IMG_LOCK, l, sizeof(*l), NULL, 0);
 	r = finish_load(&w, fd, &img, err, err_len);
-	if (!r && (img->procs[0].n_locks != 1 || img->procs[0].locks[0]->len != l->len))
-		r = -EIO;
-	image_free(img);
-	close(fd);
-	return r;
+	return loaded(img, fd, r, !r && img->procs[0].n_locks == 1 &&
+		      img->procs[0].locks[0]->len == l->len);
 }
 
 static void test_locks(void)
