@@ -41,6 +41,7 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/checkpoint/dump.c src/checkpoint/output.c \
 	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
 	src/restart/ids.c
+CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------

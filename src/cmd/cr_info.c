@@ -167,6 +167,15 @@ static void print_process(const struct image_process *p)
 		       f->open_flags, (unsigned long long)f->pos, p->files[i].path,
 		       f->flags & FILE_F_UNLINKED ? " (unlinked)" : "");
 	}
+	if (p->n_locks)
+		printf("  locks: %zu\n", p->n_locks);
+	for (size_t i = 0; i < p->n_locks; i++) {
+		char what[96];
+
+		image_lock_describe(p->locks[i], what, sizeof(what));
+		printf("    fd %-3d %s  %s\n", p->locks[i]->fd, what,
+		       image_find_file(p, p->locks[i]->fd)->path);
+	}
 }
 
 /* ---- --json: the same, for tools (docs/cr_info-json.md) -------------------- */
@@ -252,6 +261,20 @@ static void json_files(const struct image_process *p)
 	printf("]");
 }
 
+static void json_locks(const struct image_process *p)
+{
+	printf("[");
+	for (size_t i = 0; i < p->n_locks; i++) {
+		const struct img_lock *l = p->locks[i];
+
+		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"type\": \"%s\", \"start\": %llu, "
+		       "\"len\": %llu}", i ? ", " : "", l->fd, image_lock_kind_name(l->kind),
+		       image_lock_type_name(l->type), (unsigned long long)l->start,
+		       (unsigned long long)l->len);
+	}
+	printf("]");
+}
+
 static void json_process(const struct image_process *p)
 {
 	const struct img_process *ip = p->p;
@@ -292,6 +315,8 @@ static void json_process(const struct image_process *p)
 	json_memory(p);
 	json_key("files", &first);
 	json_files(p);
+	json_key("locks", &first);
+	json_locks(p);
 	printf("}");
 }
 

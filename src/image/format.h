@@ -14,9 +14,9 @@
  * file: the writer puts an IMG_PAD record before it.  The first record is
  * IMG_HEADER (then IMG_BASE in an increment), the last IMG_END.  For each
  * process: IMG_PROCESS, then its IMG_THREAD, IMG_AUXV, IMG_SIGACTS,
- * IMG_FILE records and its IMG_AREA records, each area with the IMG_PAGES
- * record of its saved pages and the IMG_PAGE_HASHES of them right after
- * it.  All integers are little-endian.
+ * IMG_FILE and IMG_LOCK records and its IMG_AREA records, each area with
+ * the IMG_PAGES record of its saved pages and the IMG_PAGE_HASHES of them
+ * right after it.  All integers are little-endian.
  */
 #ifndef UCR_IMAGE_FORMAT_H
 #define UCR_IMAGE_FORMAT_H
@@ -45,7 +45,8 @@ enum img_tag {
 	IMG_END = 10,
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
-	/* 13 to 15: other resources */
+	IMG_LOCK = 13,
+	/* 14 and 15: other resources */
 	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
 	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 };
@@ -246,21 +247,64 @@ struct img_pipe {
 	uint32_t capacity;	/* F_GETPIPE_SZ */
 	uint32_t pad;
 	uint64_t len;
+	uint32_t uid, gid;	/* its owner: a FIFO made again gets it (root) */
 };
+_Static_assert(sizeof(struct img_pipe) == 32, "img_pipe");
 
 /*
  * The whole content of a regular file that had no name at the checkpoint,
  * open (FILE_F_UNLINKED) or mapped (AREA_F_UNLINKED), once per file, before
- * the first record that refers to it; followed by size bytes.
+ * the first record that refers to it; followed by size bytes.  With
+ * FILE_DATA_F_SPARSE, a file with holes, it is followed instead by a
+ * uint64_t n, n struct img_extent (ascending, disjoint, none empty, inside
+ * size) and the bytes of each in turn: the rest of the file are holes.
  */
 struct img_file_data {
 	uint64_t id;		/* from 1, as in img_file and img_area object_id */
 	uint64_t size;
 	uint32_t mode;		/* st_mode */
 	uint32_t uid, gid;	/* its owner */
-	uint32_t pad;
+	uint32_t flags;		/* FILE_DATA_F_* */
 };
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
+
+#define FILE_DATA_F_SPARSE 0x1
+#define FILE_DATA_F_KNOWN FILE_DATA_F_SPARSE
+
+/* Bytes of a sparse file that hold data (SEEK_DATA to SEEK_HOLE). */
+struct img_extent {
+	uint64_t off, len;
+};
+
+/*
+ * IMG_LOCK: a lock a process held, after the IMG_FILE of the descriptor it
+ * is taken again through (a FILE_REGULAR).  A record lock is the process's
+ * own: it is listed under the process's first descriptor of the open file
+ * description it was taken through.  An open file description lock or a
+ * flock lock belongs to the description: it is listed once in the file,
+ * under the first descriptor of that description (in file order, every
+ * process together).
+ */
+enum img_lock_kind {
+	LOCK_KIND_POSIX = 1,	/* fcntl(F_SETLK) */
+	LOCK_KIND_OFD = 2,	/* fcntl(F_OFD_SETLK) */
+	LOCK_KIND_FLOCK = 3,	/* flock(2) */
+};
+
+enum img_lock_type {
+	LOCK_TYPE_READ = 1,	/* F_RDLCK, LOCK_SH */
+	LOCK_TYPE_WRITE = 2,	/* F_WRLCK, LOCK_EX */
+};
+
+struct img_lock {
+	int32_t fd;
+	uint32_t kind;		/* enum img_lock_kind */
+	uint32_t type;		/* enum img_lock_type */
+	uint32_t pad;
+	uint64_t start;		/* first byte; 0 for flock */
+	uint64_t len;		/* bytes; 0: to the end of the file (and for flock) */
+};
+_Static_assert(sizeof(struct img_lock) == 32, "img_lock");
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

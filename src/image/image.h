@@ -74,11 +74,15 @@ struct image_process {
 	size_t n_areas;
 	struct image_file *files;
 	size_t n_files;
+	const struct img_lock **locks;
+	size_t n_locks;
 };
 
 struct image_file_data {
 	const struct img_file_data *d;
-	uint64_t data_off;	/* file offset of its content */
+	uint64_t data_off;	/* file offset of its content (its extents' bytes) */
+	const struct img_extent *extents;	/* FILE_DATA_F_SPARSE: where they go */
+	uint64_t n_extents;
 };
 
 struct image_pipe {
@@ -136,6 +140,20 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len);
 int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err,
 		     size_t err_len);
 void image_free(struct image *img);
+
+/* locks.c: why the IMG_LOCK l of p (its files read so far) is invalid, or
+ * NULL; and what it is, for messages ("a write lock (fcntl, bytes 0 to the
+ * end)"). */
+const char *image_lock_invalid(const struct image_process *p, const struct img_lock *l);
+void image_lock_describe(const struct img_lock *l, char *buf, size_t len);
+/* "fcntl", "ofd" or "flock"; "read" or "write" */
+const char *image_lock_kind_name(uint32_t kind);
+const char *image_lock_type_name(uint32_t type);
+
+/* filedata.c: why the IMG_FILE_DATA payload d of len bytes is invalid, or
+ * NULL; then fd holds where its content starts and its extents. */
+const char *image_file_data_invalid(const struct img_file_data *d, uint64_t len,
+				    struct image_file_data *fd);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says
  * what differs. */

@@ -128,15 +128,30 @@ static int read_file_data(struct reader *r, const struct rec_view *v)
 {
 	const struct img_file_data *d = (const void *)v->payload;
 	struct image *img = r->img;
+	struct image_file_data fd = { .d = d };
+	const char *why = v->len < sizeof(*d) ? "too short" : image_file_data_invalid(d, v->len, &fd);
 
-	if (v->len < sizeof(*d) || d->size != v->len - sizeof(*d) || !d->id || !S_ISREG(d->mode))
-		return read_fail(r, "file data record at offset %llu is invalid",
-			    (unsigned long long)v->off);
+	if (why)
+		return read_fail(r, "file data record at offset %llu is invalid: %s",
+			    (unsigned long long)v->off, why);
 	if (image_find_file_data(img, d->id))
 		return read_fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+	fd.data_off += v->payload_off;
 	img->file_data = xrealloc(img->file_data, (img->n_file_data + 1) * sizeof(*img->file_data));
-	img->file_data[img->n_file_data++] = (struct image_file_data){
-		.d = d, .data_off = v->payload_off + sizeof(*d) };
+	img->file_data[img->n_file_data++] = fd;
+	return 0;
+}
+
+static int read_lock(struct reader *r, struct image_process *proc, const struct rec_view *v)
+{
+	const struct img_lock *l = (const void *)v->payload;
+	const char *why = v->len < sizeof(*l) ? "too short" : image_lock_invalid(proc, l);
+
+	if (why)
+		return read_fail(r, "lock record at offset %llu is invalid: %s", (unsigned long long)v->off,
+			    why);
+	proc->locks = xrealloc(proc->locks, (proc->n_locks + 1) * sizeof(*proc->locks));
+	proc->locks[proc->n_locks++] = l;
 	return 0;
 }
 
@@ -177,7 +192,8 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	const struct img_pipe *ip = (const void *)v->payload;
 	struct image *img = r->img;
 
-	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30)
+	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30 ||
+	    ip->pad)
 		return read_fail(r, "pipe record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < img->n_pipes; i++)
 		if (img->pipes[i].p->id == ip->id)
@@ -188,8 +204,8 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
-/* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
- * up to the next process or the end. */
+/* A process's IMG_FILE, IMG_PIPE, IMG_LOCK and IMG_AREA records, in any
+ * interleaving, up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -211,6 +227,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
+		else if (v.tag == IMG_LOCK)
+			ret = read_lock(r, proc, &v);
 		else {
 			r->off = save;	/* the next process, or the end */
 			return 0;
@@ -514,6 +532,7 @@ void image_free(struct image *img)
 			free(p->files[j].path);
 		free(p->areas);
 		free(p->files);
+		free(p->locks);
 		free(p->threads);
 		free(p->exe);
 		free(p->cwd);

@@ -145,6 +145,7 @@ int proc_parse_stat_text(char *buf, struct proc_stat *s)
 	s->ppid = f[4];
 	s->pgrp = f[5];
 	s->session = f[6];
+	s->tty = f[7];
 	s->num_threads = f[20];
 	s->start_code = f[26];
 	s->end_code = f[27];

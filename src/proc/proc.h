@@ -46,6 +46,7 @@ int proc_parse_maps_line(const char *line, struct vma *v);
 struct proc_stat {
 	char state;
 	pid_t ppid, pgrp, session;
+	dev_t tty;		/* the controlling terminal (tty_nr), 0 for none */
 	long num_threads;
 	uint64_t start_code, end_code, start_stack;
 	uint64_t start_data, end_data, start_brk;

@@ -35,9 +35,11 @@ static int area_open_flags(const struct img_area *a)
 
 /*
  * The descriptor of a mapped file, opened once for all areas and processes
- * (cr_restart's helper), after checking it is the file that was mapped.
+ * (cr_restart's helper), after checking it is the file that was mapped;
+ * messages name pid, the process that maps it.
  */
-static int area_file(const struct image *img, const struct image_area *ia, struct rst_shared *sh)
+static int area_file(const struct image *img, const struct image_area *ia, int32_t pid,
+		     struct rst_shared *sh)
 {
 	const struct img_area *a = ia->a;
 	int flags = area_open_flags(a), fd = -1;
@@ -58,7 +60,8 @@ static int area_file(const struct image *img, const struct image_area *ia, struc
 
 		fd = helper_fd(sh, open(ia->path, flags | O_CLOEXEC));
 		if (fd < 0)
-			return log_errno(-errno, "cannot open mapped file %s", ia->path);
+			return log_errno(-errno, "cannot restore pid %d: cannot open mapped file %s",
+					 pid, ia->path);
 		o = shared_add(sh);
 		o->kind = SHARED_MAPFILE;
 		o->acc = flags;
@@ -69,10 +72,12 @@ static int area_file(const struct image *img, const struct image_area *ia, struc
 	if (written)
 		return fd;
 	if (fstat(fd, &st) < 0)
-		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
+		return log_errno(-errno, "cannot restore pid %d: cannot stat mapped file %s", pid,
+				 ia->path);
 	if ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
 	    st.st_mtim.tv_nsec != a->mtime_nsec) {
-		log_error("mapped file %s changed since the checkpoint", ia->path);
+		log_error("cannot restore pid %d: mapped file %s changed since the checkpoint", pid,
+			  ia->path);
 		return -ESTALE;
 	}
 	return fd;
@@ -135,7 +140,7 @@ int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		else if (memory_file_saved(ia->a) || ia->a->kind == AREA_SHARED_ANON)
 			r = ctx->area_fds[i] = shm_fd(ctx->img, ia, sh);
 		else if (ia->a->kind == AREA_FILE)
-			r = ctx->area_fds[i] = area_file(ctx->img, ia, sh);
+			r = ctx->area_fds[i] = area_file(ctx->img, ia, ctx->proc->p->pid, sh);
 		if (r < 0)
 			return r;
 	}

@@ -169,6 +169,9 @@ int memory_saved_read(const struct image *img, const struct image_process *p, ui
 /* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
 int files_max_fd(const struct image_process *p);
+/* The first descriptor scanned that shares this one's open file
+ * description, or NULL. */
+const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me);
 
 /* A pipe with both its ends in the request, whose bytes are saved. */
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
@@ -188,5 +191,9 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
  * once, with every open file description of it (SHARED_OFD); its helper
  * (O_RDWR), or -errno after one message. */
 int unlinked_file(const struct image *img, uint64_t id, struct rst_shared *sh);
+
+/* locks.c: the message for a lock the restorer of a process could not take
+ * (STEP_LOCK, its id); returns err. */
+int locks_failed(const struct image *img, uint64_t id, int err);
 
 #endif

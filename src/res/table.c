@@ -23,7 +23,7 @@
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	files_ops, fs_ops, memory_ops;
+	files_ops, fs_ops, locks_ops, memory_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -33,6 +33,7 @@ const struct res_ops *const res_table[] = {
 	&pipes_ops,
 	&files_ops,
 	&fs_ops,
+	&locks_ops,
 	&memory_ops,
 };
 const size_t res_table_len = ARRAY_SIZE(res_table);

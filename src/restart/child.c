@@ -201,6 +201,7 @@ static void blob_measure(const struct image *img, const struct image_process *p,
 {
 	l->code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
 	l->plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(img, p) +
+			       p->n_locks * sizeof(struct plan_lock) +
 			       p->n_threads * sizeof(struct plan_thread), PAGE);
 	l->stacks_len = p->n_threads * (uint64_t)BLOB_THREAD_STACK;
 	l->scratch_len = 0;
@@ -248,6 +249,7 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->threads_off = sizeof(*plan);
 	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
 	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
+	plan->locks_off = plan->areas_off + memory_plan_size(ctx->img, p);	/* after the runs */
 	plan->restart = rs->info;
 	plan->restart.post_signal = rs->o->signal ? rs->o->signal :
 				    p->p->flags & PROC_F_STOPPED ? SIGSTOP : 0;

@@ -60,9 +60,10 @@ static const char *const step_names[] = {
 	[STEP_CHILD] = "preparing the process",
 };
 
-/* The restorers' verdicts: 0 once all n images are in place; meanwhile
- * the progress line of the pages they read. */
-static int wait_restorers(int status_fd, size_t n, struct log_progress *progress)
+/* The restorers' verdicts: 0 once all n images of img are in place;
+ * meanwhile the progress line of the pages they read. */
+static int wait_restorers(const struct image *img, int status_fd, size_t n,
+			  struct log_progress *progress)
 {
 	struct plan_error e;
 
@@ -82,6 +83,8 @@ static int wait_restorers(int status_fd, size_t n, struct log_progress *progress
 				  "(%zu of %zu had reported)", i, n);
 			return -EIO;
 		}
+		if (e.step == STEP_LOCK)
+			return locks_failed(img, e.addr, e.err);
 		if (e.step != STEP_DONE) {
 			log_errno(e.err, "restore of pid %d failed %s at %#llx", e.pid,
 				  e.step < ARRAY_SIZE(step_names) && step_names[e.step] ?
@@ -411,7 +414,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
 	if (!r)
-		r = wait_restorers(status[0], n_live, &rs.progress);
+		r = wait_restorers(img, status[0], n_live, &rs.progress);
 	log_progress_end(&rs.progress);
 	if (!r)
 		log_phase(&phase, "%zu images read", n_live);

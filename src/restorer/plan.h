@@ -126,6 +126,26 @@ struct plan_rlimit {
 	uint64_t cur, max;
 };
 
+/* The kernel's struct flock, as fcntl(2) takes it on x86_64. */
+struct plan_flock {
+	int16_t type, whence;
+	uint32_t pad;
+	int64_t start, len;
+	int32_t pid;
+	uint32_t pad2;
+};
+
+/* A lock the process takes again, last: fcntl(fd, cmd, &fl), or with cmd
+ * 0 flock(fd, op).  On failure the blob reports id (STEP_LOCK). */
+struct plan_lock {
+	int32_t fd;
+	uint32_t cmd;
+	uint32_t op;
+	uint32_t pad;
+	uint64_t id;
+	struct plan_flock fl;
+};
+
 /* Written by the blob to status_fd when a step fails (then it exits),
  * when it is done, and with report_reads each time it read a chunk of
  * pages (STEP_READ_PROGRESS, addr: how many bytes). */
@@ -142,6 +162,7 @@ enum plan_step {
 	STEP_SIGACTION, STEP_THREAD, STEP_RSEQ, STEP_RLIMIT, STEP_CREDS, STEP_CLONE,
 	STEP_CHILD,		/* before the blob, in cr_restart's code */
 	STEP_READ_PROGRESS,	/* not a verdict: bytes read, for progress */
+	STEP_LOCK,		/* taking a lock again; addr: the plan_lock's id */
 };
 
 struct plan {
@@ -154,6 +175,8 @@ struct plan {
 	uint32_t lazy;			/* map saved private pages from their file (--lazy) */
 	uint64_t areas_off, runs_off;	/* from the start of the plan */
 	uint64_t threads_off;
+	uint64_t locks_off;		/* n_locks struct plan_lock */
+	uint32_t n_locks, pad_locks;
 	uint32_t n_threads, main_thread;
 	int32_t threads_ready;		/* futex: created threads set up */
 	uint32_t pad3;

@@ -414,6 +414,29 @@ static void blob_create_threads(struct plan *p)
 		sys_futex(&p->threads_ready, FUTEX_WAIT, now, 0);
 }
 
+/*
+ * The locks the process held, taken once nothing of cr_restart's is open
+ * but the status pipe: closing any descriptor of a file drops the
+ * process's record locks on it, and the helpers hold descriptors of its
+ * files.  The other threads wait in the agent meanwhile.
+ */
+static void blob_take_locks(const struct plan *p)
+{
+	const struct plan_lock *l = (const void *)((const char *)p + p->locks_off);
+	uint32_t status = (uint32_t)p->status_fd;
+
+	if (status > p->helper_fd_base)
+		sys_close_range(p->helper_fd_base, status - 1, 0);
+	sys_close_range(status < p->helper_fd_base ? p->helper_fd_base : status + 1, ~0U, 0);
+	for (uint32_t i = 0; i < p->n_locks; i++) {
+		long r = l[i].cmd ? sys_fcntl(l[i].fd, (int)l[i].cmd, &l[i].fl) :
+			 sys_flock(l[i].fd, (int)l[i].op);
+
+		if (r < 0)
+			blob_fail(p, STEP_LOCK, r, l[i].id);
+	}
+}
+
 __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struct plan *p)
 {
 	const struct plan_thread *threads = (const void *)((char *)p + p->threads_off);
@@ -427,8 +450,9 @@ __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struc
 	memcpy((void *)p->restart_info_addr, &p->restart, sizeof(p->restart));
 	blob_create_threads(p);
 	blob_set_thread(p, &threads[p->main_thread]);
+	blob_take_locks(p);
 	blob_report(p, STEP_DONE, 0, 0);
-	sys_close_range(p->helper_fd_base, ~0U, 0);
+	sys_close_range(p->helper_fd_base, ~0U, 0);	/* the status pipe */
 	/* the agent unmaps the blob once every thread has left it */
 	blob_resume(p, &threads[p->main_thread]);
 }

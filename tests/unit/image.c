@@ -96,6 +96,26 @@ static int version_image(uint32_t v)
 	return fd;
 }
 
+/* The image being written to fd, finished and loaded. */
+static int finish_load(struct img_writer *w, int fd, struct image **img, char *err,
+		       size_t err_len)
+{
+	if (img_writer_finish(w))
+		abort();
+	img_writer_close(w);
+	*img = NULL;
+	return image_load(fd, img, err, err_len);
+}
+
+/* r, the result of finish_load(), or -EIO when it loaded but what it holds
+ * is not good; img and fd are done with. */
+static int loaded(struct image *img, int fd, int r, bool good)
+{
+	image_free(img);
+	close(fd);
+	return r ? r : good ? 0 : -EIO;
+}
+
 /*
  * One process with an unlinked file on fd 3 (f) and, unless d is NULL, the
  * record of its content (d, then len bytes, of which the record says
@@ -109,23 +129,16 @@ static int load_unlinked(const struct img_file *f, const struct img_file_data *d
 	const char *path = "/tmp/scratch";
 	struct img_file fr = *f;
 	struct img_writer w;
-	struct image *img = NULL;
+	struct image *img;
 	int fd = begin_image(&w, 0), r;
 
 	fr.path_len = strlen(path);
 	if (d)
 		write_rec(&w, IMG_FILE_DATA, d, sizeof(*d), content, len);
 	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
-	if (img_writer_finish(&w))
-		abort();
-	img_writer_close(&w);
-	r = image_load(fd, &img, err, err_len);
-	if (!r && (img->n_file_data != 1 || memcmp(img->map + img->file_data[0].data_off, content,
-						    len)))
-		r = -EIO;
-	image_free(img);
-	close(fd);
-	return r;
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->n_file_data == 1 &&
+		      !memcmp(img->map + img->file_data[0].data_off, content, len));
 }
 
 static void test_unlinked(void)
@@ -154,6 +167,123 @@ static void test_unlinked(void)
 	f.kind = FILE_CONTEXT;
 	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0,
 	   "an unlinked descriptor of another kind is refused");
+}
+
+/* One process with an unlinked file of 1 MiB on fd 3, saved with flags
+ * and n extents e, followed by bytes bytes; loaded, with *err saying why
+ * not.  0 when it loads with its extents. */
+static int load_sparse(const struct img_extent *e, uint64_t n, uint64_t bytes, uint32_t flags,
+		       char *err, size_t err_len)
+{
+	static const char content[64] = "two extents of data";
+	const char *path = "/tmp/sparse";
+	struct img_file_data d = { .id = 1, .size = 1 << 20, .mode = S_IFREG | 0640,
+				   .flags = flags };
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .share_pid = -1, .share_fd = -1, .object_id = 1,
+			      .flags = FILE_F_UNLINKED, .path_len = strlen(path) };
+	const void *parts[] = { &d, &n, e, content };
+	size_t lens[] = { sizeof(d), sizeof(n), n * sizeof(*e), bytes };
+	struct img_writer w;
+	struct image *img;
+	int fd = begin_image(&w, 0), r;
+
+	if (img_write_record(&w, IMG_FILE_DATA, parts, lens, 4))
+		abort();
+	write_rec(&w, IMG_FILE, &f, sizeof(f), path, f.path_len);
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->file_data[0].n_extents == n);
+}
+
+static void test_sparse(void)
+{
+	struct img_extent e[2] = { { 0, 16 }, { 4096, 16 } };
+	char err[256] = "";
+
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) == 0,
+	   "a file saved with two extents of data loads");
+	ok(load_sparse(e, 2, 31, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0 &&
+	   strstr(err, "not its length"), "with a byte too few it is refused");
+	ok(load_sparse(e, 2, 32, 2, err, sizeof(err)) < 0, "an unknown flag is refused");
+	e[1].off = 0;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "overlapping extents are refused");
+	e[1].off = (1 << 20) - 8;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an extent past the end of the file is refused");
+	e[1] = (struct img_extent){ 4096, 0 };
+	ok(load_sparse(e, 2, 16, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an empty extent is refused");
+}
+
+/* One process with f on fd 3 (a file opened read-only unless f says) and
+ * lock l, after f unless lock_first; loaded, with *err saying why not. */
+static int load_lock(const struct img_file *f, const struct img_lock *l, bool lock_first,
+		     char *err, size_t err_len)
+{
+	const char *path = "/tmp/data";
+	struct img_file fr = *f;
+	struct img_writer w;
+	struct image *img;
+	int fd = begin_image(&w, 0), r;
+
+	fr.path_len = strlen(path);
+	if (lock_first)
+		write_rec(&w, IMG_LOCK, l, sizeof(*l), NULL, 0);
+	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
+	if (!lock_first)
+		write_rec(&w, IMG_LOCK, l, sizeof(*l), NULL, 0);
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->procs[0].n_locks == 1 &&
+		      img->procs[0].locks[0]->len == l->len);
+}
+
+static void test_locks(void)
+{
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .open_flags = O_RDONLY, .share_pid = -1, .share_fd = -1 };
+	struct img_lock l = { .fd = 3, .kind = LOCK_KIND_POSIX, .type = LOCK_TYPE_READ,
+			      .start = 100, .len = 50 };
+	char err[256] = "";
+
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "a read lock on a file loads");
+	ok(load_lock(&f, &l, true, err, sizeof(err)) < 0 && strstr(err, "not a file saved before"),
+	   "a lock before its descriptor's record is refused");
+	l.type = LOCK_TYPE_WRITE;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "not open for it"),
+	   "a write lock on a descriptor open for reading only is refused");
+	f.open_flags = O_WRONLY;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "and loads on one open for writing");
+	l.type = LOCK_TYPE_READ;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "where a read lock is refused");
+	f.open_flags = O_RDWR;
+	l.fd = 4;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "a lock on a descriptor not saved is refused");
+	l.fd = 3;
+	f.kind = FILE_INHERIT;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0,
+	   "a lock on a descriptor not reopened by path is refused");
+	f.kind = FILE_REGULAR;
+	l.kind = 4;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "an unknown kind of lock is refused");
+	l.kind = LOCK_KIND_OFD;
+	l.type = 3;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "an unknown type of lock is refused");
+	l.type = LOCK_TYPE_READ;
+	l.pad = 1;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "a lock whose padding is not 0 is refused");
+	l.pad = 0;
+	l.start = INT64_MAX;
+	l.len = 2;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "largest file offset"),
+	   "a range past the largest file offset is refused");
+	l.len = 1;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "one that ends there loads");
+	l.kind = LOCK_KIND_FLOCK;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "flock lock with a range"),
+	   "a flock lock with a range is refused");
+	l.start = l.len = 0;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "one without loads");
 }
 
 static off_t file_size(int fd)
@@ -197,7 +327,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..21\n");
+	printf("1..41\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -258,5 +388,7 @@ int main(void)
 	   "a file of format version 1 is refused by its version");
 	printf("# %s\n", err);
 	test_unlinked();
+	test_locks();
+	test_sparse();
 	return n_failed ? 1 : 0;
 }
