@@ -24,6 +24,7 @@ struct checkpoint_opts {
 	bool ptraced_skip, ptracer_skip;	/* leave such processes out */
 	bool save_exe, save_private, save_shared;
 	int compress;			/* zstd level, 0 for none (--compress) */
+	bool sockets_refuse;		/* --sockets=refuse */
 	pid_t requester;		/* a program's libcr asked (0: this command) */
 	bool prohibit_self;		/* forwarding may not add the requester */
 };

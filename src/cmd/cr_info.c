@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_CLOSED: return "closed";
 	case FILE_PIPE: return "pipe";
 	case FILE_CONTEXT: return "context";
+	case FILE_SOCKET: return "socket";
 	default: return "?";
 	}
 }
@@ -213,10 +215,46 @@ static void json_files(const struct image_process *p)
 		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
-		if (f->kind == FILE_PIPE)
-			printf("\"pipe\": %llu, ", (unsigned long long)f->object_id);
+		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET)
+			printf("\"%s\": %llu, ", f->kind == FILE_PIPE ? "pipe" : "socket",
+			       (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
+		printf("}");
+	}
+	printf("]");
+}
+
+static const char *socket_type(uint32_t type)
+{
+	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
+}
+
+/* A socket's name as a string: @ for an abstract one, up to a NUL. */
+static void socket_name(const struct image_socket *is, char *buf, size_t len)
+{
+	size_t n = is->s->name_len < len - 1 ? is->s->name_len : len - 1;
+
+	memcpy(buf, is->name, n);
+	buf[n] = 0;
+	if (n)
+		buf[0] = buf[0] ? buf[0] : '@';
+}
+
+static void json_sockets(const struct image *img)
+{
+	char name[SOCK_NAME_MAX + 1];
+
+	printf("[");
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("%s{\"id\": %llu, \"type\": \"%s\", \"peer\": %llu, \"messages\": %u, "
+		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
+		       (unsigned long long)s->id, socket_type(s->type), (unsigned long long)s->peer,
+		       s->n_msgs, (unsigned long long)s->data_len, s->shutdown);
+		json_string(name);
 		printf("}");
 	}
 	printf("]");
@@ -306,7 +344,9 @@ static void json_image(const char *name, const struct image *img)
 		printf("%s{\"id\": %llu, \"buffered\": %llu, \"capacity\": %u}", i ? ", " : "",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
-	printf("]}\n");
+	printf("], \"sockets\": ");
+	json_sockets(img);
+	printf("}\n");
 }
 
 static void print_image(const char *name, const struct image *img)
@@ -335,6 +375,23 @@ static void print_image(const char *name, const struct image *img)
 		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
+	printf("sockets: %zu\n", img->n_sockets);
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+		char name[SOCK_NAME_MAX + 1];
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
+		if (s->peer)
+			printf("peer %llu", (unsigned long long)s->peer);
+		else
+			printf("peer closed");
+		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
+		       (unsigned long long)s->data_len,
+		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",
+		       s->shutdown & SOCK_SHUT_WR ? ", shut down for writing" : "",
+		       *name ? ", name " : "", name);
+	}
 }
 
 int main(int argc, char **argv)

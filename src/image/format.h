@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context file, version 1.  docs/FORMAT.md mirrors this header.
+ * The context file, version 2.  docs/FORMAT.md mirrors this header.
  *
  * A file is the 8-byte magic followed by records.  Every record is
  *
@@ -44,6 +44,7 @@ enum img_tag {
 	IMG_END = 10,
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
+	IMG_SOCKET = 13,
 };
 
 struct img_rec {
@@ -182,6 +183,7 @@ enum img_file_kind {
 	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
+	FILE_SOCKET = 6,	/* a UNIX socket among the processes: object_id, its IMG_SOCKET */
 };
 
 #define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
@@ -203,7 +205,7 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	/* FILE_PIPE: the pipe's inode; FILE_REGULAR with FILE_F_UNLINKED: the
+	/* FILE_PIPE, FILE_SOCKET: the inode; FILE_REGULAR with FILE_F_UNLINKED: the
 	 * id of its IMG_FILE_DATA */
 	uint64_t object_id;
 	uint32_t flags;		/* FILE_F_* */
@@ -232,6 +234,40 @@ struct img_file_data {
 	uint32_t pad;
 };
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
+
+/*
+ * A connected UNIX socket whose peer is in the request too (or was closed),
+ * once per socket, right after the IMG_FILE of its first descriptor;
+ * followed by n_msgs uint32_t lengths, its name (name_len bytes, as in
+ * sun_path: an abstract name starts with a NUL), and the bytes of its
+ * receive queue, the messages in order (data_len, the sum of the lengths).
+ * A stream socket's queue is one message.
+ */
+struct img_socket {
+	uint64_t id;		/* inode, as in img_file.object_id */
+	uint64_t peer;		/* the id of its peer's IMG_SOCKET; 0: the peer was closed */
+	uint32_t type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	uint32_t state;		/* SOCK_STATE_CONNECTED */
+	uint32_t shutdown;	/* SOCK_SHUT_*: what the kernel's sk_shutdown says */
+	uint32_t flags;		/* SOCK_F_* */
+	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF, SO_RCVBUF as getsockopt reads them */
+	int32_t peek_off;	/* SO_PEEK_OFF, -1 when off */
+	int32_t rcvlowat;	/* SO_RCVLOWAT */
+	int64_t rcvtimeo_us, sndtimeo_us;	/* SO_RCVTIMEO, SO_SNDTIMEO; 0 none */
+	uint32_t name_len;
+	uint32_t n_msgs;
+	uint64_t data_len;
+};
+_Static_assert(sizeof(struct img_socket) == 80, "img_socket");
+
+#define SOCK_STATE_CONNECTED 1
+#define SOCK_SHUT_RD 0x1	/* RCV_SHUTDOWN: nothing more to receive */
+#define SOCK_SHUT_WR 0x2	/* SEND_SHUTDOWN: nothing more to send */
+#define SOCK_F_PASSCRED 0x1	/* SO_PASSCRED */
+#define SOCK_F_PASSSEC 0x2	/* SO_PASSSEC */
+#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC)
+#define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
+#define SOCK_DATA_MAX (1u << 30)
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

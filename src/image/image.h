@@ -75,6 +75,13 @@ struct image_pipe {
 	uint64_t data_off;	/* file offset of its bytes */
 };
 
+struct image_socket {
+	const struct img_socket *s;
+	const uint32_t *lens;	/* n_msgs */
+	const char *name;	/* name_len bytes, not a string */
+	uint64_t data_off;	/* file offset of its queue */
+};
+
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
@@ -87,6 +94,8 @@ struct image {
 	size_t n_procs;
 	struct image_pipe *pipes;
 	size_t n_pipes;
+	struct image_socket *sockets;
+	size_t n_sockets;
 	struct image_file_data *file_data;
 	size_t n_file_data;
 };
@@ -95,6 +104,10 @@ struct image {
 const struct image_process *image_find_process(const struct image *img, int32_t pid);
 /* The content of unlinked file id, or NULL. */
 const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id);
+/* The saved socket id, or NULL. */
+const struct image_socket *image_find_socket(const struct image *img, uint64_t id);
+/* objects.c: whether an IMG_SOCKET payload of len bytes holds together. */
+bool image_socket_valid(const struct img_socket *s, uint64_t len);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

@@ -187,7 +187,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
+	    f->kind > FILE_SOCKET || (f->flags & ~FILE_F_KNOWN))
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -274,6 +274,23 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
+static int read_socket(struct reader *r, const struct rec_view *v)
+{
+	const struct img_socket *s = (const void *)v->payload;
+	struct image *img = r->img;
+
+	if (!image_socket_valid(s, v->len))
+		return fail(r, "socket record at offset %llu is invalid", (unsigned long long)v->off);
+	if (image_find_socket(img, s->id))
+		return fail(r, "socket %llu is saved twice", (unsigned long long)s->id);
+	img->sockets = xrealloc(img->sockets, (img->n_sockets + 1) * sizeof(*img->sockets));
+	img->sockets[img->n_sockets++] = (struct image_socket){
+		.s = s, .lens = (const void *)(s + 1),
+		.name = (const char *)(s + 1) + s->n_msgs * sizeof(uint32_t),
+		.data_off = v->len - s->data_len + v->payload_off };
+	return 0;
+}
+
 /* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
  * up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
@@ -295,6 +312,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
+		else if (v.tag == IMG_SOCKET)
+			ret = read_socket(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {
@@ -352,30 +371,6 @@ static int read_process(struct reader *r, struct image_process *proc)
 	return read_files_and_areas(r, proc);
 }
 
-const struct image_process *image_find_process(const struct image *img, int32_t pid)
-{
-	for (size_t i = 0; i < img->n_procs; i++)
-		if (img->procs[i].p->pid == pid)
-			return &img->procs[i];
-	return NULL;
-}
-
-const struct image_file *image_find_file(const struct image_process *p, int32_t fd)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].f->fd == fd)
-			return &p->files[i];
-	return NULL;
-}
-
-const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
-{
-	for (size_t i = 0; i < img->n_file_data; i++)
-		if (img->file_data[i].d->id == id)
-			return &img->file_data[i];
-	return NULL;
-}
-
 /* Every unlinked file, open or mapped, has its content in the file. */
 static int check_unlinked(struct reader *r)
 {
@@ -404,7 +399,23 @@ static int check_unlinked(struct reader *r)
 	return 0;
 }
 
-/* What records say of each other: pids, shared descriptors, pipes. */
+/* A socket's peer is saved, of its type, and has it for its peer. */
+static int check_peers(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+		const struct image_socket *peer = image_find_socket(img, s->peer);
+
+		if (s->peer && (!peer || peer->s->peer != s->id || peer->s->type != s->type))
+			return fail(r, "socket %llu has no saved peer %llu", (unsigned long long)s->id,
+				    (unsigned long long)s->peer);
+	}
+	return 0;
+}
+
+/* What records say of each other: pids, shared descriptors, pipes, sockets. */
 static int check_links(struct reader *r)
 {
 	const struct image *img = r->img;
@@ -434,6 +445,9 @@ static int check_links(struct reader *r)
 					return fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
 						    f->fd, p->p->pid);
 			}
+			if (f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id))
+				return fail(r, "fd %d of process %d is a socket with no saved state", f->fd,
+					    p->p->pid);
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
@@ -443,7 +457,7 @@ static int check_links(struct reader *r)
 					    f->fd, p->p->pid);
 		}
 	}
-	return 0;
+	return check_peers(r);
 }
 
 static int read_all(struct reader *r)
@@ -562,6 +576,7 @@ void image_free(struct image *img)
 	}
 	free(img->procs);
 	free(img->pipes);
+	free(img->sockets);
 	free(img->file_data);
 	if (img->map)
 		munmap((void *)img->map, img->size);

@@ -11,7 +11,8 @@
  * standard descriptor that is a terminal, becomes cr_restart's own, as
  * BLCR gives it (files_inherit()).  Character devices are reopened by
  * path.  A pipe with both ends in the request gets its bytes back
- * (pipes.c).  Other kinds are not restored and appear closed.
+ * (pipes.c), a UNIX socket whose peer is in it its queue (sockets.c).
+ * Other kinds are not restored and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -184,7 +185,13 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		f.object_id = st.st_ino;
 		if (name_if_unlinked(target, &st))
 			f.flags |= FILE_F_UNLINKED;
-	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
+	} else if (S_ISSOCK(st.st_mode)) {
+		r = sockets_kind(ctx, df);
+		if (r < 0)
+			return r;
+		f.kind = r;	/* FILE_INHERIT when it leads outside */
+		f.object_id = r == FILE_SOCKET ? st.st_ino : 0;
+	} else if (df->fd <= STDERR_FILENO ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
 	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
@@ -202,6 +209,8 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 	if (!r && f.kind == FILE_PIPE)
 		r = pipes_dump_data(ctx, df);
+	if (!r && f.kind == FILE_SOCKET && !share)	/* a socket has one description */
+		r = sockets_dump_data(ctx, df);
 	return r;
 }
 
@@ -301,10 +310,12 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind == FILE_PIPE) {
-		fd = pipes_open_description(sh, f);
+	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET) {
+		fd = f->kind == FILE_PIPE ? pipes_open_description(sh, f) :
+		     sockets_open_description(sh, f);
 		if (fd < 0)
-			return log_errno(fd, "cannot open fd %d of pid %d on its pipe", f->fd, pid);
+			return log_errno(fd, "cannot open fd %d of pid %d on its %s", f->fd, pid,
+					 f->kind == FILE_PIPE ? "pipe" : "socket");
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -335,7 +346,7 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if (f->kind == FILE_PIPE && f->share_pid < 0)
+			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET) && f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
 			/* it opens every open file description of the file */
 			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {

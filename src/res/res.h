@@ -49,6 +49,7 @@ struct dump_shared {
 	size_t n_shms;
 	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
 	size_t n_unlinked;
+	bool sockets_refuse;	/* --sockets=refuse: a socket to outside fails */
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
@@ -155,6 +156,15 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 /* cr_restart: a new open file description of the pipe of f, with its
  * access mode (its helper's, reopened through /proc); an fd or -errno. */
 int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/* sockets.c: the kind of a socket's IMG_FILE, FILE_SOCKET when it is
+ * restored, else FILE_INHERIT after a warning; -errno after one message
+ * (--sockets=refuse). */
+int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
+/* Its IMG_SOCKET record, after the IMG_FILE of its first descriptor. */
+int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+/* cr_restart: the socket of f, made in the coordinator; an fd or -errno. */
+int sockets_open_description(const struct rst_shared *sh, const struct img_file *f);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Apart from reader.c's walk of the file: finding the records of a loaded
+ * image, and the checks of the records of objects that processes share
+ * (sockets), each saying whether a payload holds together (the reader
+ * names the record that does not).  Payloads are untrusted: every count
+ * is weighed against the length before it is multiplied or summed.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "image.h"
+
+bool image_socket_valid(const struct img_socket *s, uint64_t len)
+{
+	const uint32_t *lens = (const void *)(s + 1);
+	const char *name;
+	uint64_t sum = 0;
+
+	if (len < sizeof(*s) || !s->id || s->peer == s->id || s->state != SOCK_STATE_CONNECTED ||
+	    (s->type != SOCK_STREAM && s->type != SOCK_DGRAM && s->type != SOCK_SEQPACKET) ||
+	    (s->shutdown & ~(SOCK_SHUT_RD | SOCK_SHUT_WR)) || (s->flags & ~SOCK_F_KNOWN) ||
+	    s->sndbuf < 0 || s->rcvbuf < 0 || s->peek_off < -1 || s->rcvlowat < 0 ||
+	    s->rcvtimeo_us < 0 || s->sndtimeo_us < 0 || s->name_len > SOCK_NAME_MAX ||
+	    s->data_len > SOCK_DATA_MAX || (s->type == SOCK_STREAM && s->n_msgs > 1))
+		return false;
+	/* lengths, name and queue fill the rest exactly */
+	if (s->n_msgs > (len - sizeof(*s)) / sizeof(*lens) ||
+	    len - sizeof(*s) - s->n_msgs * sizeof(*lens) != (uint64_t)s->name_len + s->data_len)
+		return false;
+	for (uint32_t i = 0; i < s->n_msgs; i++) {
+		if (s->type == SOCK_STREAM && !lens[i])
+			return false;
+		sum += lens[i];
+	}
+	/* a path has no NUL; an abstract name is one NUL and any bytes */
+	name = (const char *)(lens + s->n_msgs);
+	return sum == s->data_len && (!s->name_len || !name[0] || !memchr(name, 0, s->name_len));
+}
+
+const struct image_process *image_find_process(const struct image *img, int32_t pid)
+{
+	for (size_t i = 0; i < img->n_procs; i++)
+		if (img->procs[i].p->pid == pid)
+			return &img->procs[i];
+	return NULL;
+}
+
+const struct image_file *image_find_file(const struct image_process *p, int32_t fd)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i].f->fd == fd)
+			return &p->files[i];
+	return NULL;
+}
+
+const struct image_socket *image_find_socket(const struct image *img, uint64_t id)
+{
+	for (size_t i = 0; i < img->n_sockets; i++)
+		if (img->sockets[i].s->id == id)
+			return &img->sockets[i];
+	return NULL;
+}
+
+const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
+{
+	for (size_t i = 0; i < img->n_file_data; i++)
+		if (img->file_data[i].d->id == id)
+			return &img->file_data[i];
+	return NULL;
+}
