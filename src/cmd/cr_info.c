@@ -250,10 +250,15 @@ static void json_sockets(const struct image *img)
 		const struct img_socket *s = img->sockets[i].s;
 
 		socket_name(&img->sockets[i], name, sizeof(name));
-		printf("%s{\"id\": %llu, \"type\": \"%s\", \"peer\": %llu, \"messages\": %u, "
+		printf("%s{\"id\": %llu, \"type\": \"%s\", \"state\": \"%s\", \"peer\": %llu, "
+		       "\"listener\": %llu, \"accepted\": %s, \"backlog\": %u, \"messages\": %u, "
 		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
-		       (unsigned long long)s->id, socket_type(s->type), (unsigned long long)s->peer,
-		       s->n_msgs, (unsigned long long)s->data_len, s->shutdown);
+		       (unsigned long long)s->id, socket_type(s->type),
+		       s->state == SOCK_STATE_LISTEN ? "listening" :
+		       s->flags & SOCK_F_PENDING ? "waiting" : "connected",
+		       (unsigned long long)s->peer, (unsigned long long)s->listener,
+		       s->flags & SOCK_F_ACCEPTED ? "true" : "false", s->backlog, s->n_msgs,
+		       (unsigned long long)s->data_len, s->shutdown);
 		json_string(name);
 		printf("}");
 	}
@@ -382,10 +387,18 @@ static void print_image(const char *name, const struct image *img)
 
 		socket_name(&img->sockets[i], name, sizeof(name));
 		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
-		if (s->peer)
+		if (s->state == SOCK_STATE_LISTEN)
+			printf("listening, backlog %u", s->backlog);
+		else if (s->flags & SOCK_F_PENDING)
+			printf("waiting in the queue of %llu (place %u)",
+			       (unsigned long long)s->listener, s->queue_pos);
+		else if (s->peer)
 			printf("peer %llu", (unsigned long long)s->peer);
 		else
 			printf("peer closed");
+		if (s->listener && !(s->flags & SOCK_F_PENDING))
+			printf(s->flags & SOCK_F_ACCEPTED ? ", accepted from %llu" : ", connected to %llu",
+			       (unsigned long long)s->listener);
 		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
 		       (unsigned long long)s->data_len,
 		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",

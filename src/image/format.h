@@ -236,8 +236,10 @@ struct img_file_data {
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
 
 /*
- * A connected UNIX socket whose peer is in the request too (or was closed),
- * once per socket, right after the IMG_FILE of its first descriptor;
+ * A UNIX socket of the request: listening at a name, or connected with its
+ * peer in the request too (or closed, or a connection the listener has not
+ * accepted yet), once per socket, right after the IMG_FILE of its first
+ * descriptor;
  * followed by n_msgs uint32_t lengths, its name (name_len bytes, as in
  * sun_path: an abstract name starts with a NUL), and the bytes of its
  * receive queue, the messages in order (data_len, the sum of the lengths).
@@ -247,7 +249,7 @@ struct img_socket {
 	uint64_t id;		/* inode, as in img_file.object_id */
 	uint64_t peer;		/* the id of its peer's IMG_SOCKET; 0: the peer was closed */
 	uint32_t type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
-	uint32_t state;		/* SOCK_STATE_CONNECTED */
+	uint32_t state;		/* SOCK_STATE_* */
 	uint32_t shutdown;	/* SOCK_SHUT_*: what the kernel's sk_shutdown says */
 	uint32_t flags;		/* SOCK_F_* */
 	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF, SO_RCVBUF as getsockopt reads them */
@@ -257,15 +259,25 @@ struct img_socket {
 	uint32_t name_len;
 	uint32_t n_msgs;
 	uint64_t data_len;
+	/* a connection made through a listening socket of the request: the
+	 * id of the listener's IMG_SOCKET (SOCK_F_ACCEPTED on the end that
+	 * accept() gave, SOCK_F_PENDING on a client not accepted yet); 0 */
+	uint64_t listener;
+	uint32_t backlog;	/* SOCK_STATE_LISTEN: listen()'s */
+	uint32_t queue_pos;	/* SOCK_F_PENDING: its place in the listener's queue */
 };
-_Static_assert(sizeof(struct img_socket) == 80, "img_socket");
+_Static_assert(sizeof(struct img_socket) == 96, "img_socket");
 
 #define SOCK_STATE_CONNECTED 1
+#define SOCK_STATE_LISTEN 2
 #define SOCK_SHUT_RD 0x1	/* RCV_SHUTDOWN: nothing more to receive */
 #define SOCK_SHUT_WR 0x2	/* SEND_SHUTDOWN: nothing more to send */
 #define SOCK_F_PASSCRED 0x1	/* SO_PASSCRED */
 #define SOCK_F_PASSSEC 0x2	/* SO_PASSSEC */
-#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC)
+#define SOCK_F_ACCEPTED 0x4	/* the end that accept() gave */
+#define SOCK_F_PENDING 0x8	/* a client whose connection is not accepted yet */
+#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC | SOCK_F_ACCEPTED | SOCK_F_PENDING)
+#define SOCK_BACKLOG_MAX 65535
 #define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
 #define SOCK_DATA_MAX (1u << 30)
 

@@ -108,6 +108,8 @@ const struct image_file_data *image_find_file_data(const struct image *img, uint
 const struct image_socket *image_find_socket(const struct image *img, uint64_t id);
 /* objects.c: whether an IMG_SOCKET payload of len bytes holds together. */
 bool image_socket_valid(const struct img_socket *s, uint64_t len);
+/* Whether its peer and its listener, if any, are saved and agree with it. */
+bool image_socket_linked(const struct image *img, const struct image_socket *is);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

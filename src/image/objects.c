@@ -11,13 +11,31 @@
 
 #include "image.h"
 
+/* A listener has a name to bind again (a path or an abstract name) and
+ * nothing queued; a connection's fields agree with what it is. */
+static bool socket_state_valid(const struct img_socket *s, const char *name)
+{
+	bool pending = s->flags & SOCK_F_PENDING;
+
+	if (s->state == SOCK_STATE_LISTEN)
+		return s->type != SOCK_DGRAM && !s->peer && !s->data_len && !s->listener &&
+		       !s->queue_pos && !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING)) &&
+		       s->name_len && (!name[0] || name[0] == '/');
+	if (s->backlog || (!pending && s->queue_pos) || (pending && (s->peer || s->data_len)) ||
+	    (pending && (s->flags & SOCK_F_ACCEPTED)))
+		return false;
+	return !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING)) || s->listener;
+}
+
 bool image_socket_valid(const struct img_socket *s, uint64_t len)
 {
 	const uint32_t *lens = (const void *)(s + 1);
 	const char *name;
 	uint64_t sum = 0;
 
-	if (len < sizeof(*s) || !s->id || s->peer == s->id || s->state != SOCK_STATE_CONNECTED ||
+	if (len < sizeof(*s) || !s->id || s->peer == s->id || s->listener == s->id ||
+	    (s->state != SOCK_STATE_CONNECTED && s->state != SOCK_STATE_LISTEN) ||
+	    s->backlog > SOCK_BACKLOG_MAX || s->queue_pos > SOCK_BACKLOG_MAX ||
 	    (s->type != SOCK_STREAM && s->type != SOCK_DGRAM && s->type != SOCK_SEQPACKET) ||
 	    (s->shutdown & ~(SOCK_SHUT_RD | SOCK_SHUT_WR)) || (s->flags & ~SOCK_F_KNOWN) ||
 	    s->sndbuf < 0 || s->rcvbuf < 0 || s->peek_off < -1 || s->rcvlowat < 0 ||
@@ -35,7 +53,26 @@ bool image_socket_valid(const struct img_socket *s, uint64_t len)
 	}
 	/* a path has no NUL; an abstract name is one NUL and any bytes */
 	name = (const char *)(lens + s->n_msgs);
-	return sum == s->data_len && (!s->name_len || !name[0] || !memchr(name, 0, s->name_len));
+	return sum == s->data_len && (!s->name_len || !name[0] || !memchr(name, 0, s->name_len)) &&
+	       socket_state_valid(s, name);
+}
+
+bool image_socket_linked(const struct image *img, const struct image_socket *is)
+{
+	const struct img_socket *s = is->s;
+	const struct image_socket *peer = s->peer ? image_find_socket(img, s->peer) : NULL;
+	const struct image_socket *l = s->listener ? image_find_socket(img, s->listener) : NULL;
+
+	if (s->peer && (!peer || peer->s->peer != s->id || peer->s->type != s->type))
+		return false;
+	if (!s->listener)
+		return !peer || !peer->s->listener;
+	if (!l || l->s->state != SOCK_STATE_LISTEN || l->s->type != s->type)
+		return false;
+	/* an accepted connection: one end is the one accept() gave */
+	return (s->flags & SOCK_F_PENDING) ||
+	       (peer && peer->s->listener == s->listener &&
+		!(peer->s->flags & SOCK_F_ACCEPTED) != !(s->flags & SOCK_F_ACCEPTED));
 }
 
 const struct image_process *image_find_process(const struct image *img, int32_t pid)

@@ -399,19 +399,15 @@ static int check_unlinked(struct reader *r)
 	return 0;
 }
 
-/* A socket's peer is saved, of its type, and has it for its peer. */
+/* A socket's peer and listener are saved, and agree with it. */
 static int check_peers(struct reader *r)
 {
 	const struct image *img = r->img;
 
-	for (size_t i = 0; i < img->n_sockets; i++) {
-		const struct img_socket *s = img->sockets[i].s;
-		const struct image_socket *peer = image_find_socket(img, s->peer);
-
-		if (s->peer && (!peer || peer->s->peer != s->id || peer->s->type != s->type))
-			return fail(r, "socket %llu has no saved peer %llu", (unsigned long long)s->id,
-				    (unsigned long long)s->peer);
-	}
+	for (size_t i = 0; i < img->n_sockets; i++)
+		if (!image_socket_linked(img, &img->sockets[i]))
+			return fail(r, "socket %llu does not match its saved peer or listener",
+				    (unsigned long long)img->sockets[i].s->id);
 	return 0;
 }
 

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Sockets.  A connected UNIX socket whose peer is in the request too (a
- * socketpair within a process or across the tree, or both ends of a
- * connection) is saved with its options, its shutdown state and the
- * messages in its receive queue (IMG_SOCKET, right after the IMG_FILE of
- * its first descriptor, which files.c writes), and made again at restart
- * as a socketpair by cr_restart before any process, refilled from the
- * other end.  Any other socket leads outside: it keeps BLCR's rule
- * (FILE_INHERIT, see files.c), with a warning naming it, or fails the
- * checkpoint under --sockets=refuse.
+ * The dump of sockets.  A UNIX socket of the request is saved with its
+ * options, its shutdown state and the messages in its receive queue
+ * (IMG_SOCKET, right after the IMG_FILE of its first descriptor, which
+ * files.c writes): one listening at a path or an abstract name, one
+ * connected whose peer is in the request too (a socketpair within a
+ * process or across the tree, or both ends of a connection), or was
+ * closed, and a client that a listener of the request has not accepted
+ * yet.  sockets_restart.c makes them again.  Any other socket leads
+ * outside: it keeps BLCR's rule (FILE_INHERIT, see files.c), with a
+ * warning naming it, or fails the checkpoint under --sockets=refuse.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,9 +21,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/sockios.h>
 
 #include "res.h"
 #include "common/util.h"
@@ -33,6 +36,9 @@ struct unix_info {
 	uint64_t peer;		/* its inode, 0 for none (or closed) */
 	uint32_t name_len;
 	char name[SOCK_NAME_MAX];
+	uint32_t backlog;	/* a listener's */
+	uint32_t n_icons;	/* a listener's clients not accepted yet, in order */
+	uint32_t icons[256];
 };
 
 /*
@@ -49,10 +55,11 @@ static int unix_diag(uint64_t ino, struct unix_info *ret)
 		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
 		       .nlmsg_flags = NLM_F_REQUEST },
 		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_ino = (uint32_t)ino,
-		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER,
+		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN |
+				     UDIAG_SHOW_ICONS,
 		       .udiag_cookie = { ~0u, ~0u } },
 	};
-	union { char buf[4096]; struct nlmsghdr align; } resp;
+	union { char buf[8192]; struct nlmsghdr align; } resp;
 	_cleanup_close_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	const struct nlmsghdr *h = &resp.align;
 	const struct unix_diag_msg *m;
@@ -81,11 +88,18 @@ static int unix_diag(uint64_t ino, struct unix_info *ret)
 
 		if (a->rta_type == UNIX_DIAG_NAME && len <= sizeof(ret->name)) {
 			memcpy(ret->name, RTA_DATA(a), len);
-			ret->name_len = len;
+			/* a path comes with the NUL that bind() added */
+			ret->name_len = len && ret->name[0] ? strnlen(ret->name, len) : len;
 		} else if (a->rta_type == UNIX_DIAG_PEER && len >= 4) {
 			ret->peer = *(const uint32_t *)RTA_DATA(a);
 		} else if (a->rta_type == UNIX_DIAG_SHUTDOWN && len >= 1) {
 			ret->shutdown = *(const uint8_t *)RTA_DATA(a);
+		} else if (a->rta_type == UNIX_DIAG_RQLEN && len >= sizeof(struct unix_diag_rqlen)) {
+			ret->backlog = ((const struct unix_diag_rqlen *)RTA_DATA(a))->udiag_wqueue;
+		} else if (a->rta_type == UNIX_DIAG_ICONS) {
+			ret->n_icons = len / 4 < ARRAY_SIZE(ret->icons) ? len / 4 :
+				       ARRAY_SIZE(ret->icons);
+			memcpy(ret->icons, RTA_DATA(a), ret->n_icons * 4);
 		}
 	}
 	return 0;
@@ -98,6 +112,43 @@ static bool in_request(const struct dump_shared *sh, const struct dump_fd *me, u
 		if (sh->fds[i].ino == ino && sh->fds[i].dev == me->dev && S_ISSOCK(sh->fds[i].mode))
 			return true;
 	return false;
+}
+
+/* A listener that can be bound again: at an absolute path or an abstract
+ * name (a relative path was relative to a directory we do not know). */
+static bool listener_ok(const struct unix_info *u)
+{
+	return u->state == TCP_LISTEN && u->type != SOCK_DGRAM && u->name_len &&
+	       (!u->name[0] || u->name[0] == '/');
+}
+
+/*
+ * The listener of the request that a connection belongs to: the one at
+ * name (an accepted end has its listener's name), or the one whose queue
+ * holds client (its place there in *ret_pos); 0 for none.
+ */
+static uint64_t find_listener(const struct dump_shared *sh, const struct dump_fd *me,
+			      uint32_t type, const struct unix_info *by_name, uint64_t client,
+			      uint32_t *ret_pos)
+{
+	struct unix_info l;
+
+	for (size_t i = 0; i < sh->n_fds; i++) {
+		const struct dump_fd *o = &sh->fds[i];
+
+		if (o->dev != me->dev || !S_ISSOCK(o->mode) || unix_diag(o->ino, &l) ||
+		    !listener_ok(&l) || l.type != type)
+			continue;
+		if (by_name && by_name->name_len == l.name_len &&
+		    !memcmp(by_name->name, l.name, l.name_len))
+			return o->ino;
+		for (uint32_t k = 0; client && k < l.n_icons; k++)
+			if (l.icons[k] == client) {
+				*ret_pos = k;
+				return o->ino;
+			}
+	}
+	return 0;
 }
 
 /* A duplicate of fd of pid, the same open file description (pidfd_getfd(2),
@@ -184,16 +235,33 @@ static void describe_outside(const struct dump_fd *df, const struct unix_info *u
 	close(fd);
 }
 
-/* A connected UNIX socket of a kind we restore, whose peer is in the
- * request and connected to it, or was closed. */
+/*
+ * A connected stream or seqpacket socket without a peer: its connection
+ * is still in a listener's queue (no socket of its own until accepted),
+ * unless the peer was closed, which shut it down both ways.
+ */
+static bool is_pending(const struct unix_info *u)
+{
+	return u->state == TCP_ESTABLISHED && !u->peer && u->type != SOCK_DGRAM &&
+	       u->shutdown != (SOCK_SHUT_RD | SOCK_SHUT_WR);
+}
+
+/* A UNIX socket of a kind we restore: a listener, or connected with its
+ * peer in the request and connected to it, or closed, or waiting in the
+ * queue of a listener of the request. */
 static bool unix_inside(const struct dump_shared *sh, const struct dump_fd *df,
 			const struct unix_info *u)
 {
 	struct unix_info peer;
+	uint32_t pos;
 
+	if (u->state == TCP_LISTEN)
+		return listener_ok(u);
 	if (u->state != TCP_ESTABLISHED ||
 	    (u->type != SOCK_STREAM && u->type != SOCK_DGRAM && u->type != SOCK_SEQPACKET))
 		return false;
+	if (is_pending(u))
+		return find_listener(sh, df, u->type, NULL, df->ino, &pos) != 0;
 	if (!u->peer)
 		return true;
 	return in_request(sh, df, u->peer) && unix_diag(u->peer, &peer) == 0 &&
@@ -362,6 +430,40 @@ static int sock_options(int sk, struct img_socket *s)
 	return r;
 }
 
+/*
+ * How a socket of the request came to be: listening, accepted from a
+ * listener of the request or connected to it (then the restart connects
+ * through it again), or waiting in its queue.  A client not accepted yet
+ * that sent bytes is refused: they sit in a socket that no descriptor
+ * holds, where nothing can read them without accepting it.
+ */
+static int sock_origin(struct dump_ctx *ctx, const struct dump_fd *df, int sk,
+		       const struct unix_info *u, struct img_socket *s)
+{
+	struct unix_info peer;
+	int outq = 0;
+
+	if (u->state == TCP_LISTEN) {
+		s->state = SOCK_STATE_LISTEN;
+		s->backlog = u->backlog;
+	} else if (is_pending(u)) {
+		s->listener = find_listener(ctx->shared, df, u->type, NULL, df->ino, &s->queue_pos);
+		s->flags |= SOCK_F_PENDING;
+		if (ioctl(sk, SIOCOUTQ, &outq) < 0 || outq) {
+			log_error("cannot checkpoint socket fd %d of pid %d: it sent bytes on a "
+				  "connection that its listener has not accepted yet", df->fd,
+				  (int)df->pid);
+			return -EOPNOTSUPP;
+		}
+	} else if (u->peer && u->name_len &&
+		   (s->listener = find_listener(ctx->shared, df, u->type, u, 0, NULL))) {
+		s->flags |= SOCK_F_ACCEPTED;
+	} else if (u->peer && unix_diag(u->peer, &peer) == 0 && peer.name_len) {
+		s->listener = find_listener(ctx->shared, df, u->type, &peer, 0, NULL);
+	}
+	return 0;
+}
+
 int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	struct img_socket s = { .id = df->ino, .state = SOCK_STATE_CONNECTED };
@@ -383,7 +485,11 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	if (r)
 		return log_errno(r, "cannot read the options of socket fd %d of pid %d", df->fd,
 				 (int)df->pid);
-	r = queue_peek(sk, &u, s.peek_off, &q);
+	r = sock_origin(ctx, df, sk, &u, &s);
+	if (r)
+		return r;
+	/* a listener's queue holds connections, not messages */
+	r = u.state == TCP_LISTEN ? 0 : queue_peek(sk, &u, s.peek_off, &q);
 	if (r == -EXDEV)
 		log_error("cannot checkpoint socket fd %d of pid %d: descriptors in flight "
 			  "(SCM_RIGHTS) are not saved", df->fd, (int)df->pid);
@@ -401,158 +507,3 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	free(q.data);
 	return r;
 }
-
-/* ---- restart ----------------------------------------------------------------- */
-
-/* What a process takes for a socket's first descriptor (files.c). */
-int sockets_open_description(const struct rst_shared *sh, const struct img_file *f)
-{
-	const struct rst_shared_fd *o = shared_find(sh, SHARED_SOCKET, -1, -1, f->object_id, 0);
-	int fd;
-
-	if (!o)
-		return -ENOENT;
-	fd = fcntl(o->helper, F_DUPFD_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
-static int setopt_int(int sk, int opt, int v)
-{
-	return setsockopt(sk, SOL_SOCKET, opt, &v, sizeof(v)) < 0 ? -errno : 0;
-}
-
-static int setopt_time(int sk, int opt, int64_t us)
-{
-	struct timeval tv = { us / 1000000, us % 1000000 };
-
-	return setsockopt(sk, SOL_SOCKET, opt, &tv, sizeof(tv)) < 0 ? -errno : 0;
-}
-
-/* The buffer sizes first, so that the queue fits as it did: getsockopt
- * reads twice what setsockopt was given (socket(7)). */
-static void set_buffers(int sk, const struct img_socket *s)
-{
-	int32_t now = 0;
-
-	setopt_int(sk, SO_SNDBUF, s->sndbuf / 2);
-	setopt_int(sk, SO_RCVBUF, s->rcvbuf / 2);
-	if (sockopt_int(sk, SO_SNDBUF, &now) || now != s->sndbuf ||
-	    sockopt_int(sk, SO_RCVBUF, &now) || now != s->rcvbuf)
-		log_warn("cannot give socket %llu its buffer sizes (%d and %d bytes): "
-			 "net.core.wmem_max or rmem_max is smaller here", (unsigned long long)s->id,
-			 s->sndbuf, s->rcvbuf);
-}
-
-/* The rest, once the queue is back: a receive low mark or a peek offset
- * set before would have changed how it was filled. */
-static int set_options(int sk, const struct img_socket *s)
-{
-	int r = setopt_int(sk, SO_PASSCRED, !!(s->flags & SOCK_F_PASSCRED));
-
-	if (!r && (s->flags & SOCK_F_PASSSEC))
-		r = setopt_int(sk, SO_PASSSEC, 1);
-	if (!r)
-		r = setopt_int(sk, SO_PEEK_OFF, s->peek_off);
-	if (!r)
-		r = setopt_int(sk, SO_RCVLOWAT, s->rcvlowat);
-	if (!r)
-		r = setopt_time(sk, SO_RCVTIMEO, s->rcvtimeo_us);
-	if (!r)
-		r = setopt_time(sk, SO_SNDTIMEO, s->sndtimeo_us);
-	return r ? log_errno(r, "cannot set the options of socket %llu", (unsigned long long)s->id)
-		 : 0;
-}
-
-/* The queue of s back into it, sent in order from the other end. */
-static int refill(const struct image *img, const struct image_socket *is, int from)
-{
-	const uint8_t *data = img->map + is->data_off;
-
-	for (uint32_t i = 0; i < is->s->n_msgs; i++) {
-		size_t len = is->lens[i], done = 0;
-
-		do {
-			ssize_t n = send(from, data + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-			if (n < 0)
-				return log_errno(-errno, "cannot refill socket %llu (message %u of %u)",
-						 (unsigned long long)is->s->id, i + 1, is->s->n_msgs);
-			done += n;
-		} while (done < len && is->s->type == SOCK_STREAM);
-		data += len;
-	}
-	return 0;
-}
-
-static int end_shutdown(int sk, const struct img_socket *s)
-{
-	if ((s->shutdown & SOCK_SHUT_RD) && shutdown(sk, SHUT_RD) < 0)
-		return -errno;
-	if ((s->shutdown & SOCK_SHUT_WR) && shutdown(sk, SHUT_WR) < 0)
-		return -errno;
-	return 0;
-}
-
-static int register_end(struct rst_shared *sh, uint64_t id, int *fd)
-{
-	struct rst_shared_fd *o = shared_add(sh);
-
-	o->kind = SHARED_SOCKET;
-	o->pid = o->fd = -1;
-	o->id = id;
-	o->helper = helper_fd(sh, TAKE_FD(*fd));
-	return o->helper < 0 ? o->helper : 0;
-}
-
-/*
- * A socket and its peer as a new socketpair, each end with its options and
- * its queue; for a socket whose peer was closed, the other end of the pair
- * stands in for the peer, and is closed once it has refilled the queue.
- */
-static int pair_prepare(const struct image *img, const struct image_socket *a,
-			struct rst_shared *sh)
-{
-	const struct image_socket *b = a->s->peer ? image_find_socket(img, a->s->peer) : NULL;
-	const struct image_socket *ends[2] = { a, b };
-	int sv[2] = { -1, -1 }, r = 0;
-
-	if (socketpair(AF_UNIX, a->s->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
-		return log_errno(-errno, "cannot create a socketpair for socket %llu",
-				 (unsigned long long)a->s->id);
-	for (int i = 0; i < 2; i++)
-		if (ends[i])
-			set_buffers(sv[i], ends[i]->s);
-	if (!b)	/* the closed peer's buffer held a's queue */
-		setopt_int(sv[1], SO_SNDBUF, a->s->data_len + a->s->n_msgs * 1024 + 65536);
-	for (int i = 0; !r && i < 2; i++)
-		if (ends[i])
-			r = refill(img, ends[i], sv[!i]);
-	for (int i = 0; !r && i < 2; i++)
-		if (ends[i] && end_shutdown(sv[i], ends[i]->s) < 0)
-			r = log_errno(-errno, "cannot shut socket %llu down",
-				      (unsigned long long)ends[i]->s->id);
-	for (int i = 0; !r && i < 2; i++)
-		if (ends[i])
-			r = set_options(sv[i], ends[i]->s);
-	for (int i = 0; !r && i < 2; i++)
-		if (ends[i])
-			r = register_end(sh, ends[i]->s->id, &sv[i]);
-	safe_close(sv[0]);
-	safe_close(sv[1]);
-	return r;
-}
-
-static int sockets_prepare(const struct image *img, struct rst_shared *sh)
-{
-	int r = 0;
-
-	for (size_t i = 0; !r && i < img->n_sockets; i++)
-		if (!shared_find(sh, SHARED_SOCKET, -1, -1, img->sockets[i].s->id, 0))
-			r = pair_prepare(img, &img->sockets[i], sh);
-	return r;
-}
-
-const struct res_ops sockets_ops = {
-	.name = "sockets",
-	.prepare = sockets_prepare,
-};
