@@ -34,6 +34,7 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_PIPE: return "pipe";
 	case FILE_CONTEXT: return "context";
 	case FILE_SOCKET: return "socket";
+	case FILE_EVENT: return "event";
 	default: return "?";
 	}
 }
@@ -215,8 +216,8 @@ static void json_files(const struct image_process *p)
 		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
-		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET)
-			printf("\"%s\": %llu, ", f->kind == FILE_PIPE ? "pipe" : "socket",
+		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT)
+			printf("\"%s\": %llu, ", file_kind_name(f->kind),
 			       (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
@@ -261,6 +262,27 @@ static void json_sockets(const struct image *img)
 		       (unsigned long long)s->data_len, s->shutdown);
 		json_string(name);
 		printf("}");
+	}
+	printf("]");
+}
+
+static const char *event_kind_name(uint32_t kind)
+{
+	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" : "signalfd";
+}
+
+static void json_events(const struct image *img)
+{
+	printf("[");
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("%s{\"id\": %llu, \"kind\": \"%s\", \"count\": %llu, \"semaphore\": %s, "
+		       "\"clock\": %d, \"value_ns\": %lld, \"interval_ns\": %lld, \"sigmask\": %llu}",
+		       i ? ", " : "", (unsigned long long)e->id, event_kind_name(e->kind),
+		       (unsigned long long)e->count, e->flags & EVENT_F_SEMAPHORE ? "true" : "false",
+		       e->clockid, (long long)e->value_ns, (long long)e->interval_ns,
+		       (unsigned long long)e->sigmask);
 	}
 	printf("]");
 }
@@ -351,6 +373,8 @@ static void json_image(const char *name, const struct image *img)
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
 	printf("], \"sockets\": ");
 	json_sockets(img);
+	printf(", \"events\": ");
+	json_events(img);
 	printf("}\n");
 }
 
@@ -404,6 +428,21 @@ static void print_image(const char *name, const struct image *img)
 		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",
 		       s->shutdown & SOCK_SHUT_WR ? ", shut down for writing" : "",
 		       *name ? ", name " : "", name);
+	}
+	printf("events: %zu\n", img->n_events);
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("  event %llu: %s", (unsigned long long)e->id, event_kind_name(e->kind));
+		if (e->kind == EVENT_EVENTFD)
+			printf(", count %llu%s\n", (unsigned long long)e->count,
+			       e->flags & EVENT_F_SEMAPHORE ? ", semaphore" : "");
+		else if (e->kind == EVENT_TIMERFD)
+			printf(", clock %d, %.3f s left, interval %.3f s, %llu expirations unread\n",
+			       e->clockid, e->value_ns / 1e9, e->interval_ns / 1e9,
+			       (unsigned long long)e->count);
+		else
+			printf(", mask %#llx\n", (unsigned long long)e->sigmask);
 	}
 }
 

@@ -45,6 +45,7 @@ enum img_tag {
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
 	IMG_SOCKET = 13,
+	IMG_EVENT = 14,
 };
 
 struct img_rec {
@@ -184,6 +185,7 @@ enum img_file_kind {
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
 	FILE_SOCKET = 6,	/* a UNIX socket among the processes: object_id, its IMG_SOCKET */
+	FILE_EVENT = 7,		/* an eventfd, timerfd or signalfd: object_id, its IMG_EVENT */
 };
 
 #define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
@@ -205,7 +207,7 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	/* FILE_PIPE, FILE_SOCKET: the inode; FILE_REGULAR with FILE_F_UNLINKED: the
+	/* FILE_PIPE, FILE_SOCKET: the inode; FILE_EVENT: its IMG_EVENT; FILE_REGULAR with FILE_F_UNLINKED: the
 	 * id of its IMG_FILE_DATA */
 	uint64_t object_id;
 	uint32_t flags;		/* FILE_F_* */
@@ -280,6 +282,29 @@ _Static_assert(sizeof(struct img_socket) == 96, "img_socket");
 #define SOCK_BACKLOG_MAX 65535
 #define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
 #define SOCK_DATA_MAX (1u << 30)
+
+/*
+ * An eventfd, timerfd or signalfd, once per open file description, right
+ * after the IMG_FILE of its first descriptor.
+ */
+struct img_event {
+	uint64_t id;		/* from 1, as in img_file.object_id */
+	uint32_t kind;		/* EVENT_* */
+	uint32_t flags;		/* EVENT_F_SEMAPHORE for an eventfd; else 0 */
+	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read */
+	int32_t clockid;	/* timerfd: its clock; else 0 */
+	uint32_t pad;
+	int64_t value_ns;	/* timerfd: the time left to its next expiry, 0 disarmed */
+	int64_t interval_ns;	/* timerfd: its interval */
+	uint64_t sigmask;	/* signalfd: bit n - 1 for signal n; else 0 */
+};
+_Static_assert(sizeof(struct img_event) == 56, "img_event");
+
+#define EVENT_EVENTFD 1
+#define EVENT_TIMERFD 2
+#define EVENT_SIGNALFD 3
+#define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
+#define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

@@ -96,6 +96,8 @@ struct image {
 	size_t n_pipes;
 	struct image_socket *sockets;
 	size_t n_sockets;
+	const struct img_event **events;
+	size_t n_events;
 	struct image_file_data *file_data;
 	size_t n_file_data;
 };
@@ -110,6 +112,10 @@ const struct image_socket *image_find_socket(const struct image *img, uint64_t i
 bool image_socket_valid(const struct img_socket *s, uint64_t len);
 /* Whether its peer and its listener, if any, are saved and agree with it. */
 bool image_socket_linked(const struct image *img, const struct image_socket *is);
+/* The saved event object id (IMG_EVENT), or NULL. */
+const struct img_event *image_find_event(const struct image *img, uint64_t id);
+/* Whether an IMG_EVENT payload of len bytes holds together. */
+bool image_event_valid(const struct img_event *e, uint64_t len);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

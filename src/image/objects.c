@@ -2,11 +2,12 @@
 /*
  * Apart from reader.c's walk of the file: finding the records of a loaded
  * image, and the checks of the records of objects that processes share
- * (sockets), each saying whether a payload holds together (the reader
+ * (sockets, event objects), each saying whether a payload holds together (the reader
  * names the record that does not).  Payloads are untrusted: every count
  * is weighed against the length before it is multiplied or summed.
  */
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "image.h"
@@ -105,4 +106,35 @@ const struct image_file_data *image_find_file_data(const struct image *img, uint
 		if (img->file_data[i].d->id == id)
 			return &img->file_data[i];
 	return NULL;
+}
+
+const struct img_event *image_find_event(const struct image *img, uint64_t id)
+{
+	for (size_t i = 0; i < img->n_events; i++)
+		if (img->events[i]->id == id)
+			return img->events[i];
+	return NULL;
+}
+
+/* The clocks timerfd_create(2) takes. */
+static bool timer_clock(int32_t c)
+{
+	return c == CLOCK_REALTIME || c == CLOCK_MONOTONIC || c == CLOCK_BOOTTIME ||
+	       c == CLOCK_REALTIME_ALARM || c == CLOCK_BOOTTIME_ALARM;
+}
+
+bool image_event_valid(const struct img_event *e, uint64_t len)
+{
+	if (len != sizeof(*e) || !e->id || e->pad || e->value_ns < 0 || e->interval_ns < 0)
+		return false;
+	switch (e->kind) {
+	case EVENT_EVENTFD:
+		return !(e->flags & ~EVENT_F_SEMAPHORE) && e->count <= EVENT_COUNT_MAX &&
+		       !e->clockid && !e->value_ns && !e->interval_ns && !e->sigmask;
+	case EVENT_TIMERFD:
+		return !e->flags && timer_clock(e->clockid) && !e->sigmask;
+	case EVENT_SIGNALFD:
+		return !e->flags && !e->count && !e->clockid && !e->value_ns && !e->interval_ns;
+	}
+	return false;
 }

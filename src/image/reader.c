@@ -187,7 +187,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_SOCKET || (f->flags & ~FILE_F_KNOWN))
+	    f->kind > FILE_EVENT || (f->flags & ~FILE_F_KNOWN))
 		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -291,6 +291,20 @@ static int read_socket(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
+static int read_event(struct reader *r, const struct rec_view *v)
+{
+	const struct img_event *e = (const void *)v->payload;
+	struct image *img = r->img;
+
+	if (!image_event_valid(e, v->len))
+		return fail(r, "event record at offset %llu is invalid", (unsigned long long)v->off);
+	if (image_find_event(img, e->id))
+		return fail(r, "event object %llu is saved twice", (unsigned long long)e->id);
+	img->events = xrealloc(img->events, (img->n_events + 1) * sizeof(*img->events));
+	img->events[img->n_events++] = e;
+	return 0;
+}
+
 /* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
  * up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
@@ -314,6 +328,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_SOCKET)
 			ret = read_socket(r, &v);
+		else if (v.tag == IMG_EVENT)
+			ret = read_event(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {
@@ -441,9 +457,10 @@ static int check_links(struct reader *r)
 					return fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
 						    f->fd, p->p->pid);
 			}
-			if (f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id))
-				return fail(r, "fd %d of process %d is a socket with no saved state", f->fd,
-					    p->p->pid);
+			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id)) ||
+			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)))
+				return fail(r, "fd %d of process %d is a %s with no saved state", f->fd,
+					    p->p->pid, f->kind == FILE_SOCKET ? "socket" : "event object");
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
@@ -573,6 +590,7 @@ void image_free(struct image *img)
 	free(img->procs);
 	free(img->pipes);
 	free(img->sockets);
+	free(img->events);
 	free(img->file_data);
 	if (img->map)
 		munmap((void *)img->map, img->size);

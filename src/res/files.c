@@ -11,7 +11,8 @@
  * standard descriptor that is a terminal, becomes cr_restart's own, as
  * BLCR gives it (files_inherit()).  Character devices are reopened by
  * path.  A pipe with both ends in the request gets its bytes back
- * (pipes.c), a UNIX socket whose peer is in it its queue (sockets.c).
+ * (pipes.c), a UNIX socket whose peer is in it its queue (sockets.c);
+ * eventfds, timerfds and signalfds are made again (events.c).
  * Other kinds are not restored and appear closed.
  */
 #include <dirent.h>
@@ -185,6 +186,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		f.object_id = st.st_ino;
 		if (name_if_unlinked(target, &st))
 			f.flags |= FILE_F_UNLINKED;
+	} else if (events_is_event(target)) {
+		f.kind = FILE_EVENT;	/* its id: its first descriptor's place, from 1 */
+		f.object_id = (share ? share : df) - ctx->shared->fds + 1;
 	} else if (S_ISSOCK(st.st_mode)) {
 		r = sockets_kind(ctx, df);
 		if (r < 0)
@@ -211,6 +215,8 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		r = pipes_dump_data(ctx, df);
 	if (!r && f.kind == FILE_SOCKET && !share)	/* a socket has one description */
 		r = sockets_dump_data(ctx, df);
+	if (!r && f.kind == FILE_EVENT && !share)
+		r = events_dump(ctx, df, target, f.object_id);
 	return r;
 }
 
@@ -310,12 +316,15 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET) {
+	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) {
+		/* the coordinator made them: a pipe's end, a socket, an event object */
 		fd = f->kind == FILE_PIPE ? pipes_open_description(sh, f) :
-		     sockets_open_description(sh, f);
+		     shared_dup(sh, f->kind == FILE_SOCKET ? SHARED_SOCKET : SHARED_EVENT,
+				f->object_id);
 		if (fd < 0)
 			return log_errno(fd, "cannot open fd %d of pid %d on its %s", f->fd, pid,
-					 f->kind == FILE_PIPE ? "pipe" : "socket");
+					 f->kind == FILE_PIPE ? "pipe" : f->kind == FILE_SOCKET ?
+					 "socket" : "event object");
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -346,7 +355,8 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET) && f->share_pid < 0)
+			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) &&
+			    f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
 			/* it opens every open file description of the file */
 			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {

@@ -163,8 +163,11 @@ int pipes_open_description(const struct rst_shared *sh, const struct img_file *f
 int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
 /* Its IMG_SOCKET record, after the IMG_FILE of its first descriptor. */
 int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
-/* cr_restart: the socket of f, made in the coordinator; an fd or -errno. */
-int sockets_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/* events.c: an eventfd, timerfd or signalfd (its /proc link target):
+ * its IMG_EVENT record, with id. */
+bool events_is_event(const char *target);
+int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *target, uint64_t id);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a

@@ -17,18 +17,6 @@
 #include "res.h"
 #include "common/util.h"
 
-/* What a process takes for a socket's first descriptor (files.c). */
-int sockets_open_description(const struct rst_shared *sh, const struct img_file *f)
-{
-	const struct rst_shared_fd *o = shared_find(sh, SHARED_SOCKET, -1, -1, f->object_id, 0);
-	int fd;
-
-	if (!o)
-		return -ENOENT;
-	fd = fcntl(o->helper, F_DUPFD_CLOEXEC, 0);
-	return fd < 0 ? -errno : fd;
-}
-
 static int setopt_int(int sk, int opt, int v)
 {
 	return setsockopt(sk, SOL_SOCKET, opt, &v, sizeof(v)) < 0 ? -errno : 0;

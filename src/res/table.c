@@ -16,14 +16,15 @@
  * - "fs" enters the working directory after "files" reopened the
  *   descriptors by paths that may be relative to cr_restart's own.
  * - "pipes" is prepared before the open files that processes share, as
- *   it always was; "sockets" too: the open files take their sockets.
+ *   it always was; "sockets" and "events" too: the open files take their
+ *   sockets and event objects.
  */
 #include "res.h"
 #include "common/util.h"
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	sockets_ops, files_ops, fs_ops, memory_ops;
+	sockets_ops, events_ops, files_ops, fs_ops, memory_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -32,6 +33,7 @@ const struct res_ops *const res_table[] = {
 	&signals_ops,
 	&pipes_ops,
 	&sockets_ops,
+	&events_ops,
 	&files_ops,
 	&fs_ops,
 	&memory_ops,
