@@ -268,7 +268,8 @@ static void json_sockets(const struct image *img)
 
 static const char *event_kind_name(uint32_t kind)
 {
-	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" : "signalfd";
+	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" :
+	       kind == EVENT_SIGNALFD ? "signalfd" : "epoll";
 }
 
 static void json_events(const struct image *img)
@@ -441,8 +442,10 @@ static void print_image(const char *name, const struct image *img)
 			printf(", clock %d, %.3f s left, interval %.3f s, %llu expirations unread\n",
 			       e->clockid, e->value_ns / 1e9, e->interval_ns / 1e9,
 			       (unsigned long long)e->count);
-		else
+		else if (e->kind == EVENT_SIGNALFD)
 			printf(", mask %#llx\n", (unsigned long long)e->sigmask);
+		else
+			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
 	}
 }
 

@@ -284,14 +284,16 @@ _Static_assert(sizeof(struct img_socket) == 96, "img_socket");
 #define SOCK_DATA_MAX (1u << 30)
 
 /*
- * An eventfd, timerfd or signalfd, once per open file description, right
- * after the IMG_FILE of its first descriptor.
+ * An eventfd, timerfd, signalfd or epoll instance, once per open file
+ * description, right after the IMG_FILE of its first descriptor; an epoll
+ * instance's is followed by count struct img_epoll_item.
  */
 struct img_event {
 	uint64_t id;		/* from 1, as in img_file.object_id */
 	uint32_t kind;		/* EVENT_* */
 	uint32_t flags;		/* EVENT_F_SEMAPHORE for an eventfd; else 0 */
-	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read */
+	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read;
+				 * epoll: the items that follow */
 	int32_t clockid;	/* timerfd: its clock; else 0 */
 	uint32_t pad;
 	int64_t value_ns;	/* timerfd: the time left to its next expiry, 0 disarmed */
@@ -303,6 +305,16 @@ _Static_assert(sizeof(struct img_event) == 56, "img_event");
 #define EVENT_EVENTFD 1
 #define EVENT_TIMERFD 2
 #define EVENT_SIGNALFD 3
+#define EVENT_EPOLL 4
+
+/* What an epoll instance watches: its first descriptor's process's tfd. */
+struct img_epoll_item {
+	int32_t tfd;
+	uint32_t events;	/* EPOLLIN, EPOLLET... as epoll_ctl(2) took them */
+	uint64_t data;
+};
+_Static_assert(sizeof(struct img_epoll_item) == 16, "img_epoll_item");
+#define EPOLL_ITEMS_MAX (1u << 20)
 #define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
 #define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
 

@@ -108,14 +108,15 @@ const struct image_process *image_find_process(const struct image *img, int32_t 
 const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id);
 /* The saved socket id, or NULL. */
 const struct image_socket *image_find_socket(const struct image *img, uint64_t id);
-/* objects.c: whether an IMG_SOCKET payload of len bytes holds together. */
-bool image_socket_valid(const struct img_socket *s, uint64_t len);
+/* objects.c: an IMG_SOCKET or IMG_EVENT payload of len bytes (at file
+ * offset off) into img: 0, -EINVAL when it does not hold together, -EEXIST
+ * when its id is saved already. */
+int image_add_socket(struct image *img, const void *payload, uint64_t len, uint64_t off);
+int image_add_event(struct image *img, const void *payload, uint64_t len);
 /* Whether its peer and its listener, if any, are saved and agree with it. */
 bool image_socket_linked(const struct image *img, const struct image_socket *is);
 /* The saved event object id (IMG_EVENT), or NULL. */
 const struct img_event *image_find_event(const struct image *img, uint64_t id);
-/* Whether an IMG_EVENT payload of len bytes holds together. */
-bool image_event_valid(const struct img_event *e, uint64_t len);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

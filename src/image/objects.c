@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "image.h"
+#include "common/util.h"
 
 /* A listener has a name to bind again (a path or an abstract name) and
  * nothing queued; a connection's fields agree with what it is. */
@@ -28,7 +29,7 @@ static bool socket_state_valid(const struct img_socket *s, const char *name)
 	return !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING)) || s->listener;
 }
 
-bool image_socket_valid(const struct img_socket *s, uint64_t len)
+static bool socket_valid(const struct img_socket *s, uint64_t len)
 {
 	const uint32_t *lens = (const void *)(s + 1);
 	const char *name;
@@ -123,9 +124,22 @@ static bool timer_clock(int32_t c)
 	       c == CLOCK_REALTIME_ALARM || c == CLOCK_BOOTTIME_ALARM;
 }
 
-bool image_event_valid(const struct img_event *e, uint64_t len)
+static bool event_valid(const struct img_event *e, uint64_t len)
 {
-	if (len != sizeof(*e) || !e->id || e->pad || e->value_ns < 0 || e->interval_ns < 0)
+	const struct img_epoll_item *items = (const void *)(e + 1);
+
+	if (len < sizeof(*e) || !e->id || e->pad || e->value_ns < 0 || e->interval_ns < 0)
+		return false;
+	if (e->kind == EVENT_EPOLL) {
+		if (e->count > EPOLL_ITEMS_MAX || len != sizeof(*e) + e->count * sizeof(*items) ||
+		    e->flags || e->clockid || e->value_ns || e->interval_ns || e->sigmask)
+			return false;
+		for (uint64_t i = 0; i < e->count; i++)
+			if (items[i].tfd < 0 || items[i].tfd >= (int32_t)EPOLL_ITEMS_MAX)
+				return false;
+		return true;
+	}
+	if (len != sizeof(*e))
 		return false;
 	switch (e->kind) {
 	case EVENT_EVENTFD:
@@ -137,4 +151,34 @@ bool image_event_valid(const struct img_event *e, uint64_t len)
 		return !e->flags && !e->count && !e->clockid && !e->value_ns && !e->interval_ns;
 	}
 	return false;
+}
+
+int image_add_socket(struct image *img, const void *payload, uint64_t len, uint64_t off)
+{
+	const struct img_socket *s = payload;
+
+	if (!socket_valid(s, len))
+		return -EINVAL;
+	if (image_find_socket(img, s->id))
+		return -EEXIST;
+	img->sockets = xrealloc(img->sockets, (img->n_sockets + 1) * sizeof(*img->sockets));
+	img->sockets[img->n_sockets++] = (struct image_socket){
+		.s = s, .lens = (const void *)(s + 1),
+		.name = (const char *)(s + 1) + s->n_msgs * sizeof(uint32_t),
+		.data_off = off + len - s->data_len };
+	return 0;
+}
+
+/* An eventfd, timerfd, signalfd or epoll instance (its items follow). */
+int image_add_event(struct image *img, const void *payload, uint64_t len)
+{
+	const struct img_event *e = payload;
+
+	if (!event_valid(e, len))
+		return -EINVAL;
+	if (image_find_event(img, e->id))
+		return -EEXIST;
+	img->events = xrealloc(img->events, (img->n_events + 1) * sizeof(*img->events));
+	img->events[img->n_events++] = e;
+	return 0;
 }

@@ -274,35 +274,16 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
-static int read_socket(struct reader *r, const struct rec_view *v)
+/* An IMG_SOCKET or IMG_EVENT record (objects.c checks them). */
+static int read_object(struct reader *r, const struct rec_view *v)
 {
-	const struct img_socket *s = (const void *)v->payload;
-	struct image *img = r->img;
+	const char *what = v->tag == IMG_SOCKET ? "socket" : "event";
+	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
+		  image_add_event(r->img, v->payload, v->len);
 
-	if (!image_socket_valid(s, v->len))
-		return fail(r, "socket record at offset %llu is invalid", (unsigned long long)v->off);
-	if (image_find_socket(img, s->id))
-		return fail(r, "socket %llu is saved twice", (unsigned long long)s->id);
-	img->sockets = xrealloc(img->sockets, (img->n_sockets + 1) * sizeof(*img->sockets));
-	img->sockets[img->n_sockets++] = (struct image_socket){
-		.s = s, .lens = (const void *)(s + 1),
-		.name = (const char *)(s + 1) + s->n_msgs * sizeof(uint32_t),
-		.data_off = v->len - s->data_len + v->payload_off };
-	return 0;
-}
-
-static int read_event(struct reader *r, const struct rec_view *v)
-{
-	const struct img_event *e = (const void *)v->payload;
-	struct image *img = r->img;
-
-	if (!image_event_valid(e, v->len))
-		return fail(r, "event record at offset %llu is invalid", (unsigned long long)v->off);
-	if (image_find_event(img, e->id))
-		return fail(r, "event object %llu is saved twice", (unsigned long long)e->id);
-	img->events = xrealloc(img->events, (img->n_events + 1) * sizeof(*img->events));
-	img->events[img->n_events++] = e;
-	return 0;
+	if (ret == -EEXIST)
+		return fail(r, "%s record at offset %llu: saved twice", what, (unsigned long long)v->off);
+	return ret ? fail(r, "%s record at offset %llu is invalid", what, (unsigned long long)v->off) : 0;
 }
 
 /* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
@@ -326,10 +307,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
-		else if (v.tag == IMG_SOCKET)
-			ret = read_socket(r, &v);
-		else if (v.tag == IMG_EVENT)
-			ret = read_event(r, &v);
+		else if (v.tag == IMG_SOCKET || v.tag == IMG_EVENT)
+			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else {

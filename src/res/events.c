@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Event objects: eventfd (its counter and EFD_SEMAPHORE), timerfd (its
- * clock, the time left and the interval, the expirations not read) and
- * signalfd (its mask), read from /proc/PID/fdinfo (proc(5)), one IMG_EVENT
+ * clock, the time left and the interval, the expirations not read),
+ * signalfd (its mask) and epoll (its items: epoll.c), read from /proc/PID/fdinfo (proc(5)), one IMG_EVENT
  * per open file description right after the IMG_FILE of its first
  * descriptor (files.c writes that), made again by cr_restart before any
  * process and taken by the processes as pipes are.  O_NONBLOCK and the
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
@@ -29,6 +30,7 @@ static const struct {
 	{ "anon_inode:[eventfd]", EVENT_EVENTFD },
 	{ "anon_inode:[timerfd]", EVENT_TIMERFD },
 	{ "anon_inode:[signalfd]", EVENT_SIGNALFD },
+	{ "anon_inode:[eventpoll]", EVENT_EPOLL },
 };
 
 static uint32_t event_kind(const char *target)
@@ -106,6 +108,7 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
 {
 	struct img_event e = { .id = id, .kind = event_kind(target) };
 	_cleanup_free_ char *info = NULL;
+	_cleanup_free_ struct img_epoll_item *items = NULL;
 	char path[64];
 	size_t len;
 	int r;
@@ -113,15 +116,18 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)df->pid, df->fd);
 	r = read_file(path, &info, &len);
 	if (!r)
-		r = parse_event(info, &e);
+		r = e.kind == EVENT_EPOLL ? epoll_parse(df, info, &items, &e.count) :
+		    parse_event(info, &e);
+	if (r == -ESTALE)
+		return r;	/* said */
 	if (r)
 		return log_errno(r, "cannot read the state of %s fd %d of pid %d", target, df->fd,
 				 (int)df->pid);
 	log_debug("fd %d: %s, count %llu", df->fd, target, (unsigned long long)e.count);
 
-	const void *parts[] = { &e };
-	size_t lens[] = { sizeof(e) };
-	return img_write_record(ctx->w, IMG_EVENT, parts, lens, 1);
+	const void *parts[] = { &e, items };
+	size_t lens[] = { sizeof(e), e.kind == EVENT_EPOLL ? e.count * sizeof(*items) : 0 };
+	return img_write_record(ctx->w, IMG_EVENT, parts, lens, 2);
 }
 
 /* ---- restart ----------------------------------------------------------------- */
@@ -167,6 +173,9 @@ static int event_make(const struct img_event *e)
 		return fd < 0 ? -errno : fd;
 	case EVENT_TIMERFD:
 		return timer_make(e);
+	case EVENT_EPOLL:
+		fd = epoll_create1(EPOLL_CLOEXEC);	/* its items: epoll.c */
+		return fd < 0 ? -errno : fd;
 	case EVENT_SIGNALFD:
 		/* the kernel's mask is the first word of glibc's sigset_t, which
 		 * sigaddset would not let set libc's own signals 32 and 33 */

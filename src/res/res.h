@@ -168,6 +168,10 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
  * its IMG_EVENT record, with id. */
 bool events_is_event(const char *target);
 int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *target, uint64_t id);
+/* epoll.c: the items of epoll fd df, from its fdinfo text; -ESTALE after
+ * one message for one that is not a descriptor of its process. */
+int epoll_parse(const struct dump_fd *df, const char *info, struct img_epoll_item **ret,
+		uint64_t *ret_n);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a

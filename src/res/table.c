@@ -13,6 +13,8 @@
  *   IMG_PIPE of each pipe after its first end) and its IMG_AREAs.
  * - The plan of "process" sets the whole plan->mm; "auxv" then adds
  *   the auxiliary vector's size to it.
+ * - "epoll" adds the items of the epoll instances once "files" put back
+ *   the descriptors they name.
  * - "fs" enters the working directory after "files" reopened the
  *   descriptors by paths that may be relative to cr_restart's own.
  * - "pipes" is prepared before the open files that processes share, as
@@ -24,7 +26,7 @@
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	sockets_ops, events_ops, files_ops, fs_ops, memory_ops;
+	sockets_ops, events_ops, files_ops, epoll_ops, fs_ops, memory_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -35,6 +37,7 @@ const struct res_ops *const res_table[] = {
 	&sockets_ops,
 	&events_ops,
 	&files_ops,
+	&epoll_ops,
 	&fs_ops,
 	&memory_ops,
 };
