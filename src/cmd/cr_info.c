@@ -256,6 +256,7 @@ static void json_sockets(const struct image *img)
 		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
 		       (unsigned long long)s->id, socket_type(s->type),
 		       s->state == SOCK_STATE_LISTEN ? "listening" :
+		       s->state == SOCK_STATE_UNCONNECTED ? "unconnected" :
 		       s->flags & SOCK_F_PENDING ? "waiting" : "connected",
 		       (unsigned long long)s->peer, (unsigned long long)s->listener,
 		       s->flags & SOCK_F_ACCEPTED ? "true" : "false", s->backlog, s->n_msgs,
@@ -414,6 +415,10 @@ static void print_image(const char *name, const struct image *img)
 		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
 		if (s->state == SOCK_STATE_LISTEN)
 			printf("listening, backlog %u", s->backlog);
+		else if (s->state == SOCK_STATE_UNCONNECTED)
+			printf("not connected");
+		else if (s->flags & SOCK_F_TO_NAME)
+			printf("connected to the name of %llu", (unsigned long long)s->peer);
 		else if (s->flags & SOCK_F_PENDING)
 			printf("waiting in the queue of %llu (place %u)",
 			       (unsigned long long)s->listener, s->queue_pos);

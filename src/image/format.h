@@ -238,9 +238,9 @@ struct img_file_data {
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
 
 /*
- * A UNIX socket of the request: listening at a name, or connected with its
- * peer in the request too (or closed, or a connection the listener has not
- * accepted yet), once per socket, right after the IMG_FILE of its first
+ * A UNIX socket of the request: not connected (maybe bound), listening at a
+ * name, or connected with its peer in the request too (or closed, or a
+ * connection the listener has not accepted yet), once per socket, right after the IMG_FILE of its first
  * descriptor;
  * followed by n_msgs uint32_t lengths, its name (name_len bytes, as in
  * sun_path: an abstract name starts with a NUL), and the bytes of its
@@ -272,13 +272,17 @@ _Static_assert(sizeof(struct img_socket) == 96, "img_socket");
 
 #define SOCK_STATE_CONNECTED 1
 #define SOCK_STATE_LISTEN 2
+#define SOCK_STATE_UNCONNECTED 3	/* made, maybe bound, not connected */
 #define SOCK_SHUT_RD 0x1	/* RCV_SHUTDOWN: nothing more to receive */
 #define SOCK_SHUT_WR 0x2	/* SEND_SHUTDOWN: nothing more to send */
 #define SOCK_F_PASSCRED 0x1	/* SO_PASSCRED */
 #define SOCK_F_PASSSEC 0x2	/* SO_PASSSEC */
 #define SOCK_F_ACCEPTED 0x4	/* the end that accept() gave */
 #define SOCK_F_PENDING 0x8	/* a client whose connection is not accepted yet */
-#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC | SOCK_F_ACCEPTED | SOCK_F_PENDING)
+#define SOCK_F_TO_NAME 0x10	/* a datagram socket connected to its peer's name, which
+				 * is not connected back (a server's) */
+#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC | SOCK_F_ACCEPTED | SOCK_F_PENDING | \
+		      SOCK_F_TO_NAME)
 #define SOCK_BACKLOG_MAX 65535
 #define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
 #define SOCK_DATA_MAX (1u << 30)

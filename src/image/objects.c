@@ -18,7 +18,20 @@
 static bool socket_state_valid(const struct img_socket *s, const char *name)
 {
 	bool pending = s->flags & SOCK_F_PENDING;
+	bool bindable = !s->name_len || !name[0] || name[0] == '/';
 
+	/* datagrams sent back by name need a name to go to */
+	if ((s->state == SOCK_STATE_UNCONNECTED || (s->flags & SOCK_F_TO_NAME)) && s->n_msgs &&
+	    !s->name_len)
+		return false;
+	if (s->flags & SOCK_F_TO_NAME)
+		return s->state == SOCK_STATE_CONNECTED && s->type == SOCK_DGRAM && s->peer &&
+		       !s->listener && !s->backlog && !s->queue_pos && bindable &&
+		       !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING));
+	if (s->state == SOCK_STATE_UNCONNECTED)
+		return !s->peer && !s->listener && !s->backlog && !s->queue_pos && bindable &&
+		       (s->type == SOCK_DGRAM || !s->data_len) &&
+		       !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING));
 	if (s->state == SOCK_STATE_LISTEN)
 		return s->type != SOCK_DGRAM && !s->peer && !s->data_len && !s->listener &&
 		       !s->queue_pos && !(s->flags & (SOCK_F_ACCEPTED | SOCK_F_PENDING)) &&
@@ -36,7 +49,7 @@ static bool socket_valid(const struct img_socket *s, uint64_t len)
 	uint64_t sum = 0;
 
 	if (len < sizeof(*s) || !s->id || s->peer == s->id || s->listener == s->id ||
-	    (s->state != SOCK_STATE_CONNECTED && s->state != SOCK_STATE_LISTEN) ||
+	    s->state < SOCK_STATE_CONNECTED || s->state > SOCK_STATE_UNCONNECTED ||
 	    s->backlog > SOCK_BACKLOG_MAX || s->queue_pos > SOCK_BACKLOG_MAX ||
 	    (s->type != SOCK_STREAM && s->type != SOCK_DGRAM && s->type != SOCK_SEQPACKET) ||
 	    (s->shutdown & ~(SOCK_SHUT_RD | SOCK_SHUT_WR)) || (s->flags & ~SOCK_F_KNOWN) ||
@@ -65,6 +78,9 @@ bool image_socket_linked(const struct image *img, const struct image_socket *is)
 	const struct image_socket *peer = s->peer ? image_find_socket(img, s->peer) : NULL;
 	const struct image_socket *l = s->listener ? image_find_socket(img, s->listener) : NULL;
 
+	if (s->flags & SOCK_F_TO_NAME)	/* to a server's name */
+		return peer && peer->s->state == SOCK_STATE_UNCONNECTED && peer->s->name_len &&
+		       peer->s->type == s->type;
 	if (s->peer && (!peer || peer->s->peer != s->id || peer->s->type != s->type))
 		return false;
 	if (!s->listener)

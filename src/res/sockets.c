@@ -114,12 +114,35 @@ static bool in_request(const struct dump_shared *sh, const struct dump_fd *me, u
 	return false;
 }
 
-/* A listener that can be bound again: at an absolute path or an abstract
+/* A name that can be bound again: none, an absolute path or an abstract
  * name (a relative path was relative to a directory we do not know). */
+static bool name_ok(const struct unix_info *u)
+{
+	return !u->name_len || !u->name[0] || u->name[0] == '/';
+}
+
 static bool listener_ok(const struct unix_info *u)
 {
-	return u->state == TCP_LISTEN && u->type != SOCK_DGRAM && u->name_len &&
-	       (!u->name[0] || u->name[0] == '/');
+	return u->state == TCP_LISTEN && u->type != SOCK_DGRAM && u->name_len && name_ok(u);
+}
+
+/*
+ * Not connected: a stream or seqpacket socket in TCP_CLOSE, or a datagram
+ * socket with a name and no peer (the kernel shows datagram sockets as
+ * TCP_ESTABLISHED; an unnamed one without a peer is taken as one whose
+ * peer was closed, which is how it can hold a queue).
+ */
+static bool unconnected(const struct unix_info *u)
+{
+	return u->type == SOCK_DGRAM ? !u->peer && u->name_len : u->state == TCP_CLOSE;
+}
+
+/* A datagram socket connected to a bound one of the request that is not
+ * connected: a server's clients, which connect to its name again. */
+static bool to_server(const struct unix_info *u, const struct unix_info *peer)
+{
+	return u->type == SOCK_DGRAM && peer->type == SOCK_DGRAM && unconnected(peer) &&
+	       name_ok(peer);
 }
 
 /*
@@ -246,26 +269,30 @@ static bool is_pending(const struct unix_info *u)
 	       u->shutdown != (SOCK_SHUT_RD | SOCK_SHUT_WR);
 }
 
-/* A UNIX socket of a kind we restore: a listener, or connected with its
- * peer in the request and connected to it, or closed, or waiting in the
- * queue of a listener of the request. */
+/* A UNIX socket of a kind we restore: not connected (maybe bound), a
+ * listener, or connected with its peer in the request and connected to it
+ * (or a datagram server's client), or closed, or waiting in the queue of
+ * a listener of the request. */
 static bool unix_inside(const struct dump_shared *sh, const struct dump_fd *df,
 			const struct unix_info *u)
 {
 	struct unix_info peer;
 	uint32_t pos;
 
+	if (u->type != SOCK_STREAM && u->type != SOCK_DGRAM && u->type != SOCK_SEQPACKET)
+		return false;
 	if (u->state == TCP_LISTEN)
 		return listener_ok(u);
-	if (u->state != TCP_ESTABLISHED ||
-	    (u->type != SOCK_STREAM && u->type != SOCK_DGRAM && u->type != SOCK_SEQPACKET))
+	if (unconnected(u))
+		return name_ok(u);
+	if (u->state != TCP_ESTABLISHED)
 		return false;
 	if (is_pending(u))
 		return find_listener(sh, df, u->type, NULL, df->ino, &pos) != 0;
 	if (!u->peer)
 		return true;
 	return in_request(sh, df, u->peer) && unix_diag(u->peer, &peer) == 0 &&
-	       peer.peer == df->ino && peer.type == u->type;
+	       ((peer.peer == df->ino && peer.type == u->type) || to_server(u, &peer));
 }
 
 int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df)
@@ -446,6 +473,10 @@ static int sock_origin(struct dump_ctx *ctx, const struct dump_fd *df, int sk,
 	if (u->state == TCP_LISTEN) {
 		s->state = SOCK_STATE_LISTEN;
 		s->backlog = u->backlog;
+	} else if (unconnected(u)) {
+		s->state = SOCK_STATE_UNCONNECTED;
+	} else if (u->peer && unix_diag(u->peer, &peer) == 0 && to_server(u, &peer)) {
+		s->flags |= SOCK_F_TO_NAME;
 	} else if (is_pending(u)) {
 		s->listener = find_listener(ctx->shared, df, u->type, NULL, df->ino, &s->queue_pos);
 		s->flags |= SOCK_F_PENDING;
@@ -488,13 +519,23 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	r = sock_origin(ctx, df, sk, &u, &s);
 	if (r)
 		return r;
-	/* a listener's queue holds connections, not messages */
-	r = u.state == TCP_LISTEN ? 0 : queue_peek(sk, &u, s.peek_off, &q);
+	/* a listener's queue holds connections, not messages; a stream
+	 * socket that is not connected has none (recv says EINVAL) */
+	r = u.state == TCP_LISTEN || (unconnected(&u) && u.type != SOCK_DGRAM) ? 0 :
+	    queue_peek(sk, &u, s.peek_off, &q);
 	if (r == -EXDEV)
 		log_error("cannot checkpoint socket fd %d of pid %d: descriptors in flight "
 			  "(SCM_RIGHTS) are not saved", df->fd, (int)df->pid);
 	else if (r)
 		log_errno(r, "cannot read the queue of socket fd %d of pid %d", df->fd, (int)df->pid);
+	/* datagrams go back to a name: without one they could not (the
+	 * reader refuses such a record) */
+	if (!r && q.n && !u.name_len &&
+	    (s.state == SOCK_STATE_UNCONNECTED || (s.flags & SOCK_F_TO_NAME))) {
+		log_error("cannot checkpoint socket fd %d of pid %d: datagrams wait in it and it "
+			  "has no name to send them back to", df->fd, (int)df->pid);
+		r = -EOPNOTSUPP;
+	}
 	s.n_msgs = q.n;
 	s.data_len = q.len;
 	log_debug("socket %llu: %zu messages, %zu bytes", (unsigned long long)s.id, q.n, q.len);

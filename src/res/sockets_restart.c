@@ -65,8 +65,10 @@ static int set_options(int sk, const struct img_socket *s)
 		 : 0;
 }
 
-/* The queue of s back into it, sent in order from the other end. */
-static int refill(const struct image *img, const struct image_socket *is, int from)
+/* The queue of s back into it, sent in order from the other end, or from
+ * any socket to its name (to NULL: from is connected to it). */
+static int refill_to(const struct image *img, const struct image_socket *is, int from,
+		     const struct sockaddr_un *to, socklen_t to_len)
 {
 	const uint8_t *data = img->map + is->data_off;
 
@@ -74,7 +76,8 @@ static int refill(const struct image *img, const struct image_socket *is, int fr
 		size_t len = is->lens[i], done = 0;
 
 		do {
-			ssize_t n = send(from, data + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t n = sendto(from, data + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL,
+					   (const struct sockaddr *)to, to ? to_len : 0);
 
 			if (n < 0)
 				return log_errno(-errno, "cannot refill socket %llu (message %u of %u)",
@@ -84,6 +87,11 @@ static int refill(const struct image *img, const struct image_socket *is, int fr
 		data += len;
 	}
 	return 0;
+}
+
+static int refill(const struct image *img, const struct image_socket *is, int from)
+{
+	return refill_to(img, is, from, NULL, 0);
 }
 
 static int end_shutdown(int sk, const struct img_socket *s)
@@ -106,7 +114,7 @@ static int register_end(struct rst_shared *sh, uint64_t id, int *fd)
 	return o->helper < 0 ? o->helper : 0;
 }
 
-/* A listener's name as bind() and connect() take it. */
+/* A socket's name as bind() and connect() take it. */
 static socklen_t listener_addr(const struct image_socket *l, struct sockaddr_un *sa)
 {
 	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
@@ -164,6 +172,50 @@ static int listener_prepare(const struct image_socket *l, struct rst_shared *sh)
 	}
 	if (!r)
 		r = register_end(sh, l->s->id, &fd);
+	safe_close(fd);
+	return r;
+}
+
+/*
+ * A socket that was not connected, bound again at its name (the stale
+ * socket file removed), or a datagram socket connected to a server's name,
+ * bound at its own first if it had one; its datagrams sent back to its
+ * name, from a socket of ours, or from the server it is connected to.
+ */
+static int named_prepare(const struct image *img, const struct image_socket *is,
+			 struct rst_shared *sh)
+{
+	const struct img_socket *s = is->s;
+	const struct image_socket *server = s->peer ? image_find_socket(img, s->peer) : NULL;
+	struct sockaddr_un sa, peer;
+	socklen_t len = listener_addr(is, &sa), peer_len = server ? listener_addr(server, &peer) : 0;
+	int fd = socket(AF_UNIX, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), from = -1, r = 0;
+
+	if (fd < 0)
+		return log_errno(-errno, "cannot create socket %llu", (unsigned long long)s->id);
+	if (s->name_len && !(r = clear_stale(is)) && bind(fd, (struct sockaddr *)&sa, len) < 0)
+		r = log_errno(-errno, "cannot bind socket %llu again", (unsigned long long)s->id);
+	if (!r && server && connect(fd, (struct sockaddr *)&peer, peer_len) < 0)
+		r = log_errno(-errno, "cannot connect socket %llu to socket %llu again",
+			      (unsigned long long)s->id, (unsigned long long)s->peer);
+	if (!r)
+		set_buffers(fd, s);
+	if (!r && s->n_msgs) {
+		const struct rst_shared_fd *o = server ?
+			shared_find(sh, SHARED_SOCKET, -1, -1, server->s->id, 0) : NULL;
+
+		from = o ? fcntl(o->helper, F_DUPFD_CLOEXEC, 0) :
+		       socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		r = from < 0 ? log_errno(-errno, "cannot refill socket %llu", (unsigned long long)s->id) :
+		    refill_to(img, is, from, &sa, len);
+	}
+	if (!r && end_shutdown(fd, s) < 0)
+		r = log_errno(-errno, "cannot shut socket %llu down", (unsigned long long)s->id);
+	if (!r)
+		r = set_options(fd, s);
+	if (!r)
+		r = register_end(sh, s->id, &fd);
+	safe_close(from);
 	safe_close(fd);
 	return r;
 }
@@ -289,8 +341,10 @@ static int pending_all(const struct image *img, struct rst_shared *sh)
 	return r;
 }
 
-/* Listeners first, then the connections accepted from them, then the
- * ones they had not accepted, which stay behind those in their queue. */
+/* Sockets not connected (a datagram server) and listeners first, then
+ * the clients of the servers, the connections accepted from listeners,
+ * then the ones they had not accepted, which stay behind those in their
+ * queue. */
 static int sockets_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;
@@ -298,11 +352,15 @@ static int sockets_prepare(const struct image *img, struct rst_shared *sh)
 	for (size_t i = 0; !r && i < img->n_sockets; i++)
 		if (img->sockets[i].s->state == SOCK_STATE_LISTEN)
 			r = listener_prepare(&img->sockets[i], sh);
+		else if (img->sockets[i].s->state == SOCK_STATE_UNCONNECTED)
+			r = named_prepare(img, &img->sockets[i], sh);
 	for (size_t i = 0; !r && i < img->n_sockets; i++) {
 		const struct img_socket *s = img->sockets[i].s;
 
-		if (s->state == SOCK_STATE_CONNECTED && !(s->flags & SOCK_F_PENDING) &&
-		    !shared_find(sh, SHARED_SOCKET, -1, -1, s->id, 0))
+		if (s->flags & SOCK_F_TO_NAME)
+			r = named_prepare(img, &img->sockets[i], sh);
+		else if (s->state == SOCK_STATE_CONNECTED && !(s->flags & SOCK_F_PENDING) &&
+			 !shared_find(sh, SHARED_SOCKET, -1, -1, s->id, 0))
 			r = pair_prepare(img, &img->sockets[i], sh);
 	}
 	return r ? r : pending_all(img, sh);

@@ -216,6 +216,12 @@ static void test_sockets(void)
 	x.flags = SOCK_F_PENDING;
 	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0,
 	   "a client waiting with no listener is refused");
+	x = a;
+	x.type = SOCK_DGRAM;
+	x.peer = 0;
+	x.state = SOCK_STATE_UNCONNECTED;
+	ok(load_sockets(&x, &none, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "datagrams queued in a socket without a name to send them back to are refused");
 }
 
 /* One process whose fd 3 is event object e (len bytes of record). */
@@ -304,7 +310,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..35\n");
+	printf("1..36\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
