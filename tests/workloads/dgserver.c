@@ -100,11 +100,17 @@ static const char *client_check(void)
 	return NULL;
 }
 
+/* The child's side: client 1 sends a3 when the server lets it. */
+static const char *child_check(void)
+{
+	return send(c1, "a3", 2, 0) == 2 ? client_check() : "client 1 cannot send";
+}
+
 int main(int argc, char **argv)
 {
-	int tree, sync[2], st;
+	int tree, st;
 	const char *why;
-	pid_t kid = 0;
+	pid_t kid;
 
 	if (argc != 4 || (strcmp(argv[1], "self") && strcmp(argv[1], "tree")))
 		wl_die("usage: dgserver self|tree PATH READY");
@@ -120,21 +126,7 @@ int main(int argc, char **argv)
 			  (int)getpid());
 	srv = dgram(&srv_addr, srv_len);
 	unconnected = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (tree && pipe(sync))
-		wl_die("pipe: %s", strerror(errno));
-	if (tree && (kid = fork()) < 0)
-		wl_die("fork: %s", strerror(errno));
-	if (kid == 0)
-		clients();
-	if (tree)
-		wl_fork_sync(sync, kid);
-	if (kid == 0 && tree) {
-		wl_wait_usr1();
-		why = send(c1, "a3", 2, 0) == 2 ? client_check() : "client 1 cannot send";
-		if (why)
-			wl_out("FAIL: child: %s\n", why);
-		_exit(why ? 1 : 0);
-	}
+	kid = wl_clients(tree, clients, child_check);
 	if (sendto(srv, "r1", 2, 0, (struct sockaddr *)&c2_addr, c2_len) != 2)
 		wl_die("sendto: %s", strerror(errno));
 	wl_ready(argv[3]);

@@ -134,9 +134,9 @@ static const char *client_check(void)
 
 int main(int argc, char **argv)
 {
-	int tree, sync[2], st;
+	int tree, st;
 	const char *why;
-	pid_t kid = 0;
+	pid_t kid;
 
 	if (argc != 4 || (strcmp(argv[1], "self") && strcmp(argv[1], "tree")))
 		wl_die("usage: socklisten self|tree PATH READY");
@@ -147,21 +147,7 @@ int main(int argc, char **argv)
 	name(&at_abstract, &abstract_len, NULL, 1);
 	lpath = listen_at(SOCK_STREAM, &at_path, path_len);
 	lseq = listen_at(SOCK_SEQPACKET, &at_abstract, abstract_len);
-	if (tree && pipe(sync))
-		wl_die("pipe: %s", strerror(errno));
-	if (tree && (kid = fork()) < 0)
-		wl_die("fork: %s", strerror(errno));
-	if (kid == 0)
-		clients();
-	if (tree)
-		wl_fork_sync(sync, kid);
-	if (kid == 0 && tree) {
-		wl_wait_usr1();
-		why = client_check();
-		if (why)
-			wl_out("FAIL: child: %s\n", why);
-		_exit(why ? 1 : 0);
-	}
+	kid = wl_clients(tree, clients, client_check);
 	served = accept(lpath, NULL, NULL);
 	if (served < 0 || send(served, "hello-s", 7, 0) != 7)
 		wl_die("accept: %s", strerror(errno));
