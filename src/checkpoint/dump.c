@@ -344,6 +344,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 		shared.out_dev = out_st.st_dev;
 		shared.out_ino = out_st.st_ino;
 	}
+	shared.sockets_refuse = rq->o->sockets_refuse;
 	r = scan_all(rq, ctxs, &shared, &n_saved);
 	if (!r && rq->o->cow && cow_possible(rq))
 		r = dump_cow(rq, ctxs, &shared, n_saved, fd, name);

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,6 +33,8 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_CLOSED: return "closed";
 	case FILE_PIPE: return "pipe";
 	case FILE_CONTEXT: return "context";
+	case FILE_SOCKET: return "socket";
+	case FILE_EVENT: return "event";
 	default: return "?";
 	}
 }
@@ -252,8 +255,9 @@ static void json_files(const struct image_process *p)
 		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
-		if (f->kind == FILE_PIPE)
-			printf("\"pipe\": %llu, ", (unsigned long long)f->object_id);
+		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT)
+			printf("\"%s\": %llu, ", file_kind_name(f->kind),
+			       (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
 		printf("}");
@@ -271,6 +275,69 @@ static void json_locks(const struct image_process *p)
 		       "\"len\": %llu}", i ? ", " : "", l->fd, image_lock_kind_name(l->kind),
 		       image_lock_type_name(l->type), (unsigned long long)l->start,
 		       (unsigned long long)l->len);
+	}
+	printf("]");
+}
+
+static const char *socket_type(uint32_t type)
+{
+	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
+}
+
+/* A socket's name as a string: @ for an abstract one, up to a NUL. */
+static void socket_name(const struct image_socket *is, char *buf, size_t len)
+{
+	size_t n = is->s->name_len < len - 1 ? is->s->name_len : len - 1;
+
+	memcpy(buf, is->name, n);
+	buf[n] = 0;
+	if (n)
+		buf[0] = buf[0] ? buf[0] : '@';
+}
+
+static void json_sockets(const struct image *img)
+{
+	char name[SOCK_NAME_MAX + 1];
+
+	printf("[");
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("%s{\"id\": %llu, \"type\": \"%s\", \"state\": \"%s\", \"peer\": %llu, "
+		       "\"listener\": %llu, \"accepted\": %s, \"backlog\": %u, \"messages\": %u, "
+		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
+		       (unsigned long long)s->id, socket_type(s->type),
+		       s->state == SOCK_STATE_LISTEN ? "listening" :
+		       s->state == SOCK_STATE_UNCONNECTED ? "unconnected" :
+		       s->flags & SOCK_F_PENDING ? "waiting" : "connected",
+		       (unsigned long long)s->peer, (unsigned long long)s->listener,
+		       s->flags & SOCK_F_ACCEPTED ? "true" : "false", s->backlog, s->n_msgs,
+		       (unsigned long long)s->data_len, s->shutdown);
+		json_string(name);
+		printf("}");
+	}
+	printf("]");
+}
+
+static const char *event_kind_name(uint32_t kind)
+{
+	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" :
+	       kind == EVENT_SIGNALFD ? "signalfd" : "epoll";
+}
+
+static void json_events(const struct image *img)
+{
+	printf("[");
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("%s{\"id\": %llu, \"kind\": \"%s\", \"count\": %llu, \"semaphore\": %s, "
+		       "\"clock\": %d, \"value_ns\": %lld, \"interval_ns\": %lld, \"sigmask\": %llu}",
+		       i ? ", " : "", (unsigned long long)e->id, event_kind_name(e->kind),
+		       (unsigned long long)e->count, e->flags & EVENT_F_SEMAPHORE ? "true" : "false",
+		       e->clockid, (long long)e->value_ns, (long long)e->interval_ns,
+		       (unsigned long long)e->sigmask);
 	}
 	printf("]");
 }
@@ -370,7 +437,11 @@ static void json_image(const char *name, const struct image *img)
 		printf("%s{\"id\": %llu, \"buffered\": %llu, \"capacity\": %u}", i ? ", " : "",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
-	printf("]}\n");
+	printf("], \"sockets\": ");
+	json_sockets(img);
+	printf(", \"events\": ");
+	json_events(img);
+	printf("}\n");
 }
 
 static void print_image(const char *name, const struct image *img)
@@ -403,6 +474,52 @@ static void print_image(const char *name, const struct image *img)
 		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
+	printf("sockets: %zu\n", img->n_sockets);
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+		char name[SOCK_NAME_MAX + 1];
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
+		if (s->state == SOCK_STATE_LISTEN)
+			printf("listening, backlog %u", s->backlog);
+		else if (s->state == SOCK_STATE_UNCONNECTED)
+			printf("not connected");
+		else if (s->flags & SOCK_F_TO_NAME)
+			printf("connected to the name of %llu", (unsigned long long)s->peer);
+		else if (s->flags & SOCK_F_PENDING)
+			printf("waiting in the queue of %llu (place %u)",
+			       (unsigned long long)s->listener, s->queue_pos);
+		else if (s->peer)
+			printf("peer %llu", (unsigned long long)s->peer);
+		else
+			printf("peer closed");
+		if (s->listener && !(s->flags & SOCK_F_PENDING))
+			printf(s->flags & SOCK_F_ACCEPTED ? ", accepted from %llu" : ", connected to %llu",
+			       (unsigned long long)s->listener);
+		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
+		       (unsigned long long)s->data_len,
+		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",
+		       s->shutdown & SOCK_SHUT_WR ? ", shut down for writing" : "",
+		       *name ? ", name " : "", name);
+	}
+	printf("events: %zu\n", img->n_events);
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("  event %llu: %s", (unsigned long long)e->id, event_kind_name(e->kind));
+		if (e->kind == EVENT_EVENTFD)
+			printf(", count %llu%s\n", (unsigned long long)e->count,
+			       e->flags & EVENT_F_SEMAPHORE ? ", semaphore" : "");
+		else if (e->kind == EVENT_TIMERFD)
+			printf(", clock %d, %.3f s left, interval %.3f s, %llu expirations unread\n",
+			       e->clockid, e->value_ns / 1e9, e->interval_ns / 1e9,
+			       (unsigned long long)e->count);
+		else if (e->kind == EVENT_SIGNALFD)
+			printf(", mask %#llx\n", (unsigned long long)e->sigmask);
+		else
+			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
+	}
 }
 
 int main(int argc, char **argv)

@@ -46,7 +46,8 @@ enum img_tag {
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
 	IMG_LOCK = 13,
-	/* 14 and 15: other resources */
+	IMG_SOCKET = 14,
+	IMG_EVENT = 15,
 	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
 	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 };
@@ -212,6 +213,8 @@ enum img_file_kind {
 	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
+	FILE_SOCKET = 6,	/* a UNIX socket among the processes: object_id, its IMG_SOCKET */
+	FILE_EVENT = 7,		/* an eventfd, timerfd or signalfd: object_id, its IMG_EVENT */
 };
 
 #define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
@@ -233,7 +236,7 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	/* FILE_PIPE: the pipe's inode; FILE_REGULAR with FILE_F_UNLINKED: the
+	/* FILE_PIPE, FILE_SOCKET: the inode; FILE_EVENT: its IMG_EVENT; FILE_REGULAR with FILE_F_UNLINKED: the
 	 * id of its IMG_FILE_DATA */
 	uint64_t object_id;
 	uint32_t flags;		/* FILE_F_* */
@@ -305,6 +308,90 @@ struct img_lock {
 	uint64_t len;		/* bytes; 0: to the end of the file (and for flock) */
 };
 _Static_assert(sizeof(struct img_lock) == 32, "img_lock");
+/*
+ * A UNIX socket of the request: not connected (maybe bound), listening at a
+ * name, or connected with its peer in the request too (or closed, or a
+ * connection the listener has not accepted yet), once per socket, right after the IMG_FILE of its first
+ * descriptor;
+ * followed by n_msgs uint32_t lengths, its name (name_len bytes, as in
+ * sun_path: an abstract name starts with a NUL), and the bytes of its
+ * receive queue, the messages in order (data_len, the sum of the lengths).
+ * A stream socket's queue is one message.
+ */
+struct img_socket {
+	uint64_t id;		/* inode, as in img_file.object_id */
+	uint64_t peer;		/* the id of its peer's IMG_SOCKET; 0: the peer was closed */
+	uint32_t type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	uint32_t state;		/* SOCK_STATE_* */
+	uint32_t shutdown;	/* SOCK_SHUT_*: what the kernel's sk_shutdown says */
+	uint32_t flags;		/* SOCK_F_* */
+	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF, SO_RCVBUF as getsockopt reads them */
+	int32_t peek_off;	/* SO_PEEK_OFF, -1 when off */
+	int32_t rcvlowat;	/* SO_RCVLOWAT */
+	int64_t rcvtimeo_us, sndtimeo_us;	/* SO_RCVTIMEO, SO_SNDTIMEO; 0 none */
+	uint32_t name_len;
+	uint32_t n_msgs;
+	uint64_t data_len;
+	/* a connection made through a listening socket of the request: the
+	 * id of the listener's IMG_SOCKET (SOCK_F_ACCEPTED on the end that
+	 * accept() gave, SOCK_F_PENDING on a client not accepted yet); 0 */
+	uint64_t listener;
+	uint32_t backlog;	/* SOCK_STATE_LISTEN: listen()'s */
+	uint32_t queue_pos;	/* SOCK_F_PENDING: its place in the listener's queue */
+};
+_Static_assert(sizeof(struct img_socket) == 96, "img_socket");
+
+#define SOCK_STATE_CONNECTED 1
+#define SOCK_STATE_LISTEN 2
+#define SOCK_STATE_UNCONNECTED 3	/* made, maybe bound, not connected */
+#define SOCK_SHUT_RD 0x1	/* RCV_SHUTDOWN: nothing more to receive */
+#define SOCK_SHUT_WR 0x2	/* SEND_SHUTDOWN: nothing more to send */
+#define SOCK_F_PASSCRED 0x1	/* SO_PASSCRED */
+#define SOCK_F_PASSSEC 0x2	/* SO_PASSSEC */
+#define SOCK_F_ACCEPTED 0x4	/* the end that accept() gave */
+#define SOCK_F_PENDING 0x8	/* a client whose connection is not accepted yet */
+#define SOCK_F_TO_NAME 0x10	/* a datagram socket connected to its peer's name, which
+				 * is not connected back (a server's) */
+#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC | SOCK_F_ACCEPTED | SOCK_F_PENDING | \
+		      SOCK_F_TO_NAME)
+#define SOCK_BACKLOG_MAX 65535
+#define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
+#define SOCK_DATA_MAX (1u << 30)
+
+/*
+ * An eventfd, timerfd, signalfd or epoll instance, once per open file
+ * description, right after the IMG_FILE of its first descriptor; an epoll
+ * instance's is followed by count struct img_epoll_item.
+ */
+struct img_event {
+	uint64_t id;		/* from 1, as in img_file.object_id */
+	uint32_t kind;		/* EVENT_* */
+	uint32_t flags;		/* EVENT_F_SEMAPHORE for an eventfd; else 0 */
+	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read;
+				 * epoll: the items that follow */
+	int32_t clockid;	/* timerfd: its clock; else 0 */
+	uint32_t pad;
+	int64_t value_ns;	/* timerfd: the time left to its next expiry, 0 disarmed */
+	int64_t interval_ns;	/* timerfd: its interval */
+	uint64_t sigmask;	/* signalfd: bit n - 1 for signal n; else 0 */
+};
+_Static_assert(sizeof(struct img_event) == 56, "img_event");
+
+#define EVENT_EVENTFD 1
+#define EVENT_TIMERFD 2
+#define EVENT_SIGNALFD 3
+#define EVENT_EPOLL 4
+
+/* What an epoll instance watches: its first descriptor's process's tfd. */
+struct img_epoll_item {
+	int32_t tfd;
+	uint32_t events;	/* EPOLLIN, EPOLLET... as epoll_ctl(2) took them */
+	uint64_t data;
+};
+_Static_assert(sizeof(struct img_epoll_item) == 16, "img_epoll_item");
+#define EPOLL_ITEMS_MAX (1u << 20)
+#define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
+#define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

@@ -90,6 +90,13 @@ struct image_pipe {
 	uint64_t data_off;	/* file offset of its bytes */
 };
 
+struct image_socket {
+	const struct img_socket *s;
+	const uint32_t *lens;	/* n_msgs */
+	const char *name;	/* name_len bytes, not a string */
+	uint64_t data_off;	/* file offset of its queue */
+};
+
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
@@ -102,6 +109,10 @@ struct image {
 	size_t n_procs;
 	struct image_pipe *pipes;
 	size_t n_pipes;
+	struct image_socket *sockets;
+	size_t n_sockets;
+	const struct img_event **events;
+	size_t n_events;
 	struct image_file_data *file_data;
 	size_t n_file_data;
 	uint64_t digest;	/* XXH3-64 of its records' checksums, in order */
@@ -123,6 +134,17 @@ const struct image_file_data *image_find_file_data(const struct image *img, uint
  * page was not saved, -ENOENT when its base is not loaded. */
 int image_find_page(const struct image *img, int32_t pid, uint64_t addr,
 		    const struct image **ret_img, uint64_t *ret_off, uint64_t *ret_pages);
+/* The saved socket id, or NULL. */
+const struct image_socket *image_find_socket(const struct image *img, uint64_t id);
+/* objects.c: an IMG_SOCKET or IMG_EVENT payload of len bytes (at file
+ * offset off) into img: 0, -EINVAL when it does not hold together, -EEXIST
+ * when its id is saved already. */
+int image_add_socket(struct image *img, const void *payload, uint64_t len, uint64_t off);
+int image_add_event(struct image *img, const void *payload, uint64_t len);
+/* Whether its peer and its listener, if any, are saved and agree with it. */
+bool image_socket_linked(const struct image *img, const struct image_socket *is);
+/* The saved event object id (IMG_EVENT), or NULL. */
+const struct img_event *image_find_event(const struct image *img, uint64_t id);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 

@@ -101,7 +101,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
+	    f->kind > FILE_EVENT || (f->flags & ~FILE_F_KNOWN))
 		return read_fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -204,6 +204,18 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
+/* An IMG_SOCKET or IMG_EVENT record (objects.c checks them). */
+static int read_object(struct reader *r, const struct rec_view *v)
+{
+	const char *what = v->tag == IMG_SOCKET ? "socket" : "event";
+	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
+		  image_add_event(r->img, v->payload, v->len);
+
+	if (ret == -EEXIST)
+		return read_fail(r, "%s record at offset %llu: saved twice", what, (unsigned long long)v->off);
+	return ret ? read_fail(r, "%s record at offset %llu is invalid", what, (unsigned long long)v->off) : 0;
+}
+
 /* A process's IMG_FILE, IMG_PIPE, IMG_LOCK and IMG_AREA records, in any
  * interleaving, up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
@@ -225,6 +237,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
+		else if (v.tag == IMG_SOCKET || v.tag == IMG_EVENT)
+			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
 		else if (v.tag == IMG_LOCK)
@@ -284,30 +298,6 @@ static int read_process(struct reader *r, struct image_process *proc)
 	return read_files_and_areas(r, proc);
 }
 
-const struct image_process *image_find_process(const struct image *img, int32_t pid)
-{
-	for (size_t i = 0; i < img->n_procs; i++)
-		if (img->procs[i].p->pid == pid)
-			return &img->procs[i];
-	return NULL;
-}
-
-const struct image_file *image_find_file(const struct image_process *p, int32_t fd)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].f->fd == fd)
-			return &p->files[i];
-	return NULL;
-}
-
-const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
-{
-	for (size_t i = 0; i < img->n_file_data; i++)
-		if (img->file_data[i].d->id == id)
-			return &img->file_data[i];
-	return NULL;
-}
-
 /* Every unlinked file, open or mapped, has its content in the file. */
 static int check_unlinked(struct reader *r)
 {
@@ -336,7 +326,19 @@ static int check_unlinked(struct reader *r)
 	return 0;
 }
 
-/* What records say of each other: pids, shared descriptors, pipes. */
+/* A socket's peer and listener are saved, and agree with it. */
+static int check_peers(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_sockets; i++)
+		if (!image_socket_linked(img, &img->sockets[i]))
+			return read_fail(r, "socket %llu does not match its saved peer or listener",
+				    (unsigned long long)img->sockets[i].s->id);
+	return 0;
+}
+
+/* What records say of each other: pids, shared descriptors, pipes, sockets. */
 static int check_links(struct reader *r)
 {
 	const struct image *img = r->img;
@@ -366,6 +368,10 @@ static int check_links(struct reader *r)
 					return read_fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
 						    f->fd, p->p->pid);
 			}
+			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id)) ||
+			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)))
+				return read_fail(r, "fd %d of process %d is a %s with no saved state", f->fd,
+					    p->p->pid, f->kind == FILE_SOCKET ? "socket" : "event object");
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
@@ -375,7 +381,7 @@ static int check_links(struct reader *r)
 					    f->fd, p->p->pid);
 		}
 	}
-	return 0;
+	return check_peers(r);
 }
 
 /* An increment's IMG_BASE, if the next record is one. */
@@ -539,6 +545,8 @@ void image_free(struct image *img)
 	}
 	free(img->procs);
 	free(img->pipes);
+	free(img->sockets);
+	free(img->events);
 	free(img->file_data);
 	free(img->base_path);
 	if (img->map)

@@ -12,9 +12,10 @@
  * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/full,
  * /dev/random, /dev/urandom and /dev/tty (the controlling terminal too)
  * are reopened by name; other devices are closed, as in BLCR, and
- * cr_restart names each.  A pipe with both ends in
- * the request gets its bytes back (pipes.c).  Other kinds are not
- * restored and appear closed.
+ * cr_restart names each.  A pipe with both ends in the request gets its
+ * bytes back (pipes.c), a UNIX socket whose peer is in it its queue
+ * (sockets.c); eventfds, timerfds and signalfds are made again (events.c).
+ * Other kinds are not restored and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -211,7 +212,16 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		f.object_id = st.st_ino;
 		if (name_if_unlinked(target, &st))
 			f.flags |= FILE_F_UNLINKED;
-	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
+	} else if (events_is_event(target)) {
+		f.kind = FILE_EVENT;	/* its id: its first descriptor's place, from 1 */
+		f.object_id = (share ? share : df) - ctx->shared->fds + 1;
+	} else if (S_ISSOCK(st.st_mode)) {
+		r = sockets_kind(ctx, df);
+		if (r < 0)
+			return r;
+		f.kind = r;	/* FILE_INHERIT when it leads outside */
+		f.object_id = r == FILE_SOCKET ? st.st_ino : 0;
+	} else if (df->fd <= STDERR_FILENO ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
 	} else if (S_ISCHR(st.st_mode) && (device = reopened_device(st.st_rdev, df->pid))) {
@@ -230,6 +240,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 	if (!r && f.kind == FILE_PIPE)
 		r = pipes_dump_data(ctx, df);
+	if (!r && f.kind == FILE_SOCKET && !share)	/* a socket has one description */
+		r = sockets_dump_data(ctx, df);
+	if (!r && f.kind == FILE_EVENT && !share)
+		r = events_dump(ctx, df, target, f.object_id);
 	return r;
 }
 
@@ -338,10 +352,15 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind == FILE_PIPE) {
-		fd = pipes_open_description(sh, f);
+	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) {
+		/* the coordinator made them: a pipe's end, a socket, an event object */
+		fd = f->kind == FILE_PIPE ? pipes_open_description(sh, f) :
+		     shared_dup(sh, f->kind == FILE_SOCKET ? SHARED_SOCKET : SHARED_EVENT,
+				f->object_id);
 		if (fd < 0)
-			return log_errno(fd, "cannot open fd %d of pid %d on its pipe", f->fd, pid);
+			return log_errno(fd, "cannot open fd %d of pid %d on its %s", f->fd, pid,
+					 f->kind == FILE_PIPE ? "pipe" : f->kind == FILE_SOCKET ?
+					 "socket" : "event object");
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -372,7 +391,8 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if (f->kind == FILE_PIPE && f->share_pid < 0)
+			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) &&
+			    f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
 			/* it opens every open file description of the file */
 			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {

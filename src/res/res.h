@@ -49,6 +49,7 @@ struct dump_shared {
 	size_t n_shms;
 	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
 	size_t n_unlinked;
+	bool sockets_refuse;	/* --sockets=refuse: a socket to outside fails */
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
@@ -180,6 +181,22 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 /* cr_restart: a new open file description of the pipe of f, with its
  * access mode (its helper's, reopened through /proc); an fd or -errno. */
 int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/* sockets.c: the kind of a socket's IMG_FILE, FILE_SOCKET when it is
+ * restored, else FILE_INHERIT after a warning; -errno after one message
+ * (--sockets=refuse). */
+int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
+/* Its IMG_SOCKET record, after the IMG_FILE of its first descriptor. */
+int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+
+/* events.c: an eventfd, timerfd or signalfd (its /proc link target):
+ * its IMG_EVENT record, with id. */
+bool events_is_event(const char *target);
+int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *target, uint64_t id);
+/* epoll.c: the items of epoll fd df, from its fdinfo text; -ESTALE after
+ * one message for one that is not a descriptor of its process. */
+int epoll_parse(const struct dump_fd *df, const char *info, struct img_epoll_item **ret,
+		uint64_t *ret_n);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <xxhash.h>
@@ -286,6 +287,125 @@ static void test_locks(void)
 	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "one without loads");
 }
 
+/* One process whose fd 3 and 4 are sockets a and b (b->id 0: fd 4 is
+ * none) with their records, a's queue "hello" (its length in a's record);
+ * loaded, *err saying why not; 0 when it loads and a's queue reads back. */
+static int load_sockets(const struct img_socket *a, const struct img_socket *b, uint64_t len_a,
+			char *err, size_t err_len)
+{
+	const uint32_t msg = 5;
+	struct img_file f = { .fd = 3, .kind = FILE_SOCKET, .mode = S_IFSOCK | 0777,
+			      .share_pid = -1, .share_fd = -1, .object_id = a->id };
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+	const void *parts[] = { a, &msg, "hello" };
+	size_t lens[] = { sizeof(*a), 4, len_a - sizeof(*a) - 4 };
+
+	write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+	img_write_record(&w, IMG_SOCKET, parts, lens, len_a > sizeof(*a) ? 3 : 1);
+	if (b->id) {
+		f.fd = 4;
+		f.object_id = b->id;
+		write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+		write_rec(&w, IMG_SOCKET, b, sizeof(*b), NULL, 0);
+	}
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	r = image_load(fd, &img, err, err_len);
+	if (!r && (img->n_sockets != 1u + !!b->id ||
+		   memcmp(img->map + img->sockets[0].data_off, "hello", 5)))
+		r = -EIO;
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_sockets(void)
+{
+	struct img_socket a = { .id = 10, .peer = 11, .type = SOCK_STREAM,
+				.state = SOCK_STATE_CONNECTED, .peek_off = -1, .n_msgs = 1,
+				.data_len = 5 };
+	struct img_socket b = { .id = 11, .peer = 10, .type = SOCK_STREAM,
+				.state = SOCK_STATE_CONNECTED, .peek_off = -1 };
+	struct img_socket none = { 0 }, x;
+	char err[256] = "";
+
+	ok(load_sockets(&a, &b, sizeof(a) + 9, err, sizeof(err)) == 0,
+	   "a socketpair with a queued message loads, and its bytes read back");
+	ok(load_sockets(&a, &none, sizeof(a) + 9, err, sizeof(err)) < 0 &&
+	   strstr(err, "does not match its saved peer"), "a socket whose peer is not saved is refused");
+	ok(load_sockets(&a, &b, sizeof(a) + 8, err, sizeof(err)) < 0 && strstr(err, "invalid"),
+	   "a socket record a byte short is refused");
+	x = a;
+	x.data_len = 4;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "message lengths that do not add up are refused");
+	x = a;
+	x.flags = 0x100;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0, "an unknown socket flag is refused");
+	x = b;
+	x.type = SOCK_DGRAM;
+	ok(load_sockets(&a, &x, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "a peer of another type is refused");
+	x = a;
+	x.flags = SOCK_F_PENDING;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "a client waiting with no listener is refused");
+	x = a;
+	x.type = SOCK_DGRAM;
+	x.peer = 0;
+	x.state = SOCK_STATE_UNCONNECTED;
+	ok(load_sockets(&x, &none, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "datagrams queued in a socket without a name to send them back to are refused");
+}
+
+/* One process whose fd 3 is event object e (len bytes of record). */
+static int load_event(const struct img_event *e, const void *items, size_t items_len,
+		      char *err, size_t err_len)
+{
+	struct img_file f = { .fd = 3, .kind = FILE_EVENT, .share_pid = -1, .share_fd = -1,
+			      .object_id = 1 };
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+
+	write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+	if (e)
+		write_rec(&w, IMG_EVENT, e, sizeof(*e), items, items_len);
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	r = image_load(fd, &img, err, err_len);
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_events(void)
+{
+	struct img_event ev = { .id = 1, .kind = EVENT_EVENTFD, .count = 42 }, x;
+	struct img_epoll_item items[2] = { { .tfd = 4, .events = 1 }, { .tfd = 5, .events = 1 } };
+	char err[256] = "";
+
+	ok(load_event(&ev, NULL, 0, err, sizeof(err)) == 0, "an eventfd loads");
+	ok(load_event(NULL, NULL, 0, err, sizeof(err)) < 0 && strstr(err, "no saved state"),
+	   "an event descriptor without its record is refused");
+	x = ev;
+	x.count = EVENT_COUNT_MAX + 1;
+	ok(load_event(&x, NULL, 0, err, sizeof(err)) < 0, "an eventfd counter past its top is refused");
+	x = (struct img_event){ .id = 1, .kind = EVENT_TIMERFD, .clockid = 3 };
+	ok(load_event(&x, NULL, 0, err, sizeof(err)) < 0, "a timerfd on a clock it cannot have is refused");
+	x = (struct img_event){ .id = 1, .kind = EVENT_EPOLL, .count = 2 };
+	ok(load_event(&x, items, sizeof(items), err, sizeof(err)) == 0, "an epoll instance loads");
+	ok(load_event(&x, items, sizeof(items[0]), err, sizeof(err)) < 0,
+	   "an epoll instance with fewer items than it says is refused");
+	items[1].tfd = -1;
+	ok(load_event(&x, items, sizeof(items), err, sizeof(err)) < 0,
+	   "an epoll item on a negative descriptor is refused");
+}
+
 static off_t file_size(int fd)
 {
 	struct stat st;
@@ -327,7 +447,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..41\n");
+	printf("1..56\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -390,5 +510,7 @@ int main(void)
 	test_unlinked();
 	test_locks();
 	test_sparse();
+	test_sockets();
+	test_events();
 	return n_failed ? 1 : 0;
 }
