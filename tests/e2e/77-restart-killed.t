@@ -2,7 +2,7 @@
 # 77-restart-killed: cr_restart is killed (SIGKILL) midway: once it has
 # created the processes of a tree, which wait for its go (the test build's
 # UCR_FAULT=pause:created); once it has let them go, while their restorers
-# read their pages (pause:go; a tree, and one process of 512 MiB); once
+# read their pages (pause:go; a tree, and one process of 256 MiB); once
 # every image is back, before the agents have its word that the whole
 # restart holds (pause:restored).  Each time no process of the file is
 # left alive, none stays stopped or half restored, and no temporary file
@@ -18,7 +18,7 @@ plan 21
 tree_saved tree 3 2
 tree=$orig
 mkfifo "$T/mready"
-spawn "$T/mout" "$T/merr" "$bin/cr_run" "$wl/memory" -m 512 -b 4 "$T/mready"
+spawn "$T/mout" "$T/merr" "$bin/cr_run" "$wl/memory" -m 256 -b 4 "$T/mready"
 mem=$spawned
 wait_ready "$T/mready" 60 || { diag_file "$T/merr"; die "memory did not start"; }
 checkpoint "memory: cr_checkpoint --kill exits 0" --kill -f "$T/mem.ctx" "$mem"
