@@ -50,7 +50,23 @@ running() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 # under ROOT RESTARTER: ROOT runs again, as the child of its cr_restart
 under() { running "$1" && [ "$(awk '{ print $4 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
 # restarted ROOT RESTARTER: ROOT runs again, or its cr_restart has ended
-restarted() { under "$1" "$2" || [ ! -e "/proc/$2" ]; }
+# settled PID...: each has libcr mapped and serves no request: restored,
+# and past its restart (a root is cr_restart's child from its clone on)
+settled() {
+	local p
+	for p in "$@"; do
+		grep -q libcr "/proc/$p/maps" 2>/dev/null || return 1
+		ls -l "/proc/$p/fd" 2>/dev/null | grep -q ucr-busy && return 1
+	done
+	return 0
+}
+# restarted ROOT RESTARTER PID...: ROOT runs again with PIDs settled, or
+# its cr_restart has ended
+restarted() {
+	local root=$1 rpid=$2
+	shift 2
+	{ under "$root" "$rpid" && settled "$@"; } || [ ! -e "/proc/$rpid" ]
+}
 
 # soak NAME CHECKER-OF-ROOT COMMAND...: COMMAND says ready on $tmp/ready
 # (its last argument); CHECKER-OF-ROOT prints the pid to send SIGUSR1 to
@@ -82,7 +98,7 @@ soak() {
 				rpid=$!
 				disown "$rpid"
 				pids+=("$rpid")
-				wait_for 30 restarted "$root" "$rpid"
+				wait_for 30 restarted "$root" "$rpid" "${tree[@]}"
 				under "$root" "$rpid" || ! grep -q "is in use" "$tmp/rs.err" && break
 				sleep 0.1
 			done
