@@ -40,7 +40,7 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/image/machine.c src/checkpoint/scope.c src/checkpoint/handshake.c \
 	src/checkpoint/dump.c src/checkpoint/output.c \
 	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
-	src/restart/ids.c
+	src/restart/ids.c src/restart/report.c
 CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
@@ -95,21 +95,26 @@ BLOB_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -O2 -ffreestanding -fPIE -
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-builtin -fno-jump-tables -fcf-protection=none -mno-red-zone -fvisibility=hidden
 
-$(B)/obj/restorer.o: src/restorer/restorer.c src/restorer/plan.h src/common/sys.h Makefile
+# The test build's blob (restorer-faults) can fail where the tests ask
+# (src/restart/faults.h); the installed one has no such code.
+$(B)/obj/restorer.o $(B)/obj/restorer-faults.o: src/restorer/restorer.c src/restorer/plan.h \
+		src/common/sys.h Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BLOB_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(BLOB_CFLAGS) $(if $(findstring -faults,$@),-DUCR_FAULTS=1) -MMD -c -o $@ $<
 	@# only PC-relative relocations: the blob runs wherever it is mapped
 	@if readelf -rW $@ | awk 'NR>2 && /R_X86_64/ && !/R_X86_64_(PC32|PLT32)/' | grep .; then \
 		echo "restorer: position-dependent relocation" >&2; exit 1; fi
-$(B)/restorer.bin: $(B)/obj/restorer.o src/restorer/blob.lds
+$(B)/restorer.bin $(B)/restorer-faults.bin: $(B)/%.bin: $(B)/obj/%.o src/restorer/blob.lds
 	$(CC) -nostdlib -static -Wl,-T,src/restorer/blob.lds -Wl,--build-id=none \
-		-o $(B)/restorer.elf $<
-	@if nm -u $(B)/restorer.elf | grep .; then echo "restorer: undefined symbols" >&2; exit 1; fi
-	objcopy -O binary $(B)/restorer.elf $@
+		-o $(B)/$*.elf $<
+	@if nm -u $(B)/$*.elf | grep .; then echo "restorer: undefined symbols" >&2; exit 1; fi
+	objcopy -O binary $(B)/$*.elf $@
+blob_object = printf '\t.section .rodata\n\t.globl restorer_blob, restorer_blob_end\n\t.balign 4096\nrestorer_blob:\n\t.incbin "%s"\nrestorer_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
+		$< > $(@:.o=.S) && $(CC) -c -o $@ $(@:.o=.S)
 $(B)/obj/blob.o: $(B)/restorer.bin
-	printf '\t.section .rodata\n\t.globl restorer_blob, restorer_blob_end\n\t.balign 4096\nrestorer_blob:\n\t.incbin "%s"\nrestorer_blob_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
-		$(B)/restorer.bin > $(B)/obj/blob.S
-	$(CC) -c -o $@ $(B)/obj/blob.S
+	$(blob_object)
+$(B)/obj/blob-faults.o: $(B)/restorer-faults.bin
+	$(blob_object)
 
 # ---- the tools ----------------------------------------------------------------
 TOOLS := cr_checkpoint cr_restart cr_info cr_run
@@ -124,6 +129,19 @@ $(B)/bin/%: $(B)/obj/src/cmd/%.o $(B)/obj/src/cmd/cmdline.o $(CORE_OBJS)
 	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # ---- tests --------------------------------------------------------------------
+# cr_restart with the faults of src/restart/faults.h, for the tests only:
+# never installed nor packaged.
+FAULT_SRCS := src/restart/restart.c src/restart/child.c src/restart/faults.c
+FAULT_OBJS := $(FAULT_SRCS:%.c=$(B)/obj-faults/%.o) $(B)/obj/blob-faults.o
+$(B)/obj-faults/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -DUCR_FAULTS=1 -MMD -c -o $@ $<
+$(B)/tests/cr_restart-faults: $(B)/obj/src/cmd/cr_restart.o $(B)/obj/src/cmd/cmdline.o \
+		$(filter-out $(B)/obj/src/restart/restart.o $(B)/obj/src/restart/child.o \
+		$(B)/obj/blob.o,$(CORE_OBJS)) $(FAULT_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+
 WORKLOADS := $(patsubst tests/workloads/%.c,$(B)/tests/%,$(wildcard tests/workloads/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%.t,$(wildcard tests/unit/*.c))
 
@@ -155,7 +173,8 @@ $(B)/tests/unit/%.t: tests/unit/%.c $(CORE_OBJS)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # ---- top-level targets ----------------------------------------------------------
-all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS) $(TEST_TOOLS)
+all: $(LIBS) $(DEV_LIBS) $(TOOL_BINS) $(WORKLOADS) $(UNIT_TESTS) $(TEST_TOOLS) \
+	$(B)/tests/cr_restart-faults
 
 check: all
 	UCR_BUILD=$(abspath $(B)) prove --exec '' --timer $(UNIT_TESTS) tests/e2e/*.t
@@ -254,4 +273,4 @@ clean:
 .SECONDARY:
 .PHONY: all check check-blcr check-sanitize deb demo bench fuzz soak install clean
 .DEFAULT_GOAL := all
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/obj-faults -name '*.d' 2>/dev/null)

@@ -459,6 +459,93 @@ restart_refused() {
 	ok $? "$desc: and names $text" || diag_file "$T/$name.err"
 }
 
+# --- restart faults (tests 73-79) ----------------------------------------
+#
+# $fbin is the test build of cr_restart, with the faults of
+# src/restart/faults.h; UCR_FAULT names one.
+# shellcheck disable=SC2034 # used by the tests
+fbin=$build/tests/cr_restart-faults
+
+# start_faulty NAME FAULT COMMAND [ARGS...]: start_restart with COMMAND
+# ($fbin, or a command that runs it) and UCR_FAULT=FAULT; a pause point
+# talks on the FIFO $T/NAME.pause
+start_faulty() {
+	local name=$1 fault=$2
+	shift 2
+	mkfifo -m 666 "$T/$name.pause"
+	UCR_FAULT=$fault UCR_FAULT_FIFO=$T/$name.pause \
+		spawn "$T/$name.out" "$T/$name.err" "$@"
+	# shellcheck disable=SC2034 # used by the tests
+	rpid=$spawned
+}
+
+# paused NAME POINT: cr_restart NAME waits at its pause point POINT
+paused() {
+	local line
+	line=$(timeout --foreground -k 1 30 cat -- "$T/$1.pause")
+	[ "$line" = "$2" ] && return 0
+	diag "cr_restart did not pause at $2 within 30 s (got '$line')"
+	diag_file "$T/$1.err"
+	return 1
+}
+
+# go_on NAME: let cr_restart NAME go on from its pause
+go_on() {
+	timeout --foreground 30 bash -c ': >"$1"' _ "$T/$1.pause"
+}
+
+# tree_saved NAME WIDTH1 WIDTH2: a tree of 1 + WIDTH1 + WIDTH1 * WIDTH2
+# processes under cr_run, checkpointed with --kill to $T/NAME.ctx, its pids
+# free again: one TAP test; sets $orig to its root
+tree_saved() {
+	local name=$1
+	mkfifo "$T/$name.ready"
+	spawn "$T/$name.wl" "$T/$name.wlerr" "$bin/cr_run" "$wl/tree" "$T/$name.ready" "$2" "$3"
+	orig=$spawned
+	wait_ready "$T/$name.ready" || { diag_file "$T/$name.wlerr"; die "$name did not start"; }
+	checkpoint "$name: cr_checkpoint --kill exits 0" --kill -f "$T/$name.ctx" "$orig"
+	# shellcheck disable=SC2046 # pids are words
+	wait_pid_free $(saved_pids "$T/$name.ctx") || die "$name was not reaped"
+}
+
+# saved_pids CTX: the pids of the processes of the context file CTX
+saved_pids() {
+	"$bin/cr_info" "$1" | awk '$1 == "process" { sub(":", "", $2); print $2 }'
+}
+
+# none_left TIMEOUT PID...: within TIMEOUT seconds, no process of this test
+# but the PIDs runs (one whose command line names $T, the way restored
+# workloads are told apart from recycled pids); else names them
+none_left() {
+	local limit=$1 i p a left
+	shift
+	for ((i = 0; i <= limit * 20; i++)); do
+		left=()
+		for p in /proc/[0-9]*; do
+			p=${p#/proc/}
+			[[ " $* $$ $BASHPID " == *" $p "* ]] && continue
+			{ mapfile -d '' -t a <"/proc/$p/cmdline"; } 2>/dev/null || continue
+			[[ "${a[*]}" == *"$T"* ]] && alive "$p" && left+=("$p")
+		done
+		[ "${#left[@]}" -eq 0 ] && return 0
+		nap 0.05
+	done
+	diag "still running after $limit s: ${left[*]}"
+	for p in "${left[@]}"; do
+		_diag_proc "$p"
+	done
+	return 1
+}
+
+# no_debris DIR...: no temporary file of ucr (.ucr-*) in the DIRs
+no_debris() {
+	local found
+	found=$(find "$@" -maxdepth 1 -name '.ucr-*' 2>/dev/null)
+	[ -z "$found" ] && return 0
+	diag "left behind: $found"
+	return 1
+}
+
 # run_cmd LIMIT OUT ERR COMMAND [ARGS...]: run COMMAND in the foreground,
 # killed after LIMIT seconds; returns its status (124 on time-out)
 run_cmd() {

@@ -1,8 +1,10 @@
 #!/bin/bash
 # tools/soak.sh BUILD [CYCLES]: make soak.  Checkpoint-restart cycles of
 # self-checking workloads (one thread, 8 threads, a tree joined by a
-# pipe), CYCLES each (1000 by default): odd cycles checkpoint with --kill
-# and restart the file, even ones checkpoint and let it run on.  At the
+# pipe, and a process under cr_run that checkpoints itself through
+# libcr), CYCLES each (1000 by default): odd cycles checkpoint with --kill
+# (the self-checkpointing one is killed after its checkpoint) and restart
+# the file, even ones checkpoint and let it run on.  At the
 # end each workload checks itself (PASS); the figures of the first and
 # last cycles show any growth: descriptors, maps, threads and resident
 # memory of the workload's root, and the largest resident size of
@@ -48,7 +50,23 @@ running() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
 # under ROOT RESTARTER: ROOT runs again, as the child of its cr_restart
 under() { running "$1" && [ "$(awk '{ print $4 }' "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
 # restarted ROOT RESTARTER: ROOT runs again, or its cr_restart has ended
-restarted() { under "$1" "$2" || [ ! -e "/proc/$2" ]; }
+# settled PID...: each has libcr mapped and serves no request: restored,
+# and past its restart (a root is cr_restart's child from its clone on)
+settled() {
+	local p
+	for p in "$@"; do
+		grep -q libcr "/proc/$p/maps" 2>/dev/null || return 1
+		ls -l "/proc/$p/fd" 2>/dev/null | grep -q ucr-busy && return 1
+	done
+	return 0
+}
+# restarted ROOT RESTARTER PID...: ROOT runs again with PIDs settled, or
+# its cr_restart has ended
+restarted() {
+	local root=$1 rpid=$2
+	shift 2
+	{ under "$root" "$rpid" && settled "$@"; } || [ ! -e "/proc/$rpid" ]
+}
 
 # soak NAME CHECKER-OF-ROOT COMMAND...: COMMAND says ready on $tmp/ready
 # (its last argument); CHECKER-OF-ROOT prints the pid to send SIGUSR1 to
@@ -80,7 +98,7 @@ soak() {
 				rpid=$!
 				disown "$rpid"
 				pids+=("$rpid")
-				wait_for 30 restarted "$root" "$rpid"
+				wait_for 30 restarted "$root" "$rpid" "${tree[@]}"
 				under "$root" "$rpid" || ! grep -q "is in use" "$tmp/rs.err" && break
 				sleep 0.1
 			done
@@ -117,9 +135,62 @@ soak() {
 	fi
 }
 
+# soak_self NAME: selfckpt -l under cr_run, which checkpoints itself on
+# each SIGUSR1 and says so ("continue N", "restarted N" after a restart);
+# odd cycles kill it after its checkpoint and restart the file.  Its
+# lines must count every cycle, in order, each as it should end.
+soak_self() {
+	local name=$1 root rpid= first last rs_first=0 rs_rss=0 i r want
+	rm -f "$tmp/ready" "$tmp/out" && mkfifo "$tmp/ready"
+	"$bin/cr_run" "$wl/selfckpt" -l "$tmp/ctx" "$tmp/ready" </dev/null >"$tmp/out" 2>"$tmp/err" &
+	root=$!
+	disown "$root"
+	pids+=("$root")
+	timeout 60 cat "$tmp/ready" >/dev/null || { echo "$name: did not start"; fail=1; return; }
+	first=$(figures "$root")
+	for ((i = 1; i <= cycles; i++)); do
+		kill -USR1 "$root"
+		wait_for 30 grep -qx "continue $i" "$tmp/out" || break
+		((i % 2)) || continue
+		kill -KILL "$root"
+		wait_for 30 gone "$root" || break
+		"$bin/cr_restart" "$tmp/ctx" </dev/null >/dev/null 2>"$tmp/rs.err" &
+		rpid=$!
+		disown "$rpid"
+		pids+=("$rpid")
+		# the restart cuts its stdout back to the checkpoint's size:
+		# "restarted N" takes the place of "continue N"
+		wait_for 30 grep -qx "restarted $i" "$tmp/out" || break
+		under "$root" "$rpid" || break
+		r=$(awk '/^VmHWM/ { print $2 }' "/proc/$rpid/status" 2>/dev/null)
+		((i == 1)) && rs_first=${r:-0}
+		rs_rss=${r:-0}
+	done
+	last=$(figures "$root")
+	kill -KILL "$root" 2>/dev/null
+	want=$(for ((r = 1; r < i; r++)); do
+		if ((r % 2)); then echo "restarted $r"; else echo "continue $r"; fi
+	done)
+	if ((i <= cycles)) || [ "$(cat "$tmp/out")" != "$want" ]; then
+		echo "$name: cycle $i failed: $(diff <(echo "$want") "$tmp/out" | head -n 3)" \
+		     "$(head -n 2 "$tmp/rs.err" "$tmp/err" 2>/dev/null)"
+		fail=1
+		return
+	fi
+	echo "$name: $cycles cycles, self-check PASS, root fds/maps/threads/rss_kib $first -> $last," \
+	     "cr_restart $rs_first -> $rs_rss KiB"
+	read -r f0 m0 t0 _ <<<"$first"
+	read -r f1 m1 t1 _ <<<"$last"
+	if [ "$f1" -gt "$f0" ] || [ "$m1" -gt $((m0 + 2)) ] || [ "$t1" -gt "$t0" ]; then
+		echo "$name: GROWTH"
+		fail=1
+	fi
+}
+
 self() { echo "$1"; }
 child() { pgrep -P "$1" | head -n 1; }
 soak counter self "$wl/counter" -n 5 "$tmp/count" -r
 soak threads self "$wl/threads" -n 8
 soak pipeseq child "$wl/pipeseq"
+soak_self selfckpt
 exit $fail

@@ -183,12 +183,22 @@ static void agent_report_restored(void)
 {
 	static struct ucr_msg msg;	/* not the request's: its fields stay */
 	long fd = agent_connect(UCR_SOCK_RSTRT, agent_state.restart.requester,
-				agent_state.restart.token);
+				agent_state.restart.token), n = -1;
 
-	if (fd < 0)
-		return;
-	agent_send_in(&msg, (int)fd, UCR_MSG_RESTORED, sys_getpid(), 0, 0);
-	sys_close((int)fd);
+	/* cr_restart answers once every process of the restart is back.  A
+	 * restart that failed elsewhere, or whose cr_restart was killed,
+	 * closes the socket without a word: then this process was not
+	 * restored, and must not run on half of a tree. */
+	if (fd >= 0 && agent_send_in(&msg, (int)fd, UCR_MSG_RESTORED, sys_getpid(), 0, 0) == 0)
+		do
+			n = sys_recvfrom((int)fd, &msg, sizeof(msg), 0);
+		while (n == -EINTR);
+	if (fd >= 0)
+		sys_close((int)fd);
+	if (n < (long)offsetof(struct ucr_msg, path) || msg.version != UCR_PROTO_VERSION ||
+	    msg.type != UCR_MSG_CONTINUE)
+		for (;;)
+			sys_kill((int)sys_getpid(), SIGKILL);
 }
 
 /* After a restart: once every other thread has left the restorer, unmap it. */

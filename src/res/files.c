@@ -264,6 +264,45 @@ static bool is_writer(const struct img_file *f)
 	return (f->open_flags & O_ACCMODE) != O_RDONLY;
 }
 
+/*
+ * The file at a saved path is still the one fd of pid had open: checked
+ * before any process exists, and again on what each open gave, since the
+ * file may be replaced in between.
+ */
+static int file_same(const struct img_file *f, const struct stat *st, int32_t pid, const char *path)
+{
+	if ((st->st_mode & S_IFMT) != (f->mode & S_IFMT)) {
+		log_error("cannot restore fd %d of pid %d: %s is no longer the same kind of file",
+			  f->fd, pid, path);
+		return -ESTALE;
+	}
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	if (is_writer(f) && (uint64_t)st->st_size < f->size) {
+		log_error("cannot restore fd %d of pid %d: %s is shorter than at the checkpoint",
+			  f->fd, pid, path);
+		return -ESTALE;
+	}
+	if (!is_writer(f) && ((uint64_t)st->st_size != f->size ||
+			      st->st_mtim.tv_sec != f->mtime_sec ||
+			      st->st_mtim.tv_nsec != f->mtime_nsec)) {
+		log_error("cannot restore fd %d of pid %d: %s changed since the checkpoint", f->fd,
+			  pid, path);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* The same check on a descriptor just opened for fd of pid. */
+static int file_opened_same(int nfd, const struct img_file *f, int32_t pid, const char *path)
+{
+	struct stat st;
+
+	if (fstat(nfd, &st) < 0)
+		return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
+	return file_same(f, &st, pid, path);
+}
+
 static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 {
 	const struct image_process *p = ctx->proc;
@@ -274,33 +313,19 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 		const struct img_file *f = p->files[i].f;
 		const char *path = p->files[i].path;
 		struct stat st;
+		int r;
 
 		if (f->kind != FILE_REGULAR || (f->flags & FILE_F_UNLINKED))
 			continue;	/* saved whole: nothing to check */
 		if (stat(path, &st) < 0)
 			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
-		if ((st.st_mode & S_IFMT) != (f->mode & S_IFMT)) {
-			log_error("cannot restore fd %d of pid %d: %s is no longer the same kind "
-				  "of file", f->fd, pid, path);
-			return -ESTALE;
-		}
-		if (access(path, is_writer(f) ? ((f->open_flags & O_ACCMODE) == O_WRONLY ? W_OK :
+		if ((st.st_mode & S_IFMT) == (f->mode & S_IFMT) &&
+		    access(path, is_writer(f) ? ((f->open_flags & O_ACCMODE) == O_WRONLY ? W_OK :
 						 R_OK | W_OK) : R_OK) < 0)
 			return log_errno(-errno, "cannot restore fd %d of pid %d: %s", f->fd, pid, path);
-		if (!S_ISREG(st.st_mode))
-			continue;
-		if (is_writer(f) && (uint64_t)st.st_size < f->size) {
-			log_error("cannot restore fd %d of pid %d: %s is shorter than at the checkpoint",
-				  f->fd, pid, path);
-			return -ESTALE;
-		}
-		if (!is_writer(f) && ((uint64_t)st.st_size != f->size ||
-				      st.st_mtim.tv_sec != f->mtime_sec ||
-				      st.st_mtim.tv_nsec != f->mtime_nsec)) {
-			log_error("cannot restore fd %d of pid %d: %s changed since the checkpoint", f->fd,
-				  pid, path);
-			return -ESTALE;
-		}
+		r = file_same(f, &st, pid, path);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -364,7 +389,12 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
-			return log_errno(-errno, "cannot reopen %s", first->path);
+			return log_errno(-errno, "cannot reopen fd %d of pid %d: %s", f->fd, pid,
+					 first->path);
+		if (file_opened_same(fd, f, pid, first->path)) {
+			close(fd);
+			return -ESTALE;
+		}
 	} else {
 		return 0;	/* inherited or closed: nothing to share */
 	}
@@ -441,6 +471,11 @@ static int reopen(const struct image_file *imf, int fd, int32_t pid)
 
 	if (nfd < 0)
 		return log_errno(-errno, "cannot reopen fd %d of pid %d: %s", fd, pid, imf->path);
+	r = file_opened_same(nfd, f, pid, imf->path);
+	if (r) {
+		close(nfd);
+		return r;
+	}
 	r = move_fd(nfd, fd, imf->path, pid);
 	if (r)
 		return r;

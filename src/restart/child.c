@@ -17,6 +17,7 @@
 #include <sys/rseq.h>
 
 #include "restart.h"
+#include "faults.h"
 #include "proc/proc.h"
 #include "common/util.h"
 
@@ -253,8 +254,10 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->restart = rs->info;
 	plan->restart.post_signal = rs->o->signal ? rs->o->signal :
 				    p->p->flags & PROC_F_STOPPED ? SIGSTOP : 0;
+	plan->saved_pid = p->p->pid;
 	plan->patch_tid = !rs->o->restore_pid;
 	plan->report_reads = rs->progress.on;
+	fault_plan(p->p->pid, plan);
 	r = child_plan(ctx, plan);
 	if (r)
 		return log_errno(r, "cannot plan the restore of pid %d", p->p->pid);
@@ -277,6 +280,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	log_set_fd(rs->log_fd);
 	close(rs->status_parent);
 	close(rs->go_parent);
 	/* the first of its namespace's processes, that its children share */
@@ -293,7 +297,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 			continue;
 		kid = child_create(rs, j, false);
 		if (kid < 0)
-			child_fail(status_fd, -errno);
+			child_fail(status_fd, kid);
 		first_child = first_child ?: kid;
 	}
 	if (p->p->flags & PROC_F_WAITER)

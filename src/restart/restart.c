@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -24,11 +23,10 @@
 #include <time.h>
 
 #include "restart.h"
+#include "faults.h"
 #include "common/request_abi.h"
 #include "common/util.h"
 #include "libcr.h"
-
-#define RESTORED_TIMEOUT_MS 30000
 
 static int restored_listen(uint32_t *ret_token)
 {
@@ -48,89 +46,6 @@ static int restored_listen(uint32_t *ret_token)
 		return r;
 	}
 	return fd;
-}
-
-static const char *const step_names[] = {
-	[STEP_UNMAP] = "unmapping the old image", [STEP_SPECIAL] = "moving the vDSO",
-	[STEP_MAP] = "mapping an area", [STEP_READ] = "reading pages",
-	[STEP_PROTECT] = "protecting an area", [STEP_MM] = "setting the mm fields",
-	[STEP_SIGACTION] = "setting a signal action", [STEP_THREAD] = "setting the thread",
-	[STEP_RSEQ] = "registering rseq", [STEP_RLIMIT] = "setting a limit",
-	[STEP_CREDS] = "setting the credentials", [STEP_CLONE] = "creating a thread",
-	[STEP_CHILD] = "preparing the process",
-};
-
-/* The restorers' verdicts: 0 once all n images of img are in place;
- * meanwhile the progress line of the pages they read. */
-static int wait_restorers(const struct image *img, int status_fd, size_t n,
-			  struct log_progress *progress)
-{
-	struct plan_error e;
-
-	for (size_t i = 0; i < n; i++) {
-		ssize_t got;
-
-		do
-			got = read(status_fd, &e, sizeof(e));
-		while (got < 0 && errno == EINTR);
-		if (got == (ssize_t)sizeof(e) && e.step == STEP_READ_PROGRESS) {
-			log_progress_add(progress, e.addr);
-			i--;
-			continue;
-		}
-		if (got != (ssize_t)sizeof(e)) {
-			log_error("a restored process died while its image was restored "
-				  "(%zu of %zu had reported)", i, n);
-			return -EIO;
-		}
-		if (e.step == STEP_LOCK)
-			return locks_failed(img, e.addr, e.err);
-		if (e.step != STEP_DONE) {
-			log_errno(e.err, "restore of pid %d failed %s at %#llx", e.pid,
-				  e.step < ARRAY_SIZE(step_names) && step_names[e.step] ?
-				  step_names[e.step] : "in an unknown step",
-				  (unsigned long long)e.addr);
-			return e.err < 0 ? e.err : -EIO;
-		}
-	}
-	return 0;
-}
-
-/* Waits for the "restored" of n agents: their images are back, their
- * callbacks not yet run. */
-static int wait_agents(int listen_fd, size_t n)
-{
-	struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
-	struct ucr_msg m;
-
-	for (size_t i = 0; i < n; i++) {
-		int r, sock;
-
-		do
-			r = poll(&pfd, 1, RESTORED_TIMEOUT_MS);
-		while (r < 0 && errno == EINTR);
-		if (r <= 0) {
-			log_error("%zu restored processes did not report back", n - i);
-			return -ETIMEDOUT;
-		}
-		sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (sock < 0)
-			return log_errno(-errno, "cannot accept a restored agent on the restart "
-					 "socket");
-		r = recv(sock, &m, sizeof(m), 0);
-		close(sock);
-		if (r < (int)offsetof(struct ucr_msg, path)) {
-			log_error("a restored process broke off before its restart was done "
-				  "(%zu of %zu had reported)", i, n);
-			return -EIO;
-		}
-		if (m.type != UCR_MSG_RESTORED) {
-			log_error("restored pid %d did not finish its restart (message %u)", m.pid,
-				  m.type);
-			return -EIO;
-		}
-	}
-	return 0;
 }
 
 void restart_mark_waiting(enum ucr_omit omit)
@@ -336,13 +251,14 @@ static int lazy_file(const struct image *img, const char *src, struct agent_rest
 
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
 {
-	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1,
+	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1, .log_fd = -1,
 			      .ns = { .init = -1 } };
 	bool own_userns = userns_needed();
 	int64_t phase = log_phase_start();
 	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
+	_cleanup_free_ int *agents = NULL;
 	struct rlimit nofile, raised;
 
 	/* helpers for many processes: use all the descriptors we may, for
@@ -354,6 +270,11 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	if (nofile.rlim_cur < nofile.rlim_max)
 		setrlimit(RLIMIT_NOFILE, &raised);
 	rs.shared.base = shared_base(img);
+	/* where the new processes' messages go while they run our code: our
+	 * log's own copy, since they restore their descriptors over 0 to 2 */
+	rs.log_fd = log_set_fd(-1);
+	log_set_fd(rs.log_fd);
+	rs.log_fd = helper_fd(&rs.shared, fcntl(rs.log_fd, F_DUPFD_CLOEXEC, 0));
 	rs.procs = xcalloc(img->n_procs, sizeof(*rs.procs));
 	for (size_t i = 0; i < img->n_procs; i++) {
 		rs.procs[i] = (struct rst_ctx){ .img = img, .proc = &img->procs[i], .exe_fd = -1,
@@ -361,6 +282,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 						.own_userns = own_userns };
 		n_live += !is_zombie(&img->procs[i]);
 	}
+	agents = xmalloc(n_live * sizeof(*agents));
+	for (size_t i = 0; i < n_live; i++)
+		agents[i] = -1;
 	rs.info.requester = getpid();
 	rs.info.caller = o->request_fd >= 0 ? getppid() : 0;
 	snprintf(rs.info.src, sizeof(rs.info.src), "%s", src);
@@ -368,6 +292,8 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	r = o->lazy ? lazy_file(img, src, &rs.info) : 0;
 	if (!r)
 		r = check_all(&rs);
+	if (!r)
+		fault_pause("checked");
 	if (!r && own_userns)
 		r = enter_own_namespaces(&rs);
 	if (r)
@@ -404,6 +330,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = -EINVAL;
 		goto out;
 	}
+	fault_pause("created");
 	status[1] = safe_close(status[1]);
 	go[0] = safe_close(go[0]);
 	/* Every check passed and the processes exist: from here on the
@@ -414,7 +341,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
 	if (!r)
-		r = wait_restorers(img, status[0], n_live, &rs.progress);
+		fault_pause("go");
+	if (!r)
+		r = report_wait_restorers(img, status[0], n_live, &rs.progress);
 	log_progress_end(&rs.progress);
 	if (!r)
 		log_phase(&phase, "%zu images read", n_live);
@@ -422,11 +351,14 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	 * writers go when theirs do */
 	shared_close(&rs.shared);
 	if (!r)
-		r = wait_agents(listen_fd, n_live);
+		fault_pause("restored");
+	if (!r)
+		r = report_wait_agents(listen_fd, n_live, agents);
 	if (r) {
 		kill_created(&rs, roots, n_roots);
 		goto out;
 	}
+	report_confirm(agents, n_live, true);
 	log_phase(&phase, "%zu processes reported back", n_live);
 	/* --stop, --kill, -S...: each restored process raises it itself
 	 * once its callbacks ended (plan->restart.post_signal) */
@@ -438,6 +370,8 @@ out:
 	if (r < 0)
 		userns_kill(&rs.ns);
 	ids_release(&rs);
+	/* after the kill: an agent still waiting ends itself on the close */
+	report_confirm(agents, n_live, false);
 	safe_close(status[0]);
 	safe_close(status[1]);
 	safe_close(go[0]);
@@ -445,6 +379,7 @@ out:
 	safe_close(listen_fd);
 	shared_close(&rs.shared);
 	chain_close(img);
+	safe_close(rs.log_fd);
 	for (size_t i = 0; i < img->n_procs; i++) {
 		free(rs.procs[i].area_fds);
 		safe_close(rs.procs[i].exe_fd);

@@ -66,6 +66,7 @@ struct restart {
 	int status_fd;			/* write end: each blob reports here */
 	int go_fd;			/* read end: a byte each, once files are ready */
 	int status_parent, go_parent;	/* cr_restart's ends, closed in the children */
+	int log_fd;			/* the children's messages, above the helpers' base */
 	struct agent_restart_info info;
 	struct restart_ns ns;		/* without privilege: our own namespaces */
 	bool roots_sibling;		/* roots as our parent's children */
@@ -88,6 +89,16 @@ pid_t child_create_orphan(struct restart *rs, size_t i);
 /* restart.c: creates every root (process without a parent in the file);
  * their pids in roots, *ret_n of them even on failure; 0 or -errno. */
 int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots);
+
+/* report.c: the restorers' verdicts, 0 once all n images of img are in
+ * place (meanwhile the progress of the pages they read; a lock taken by
+ * another process meanwhile is named from img); then the "restored" of
+ * n agents, whose sockets go in socks, to be answered by report_confirm():
+ * with ok, each process goes on; without, each ends itself. */
+int report_wait_restorers(const struct image *img, int status_fd, size_t n,
+			  struct log_progress *progress);
+int report_wait_agents(int listen_fd, size_t n, int *socks);
+void report_confirm(int *socks, size_t n, bool ok);
 
 /* ids.c: --restore-pgid and --restore-sid without the original pids.
  * ids_check() before any process exists (EBUSY: an id is in use);

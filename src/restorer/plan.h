@@ -154,7 +154,7 @@ struct plan_error {
 	int32_t err;		/* -errno */
 	uint64_t addr;
 	int32_t pid;		/* of the process reporting */
-	uint32_t pad;
+	int32_t saved_pid;	/* its pid in the file (another under new pids) */
 };
 
 enum plan_step {
@@ -179,7 +179,10 @@ struct plan {
 	uint32_t n_locks, pad_locks;
 	uint32_t n_threads, main_thread;
 	int32_t threads_ready;		/* futex: created threads set up */
-	uint32_t pad3;
+	/* a test build's fault (restart/faults.h): step fault_step fails at
+	 * area or thread fault_index; STEP_DONE (0) for none */
+	uint32_t fault_step, fault_index;
+	int32_t saved_pid;		/* the process's pid in the file */
 	struct plan_special special[PLAN_MAX_SPECIAL];
 	struct prctl_mm_map mm;		/* mm.auxv is set by the blob */
 	uint64_t auxv[PLAN_AUXV_WORDS];

@@ -49,7 +49,7 @@ void *memset(void *dst, int c, unsigned long n)
 static void blob_report(const struct plan *p, uint32_t step, long err, uint64_t addr)
 {
 	struct plan_error e = { .step = step, .err = (int32_t)err, .addr = addr,
-				.pid = (int32_t)sys_getpid() };
+				.pid = (int32_t)sys_getpid(), .saved_pid = p->saved_pid };
 
 	sys_write(p->status_fd, &e, sizeof(e));
 }
@@ -207,6 +207,22 @@ static void blob_advise(const struct plan *p, const struct plan_area *a)
 	}
 }
 
+/*
+ * A test build's injected failure (restart/faults.h): step fails at area
+ * or thread index, with the error the real call would give, and goes the
+ * way a real failure goes.  Not in the blob that is installed.
+ */
+static long blob_fault(const struct plan *p, uint32_t step, uint32_t index, long err)
+{
+#ifdef UCR_FAULTS
+	if (p->fault_step == step && p->fault_index == index)
+		return err;
+#else
+	(void)p, (void)step, (void)index, (void)err;
+#endif
+	return 0;
+}
+
 static void blob_map_areas(const struct plan *p)
 {
 	const struct plan_area *areas = (const void *)((const char *)p + p->areas_off);
@@ -220,7 +236,9 @@ static void blob_map_areas(const struct plan *p)
 		uint32_t prot = a->n_runs && !lazy ? a->prot | PROT_WRITE : a->prot;
 		long r;
 
-		r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
+		r = blob_fault(p, STEP_MAP, i, -ENOMEM);
+		if (!r)
+			r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
 		if (r < 0)
 			blob_fail(p, STEP_MAP, r, a->start);
 		blob_advise(p, a);
@@ -389,6 +407,7 @@ static void blob_create_threads(struct plan *p)
 {
 	struct plan_thread *threads = (void *)((char *)p + p->threads_off);
 	int want = (int)p->n_threads - 1, now;
+	uint32_t n_made = 0;
 
 	for (uint32_t i = 0; i < p->n_threads; i++) {
 		struct plan_thread *t = &threads[i];
@@ -405,7 +424,9 @@ static void blob_create_threads(struct plan *p)
 
 		if (i == p->main_thread)
 			continue;
-		r = blob_clone3(&args, sizeof(args), (void *)blob_thread_main, p, t);
+		r = blob_fault(p, STEP_CLONE, n_made++, -EAGAIN);
+		if (!r)
+			r = blob_clone3(&args, sizeof(args), (void *)blob_thread_main, p, t);
 		if (r < 0)
 			blob_fail(p, STEP_CLONE, r, tid);
 	}

@@ -18,6 +18,14 @@
  * With PID, it asks instead for a checkpoint of the tree of PID, into
  * CONTEXT-FILE or, for "-", context.PID in its working directory
  * (CR_DEST_CWD), waits for it and prints "other rc=R" (R > 0: done).
+ *
+ *        selfckpt -l CONTEXT-FILE READY
+ *
+ * For make soak: says "ready" on READY, then checkpoints itself once per
+ * SIGUSR1, each time into CONTEXT-FILE, and prints "continue N" or, in a
+ * process restarted from it, "restarted N": N counts the checkpoints, in
+ * memory, and the memory set before the first must still hold; else
+ * "FAIL: ..." and exit 1.  It runs until killed.
  */
 #include "wl.h"
 
@@ -80,6 +88,62 @@ static int other(const char *path, pid_t pid)
 	return rc > 0 ? 0 : 1;
 }
 
+/* One checkpoint of ourselves into path: 1 continued, 0 restarted. */
+static int self_once(const char *path)
+{
+	cr_checkpoint_args_t args;
+	cr_checkpoint_handle_t handle;
+	char *msg = NULL;
+	int rc, err;
+
+	cr_initialize_checkpoint_args_t(&args);
+	args.cr_scope = CR_SCOPE_PROC;
+	args.cr_target = 0;
+	args.cr_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
+	if (args.cr_fd < 0)
+		wl_die("open %s: %s", path, strerror(errno));
+	if (cr_request_checkpoint(&args, &handle) < 0)
+		wl_die("cr_request_checkpoint: %s", cr_strerror(errno));
+	rc = cr_poll_checkpoint_msg(&handle, NULL, &msg);
+	err = errno;
+	close(args.cr_fd);	/* restarted: the file's descriptor, given back */
+	if (rc > 0)
+		return 1;
+	if (rc == CR_POLL_CHKPT_ERR_POST && err == CR_ERESTARTED)
+		return 0;
+	wl_out("FAIL: rc=%d errno=%d (%s) log=%s\n", rc, err, cr_strerror(err), msg ? msg : "");
+	exit(1);
+}
+
+static int loop(const char *path, const char *fifo)
+{
+	static unsigned char pattern[1 << 16];
+	unsigned long sum = 0, n;
+
+	close_range(3, ~0U, 0);
+	if (cr_init() < 0)
+		wl_die("cr_init: %s", strerror(errno));
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		sum += pattern[i] = (unsigned char)(i * 131 + 7);
+	wl_setup_usr1(1);
+	wl_ready(fifo);
+	for (n = 1;; n++) {
+		unsigned long now = 0;
+		int continued;
+
+		wl_wait_usr1();
+		wl_got_usr1 = 0;
+		continued = self_once(path);
+		for (size_t i = 0; i < sizeof(pattern); i++)
+			now += pattern[i];
+		if (now != sum) {
+			wl_out("FAIL: memory changed after checkpoint %lu\n", n);
+			exit(1);
+		}
+		wl_out("%s %lu\n", continued ? "continue" : "restarted", n);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	cr_checkpoint_args_t args;
@@ -87,6 +151,8 @@ int main(int argc, char **argv)
 	char before[1024], after[1024], *msg = NULL;
 	int fd, rc, err;
 
+	if (argc == 4 && !strcmp(argv[1], "-l"))
+		return loop(argv[2], argv[3]);
 	if (argc == 3)
 		return other(argv[1], atoi(argv[2]));
 	if (argc != 2)
