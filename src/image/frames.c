@@ -32,6 +32,7 @@ enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_BUSY, SLOT_DONE };
 struct slot {
 	char *in, *out;
 	size_t in_len, out_len;
+	bool raw;		/* to be written as a raw frame of in */
 	enum slot_state state;
 };
 
@@ -49,38 +50,29 @@ struct img_frames {
 	int write_error;
 };
 
-/* A frame of raw blocks: header (magic, single segment, 4-byte content
- * size), then blocks of at most RAW_BLOCK bytes.  The size it takes. */
-static size_t frame_raw(char *out, const char *in, size_t len)
+/* A frame of raw blocks out to fd: header (magic, single segment, 4-byte
+ * content size), then blocks of at most RAW_BLOCK bytes, each written
+ * from where the chunk lies (no copy of it).  0 or -errno. */
+static int frame_write_raw(int fd, const char *in, size_t len)
 {
-	static const uint8_t head[5] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa0 };
-	size_t at = sizeof(head) + 4;
+	uint8_t head[9] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa0 };
+	int r;
 
-	memcpy(out, head, sizeof(head));
 	for (int i = 0; i < 4; i++)
-		out[sizeof(head) + i] = (char)(len >> (8 * i));
-	for (size_t done = 0; done < len;) {
+		head[5 + i] = (uint8_t)(len >> (8 * i));
+	r = write_full(fd, head, sizeof(head));
+	for (size_t done = 0; !r && done < len;) {
 		size_t n = len - done < RAW_BLOCK ? len - done : RAW_BLOCK;
 		/* bit 0: last block; bits 1-2: type 0, raw; bits 3-23: size */
 		uint32_t bh = (uint32_t)(n << 3) | (done + n == len);
+		uint8_t block[3] = { (uint8_t)bh, (uint8_t)(bh >> 8), (uint8_t)(bh >> 16) };
 
-		out[at++] = (char)bh;
-		out[at++] = (char)(bh >> 8);
-		out[at++] = (char)(bh >> 16);
-		memcpy(out + at, in + done, n);
-		at += n;
+		r = write_full(fd, block, sizeof(block));
+		if (!r)
+			r = write_full(fd, in + done, n);
 		done += n;
 	}
-	return at;
-}
-
-/* The worst a chunk can take: zstd's bound, or raw blocks. */
-static size_t frame_bound(size_t len)
-{
-	size_t raw = 9 + len + 3 * (len / RAW_BLOCK + 1);
-	size_t z = ZSTD_compressBound(len);
-
-	return z > raw ? z : raw;
+	return r;
 }
 
 /* Whether a few samples of the chunk compress at all, at the fastest
@@ -109,14 +101,14 @@ static const char *frame_compress(ZSTD_CCtx *cctx, ZSTD_CCtx *probe, char *tmp, 
 {
 	size_t n;
 
-	if (!worth_compressing(probe, tmp, s)) {
-		s->out_len = frame_raw(s->out, s->in, s->in_len);
+	s->raw = !worth_compressing(probe, tmp, s);
+	if (s->raw)
 		return NULL;
-	}
-	n = ZSTD_compress2(cctx, s->out, frame_bound(FRAMES_CHUNK), s->in, s->in_len);
+	n = ZSTD_compress2(cctx, s->out, ZSTD_compressBound(FRAMES_CHUNK), s->in, s->in_len);
 	if (ZSTD_isError(n))
 		return ZSTD_getErrorName(n);
-	s->out_len = n > RAW_ABOVE(s->in_len) ? frame_raw(s->out, s->in, s->in_len) : n;
+	s->out_len = n;
+	s->raw = n > RAW_ABOVE(s->in_len);
 	return NULL;
 }
 
@@ -179,7 +171,7 @@ struct img_frames *img_frames_open(int fd, int level, int n_threads)
 	f->slots = xcalloc(f->n_slots, sizeof(*f->slots));
 	for (size_t i = 0; i < f->n_slots; i++) {
 		f->slots[i].in = xmalloc_pages(FRAMES_CHUNK);
-		f->slots[i].out = xmalloc(frame_bound(FRAMES_CHUNK));
+		f->slots[i].out = xmalloc(ZSTD_compressBound(FRAMES_CHUNK));
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->work, NULL);
@@ -213,7 +205,8 @@ static int frames_write_oldest(struct img_frames *f, bool wait)
 		return -EIO;
 	if (!r)
 		return 0;
-	r = write_full(f->fd, s->out, s->out_len);
+	r = s->raw ? frame_write_raw(f->fd, s->in, s->in_len) :
+		     write_full(f->fd, s->out, s->out_len);
 	if (r)
 		return f->write_error = r;
 	s->state = SLOT_FREE;
@@ -364,7 +357,7 @@ fail:
 	return -EBADMSG;
 }
 
-/* The blocks of a frame as the writer makes raw ones (frame_raw), each
+/* The blocks of a frame as the writer makes raw ones (frame_write_raw), each
  * of size bytes; the content size if it is one, else 0: zstd then
  * decompresses it, or says what is wrong with it. */
 static uint64_t frame_raw_size(const uint8_t *p, uint64_t len)
