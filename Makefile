@@ -32,15 +32,16 @@ TOOL_LIBS := -lxxhash -lzstd -lpthread
 VERSION := 0.1.0
 
 # ---- the core: dumper, builder, image, resources (tools and libcr) -----------
-CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c \
-	src/image/stream.c src/image/frames.c \
-	src/proc/proc.c src/res/memory.c src/res/files.c src/res/pipes.c src/res/process.c \
+CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c src/image/read_area.c \
+	src/image/stream.c src/image/frames.c src/image/objects.c \
+	src/proc/proc.c src/proc/pagemap.c src/res/memory.c src/res/memory_restart.c src/res/files.c src/res/pipes.c src/res/process.c \
 	src/res/threads.c src/res/signals.c src/res/shared.c src/res/auxv.c src/res/fs.c \
-	src/res/table.c src/res/unlinked.c src/res/shm.c \
+	src/res/table.c src/res/unlinked.c src/res/increment.c src/res/shm.c src/res/sockets.c src/res/sockets_restart.c src/res/events.c src/res/epoll.c \
 	src/image/machine.c src/checkpoint/scope.c src/checkpoint/handshake.c \
 	src/checkpoint/dump.c src/checkpoint/output.c \
-	src/restart/restart.c src/restart/child.c src/restart/userns.c \
+	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
 	src/restart/ids.c
+CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------

@@ -277,6 +277,34 @@ as_user() {
 	setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups -- "$@"
 }
 
+# user_prefix WORKLOAD...: make_user, then ucr installed into $T/prefix (one
+# TAP test), the WORKLOADs copied into $T/bin, where the user can run them,
+# and $T/u, the user's directory, entered; sets $prefix and u, the words
+# that run a command as the user (setpriv execs it: $! is the command's pid)
+user_prefix() {
+	make_user
+	prefix=$T/prefix
+	run_cmd 300 "$T/install.out" "$T/install.err" make -C "$top" -s install B="$build" \
+		PREFIX="$prefix"
+	ok $? "ucr installs into a prefix" || { diag_file "$T/install.err"; die "no install"; }
+	mkdir "$T/bin" "$T/u"
+	cp "$@" "$T/bin/"
+	chown -R "$user:$user" "$T/u"
+	cd "$T/u" || die "cannot enter $T/u"
+	u=(setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups --)
+}
+
+# ufile NAME...: files the user's processes write, made theirs (empty)
+ufile() {
+	local f
+	for f in "$@"; do
+		: >"$f" && chown "$user:$user" "$f"
+	done
+}
+
+# ufifo NAME: a FIFO of the user's
+ufifo() { mkfifo "$1" && chown "$user:$user" "$1"; }
+
 # flipped_copy FILE COPY: COPY is FILE with its middle byte inverted;
 # prints that byte's offset
 flipped_copy() {

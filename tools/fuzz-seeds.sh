@@ -1,7 +1,8 @@
 #!/bin/bash
 # tools/fuzz-seeds.sh BUILD DIR: context files of several kinds into DIR,
 # the seeds of make fuzz: one process, threads, a tree joined by a pipe,
-# the same compressed.  Each workload is checkpointed with --kill.
+# the same compressed, a tree joined by sockets, listeners, event objects.
+# Each workload is checkpointed with --kill.
 set -eu
 build=$1 dir=$2
 bin=$build/bin wl=$build/tests
@@ -29,4 +30,7 @@ seed counter -- "$wl/counter" -n 5 "$tmp/count" -r
 seed threads -- "$wl/threads" -n 8
 seed pipeseq -- "$wl/pipeseq"
 seed pipeseq.zst --compress -- "$wl/pipeseq"
+seed sockpair -- "$wl/sockpair" tree
+seed socklisten -- "$wl/socklisten" self "$tmp/sock"
+seed epolloop -- "$wl/epolloop"
 ls -l "$dir"

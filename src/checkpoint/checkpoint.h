@@ -25,6 +25,8 @@ struct checkpoint_opts {
 	bool save_exe, save_private, save_shared;
 	int compress;			/* zstd level, 0 for none (--compress) */
 	bool cow;			/* run on while the memory is written (--cow) */
+	const char *base;		/* --incremental=BASE, or NULL */
+	bool sockets_refuse;		/* --sockets=refuse */
 	pid_t requester;		/* a program's libcr asked (0: this command) */
 	bool prohibit_self;		/* forwarding may not add the requester */
 };

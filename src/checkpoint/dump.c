@@ -182,6 +182,8 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		if (t->zombie)
 			continue;
 		ctx->state_addr = t->state_addr;
+		if (rq->base)
+			ctx->base = image_find_process(rq->base, process_seen_pid(shared, t->pid));
 		r = read_state(ctx);
 		if (!r)
 			r = files_scan(shared, t->pid, ctx->state.private_fds,
@@ -234,6 +236,14 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 		    ((uint32_t)rq->o->scope + 1) << IMG_OPT_SCOPE_SHIFT;
 	if (!r)
 		r = img_write_record(&w, IMG_HEADER, parts, lens, 1);
+	if (!r && rq->base) {
+		struct img_base b = { .digest = rq->base->digest, .size = rq->base->size,
+				      .path_len = strlen(rq->base_path) };
+		const void *bparts[] = { &b, rq->base_path };
+		size_t blens[] = { sizeof(b), b.path_len };
+
+		r = img_write_record(&w, IMG_BASE, bparts, blens, 2);
+	}
 	for (size_t i = 0; !r && i < rq->n; i++) {
 		if (rq->t[i].omitted)
 			continue;
@@ -334,6 +344,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 		shared.out_dev = out_st.st_dev;
 		shared.out_ino = out_st.st_ino;
 	}
+	shared.sockets_refuse = rq->o->sockets_refuse;
 	r = scan_all(rq, ctxs, &shared, &n_saved);
 	if (!r && rq->o->cow && cow_possible(rq))
 		r = dump_cow(rq, ctxs, &shared, n_saved, fd, name);
@@ -349,6 +360,45 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	return r;
 }
 
+/*
+ * --incremental=BASE: the base, loaded and checked as a restart would,
+ * before any process is disturbed; it must be a file (a restart opens it
+ * by its absolute path).
+ */
+static int base_load(struct request *rq, const char *path)
+{
+	char err[512];
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_errno(-errno, "cannot open the base %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		log_error("the base %s is not a regular file", path);
+		return -EINVAL;
+	}
+	rq->base_path = realpath(path, NULL);
+	r = image_load(fd, &rq->base, err, sizeof(err));
+	if (r) {
+		close(fd);
+		log_error("cannot use %s as a base: %s", path, err);
+		return r;
+	}
+	if (!rq->base_path)
+		return log_errno(-errno, "cannot resolve the path of the base %s", path);
+	return increment_check_base(rq->base, path);
+}
+
+static void base_free(struct request *rq)
+{
+	if (rq->base)
+		close(rq->base->fd);
+	image_free(rq->base);
+	free(rq->base_path);
+}
+
 int checkpoint_run(const struct checkpoint_opts *o)
 {
 	struct request rq = { .o = o, .listen_fd = -1 };
@@ -361,7 +411,9 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		clock_gettime(CLOCK_MONOTONIC, &rq.deadline);
 		rq.deadline.tv_sec += o->timeout;
 	}
-	r = scope_resolve(&rq, o->scope, o->target);
+	r = o->base ? base_load(&rq, o->base) : 0;
+	if (!r)
+		r = scope_resolve(&rq, o->scope, o->target);
 	if (!r && !rq.n) {
 		log_error("no process %d", (int)o->target);
 		r = -ESRCH;
@@ -403,5 +455,6 @@ out:
 		safe_close(rq.t[i].sock);
 	safe_close(rq.listen_fd);
 	free(rq.t);
+	base_free(&rq);
 	return r;
 }

@@ -45,6 +45,8 @@ struct request {
 	struct timespec deadline;	/* of -t/--time, or none */
 	int64_t parked_since;		/* log_phase_start() when the signals went out */
 	bool resumed;			/* request_continue() was called */
+	struct image *base;		/* --incremental: the base, loaded */
+	char *base_path;		/* and its absolute path */
 };
 
 /* scope.c: adds the processes of scope/id to the request (never ourselves,

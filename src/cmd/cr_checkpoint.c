@@ -14,7 +14,7 @@ enum {
 	OPT_NOSYNC, OPT_SAVE_EXE, OPT_SAVE_PRIVATE, OPT_SAVE_SHARED, OPT_SAVE_ALL, OPT_SAVE_NONE,
 	OPT_PTRACED_ERROR, OPT_PTRACED_SKIP, OPT_PTRACED_ALLOW, OPT_PTRACER_ERROR,
 	OPT_PTRACER_SKIP, OPT_VERSION, OPT_LIBCR_REQUEST, OPT_LIBCR_PROHIBIT_SELF, OPT_COMPRESS,
-	OPT_COW,
+	OPT_COW, OPT_INCREMENTAL, OPT_SOCKETS,
 };
 
 static const struct option options[] = {
@@ -38,11 +38,13 @@ static const struct option options[] = {
 	{ "compress", optional_argument, NULL, OPT_COMPRESS },
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
 	{ "cow", no_argument, NULL, OPT_COW },
+	{ "incremental", required_argument, NULL, OPT_INCREMENTAL },
 	{ "save-exe", no_argument, NULL, OPT_SAVE_EXE },
 	{ "save-private", no_argument, NULL, OPT_SAVE_PRIVATE },
 	{ "save-shared", no_argument, NULL, OPT_SAVE_SHARED },
 	{ "save-all", no_argument, NULL, OPT_SAVE_ALL },
 	{ "save-none", no_argument, NULL, OPT_SAVE_NONE },
+	{ "sockets", required_argument, NULL, OPT_SOCKETS },
 	{ "ptraced-error", no_argument, NULL, OPT_PTRACED_ERROR },
 	{ "ptraced-skip", no_argument, NULL, OPT_PTRACED_SKIP },
 	{ "ptraced-allow", no_argument, NULL, OPT_PTRACED_ALLOW },
@@ -78,6 +80,9 @@ static void usage(FILE *f)
 		"Memory:       --save-none (default)   --save-exe   --save-private\n"
 		"              --save-shared   --save-all\n"
 		"              --cow (run on while the memory is written, copy-on-write)\n"
+		"              --incremental=BASE (only the pages that differ from BASE)\n"
+		"Sockets:      --sockets=inherit (default: one to outside is cr_restart's or closed)\n"
+		"              --sockets=refuse (one to outside fails the checkpoint)\n"
 		"Tracing:      --ptraced-error (default)   --ptraced-allow   --ptraced-skip\n"
 		"              --ptracer-error (default)   --ptracer-skip\n"
 		"Messages:     --kmsg-none   --kmsg-error (default)   --kmsg-warning\n"
@@ -135,6 +140,11 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 		case OPT_SAVE_SHARED: o.save_shared = true; break;
 		case OPT_SAVE_ALL: o.save_exe = o.save_private = o.save_shared = true; break;
 		case OPT_SAVE_NONE: o.save_exe = o.save_private = o.save_shared = false; break;
+		case OPT_SOCKETS:
+			if (strcmp(optarg, "inherit") && strcmp(optarg, "refuse"))
+				return fail_usage("--sockets takes inherit or refuse");
+			o.sockets_refuse = !strcmp(optarg, "refuse");
+			break;
 		case OPT_PTRACED_ERROR: o.ptraced_allow = o.ptraced_skip = false; break;
 		case OPT_PTRACED_ALLOW: o.ptraced_allow = true; o.ptraced_skip = false; break;
 		case OPT_PTRACED_SKIP: o.ptraced_skip = true; o.ptraced_allow = false; break;
@@ -164,6 +174,7 @@ static int parse_options(int argc, char **argv, struct checkpoint_opts *opts)
 			break;
 		case OPT_LIBCR_PROHIBIT_SELF: o.prohibit_self = true; break;
 		case OPT_COW: o.cow = true; break;
+		case OPT_INCREMENTAL: o.base = optarg; break;
 		default: usage(stderr); return EINVAL;
 		}
 	}

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,6 +33,8 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_CLOSED: return "closed";
 	case FILE_PIPE: return "pipe";
 	case FILE_CONTEXT: return "context";
+	case FILE_SOCKET: return "socket";
+	case FILE_EVENT: return "event";
 	default: return "?";
 	}
 }
@@ -84,6 +87,26 @@ static const char *area_path(const struct image_area *area)
 	return a->flags & AREA_F_HEAP ? "[heap]" : a->flags & AREA_F_GROWSDOWN ? "[stack]" : "";
 }
 
+/* " (madvise: hugepage, ...)" for the advice an area keeps, or "". */
+static const char *area_advice(const struct img_area *a, char *buf, size_t len)
+{
+	static const struct { uint32_t flag; const char *name; } advices[] = {
+		{ AREA_F_HUGEPAGE, "hugepage" }, { AREA_F_NOHUGEPAGE, "nohugepage" },
+		{ AREA_F_DONTDUMP, "dontdump" }, { AREA_F_DONTFORK, "dontfork" },
+		{ AREA_F_WIPEONFORK, "wipeonfork" },
+	};
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(advices); i++)
+		if (a->flags & advices[i].flag)
+			at += snprintf(buf + at, len - at, "%s%s", at ? ", " : " (madvise: ",
+				       advices[i].name);
+	if (at)
+		snprintf(buf + at, len - at, ")");
+	return buf;
+}
+
 static void print_process(const struct image_process *p)
 {
 	const struct img_process *ip = p->p;
@@ -113,14 +136,22 @@ static void print_process(const struct image_process *p)
 	for (size_t i = 0; i < p->n_areas; i++) {
 		const struct img_area *a = p->areas[i].a;
 		uint64_t len = a->end - a->start;
+		char advice[96];
 
-		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved  %s%s\n",
+		char in_base[48] = "";
+
+		if (p->areas[i].n_base_pages)
+			snprintf(in_base, sizeof(in_base), " (%llu KiB more in the base)",
+				 (unsigned long long)(p->areas[i].n_base_pages * IMG_PAGE_SIZE >> 10));
+		printf("    %012llx-%012llx %c%c%c%c %-11s %8llu KiB, %8llu KiB saved%s  %s%s%s\n",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? 's' : 'p',
 		       kind_name(a->kind), (unsigned long long)(len >> 10),
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), area_path(&p->areas[i]),
-		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "");
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE >> 10), in_base,
+		       area_path(&p->areas[i]),
+		       a->flags & AREA_F_UNLINKED ? " (unlinked: its file is saved)" : "",
+		       area_advice(a, advice, sizeof(advice)));
 	}
 	mem_use(p, use);
 	printf("  memory: %llu KiB mapped, %llu KiB saved\n",
@@ -138,6 +169,15 @@ static void print_process(const struct image_process *p)
 		printf("    fd %-3d %-7s flags %#o pos %llu  %s%s\n", f->fd, file_kind_name(f->kind),
 		       f->open_flags, (unsigned long long)f->pos, p->files[i].path,
 		       f->flags & FILE_F_UNLINKED ? " (unlinked)" : "");
+	}
+	if (p->n_locks)
+		printf("  locks: %zu\n", p->n_locks);
+	for (size_t i = 0; i < p->n_locks; i++) {
+		char what[96];
+
+		image_lock_describe(p->locks[i], what, sizeof(what));
+		printf("    fd %-3d %s  %s\n", p->locks[i]->fd, what,
+		       image_find_file(p, p->locks[i]->fd)->path);
 	}
 }
 
@@ -192,12 +232,14 @@ static void json_memory(const struct image_process *p)
 		const struct img_area *a = p->areas[i].a;
 
 		printf("%s{\"start\": %llu, \"end\": %llu, \"prot\": \"%c%c%c\", \"shared\": %s, "
-		       "\"kind\": \"%s\", \"saved\": %llu, \"path\": ", i ? ", " : "",
+		       "\"kind\": \"%s\", \"saved\": %llu, \"in_base\": %llu, \"path\": ",
+		       i ? ", " : "",
 		       (unsigned long long)a->start, (unsigned long long)a->end,
 		       a->prot & PROT_READ ? 'r' : '-', a->prot & PROT_WRITE ? 'w' : '-',
 		       a->prot & PROT_EXEC ? 'x' : '-', a->flags & AREA_F_SHARED ? "true" : "false",
 		       mem_kind_names[mem_kind_of(a)],
-		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE));
+		       (unsigned long long)(a->n_pages * IMG_PAGE_SIZE),
+		       (unsigned long long)(p->areas[i].n_base_pages * IMG_PAGE_SIZE));
 		json_string(area_path(&p->areas[i]));
 		printf("}");
 	}
@@ -213,11 +255,89 @@ static void json_files(const struct image_process *p)
 		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
-		if (f->kind == FILE_PIPE)
-			printf("\"pipe\": %llu, ", (unsigned long long)f->object_id);
+		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT)
+			printf("\"%s\": %llu, ", file_kind_name(f->kind),
+			       (unsigned long long)f->object_id);
 		printf("\"path\": ");
 		json_string(p->files[i].path);
 		printf("}");
+	}
+	printf("]");
+}
+
+static void json_locks(const struct image_process *p)
+{
+	printf("[");
+	for (size_t i = 0; i < p->n_locks; i++) {
+		const struct img_lock *l = p->locks[i];
+
+		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"type\": \"%s\", \"start\": %llu, "
+		       "\"len\": %llu}", i ? ", " : "", l->fd, image_lock_kind_name(l->kind),
+		       image_lock_type_name(l->type), (unsigned long long)l->start,
+		       (unsigned long long)l->len);
+	}
+	printf("]");
+}
+
+static const char *socket_type(uint32_t type)
+{
+	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
+}
+
+/* A socket's name as a string: @ for an abstract one, up to a NUL. */
+static void socket_name(const struct image_socket *is, char *buf, size_t len)
+{
+	size_t n = is->s->name_len < len - 1 ? is->s->name_len : len - 1;
+
+	memcpy(buf, is->name, n);
+	buf[n] = 0;
+	if (n)
+		buf[0] = buf[0] ? buf[0] : '@';
+}
+
+static void json_sockets(const struct image *img)
+{
+	char name[SOCK_NAME_MAX + 1];
+
+	printf("[");
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("%s{\"id\": %llu, \"type\": \"%s\", \"state\": \"%s\", \"peer\": %llu, "
+		       "\"listener\": %llu, \"accepted\": %s, \"backlog\": %u, \"messages\": %u, "
+		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
+		       (unsigned long long)s->id, socket_type(s->type),
+		       s->state == SOCK_STATE_LISTEN ? "listening" :
+		       s->state == SOCK_STATE_UNCONNECTED ? "unconnected" :
+		       s->flags & SOCK_F_PENDING ? "waiting" : "connected",
+		       (unsigned long long)s->peer, (unsigned long long)s->listener,
+		       s->flags & SOCK_F_ACCEPTED ? "true" : "false", s->backlog, s->n_msgs,
+		       (unsigned long long)s->data_len, s->shutdown);
+		json_string(name);
+		printf("}");
+	}
+	printf("]");
+}
+
+static const char *event_kind_name(uint32_t kind)
+{
+	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" :
+	       kind == EVENT_SIGNALFD ? "signalfd" : "epoll";
+}
+
+static void json_events(const struct image *img)
+{
+	printf("[");
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("%s{\"id\": %llu, \"kind\": \"%s\", \"count\": %llu, \"semaphore\": %s, "
+		       "\"clock\": %d, \"value_ns\": %lld, \"interval_ns\": %lld, \"sigmask\": %llu}",
+		       i ? ", " : "", (unsigned long long)e->id, event_kind_name(e->kind),
+		       (unsigned long long)e->count, e->flags & EVENT_F_SEMAPHORE ? "true" : "false",
+		       e->clockid, (long long)e->value_ns, (long long)e->interval_ns,
+		       (unsigned long long)e->sigmask);
 	}
 	printf("]");
 }
@@ -262,6 +382,8 @@ static void json_process(const struct image_process *p)
 	json_memory(p);
 	json_key("files", &first);
 	json_files(p);
+	json_key("locks", &first);
+	json_locks(p);
 	printf("}");
 }
 
@@ -283,6 +405,15 @@ static void json_image(const char *name, const struct image *img)
 	json_string(img->hdr->machine);
 	printf(", \"kernel\": ");
 	json_string(img->hdr->kernel);
+	printf(", \"base\": ");
+	if (img->base) {
+		printf("{\"path\": ");
+		json_string(img->base_path);
+		printf(", \"digest\": %llu, \"size\": %llu}", (unsigned long long)img->base->digest,
+		       (unsigned long long)img->base->size);
+	} else {
+		printf("null");
+	}
 	printf(", \"cpu\": {\"xcr0\": %llu, \"cpuid1_ecx\": %u, \"cpuid1_edx\": %u, "
 	       "\"cpuid7_ebx\": %u, \"cpuid7_ecx\": %u}", (unsigned long long)img->hdr->xcr0,
 	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,
@@ -306,7 +437,11 @@ static void json_image(const char *name, const struct image *img)
 		printf("%s{\"id\": %llu, \"buffered\": %llu, \"capacity\": %u}", i ? ", " : "",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
-	printf("]}\n");
+	printf("], \"sockets\": ");
+	json_sockets(img);
+	printf(", \"events\": ");
+	json_events(img);
+	printf("}\n");
 }
 
 static void print_image(const char *name, const struct image *img)
@@ -318,6 +453,10 @@ static void print_image(const char *name, const struct image *img)
 	printf("context file %s: ucr format %u, %llu bytes%s\n", name, img->hdr->version,
 	       (unsigned long long)img->size, img->compressed ? " (zstd-compressed)" : "");
 	printf("  made %s on %s kernel %s\n", when, img->hdr->machine, img->hdr->kernel);
+	if (img->base)
+		printf("  increment of %s (%llu bytes, digest %016llx): the pages it does not hold "
+		       "are there\n", img->base_path, (unsigned long long)img->base->size,
+		       (unsigned long long)img->base->digest);
 	printf("  cpu: XSAVE features %#llx, CPUID.1 ECX %#x EDX %#x, CPUID.7 EBX %#x ECX %#x "
 	       "(a restart needs them all)\n", (unsigned long long)img->hdr->xcr0,
 	       img->hdr->cpuid1_ecx, img->hdr->cpuid1_edx, img->hdr->cpuid7_ebx,
@@ -335,6 +474,52 @@ static void print_image(const char *name, const struct image *img)
 		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
+	printf("sockets: %zu\n", img->n_sockets);
+	for (size_t i = 0; i < img->n_sockets; i++) {
+		const struct img_socket *s = img->sockets[i].s;
+		char name[SOCK_NAME_MAX + 1];
+
+		socket_name(&img->sockets[i], name, sizeof(name));
+		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
+		if (s->state == SOCK_STATE_LISTEN)
+			printf("listening, backlog %u", s->backlog);
+		else if (s->state == SOCK_STATE_UNCONNECTED)
+			printf("not connected");
+		else if (s->flags & SOCK_F_TO_NAME)
+			printf("connected to the name of %llu", (unsigned long long)s->peer);
+		else if (s->flags & SOCK_F_PENDING)
+			printf("waiting in the queue of %llu (place %u)",
+			       (unsigned long long)s->listener, s->queue_pos);
+		else if (s->peer)
+			printf("peer %llu", (unsigned long long)s->peer);
+		else
+			printf("peer closed");
+		if (s->listener && !(s->flags & SOCK_F_PENDING))
+			printf(s->flags & SOCK_F_ACCEPTED ? ", accepted from %llu" : ", connected to %llu",
+			       (unsigned long long)s->listener);
+		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
+		       (unsigned long long)s->data_len,
+		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",
+		       s->shutdown & SOCK_SHUT_WR ? ", shut down for writing" : "",
+		       *name ? ", name " : "", name);
+	}
+	printf("events: %zu\n", img->n_events);
+	for (size_t i = 0; i < img->n_events; i++) {
+		const struct img_event *e = img->events[i];
+
+		printf("  event %llu: %s", (unsigned long long)e->id, event_kind_name(e->kind));
+		if (e->kind == EVENT_EVENTFD)
+			printf(", count %llu%s\n", (unsigned long long)e->count,
+			       e->flags & EVENT_F_SEMAPHORE ? ", semaphore" : "");
+		else if (e->kind == EVENT_TIMERFD)
+			printf(", clock %d, %.3f s left, interval %.3f s, %llu expirations unread\n",
+			       e->clockid, e->value_ns / 1e9, e->interval_ns / 1e9,
+			       (unsigned long long)e->count);
+		else if (e->kind == EVENT_SIGNALFD)
+			printf(", mask %#llx\n", (unsigned long long)e->sigmask);
+		else
+			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
+	}
 }
 
 int main(int argc, char **argv)

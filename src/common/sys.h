@@ -172,6 +172,10 @@ static inline long sys_setpriority(int which, int who, int prio)
 { return sys_call3(__NR_setpriority, which, who, prio); }
 static inline long sys_kill(int pid, int sig)
 { return sys_call2(__NR_kill, pid, sig); }
+static inline long sys_fcntl(int fd, int cmd, const void *arg)
+{ return sys_call3(__NR_fcntl, fd, cmd, arg); }
+static inline long sys_flock(int fd, int op)
+{ return sys_call2(__NR_flock, fd, op); }
 static inline long sys_exit_group(int code)
 { return sys_call1(__NR_exit_group, code); }
 static inline long sys_pipe2(int fds[2], int flags)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The context file, version 1.  docs/FORMAT.md mirrors this header.
+ * The context file, version 2.  docs/FORMAT.md mirrors this header.
  *
  * A file is the 8-byte magic followed by records.  Every record is
  *
@@ -12,10 +12,11 @@
  * The checksum follows the payload so that the file is written in one
  * pass, also to a pipe.  Page data (IMG_PAGES) starts 4 KiB aligned in the
  * file: the writer puts an IMG_PAD record before it.  The first record is
- * IMG_HEADER, the last IMG_END.  For each process: IMG_PROCESS, then its
- * IMG_THREAD, IMG_AUXV, IMG_SIGACTS, IMG_FILE records and its IMG_AREA
- * records, each area with the IMG_PAGES record of its saved pages right
- * after it.  All integers are little-endian.
+ * IMG_HEADER (then IMG_BASE in an increment), the last IMG_END.  For each
+ * process: IMG_PROCESS, then its IMG_THREAD, IMG_AUXV, IMG_SIGACTS,
+ * IMG_FILE and IMG_LOCK records and its IMG_AREA records, each area with
+ * the IMG_PAGES record of its saved pages and the IMG_PAGE_HASHES of them
+ * right after it.  All integers are little-endian.
  */
 #ifndef UCR_IMAGE_FORMAT_H
 #define UCR_IMAGE_FORMAT_H
@@ -44,6 +45,11 @@ enum img_tag {
 	IMG_END = 10,
 	IMG_PIPE = 11,
 	IMG_FILE_DATA = 12,
+	IMG_LOCK = 13,
+	IMG_SOCKET = 14,
+	IMG_EVENT = 15,
+	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
+	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 };
 
 struct img_rec {
@@ -147,11 +153,36 @@ enum img_area_kind {
 #define AREA_F_HEAP 0x4
 #define AREA_F_SHM_COPY 0x8	/* shared memory saved with an earlier area of the same object_id */
 #define AREA_F_UNLINKED 0x10	/* AREA_FILE of a file without a name: object_id, its IMG_FILE_DATA */
+/* madvise() flags the area had, given again at restart: the blob's
+ * PLAN_ADV_* (restorer/plan.h), shifted */
+#define AREA_F_ADVICE_SHIFT 5
+#define AREA_F_HUGEPAGE (PLAN_ADV_HUGEPAGE << AREA_F_ADVICE_SHIFT)		/* 0x20 */
+#define AREA_F_NOHUGEPAGE (PLAN_ADV_NOHUGEPAGE << AREA_F_ADVICE_SHIFT)	/* 0x40 */
+#define AREA_F_DONTDUMP (PLAN_ADV_DONTDUMP << AREA_F_ADVICE_SHIFT)		/* 0x80 */
+#define AREA_F_DONTFORK (PLAN_ADV_DONTFORK << AREA_F_ADVICE_SHIFT)		/* 0x100 */
+#define AREA_F_WIPEONFORK (PLAN_ADV_WIPEONFORK << AREA_F_ADVICE_SHIFT)	/* 0x200 */
+#define AREA_F_ADVICE (PLAN_ADV_ALL << AREA_F_ADVICE_SHIFT)
+#define AREA_F_KNOWN 0x3ff
 
 struct img_run {
 	uint64_t first;		/* page index within the area */
-	uint64_t n_pages;
+	uint64_t n_pages;	/* with IMG_RUN_BASE: in the base file, not in this one */
 };
+#define IMG_RUN_BASE (1ULL << 63)
+
+/*
+ * IMG_BASE: this file holds only the pages that differ from its base's
+ * (cr_checkpoint --incremental=BASE); followed by the base's path
+ * (path_len bytes, absolute).  digest is the base's: the XXH3-64 of the
+ * checksums of all its records, in order.
+ */
+struct img_base {
+	uint64_t digest;
+	uint64_t size;		/* the base file's, in bytes */
+	uint32_t path_len;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_base) == 24, "img_base");
 
 /*
  * Followed by n_runs struct img_run (ascending, disjoint) and the path
@@ -182,6 +213,8 @@ enum img_file_kind {
 	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
+	FILE_SOCKET = 6,	/* a UNIX socket among the processes: object_id, its IMG_SOCKET */
+	FILE_EVENT = 7,		/* an eventfd, timerfd or signalfd: object_id, its IMG_EVENT */
 };
 
 #define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
@@ -203,7 +236,7 @@ struct img_file {
 	 * description (a dup, or inherited across fork), or -1 */
 	int32_t share_pid;
 	int32_t share_fd;
-	/* FILE_PIPE: the pipe's inode; FILE_REGULAR with FILE_F_UNLINKED: the
+	/* FILE_PIPE, FILE_SOCKET: the inode; FILE_EVENT: its IMG_EVENT; FILE_REGULAR with FILE_F_UNLINKED: the
 	 * id of its IMG_FILE_DATA */
 	uint64_t object_id;
 	uint32_t flags;		/* FILE_F_* */
@@ -217,21 +250,148 @@ struct img_pipe {
 	uint32_t capacity;	/* F_GETPIPE_SZ */
 	uint32_t pad;
 	uint64_t len;
+	uint32_t uid, gid;	/* its owner: a FIFO made again gets it (root) */
 };
+_Static_assert(sizeof(struct img_pipe) == 32, "img_pipe");
 
 /*
  * The whole content of a regular file that had no name at the checkpoint,
  * open (FILE_F_UNLINKED) or mapped (AREA_F_UNLINKED), once per file, before
- * the first record that refers to it; followed by size bytes.
+ * the first record that refers to it; followed by size bytes.  With
+ * FILE_DATA_F_SPARSE, a file with holes, it is followed instead by a
+ * uint64_t n, n struct img_extent (ascending, disjoint, none empty, inside
+ * size) and the bytes of each in turn: the rest of the file are holes.
  */
 struct img_file_data {
 	uint64_t id;		/* from 1, as in img_file and img_area object_id */
 	uint64_t size;
 	uint32_t mode;		/* st_mode */
 	uint32_t uid, gid;	/* its owner */
-	uint32_t pad;
+	uint32_t flags;		/* FILE_DATA_F_* */
 };
 _Static_assert(sizeof(struct img_file_data) == 32, "img_file_data");
+
+#define FILE_DATA_F_SPARSE 0x1
+#define FILE_DATA_F_KNOWN FILE_DATA_F_SPARSE
+
+/* Bytes of a sparse file that hold data (SEEK_DATA to SEEK_HOLE). */
+struct img_extent {
+	uint64_t off, len;
+};
+
+/*
+ * IMG_LOCK: a lock a process held, after the IMG_FILE of the descriptor it
+ * is taken again through (a FILE_REGULAR).  A record lock is the process's
+ * own: it is listed under the process's first descriptor of the open file
+ * description it was taken through.  An open file description lock or a
+ * flock lock belongs to the description: it is listed once in the file,
+ * under the first descriptor of that description (in file order, every
+ * process together).
+ */
+enum img_lock_kind {
+	LOCK_KIND_POSIX = 1,	/* fcntl(F_SETLK) */
+	LOCK_KIND_OFD = 2,	/* fcntl(F_OFD_SETLK) */
+	LOCK_KIND_FLOCK = 3,	/* flock(2) */
+};
+
+enum img_lock_type {
+	LOCK_TYPE_READ = 1,	/* F_RDLCK, LOCK_SH */
+	LOCK_TYPE_WRITE = 2,	/* F_WRLCK, LOCK_EX */
+};
+
+struct img_lock {
+	int32_t fd;
+	uint32_t kind;		/* enum img_lock_kind */
+	uint32_t type;		/* enum img_lock_type */
+	uint32_t pad;
+	uint64_t start;		/* first byte; 0 for flock */
+	uint64_t len;		/* bytes; 0: to the end of the file (and for flock) */
+};
+_Static_assert(sizeof(struct img_lock) == 32, "img_lock");
+/*
+ * A UNIX socket of the request: not connected (maybe bound), listening at a
+ * name, or connected with its peer in the request too (or closed, or a
+ * connection the listener has not accepted yet), once per socket, right after the IMG_FILE of its first
+ * descriptor;
+ * followed by n_msgs uint32_t lengths, its name (name_len bytes, as in
+ * sun_path: an abstract name starts with a NUL), and the bytes of its
+ * receive queue, the messages in order (data_len, the sum of the lengths).
+ * A stream socket's queue is one message.
+ */
+struct img_socket {
+	uint64_t id;		/* inode, as in img_file.object_id */
+	uint64_t peer;		/* the id of its peer's IMG_SOCKET; 0: the peer was closed */
+	uint32_t type;		/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET */
+	uint32_t state;		/* SOCK_STATE_* */
+	uint32_t shutdown;	/* SOCK_SHUT_*: what the kernel's sk_shutdown says */
+	uint32_t flags;		/* SOCK_F_* */
+	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF, SO_RCVBUF as getsockopt reads them */
+	int32_t peek_off;	/* SO_PEEK_OFF, -1 when off */
+	int32_t rcvlowat;	/* SO_RCVLOWAT */
+	int64_t rcvtimeo_us, sndtimeo_us;	/* SO_RCVTIMEO, SO_SNDTIMEO; 0 none */
+	uint32_t name_len;
+	uint32_t n_msgs;
+	uint64_t data_len;
+	/* a connection made through a listening socket of the request: the
+	 * id of the listener's IMG_SOCKET (SOCK_F_ACCEPTED on the end that
+	 * accept() gave, SOCK_F_PENDING on a client not accepted yet); 0 */
+	uint64_t listener;
+	uint32_t backlog;	/* SOCK_STATE_LISTEN: listen()'s */
+	uint32_t queue_pos;	/* SOCK_F_PENDING: its place in the listener's queue */
+};
+_Static_assert(sizeof(struct img_socket) == 96, "img_socket");
+
+#define SOCK_STATE_CONNECTED 1
+#define SOCK_STATE_LISTEN 2
+#define SOCK_STATE_UNCONNECTED 3	/* made, maybe bound, not connected */
+#define SOCK_SHUT_RD 0x1	/* RCV_SHUTDOWN: nothing more to receive */
+#define SOCK_SHUT_WR 0x2	/* SEND_SHUTDOWN: nothing more to send */
+#define SOCK_F_PASSCRED 0x1	/* SO_PASSCRED */
+#define SOCK_F_PASSSEC 0x2	/* SO_PASSSEC */
+#define SOCK_F_ACCEPTED 0x4	/* the end that accept() gave */
+#define SOCK_F_PENDING 0x8	/* a client whose connection is not accepted yet */
+#define SOCK_F_TO_NAME 0x10	/* a datagram socket connected to its peer's name, which
+				 * is not connected back (a server's) */
+#define SOCK_F_KNOWN (SOCK_F_PASSCRED | SOCK_F_PASSSEC | SOCK_F_ACCEPTED | SOCK_F_PENDING | \
+		      SOCK_F_TO_NAME)
+#define SOCK_BACKLOG_MAX 65535
+#define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
+#define SOCK_DATA_MAX (1u << 30)
+
+/*
+ * An eventfd, timerfd, signalfd or epoll instance, once per open file
+ * description, right after the IMG_FILE of its first descriptor; an epoll
+ * instance's is followed by count struct img_epoll_item.
+ */
+struct img_event {
+	uint64_t id;		/* from 1, as in img_file.object_id */
+	uint32_t kind;		/* EVENT_* */
+	uint32_t flags;		/* EVENT_F_SEMAPHORE for an eventfd; else 0 */
+	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read;
+				 * epoll: the items that follow */
+	int32_t clockid;	/* timerfd: its clock; else 0 */
+	uint32_t pad;
+	int64_t value_ns;	/* timerfd: the time left to its next expiry, 0 disarmed */
+	int64_t interval_ns;	/* timerfd: its interval */
+	uint64_t sigmask;	/* signalfd: bit n - 1 for signal n; else 0 */
+};
+_Static_assert(sizeof(struct img_event) == 56, "img_event");
+
+#define EVENT_EVENTFD 1
+#define EVENT_TIMERFD 2
+#define EVENT_SIGNALFD 3
+#define EVENT_EPOLL 4
+
+/* What an epoll instance watches: its first descriptor's process's tfd. */
+struct img_epoll_item {
+	int32_t tfd;
+	uint32_t events;	/* EPOLLIN, EPOLLET... as epoll_ctl(2) took them */
+	uint64_t data;
+};
+_Static_assert(sizeof(struct img_epoll_item) == 16, "img_epoll_item");
+#define EPOLL_ITEMS_MAX (1u << 20)
+#define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
+#define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

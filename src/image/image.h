@@ -48,6 +48,10 @@ struct image_area {
 	const struct img_run *runs;
 	char *path;
 	uint64_t data_off;	/* file offset of the first saved page */
+	uint64_t n_base_pages;	/* in runs with IMG_RUN_BASE: in the base */
+	/* the XXH3-64 of each saved page, in address order, those in the
+	 * base too (n_pages + n_base_pages) */
+	const uint64_t *hashes;
 };
 
 struct image_file {
@@ -68,16 +72,27 @@ struct image_process {
 	size_t n_areas;
 	struct image_file *files;
 	size_t n_files;
+	const struct img_lock **locks;
+	size_t n_locks;
 };
 
 struct image_file_data {
 	const struct img_file_data *d;
-	uint64_t data_off;	/* file offset of its content */
+	uint64_t data_off;	/* file offset of its content (its extents' bytes) */
+	const struct img_extent *extents;	/* FILE_DATA_F_SPARSE: where they go */
+	uint64_t n_extents;
 };
 
 struct image_pipe {
 	const struct img_pipe *p;
 	uint64_t data_off;	/* file offset of its bytes */
+};
+
+struct image_socket {
+	const struct img_socket *s;
+	const uint32_t *lens;	/* n_msgs */
+	const char *name;	/* name_len bytes, not a string */
+	uint64_t data_off;	/* file offset of its queue */
 };
 
 struct image {
@@ -92,14 +107,42 @@ struct image {
 	size_t n_procs;
 	struct image_pipe *pipes;
 	size_t n_pipes;
+	struct image_socket *sockets;
+	size_t n_sockets;
+	const struct img_event **events;
+	size_t n_events;
 	struct image_file_data *file_data;
 	size_t n_file_data;
+	uint64_t digest;	/* XXH3-64 of its records' checksums, in order */
+	const struct img_base *base;	/* an increment's base, or NULL */
+	char *base_path;
+	/* cr_restart: the loaded base, and the descriptor by which the
+	 * restored processes read each file of the chain (-1: none yet) */
+	struct image *base_img;
+	int rst_fd;
 };
 
 /* The process of the image with this pid, or NULL. */
 const struct image_process *image_find_process(const struct image *img, int32_t pid);
 /* The content of unlinked file id, or NULL. */
 const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id);
+/* Where the saved page at addr of process pid is: the file of the chain
+ * (img or a base of it, which cr_restart loaded) that holds it, its offset
+ * there, and how many pages follow it there in one run; -EFAULT when the
+ * page was not saved, -ENOENT when its base is not loaded. */
+int image_find_page(const struct image *img, int32_t pid, uint64_t addr,
+		    const struct image **ret_img, uint64_t *ret_off, uint64_t *ret_pages);
+/* The saved socket id, or NULL. */
+const struct image_socket *image_find_socket(const struct image *img, uint64_t id);
+/* objects.c: an IMG_SOCKET or IMG_EVENT payload of len bytes (at file
+ * offset off) into img: 0, -EINVAL when it does not hold together, -EEXIST
+ * when its id is saved already. */
+int image_add_socket(struct image *img, const void *payload, uint64_t len, uint64_t off);
+int image_add_event(struct image *img, const void *payload, uint64_t len);
+/* Whether its peer and its listener, if any, are saved and agree with it. */
+bool image_socket_linked(const struct image *img, const struct image_socket *is);
+/* The saved event object id (IMG_EVENT), or NULL. */
+const struct img_event *image_find_event(const struct image *img, uint64_t id);
 /* Its saved descriptor fd, or NULL. */
 const struct image_file *image_find_file(const struct image_process *p, int32_t fd);
 
@@ -117,6 +160,20 @@ int image_load(int fd, struct image **ret, char *err, size_t err_len);
 int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err,
 		     size_t err_len);
 void image_free(struct image *img);
+
+/* locks.c: why the IMG_LOCK l of p (its files read so far) is invalid, or
+ * NULL; and what it is, for messages ("a write lock (fcntl, bytes 0 to the
+ * end)"). */
+const char *image_lock_invalid(const struct image_process *p, const struct img_lock *l);
+void image_lock_describe(const struct img_lock *l, char *buf, size_t len);
+/* "fcntl", "ofd" or "flock"; "read" or "write" */
+const char *image_lock_kind_name(uint32_t kind);
+const char *image_lock_type_name(uint32_t type);
+
+/* filedata.c: why the IMG_FILE_DATA payload d of len bytes is invalid, or
+ * NULL; then fd holds where its content starts and its extents. */
+const char *image_file_data_invalid(const struct img_file_data *d, uint64_t len,
+				    struct image_file_data *fd);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says
  * what differs. */

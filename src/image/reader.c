@@ -10,34 +10,12 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-#include "image.h"
+#include "read.h"
 #include "stream.h"
 #include "common/agent_abi.h"	/* enum ucr_omit */
 #include "common/util.h"
 
-/* Addresses a process on x86_64 can map: below the 47-bit user limit. */
-#define USER_ADDR_MAX (1ULL << 47)
-#define MAX_FD (1 << 20)
-#define UCR_STRING_MAX 4096
-
-struct reader {
-	struct image *img;
-	uint64_t off;
-	char *err;
-	size_t err_len;
-	bool pages_unchecked;	/* IMG_LOAD_PAGES_UNCHECKED */
-};
-
-struct rec_view {
-	uint32_t tag;
-	uint64_t off;		/* of the record header */
-	uint64_t payload_off;
-	uint64_t len;
-	const uint8_t *payload;
-};
-
-static int fail(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct reader *r, const char *fmt, ...)
+int read_fail(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,11 +31,11 @@ static int next_record(struct reader *r, struct rec_view *v)
 	uint64_t size = r->img->size, sum, end;
 
 	if (size - r->off < sizeof(*rec) + sizeof(sum))
-		return fail(r, "file is cut short at offset %llu (no end record)",
+		return read_fail(r, "file is cut short at offset %llu (no end record)",
 			    (unsigned long long)r->off);
 	rec = (const void *)(r->img->map + r->off);
 	if (rec->len > size - r->off - sizeof(*rec) - sizeof(sum))
-		return fail(r, "file is cut short: record at offset %llu needs %llu bytes",
+		return read_fail(r, "file is cut short: record at offset %llu needs %llu bytes",
 			    (unsigned long long)r->off, (unsigned long long)rec->len);
 	v->tag = rec->tag;
 	v->off = r->off;
@@ -67,24 +45,25 @@ static int next_record(struct reader *r, struct rec_view *v)
 	memcpy(&sum, v->payload + v->len, sizeof(sum));
 	if (!(r->pages_unchecked && rec->tag == IMG_PAGES) &&
 	    XXH3_64bits(rec, sizeof(*rec) + v->len) != sum)
-		return fail(r, "checksum mismatch in record at offset %llu (tag %u): the file is damaged",
+		return read_fail(r, "checksum mismatch in record at offset %llu (tag %u): the file is damaged",
 			    (unsigned long long)r->off, rec->tag);
 	if (rec->flags)
-		return fail(r, "record at offset %llu has unknown flags %#x",
+		return read_fail(r, "record at offset %llu has unknown flags %#x",
 			    (unsigned long long)r->off, rec->flags);
+	XXH3_64bits_update(r->digest, &sum, sizeof(sum));
 	end = ALIGN_UP(v->payload_off + v->len + sizeof(sum), (uint64_t)IMG_ALIGN);
 	if (end > size)
 		end = size;
 	/* the padding is outside the checksum: zero, so that every byte counts */
 	for (uint64_t k = v->payload_off + v->len + sizeof(sum); k < end; k++)
 		if (r->img->map[k])
-			return fail(r, "the padding after the record at offset %llu is not zero: "
+			return read_fail(r, "the padding after the record at offset %llu is not zero: "
 				    "the file is damaged", (unsigned long long)r->off);
 	r->off = end;
 	return 0;
 }
 
-static int expect(struct reader *r, struct rec_view *v, uint32_t tag, uint64_t min_len)
+int read_expect(struct reader *r, struct rec_view *v, uint32_t tag, uint64_t min_len)
 {
 	int ret;
 
@@ -94,91 +73,24 @@ static int expect(struct reader *r, struct rec_view *v, uint32_t tag, uint64_t m
 	if (ret)
 		return ret;
 	if (v->tag != tag)
-		return fail(r, "record at offset %llu: expected tag %u, found %u",
+		return read_fail(r, "record at offset %llu: expected tag %u, found %u",
 			    (unsigned long long)v->off, tag, v->tag);
 	if (v->len < min_len)
-		return fail(r, "record at offset %llu is too short", (unsigned long long)v->off);
+		return read_fail(r, "record at offset %llu is too short", (unsigned long long)v->off);
 	return 0;
 }
 
 /* A string that follows a struct in a payload: no NULs inside. */
-static int take_string(struct reader *r, const struct rec_view *v, uint64_t at, uint32_t len,
-		       char **ret)
+int read_string(struct reader *r, const struct rec_view *v, uint64_t at, uint32_t len,
+		char **ret)
 {
 	if (at > v->len || len > v->len - at || len >= UCR_STRING_MAX)
-		return fail(r, "record at offset %llu: string out of bounds",
+		return read_fail(r, "record at offset %llu: string out of bounds",
 			    (unsigned long long)v->off);
 	if (memchr(v->payload + at, 0, len))
-		return fail(r, "record at offset %llu: string holds a NUL",
+		return read_fail(r, "record at offset %llu: string holds a NUL",
 			    (unsigned long long)v->off);
 	*ret = xstrndup((const char *)v->payload + at, len);
-	return 0;
-}
-
-static int read_area(struct reader *r, struct image_process *proc, const struct rec_view *v)
-{
-	const struct img_area *a = (const void *)v->payload;
-	struct image_area *ia;
-	uint64_t pages, sum = 0, next = 0, runs_len;
-	struct rec_view pv;
-	int ret;
-
-	if (v->len < sizeof(*a))
-		return fail(r, "area record at offset %llu is too short",
-			    (unsigned long long)v->off);
-	if (a->start >= a->end || a->end > USER_ADDR_MAX || a->start % IMG_PAGE_SIZE ||
-	    a->end % IMG_PAGE_SIZE || a->prot & ~7u || a->kind < AREA_ANON ||
-	    a->kind > AREA_VDSO || a->pgoff % IMG_PAGE_SIZE)
-		return fail(r, "area record at offset %llu is invalid", (unsigned long long)v->off);
-	if (proc->n_areas && proc->areas[proc->n_areas - 1].a->end > a->start)
-		return fail(r, "area %#llx-%#llx overlaps or is out of order",
-			    (unsigned long long)a->start, (unsigned long long)a->end);
-	pages = (a->end - a->start) / IMG_PAGE_SIZE;
-	if (a->n_runs > pages || a->n_pages > pages)
-		return fail(r, "area record at offset %llu: too many runs", (unsigned long long)v->off);
-	runs_len = a->n_runs * sizeof(struct img_run);
-	if (runs_len > v->len - sizeof(*a))
-		return fail(r, "area record at offset %llu: runs out of bounds",
-			    (unsigned long long)v->off);
-	const struct img_run *runs = (const void *)(v->payload + sizeof(*a));
-	for (uint64_t i = 0; i < a->n_runs; i++) {
-		if (runs[i].first < next || runs[i].first > pages || runs[i].n_pages == 0 ||
-		    runs[i].n_pages > pages - runs[i].first)
-			return fail(r, "area %#llx-%#llx: page run %llu is invalid",
-				    (unsigned long long)a->start, (unsigned long long)a->end,
-				    (unsigned long long)i);
-		next = runs[i].first + runs[i].n_pages;
-		sum += runs[i].n_pages;
-	}
-	if (sum != a->n_pages)
-		return fail(r, "area %#llx-%#llx: page count mismatch",
-			    (unsigned long long)a->start, (unsigned long long)a->end);
-
-	proc->areas = xrealloc(proc->areas, (proc->n_areas + 1) * sizeof(*proc->areas));
-	ia = &proc->areas[proc->n_areas];
-	memset(ia, 0, sizeof(*ia));
-	ia->a = a;
-	ia->runs = runs;
-	proc->n_areas++;
-	ret = take_string(r, v, sizeof(*a) + runs_len, a->path_len, &ia->path);
-	if (ret)
-		return ret;
-	if (a->kind == AREA_FILE && !a->path_len)
-		return fail(r, "file area %#llx-%#llx has no path", (unsigned long long)a->start,
-			    (unsigned long long)a->end);
-	/* an unlinked file is made again in the directory of its path */
-	if ((a->flags & AREA_F_UNLINKED) && (a->kind != AREA_FILE || ia->path[0] != '/'))
-		return fail(r, "area %#llx-%#llx is an invalid unlinked file",
-			    (unsigned long long)a->start, (unsigned long long)a->end);
-	if (!a->n_pages)
-		return 0;
-	ret = expect(r, &pv, IMG_PAGES, 0);
-	if (ret)
-		return ret;
-	if (pv.len != a->n_pages * IMG_PAGE_SIZE || pv.payload_off % IMG_PAGE_SIZE)
-		return fail(r, "page data at offset %llu does not match its area",
-			    (unsigned long long)pv.off);
-	ia->data_off = pv.payload_off;
 	return 0;
 }
 
@@ -189,26 +101,26 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_CONTEXT || (f->flags & ~FILE_F_KNOWN))
-		return fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
+	    f->kind > FILE_EVENT || (f->flags & ~FILE_F_KNOWN))
+		return read_fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
-			return fail(r, "descriptor %d is saved twice or out of order", f->fd);
+			return read_fail(r, "descriptor %d is saved twice or out of order", f->fd);
 	if ((f->share_pid < 0) != (f->share_fd < 0) ||
 	    (f->share_pid == proc->p->pid && f->share_fd >= f->fd))
-		return fail(r, "descriptor %d shares an invalid descriptor", f->fd);
+		return read_fail(r, "descriptor %d shares an invalid descriptor", f->fd);
 	proc->files = xrealloc(proc->files, (proc->n_files + 1) * sizeof(*proc->files));
 	imf = &proc->files[proc->n_files++];
 	imf->f = f;
 	imf->path = NULL;
-	ret = take_string(r, v, sizeof(*f), f->path_len, &imf->path);
+	ret = read_string(r, v, sizeof(*f), f->path_len, &imf->path);
 	if (ret)
 		return ret;
 	/* an unlinked file is made again in the directory of its path */
 	if ((f->flags & FILE_F_UNLINKED) &&
 	    (imf->path[0] != '/' || (f->kind == FILE_REGULAR ? !S_ISREG(f->mode) :
 				     f->kind != FILE_PIPE)))
-		return fail(r, "descriptor %d is an invalid unlinked file", f->fd);
+		return read_fail(r, "descriptor %d is an invalid unlinked file", f->fd);
 	return 0;
 }
 
@@ -216,15 +128,30 @@ static int read_file_data(struct reader *r, const struct rec_view *v)
 {
 	const struct img_file_data *d = (const void *)v->payload;
 	struct image *img = r->img;
+	struct image_file_data fd = { .d = d };
+	const char *why = v->len < sizeof(*d) ? "too short" : image_file_data_invalid(d, v->len, &fd);
 
-	if (v->len < sizeof(*d) || d->size != v->len - sizeof(*d) || !d->id || !S_ISREG(d->mode))
-		return fail(r, "file data record at offset %llu is invalid",
-			    (unsigned long long)v->off);
+	if (why)
+		return read_fail(r, "file data record at offset %llu is invalid: %s",
+			    (unsigned long long)v->off, why);
 	if (image_find_file_data(img, d->id))
-		return fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+		return read_fail(r, "unlinked file %llu is saved twice", (unsigned long long)d->id);
+	fd.data_off += v->payload_off;
 	img->file_data = xrealloc(img->file_data, (img->n_file_data + 1) * sizeof(*img->file_data));
-	img->file_data[img->n_file_data++] = (struct image_file_data){
-		.d = d, .data_off = v->payload_off + sizeof(*d) };
+	img->file_data[img->n_file_data++] = fd;
+	return 0;
+}
+
+static int read_lock(struct reader *r, struct image_process *proc, const struct rec_view *v)
+{
+	const struct img_lock *l = (const void *)v->payload;
+	const char *why = v->len < sizeof(*l) ? "too short" : image_lock_invalid(proc, l);
+
+	if (why)
+		return read_fail(r, "lock record at offset %llu is invalid: %s", (unsigned long long)v->off,
+			    why);
+	proc->locks = xrealloc(proc->locks, (proc->n_locks + 1) * sizeof(*proc->locks));
+	proc->locks[proc->n_locks++] = l;
 	return 0;
 }
 
@@ -239,24 +166,24 @@ static int read_threads(struct reader *r, struct image_process *proc)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct img_thread *t;
 
-		ret = expect(r, &v, IMG_THREAD, sizeof(*t));
+		ret = read_expect(r, &v, IMG_THREAD, sizeof(*t));
 		if (ret)
 			return ret;
 		t = proc->threads[i] = (const void *)v.payload;
 		proc->n_threads = i + 1;
 		if (t->tid <= 0 || !memchr(t->comm, 0, sizeof(t->comm)) || t->n_cpus > 1024)
-			return fail(r, "thread record at offset %llu is invalid",
+			return read_fail(r, "thread record at offset %llu is invalid",
 				    (unsigned long long)v.off);
 		for (uint32_t j = 0; j < i; j++)
 			if (proc->threads[j]->tid == t->tid)
-				return fail(r, "thread %d is saved twice", t->tid);
+				return read_fail(r, "thread %d is saved twice", t->tid);
 		if (t->tid == proc->p->pid) {
 			has_main = true;
 			proc->main_thread = i;
 		}
 	}
 	if (!has_main)
-		return fail(r, "process %d has no main thread", proc->p->pid);
+		return read_fail(r, "process %d has no main thread", proc->p->pid);
 	return 0;
 }
 
@@ -265,19 +192,32 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	const struct img_pipe *ip = (const void *)v->payload;
 	struct image *img = r->img;
 
-	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30)
-		return fail(r, "pipe record at offset %llu is invalid", (unsigned long long)v->off);
+	if (v->len < sizeof(*ip) || ip->len != v->len - sizeof(*ip) || ip->len > 1 << 30 ||
+	    ip->pad)
+		return read_fail(r, "pipe record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < img->n_pipes; i++)
 		if (img->pipes[i].p->id == ip->id)
-			return fail(r, "pipe %llu is saved twice", (unsigned long long)ip->id);
+			return read_fail(r, "pipe %llu is saved twice", (unsigned long long)ip->id);
 	img->pipes = xrealloc(img->pipes, (img->n_pipes + 1) * sizeof(*img->pipes));
 	img->pipes[img->n_pipes++] = (struct image_pipe){ .p = ip,
 							  .data_off = v->payload_off + sizeof(*ip) };
 	return 0;
 }
 
-/* A process's IMG_FILE, IMG_PIPE and IMG_AREA records, in any interleaving,
- * up to the next process or the end. */
+/* An IMG_SOCKET or IMG_EVENT record (objects.c checks them). */
+static int read_object(struct reader *r, const struct rec_view *v)
+{
+	const char *what = v->tag == IMG_SOCKET ? "socket" : "event";
+	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
+		  image_add_event(r->img, v->payload, v->len);
+
+	if (ret == -EEXIST)
+		return read_fail(r, "%s record at offset %llu: saved twice", what, (unsigned long long)v->off);
+	return ret ? read_fail(r, "%s record at offset %llu is invalid", what, (unsigned long long)v->off) : 0;
+}
+
+/* A process's IMG_FILE, IMG_PIPE, IMG_LOCK and IMG_AREA records, in any
+ * interleaving, up to the next process or the end. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -297,8 +237,12 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
+		else if (v.tag == IMG_SOCKET || v.tag == IMG_EVENT)
+			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
+		else if (v.tag == IMG_LOCK)
+			ret = read_lock(r, proc, &v);
 		else {
 			r->off = save;	/* the next process, or the end */
 			return 0;
@@ -314,68 +258,44 @@ static int read_process(struct reader *r, struct image_process *proc)
 	const struct img_process *p;
 	int ret;
 
-	ret = expect(r, &v, IMG_PROCESS, sizeof(*p));
+	ret = read_expect(r, &v, IMG_PROCESS, sizeof(*p));
 	if (ret)
 		return ret;
 	p = proc->p = (const void *)v.payload;
 	if (p->pid <= 0 || p->n_threads > IMG_MAX_THREADS ||
 	    memchr(p->comm, 0, sizeof(p->comm)) == NULL)
-		return fail(r, "process record at offset %llu is invalid",
+		return read_fail(r, "process record at offset %llu is invalid",
 			    (unsigned long long)v.off);
-	ret = take_string(r, &v, sizeof(*p), p->exe_len, &proc->exe);
+	ret = read_string(r, &v, sizeof(*p), p->exe_len, &proc->exe);
 	if (!ret)
-		ret = take_string(r, &v, sizeof(*p) + p->exe_len, p->cwd_len, &proc->cwd);
+		ret = read_string(r, &v, sizeof(*p) + p->exe_len, p->cwd_len, &proc->cwd);
 	if (ret)
 		return ret;
 
 	if (p->flags & ~PROC_F_KNOWN)
-		return fail(r, "process %d has unknown flags", p->pid);
+		return read_fail(r, "process %d has unknown flags", p->pid);
 	if ((p->flags & PROC_F_WAITER) && (!(p->flags & PROC_F_ZOMBIE) || p->omit >= UCR_N_OMIT))
-		return fail(r, "process %d: a waiting cr_restart with a process's record", p->pid);
+		return read_fail(r, "process %d: a waiting cr_restart with a process's record", p->pid);
 	if (p->flags & PROC_F_ZOMBIE)
-		return p->n_threads ? fail(r, "zombie %d has threads", p->pid) : 0;
+		return p->n_threads ? read_fail(r, "zombie %d has threads", p->pid) : 0;
 	ret = read_threads(r, proc);
 	if (ret)
 		return ret;
-	ret = expect(r, &v, IMG_AUXV, 0);
+	ret = read_expect(r, &v, IMG_AUXV, 0);
 	if (ret)
 		return ret;
 	if (v.len % 16 || v.len > IMG_AUXV_MAX)
-		return fail(r, "auxiliary vector record at offset %llu is invalid",
+		return read_fail(r, "auxiliary vector record at offset %llu is invalid",
 			    (unsigned long long)v.off);
 	proc->auxv = (const void *)v.payload;
 	proc->auxv_len = v.len;
-	ret = expect(r, &v, IMG_SIGACTS, 0);
+	ret = read_expect(r, &v, IMG_SIGACTS, 0);
 	if (ret)
 		return ret;
 	if (v.len != IMG_NSIG * sizeof(struct sys_sigaction))
-		return fail(r, "signal record at offset %llu is invalid", (unsigned long long)v.off);
+		return read_fail(r, "signal record at offset %llu is invalid", (unsigned long long)v.off);
 	proc->sigacts = (const void *)v.payload;
 	return read_files_and_areas(r, proc);
-}
-
-const struct image_process *image_find_process(const struct image *img, int32_t pid)
-{
-	for (size_t i = 0; i < img->n_procs; i++)
-		if (img->procs[i].p->pid == pid)
-			return &img->procs[i];
-	return NULL;
-}
-
-const struct image_file *image_find_file(const struct image_process *p, int32_t fd)
-{
-	for (size_t i = 0; i < p->n_files; i++)
-		if (p->files[i].f->fd == fd)
-			return &p->files[i];
-	return NULL;
-}
-
-const struct image_file_data *image_find_file_data(const struct image *img, uint64_t id)
-{
-	for (size_t i = 0; i < img->n_file_data; i++)
-		if (img->file_data[i].d->id == id)
-			return &img->file_data[i];
-	return NULL;
 }
 
 /* Every unlinked file, open or mapped, has its content in the file. */
@@ -391,14 +311,14 @@ static int check_unlinked(struct reader *r)
 
 			if (f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED) &&
 			    !image_find_file_data(img, f->object_id))
-				return fail(r, "fd %d of process %d is an unlinked file with no saved "
+				return read_fail(r, "fd %d of process %d is an unlinked file with no saved "
 					    "contents", f->fd, p->p->pid);
 		}
 		for (size_t j = 0; j < p->n_areas; j++) {
 			const struct img_area *a = p->areas[j].a;
 
 			if ((a->flags & AREA_F_UNLINKED) && !image_find_file_data(img, a->object_id))
-				return fail(r, "area %#llx-%#llx of process %d maps an unlinked file "
+				return read_fail(r, "area %#llx-%#llx of process %d maps an unlinked file "
 					    "with no saved contents", (unsigned long long)a->start,
 					    (unsigned long long)a->end, p->p->pid);
 		}
@@ -406,7 +326,19 @@ static int check_unlinked(struct reader *r)
 	return 0;
 }
 
-/* What records say of each other: pids, shared descriptors, pipes. */
+/* A socket's peer and listener are saved, and agree with it. */
+static int check_peers(struct reader *r)
+{
+	const struct image *img = r->img;
+
+	for (size_t i = 0; i < img->n_sockets; i++)
+		if (!image_socket_linked(img, &img->sockets[i]))
+			return read_fail(r, "socket %llu does not match its saved peer or listener",
+				    (unsigned long long)img->sockets[i].s->id);
+	return 0;
+}
+
+/* What records say of each other: pids, shared descriptors, pipes, sockets. */
 static int check_links(struct reader *r)
 {
 	const struct image *img = r->img;
@@ -417,14 +349,14 @@ static int check_links(struct reader *r)
 
 		for (size_t j = 0; j < i; j++)
 			if (img->procs[j].p->pid == p->p->pid)
-				return fail(r, "process %d is saved twice", p->p->pid);
+				return read_fail(r, "process %d is saved twice", p->p->pid);
 		if (p->p->n_groups > IMG_NGROUPS)
-			return fail(r, "process %d has too many groups", p->p->pid);
+			return read_fail(r, "process %d has too many groups", p->p->pid);
 		/* parents form a forest: every chain ends outside the image */
 		while ((up = image_find_process(img, up->p->ppid)) && ++depth <= img->n_procs)
 			;
 		if (depth > img->n_procs)
-			return fail(r, "process %d is its own ancestor", p->p->pid);
+			return read_fail(r, "process %d is its own ancestor", p->p->pid);
 		for (size_t j = 0; j < p->n_files; j++) {
 			const struct img_file *f = p->files[j].f;
 			const struct image_process *q;
@@ -433,18 +365,45 @@ static int check_links(struct reader *r)
 			if (f->share_pid >= 0) {
 				q = image_find_process(img, f->share_pid);
 				if (!q || q > p || !image_find_file(q, f->share_fd))
-					return fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
+					return read_fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
 						    f->fd, p->p->pid);
 			}
+			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id)) ||
+			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)))
+				return read_fail(r, "fd %d of process %d is a %s with no saved state", f->fd,
+					    p->p->pid, f->kind == FILE_SOCKET ? "socket" : "event object");
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
 				found |= img->pipes[k].p->id == f->object_id;
 			if (!found)
-				return fail(r, "fd %d of process %d is a pipe with no saved contents",
+				return read_fail(r, "fd %d of process %d is a pipe with no saved contents",
 					    f->fd, p->p->pid);
 		}
 	}
+	return check_peers(r);
+}
+
+/* An increment's IMG_BASE, if the next record is one. */
+static int read_base(struct reader *r)
+{
+	const struct img_rec *rec = (const void *)(r->img->map + r->off);
+	const struct img_base *b;
+	struct rec_view v;
+	int ret;
+
+	if (r->img->size - r->off < sizeof(*rec) || rec->tag != IMG_BASE)
+		return 0;
+	ret = read_expect(r, &v, IMG_BASE, sizeof(*b));
+	if (ret)
+		return ret;
+	b = (const void *)v.payload;
+	ret = read_string(r, &v, sizeof(*b), b->path_len, &r->img->base_path);
+	if (ret)
+		return ret;
+	if (b->pad || r->img->base_path[0] != '/' || sizeof(*b) + b->path_len != v.len)
+		return read_fail(r, "the base record is invalid");
+	r->img->base = b;
 	return 0;
 }
 
@@ -456,20 +415,23 @@ static int read_all(struct reader *r)
 	int ret;
 
 	if (img->size < IMG_MAGIC_LEN || memcmp(img->map, IMG_MAGIC, IMG_MAGIC_LEN))
-		return fail(r, "not a ucr context file (bad magic)");
+		return read_fail(r, "not a ucr context file (bad magic)");
 	r->off = IMG_MAGIC_LEN;
-	ret = expect(r, &v, IMG_HEADER, sizeof(*h));
+	ret = read_expect(r, &v, IMG_HEADER, sizeof(*h));
 	if (ret)
 		return ret;
 	h = img->hdr = (const void *)v.payload;
 	if (h->version != IMG_VERSION)
-		return fail(r, "context file version %u is not supported (this ucr reads %u)",
+		return read_fail(r, "context file version %u is not supported (this ucr reads %u)",
 			    h->version, IMG_VERSION);
 	if (h->page_size != IMG_PAGE_SIZE || !memchr(h->kernel, 0, sizeof(h->kernel)) ||
 	    !memchr(h->machine, 0, sizeof(h->machine)) || h->n_processes == 0 ||
 	    h->n_processes > 1 << 16 || (h->options & ~IMG_OPT_KNOWN) ||
 	    (h->options & IMG_OPT_SCOPE_MASK) > (4u << IMG_OPT_SCOPE_SHIFT))
-		return fail(r, "context file header is invalid");
+		return read_fail(r, "context file header is invalid");
+	ret = read_base(r);
+	if (ret)
+		return ret;
 	img->procs = xcalloc(h->n_processes, sizeof(*img->procs));
 	for (uint32_t i = 0; i < h->n_processes; i++) {
 		img->n_procs = i + 1;
@@ -482,11 +444,11 @@ static int read_all(struct reader *r)
 		ret = check_unlinked(r);
 	if (ret)
 		return ret;
-	ret = expect(r, &v, IMG_END, sizeof(struct img_end));
+	ret = read_expect(r, &v, IMG_END, sizeof(struct img_end));
 	if (ret)
 		return ret;
 	if (r->off != img->size)
-		return fail(r, "%llu bytes of garbage after the end record",
+		return read_fail(r, "%llu bytes of garbage after the end record",
 			    (unsigned long long)(img->size - r->off));
 	return 0;
 }
@@ -506,6 +468,7 @@ int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err, 
 
 	img->fd = fd;
 	img->stream_fd = -1;
+	img->rst_fd = -1;
 	if (fstat(fd, &st) < 0) {
 		ret_code = -errno;
 		snprintf(err, err_len, "cannot stat: %s", strerror(errno));
@@ -531,7 +494,7 @@ int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err, 
 	}
 	img->size = st.st_size;
 	if (img->size == 0) {
-		ret_code = fail(&r, "file is empty");
+		ret_code = read_fail(&r, "file is empty");
 		goto fail;
 	}
 	img->map = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, img->fd, 0);
@@ -541,12 +504,23 @@ int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err, 
 		snprintf(err, err_len, "cannot map: %s", strerror(errno));
 		goto fail;
 	}
+	r.digest = XXH3_createState();
+	if (!r.digest) {
+		ret_code = -ENOMEM;
+		snprintf(err, err_len, "out of memory");
+		goto fail;
+	}
+	XXH3_64bits_reset(r.digest);
 	ret_code = read_all(&r);
 	if (ret_code)
 		goto fail;
+	img->digest = XXH3_64bits_digest(r.digest);
+	XXH3_freeState(r.digest);
 	*ret = img;
 	return 0;
 fail:
+	if (r.digest)
+		XXH3_freeState(r.digest);
 	image_free(img);
 	return ret_code;
 }
@@ -564,13 +538,17 @@ void image_free(struct image *img)
 			free(p->files[j].path);
 		free(p->areas);
 		free(p->files);
+		free(p->locks);
 		free(p->threads);
 		free(p->exe);
 		free(p->cwd);
 	}
 	free(img->procs);
 	free(img->pipes);
+	free(img->sockets);
+	free(img->events);
 	free(img->file_data);
+	free(img->base_path);
 	if (img->map)
 		munmap((void *)img->map, img->size);
 	safe_close(img->stream_fd);

@@ -33,6 +33,7 @@ int proc_parse_maps_line(const char *line, struct vma *v)
 		   &minor, &ino, &path_at) < 7 || !path_at)
 		return -EINVAL;
 	v->dev = makedev(major, minor);
+	v->advice = 0;
 	v->start = start;
 	v->end = end;
 	v->pgoff = off;
@@ -44,52 +45,41 @@ int proc_parse_maps_line(const char *line, struct vma *v)
 	return v->path ? 0 : -ENOMEM;
 }
 
-int proc_find_unforked_text(const char *smaps, uint64_t *ret_start)
+/* The madvise() flags of a mapping, from its smaps "VmFlags:" words. */
+static uint32_t parse_vmflags(const char *words)
 {
-	unsigned long long start = 0, a, b;
-	const char *end;
+	static const struct { char name[3]; uint32_t flag; } known[] = {
+		{ "hg", VMA_HUGEPAGE }, { "nh", VMA_NOHUGEPAGE }, { "dd", VMA_DONTDUMP },
+		{ "dc", VMA_DONTFORK }, { "wf", VMA_WIPEONFORK },
+	};
+	uint32_t advice = 0;
 
-	for (const char *line = smaps; line && *line; line = end ? end + 1 : NULL) {
-		size_t len;
-
-		end = strchr(line, '\n');
-		len = end ? (size_t)(end - line) : strlen(line);
-		if (strncmp(line, "VmFlags:", 8)) {
-			/* a mapping's first line, "start-end ..."; the others are
-			 * "Name: value" (some names start with hex digits) */
-			if (sscanf(line, "%llx-%llx ", &a, &b) == 2)
-				start = a;
+	for (const char *w = words; *w; w++) {
+		if (w[0] == ' ' || (w != words && w[-1] != ' ') || !w[1] || (w[2] && w[2] != ' '))
 			continue;
-		}
-		for (const char *f = line + 8; f + 2 <= line + len; f++)
-			if (f[-1] == ' ' && (!strncmp(f, "dc", 2) || !strncmp(f, "wf", 2)) &&
-			    (f + 2 == line + len || f[2] == ' ')) {
-				*ret_start = start;
-				return 1;
-			}
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+			if (!strncmp(w, known[i].name, 2))
+				advice |= known[i].flag;
 	}
-	return 0;
+	return advice;
 }
 
-int proc_find_unforked(pid_t pid, uint64_t *ret_start)
+int proc_parse_maps_text(char *buf, struct vma **ret, size_t *ret_n)
 {
-	_cleanup_free_ char *buf = NULL;
-	int r = proc_read(pid, "smaps", &buf);
-
-	return r < 0 ? r : proc_find_unforked_text(buf, ret_start);
-}
-
-int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
-{
-	_cleanup_free_ char *buf = NULL;
 	struct vma *v = NULL;
 	size_t n = 0;
 	char *line, *save;
-	int r = proc_read(pid, "maps", &buf);
+	int r;
 
-	if (r)
-		return r;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *colon = strchr(line, ':'), *space = strchr(line, ' ');
+
+		/* smaps: "Name: value" lines after each mapping's own */
+		if (n && colon && (!space || colon < space)) {
+			if (!strncmp(line, "VmFlags:", 8))
+				v[n - 1].advice = parse_vmflags(line + 8);
+			continue;
+		}
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		r = proc_parse_maps_line(line, &v[n]);
 		if (r) {
@@ -101,6 +91,24 @@ int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+static int parse_maps(pid_t pid, const char *name, struct vma **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r = proc_read(pid, name, &buf);
+
+	return r ? r : proc_parse_maps_text(buf, ret, ret_n);
+}
+
+int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n)
+{
+	return parse_maps(pid, "maps", ret, ret_n);
+}
+
+int proc_parse_smaps(pid_t pid, struct vma **ret, size_t *ret_n)
+{
+	return parse_maps(pid, "smaps", ret, ret_n);
 }
 
 void proc_free_maps(struct vma *v, size_t n)
@@ -137,6 +145,7 @@ int proc_parse_stat_text(char *buf, struct proc_stat *s)
 	s->ppid = f[4];
 	s->pgrp = f[5];
 	s->session = f[6];
+	s->tty = f[7];
 	s->num_threads = f[20];
 	s->start_code = f[26];
 	s->end_code = f[27];

@@ -12,22 +12,41 @@ struct vma {
 	int shared;		/* 's' in the perms */
 	uint64_t pgoff;
 	uint64_t dev;		/* as st_dev: makedev(major, minor) */
+	uint32_t advice;	/* VMA_*: from smaps only, else 0 */
 	uint64_t ino;
 	char *path;		/* "" for anonymous; "[heap]", "/lib/x.so"... */
 };
 
+/* madvise() flags, from smaps "VmFlags:" */
+#define VMA_HUGEPAGE 0x1	/* hg */
+#define VMA_NOHUGEPAGE 0x2	/* nh */
+#define VMA_DONTDUMP 0x4	/* dd */
+#define VMA_DONTFORK 0x8	/* dc */
+#define VMA_WIPEONFORK 0x10	/* wf */
+
 int proc_parse_maps(pid_t pid, struct vma **ret, size_t *ret_n);
+/* The same from /proc/PID/smaps, with each mapping's advice: slower (the
+ * kernel counts its pages). */
+int proc_parse_smaps(pid_t pid, struct vma **ret, size_t *ret_n);
+/* maps or smaps text; buf is cut up. */
+int proc_parse_maps_text(char *buf, struct vma **ret, size_t *ret_n);
+
+/* pagemap.c: the runs of pages of the mapping of n_pages at start (fd:
+ * the process's /proc/PID/pagemap) that are the process's own: of
+ * anonymous memory, those touched (present or swapped out, but not the
+ * shared zero page); of a private file map, its private copies. */
+struct img_run;		/* image/format.h */
+enum pagemap_want { PAGEMAP_TOUCHED, PAGEMAP_COPIED };
+int pagemap_runs(int fd, uint64_t start, uint64_t n_pages, enum pagemap_want want,
+		 struct img_run **ret_runs, uint64_t *ret_n_runs, uint64_t *ret_n_pages);
 void proc_free_maps(struct vma *v, size_t n);
 /* One line, "start-end perms offset dev inode   path"; v->path is malloc'd. */
 int proc_parse_maps_line(const char *line, struct vma *v);
-/* The start of a mapping that fork() does not copy (VmFlags "dc", from
- * MADV_DONTFORK, or "wf", MADV_WIPEONFORK) in *ret_start: 1; 0 if none. */
-int proc_find_unforked(pid_t pid, uint64_t *ret_start);
-int proc_find_unforked_text(const char *smaps, uint64_t *ret_start);
 
 struct proc_stat {
 	char state;
 	pid_t ppid, pgrp, session;
+	dev_t tty;		/* the controlling terminal (tty_nr), 0 for none */
 	long num_threads;
 	uint64_t start_code, end_code, start_stack;
 	uint64_t start_data, end_data, start_brk;

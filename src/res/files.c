@@ -9,9 +9,13 @@
  * checkpoint size at restart.  A regular file that had no name is saved
  * whole, by unlinked.c.  A pipe or socket that leads outside, or a
  * standard descriptor that is a terminal, becomes cr_restart's own, as
- * BLCR gives it (files_inherit()).  Character devices are reopened by
- * path.  A pipe with both ends in the request gets its bytes back
- * (pipes.c).  Other kinds are not restored and appear closed.
+ * BLCR gives it (files_inherit()).  /dev/null, /dev/zero, /dev/full,
+ * /dev/random, /dev/urandom and /dev/tty (the controlling terminal too)
+ * are reopened by name; other devices are closed, as in BLCR, and
+ * cr_restart names each.  A pipe with both ends in the request gets its
+ * bytes back (pipes.c), a UNIX socket whose peer is in it its queue
+ * (sockets.c); eventfds, timerfds and signalfds are made again (events.c).
+ * Other kinds are not restored and appear closed.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <linux/kcmp.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "res.h"
 #include "proc/proc.h"
@@ -95,8 +100,7 @@ int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_
 	return r;
 }
 
-/* The first descriptor scanned that shares this one's open file description. */
-static const struct dump_fd *file_share(const struct dump_shared *sh, const struct dump_fd *me)
+const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me)
 {
 	for (const struct dump_fd *o = sh->fds; o < me; o++)
 		if (o->dev == me->dev && o->ino == me->ino &&
@@ -140,13 +144,37 @@ static int file_dump_unlinked(struct dump_ctx *ctx, const char *link, char *targ
 	return unlinked_dump(ctx, link, target, &f->object_id);
 }
 
+/* The name of a device of pid that is reopened at restart, or NULL: these
+ * have no state a program could miss.  BLCR reopened them too (its
+ * dev_null test writes to /dev/full after the restart), and the process's
+ * controlling terminal as /dev/tty, the terminal of the restart; it also
+ * reopened /dev/mem, /dev/kmem, /dev/port and /dev/kmsg, closed here: a
+ * new open would not keep their position. */
+static const char *reopened_device(dev_t rdev, pid_t pid)
+{
+	static const struct {
+		unsigned int major, minor;
+		const char *path;
+	} devices[] = {
+		{ 1, 3, "/dev/null" }, { 1, 5, "/dev/zero" }, { 1, 7, "/dev/full" },
+		{ 1, 8, "/dev/random" }, { 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
+	};
+	struct proc_stat ps;
+
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
+		if (major(rdev) == devices[i].major && minor(rdev) == devices[i].minor)
+			return devices[i].path;
+	return proc_parse_stat(pid, &ps) == 0 && ps.tty && ps.tty == rdev ? "/dev/tty" : NULL;
+}
+
 static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 {
 	char link[96], target[UCR_PATH_MAX];
-	const struct dump_fd *share = file_share(ctx->shared, df);
+	const struct dump_fd *share = files_share(ctx->shared, df);
 	struct img_file f = { .fd = df->fd,
 			      .share_pid = share ? process_seen_pid(ctx->shared, share->pid) : -1,
 			      .share_fd = share ? share->fd : -1 };
+	const char *device;
 	struct stat st;
 	uint32_t flags;
 	ssize_t n;
@@ -184,11 +212,21 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		f.object_id = st.st_ino;
 		if (name_if_unlinked(target, &st))
 			f.flags |= FILE_F_UNLINKED;
-	} else if (df->fd <= STDERR_FILENO || S_ISSOCK(st.st_mode) ||
+	} else if (events_is_event(target)) {
+		f.kind = FILE_EVENT;	/* its id: its first descriptor's place, from 1 */
+		f.object_id = (share ? share : df) - ctx->shared->fds + 1;
+	} else if (S_ISSOCK(st.st_mode)) {
+		r = sockets_kind(ctx, df);
+		if (r < 0)
+			return r;
+		f.kind = r;	/* FILE_INHERIT when it leads outside */
+		f.object_id = r == FILE_SOCKET ? st.st_ino : 0;
+	} else if (df->fd <= STDERR_FILENO ||
 		   (S_ISFIFO(st.st_mode) && target[0] != '/')) {
 		f.kind = FILE_INHERIT;	/* leads outside: files_inherit() */
-	} else if (S_ISCHR(st.st_mode) && target[0] == '/') {
-		f.kind = FILE_REGULAR;
+	} else if (S_ISCHR(st.st_mode) && (device = reopened_device(st.st_rdev, df->pid))) {
+		f.kind = FILE_REGULAR;	/* by its name, wherever its node was */
+		snprintf(target, sizeof(target), "%s", device);
 	} else {
 		log_warn("fd %d of pid %d (%s) is not saved: it will be closed after restart",
 			 df->fd, (int)df->pid, target);
@@ -202,6 +240,10 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	r = img_write_record(ctx->w, IMG_FILE, parts, lens, 2);
 	if (!r && f.kind == FILE_PIPE)
 		r = pipes_dump_data(ctx, df);
+	if (!r && f.kind == FILE_SOCKET && !share)	/* a socket has one description */
+		r = sockets_dump_data(ctx, df);
+	if (!r && f.kind == FILE_EVENT && !share)
+		r = events_dump(ctx, df, target, f.object_id);
 	return r;
 }
 
@@ -263,12 +305,21 @@ static int files_check(struct rst_ctx *ctx, struct rst_shared *sh)
 	return 0;
 }
 
-/* What was written after the checkpoint goes, as in BLCR. */
-static int files_truncate(const struct image_process *p)
+/*
+ * What was written after the checkpoint goes, as in BLCR.  A device that
+ * is not reopened is named, at the level shown by default: BLCR closed it
+ * without a word, and the program may fail later for want of it.
+ */
+static int files_commit(const struct image_process *p)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		const struct img_file *f = p->files[i].f;
 
+		if (f->kind == FILE_CLOSED && (S_ISCHR(f->mode) || S_ISBLK(f->mode)))
+			log_msg(LOG_ERROR, "warning: fd %d of pid %d (%s) is closed after the "
+				"restart: of the devices, only /dev/null, /dev/zero, /dev/full, "
+				"/dev/random, /dev/urandom and /dev/tty are reopened", f->fd, p->p->pid,
+				p->files[i].path);
 		if (f->kind == FILE_REGULAR && S_ISREG(f->mode) && is_writer(f) &&
 		    !(f->flags & FILE_F_UNLINKED) &&
 		    truncate(p->files[i].path, f->size) < 0)
@@ -301,10 +352,15 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind == FILE_PIPE) {
-		fd = pipes_open_description(sh, f);
+	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) {
+		/* the coordinator made them: a pipe's end, a socket, an event object */
+		fd = f->kind == FILE_PIPE ? pipes_open_description(sh, f) :
+		     shared_dup(sh, f->kind == FILE_SOCKET ? SHARED_SOCKET : SHARED_EVENT,
+				f->object_id);
 		if (fd < 0)
-			return log_errno(fd, "cannot open fd %d of pid %d on its pipe", f->fd, pid);
+			return log_errno(fd, "cannot open fd %d of pid %d on its %s", f->fd, pid,
+					 f->kind == FILE_PIPE ? "pipe" : f->kind == FILE_SOCKET ?
+					 "socket" : "event object");
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -335,7 +391,8 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if (f->kind == FILE_PIPE && f->share_pid < 0)
+			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) &&
+			    f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
 			/* it opens every open file description of the file */
 			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {
@@ -485,6 +542,6 @@ const struct res_ops files_ops = {
 	.dump = files_dump,
 	.check = files_check,
 	.prepare = files_prepare,
-	.commit = files_truncate,
+	.commit = files_commit,
 	.restore = files_restore,
 };

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Memory areas: their IMG_AREA and IMG_PAGES records, the checks a restart
- * needs (mapped files unchanged, the same vDSO layout), and the part of the
- * restorer's plan that maps them again.
+ * Memory areas at a checkpoint: their IMG_AREA, IMG_PAGES and
+ * IMG_PAGE_HASHES records (memory_restart.c restores them; increment.c
+ * leaves to the base what it holds).
  *
  * Which pages are saved: of anonymous memory, those ever touched (present
- * or swapped in /proc/PID/pagemap); of private file maps, only those the
- * process changed (anonymous copies), unless --save-private; of shared file
- * maps, none unless --save-shared: the file holds them.
+ * or swapped, not the shared zero page: proc/pagemap.c); of private file
+ * maps, only those the process changed (anonymous copies), unless
+ * --save-private; of shared file maps, none unless --save-shared: the file
+ * holds them.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -15,18 +16,27 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <xxhash.h>
+
 #include "res.h"
 #include "proc/proc.h"
 #include "common/util.h"
 
-#define PM_PRESENT (1ULL << 63)
-#define PM_SWAP (1ULL << 62)
-#define PM_FILE (1ULL << 61)
-#define PAGEMAP_BATCH 65536	/* entries read at once: 256 MiB of address space */
 
 static bool is_special(const char *path)
 {
 	return !strcmp(path, "[vdso]") || !strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]");
+}
+
+/* The madvise() flags the area keeps: proc's, the blob's and the file's
+ * are the same bits. */
+_Static_assert(VMA_HUGEPAGE == PLAN_ADV_HUGEPAGE && VMA_NOHUGEPAGE == PLAN_ADV_NOHUGEPAGE &&
+	       VMA_DONTDUMP == PLAN_ADV_DONTDUMP && VMA_DONTFORK == PLAN_ADV_DONTFORK &&
+	       VMA_WIPEONFORK == PLAN_ADV_WIPEONFORK, "madvise flags");
+
+static uint32_t area_advice(uint32_t vma_advice)
+{
+	return (vma_advice << AREA_F_ADVICE_SHIFT) & AREA_F_ADVICE;
 }
 
 /* Sorts a mapping into an area kind; -EOPNOTSUPP for what ucr cannot save. */
@@ -34,7 +44,7 @@ static int classify(const struct vma *v, struct img_area *a)
 {
 	const char *path = v->path;
 
-	a->flags = v->shared ? AREA_F_SHARED : 0;
+	a->flags = (v->shared ? AREA_F_SHARED : 0) | area_advice(v->advice);
 	if (!*path || !strncmp(path, "[anon:", 6)) {
 		a->kind = v->shared ? AREA_SHARED_ANON : AREA_ANON;
 	} else if (!strcmp(path, "[heap]")) {
@@ -61,77 +71,40 @@ static int classify(const struct vma *v, struct img_area *a)
 	return 0;
 }
 
-/* Whether the page whose pagemap entry is pm is saved; every page of the
- * area when whole. */
-static bool page_saved(const struct dump_ctx *ctx, const struct img_area *a, bool whole,
-		       uint64_t pm)
-{
-	if (whole)
-		return true;
-	switch (a->kind) {
-	case AREA_ANON:
-		return pm & (PM_PRESENT | PM_SWAP);
-	case AREA_SHARED_ANON:
-		/* all of it: another process may have touched what this one did not */
-		return !(a->flags & AREA_F_SHM_COPY);
-	case AREA_FILE:
-		if (a->flags & AREA_F_SHARED)
-			return ctx->save_shared;
-		/* a private copy of a file page is anonymous */
-		return ctx->save_private || (pm & PM_SWAP) ||
-		       ((pm & PM_PRESENT) && !(pm & PM_FILE));
-	default:
-		return false;
-	}
-}
-
-/* The runs of saved pages of one area, from the pagemap. */
+/*
+ * The runs of saved pages of one area: every page of it (whole), none, or
+ * those the process has of its own (proc/pagemap.c).
+ */
 static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, bool whole,
 		     struct img_run **ret_runs)
 {
-	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE;
-	_cleanup_free_ uint64_t *pm = NULL;
-	struct img_run *runs = NULL;
-	uint64_t n_runs = 0, cap = 0;
+	uint64_t pages = (a->end - a->start) / IMG_PAGE_SIZE, n_runs = 0;
+	bool shared = a->flags & AREA_F_SHARED;
 
-	a->n_pages = 0;
-	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && (a->flags & AREA_F_SHARED) &&
-				     !ctx->save_shared)) {
-		*ret_runs = NULL;
-		a->n_runs = 0;
+	*ret_runs = NULL;
+	a->n_pages = a->n_runs = 0;
+	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && shared && !ctx->save_shared) ||
+	    (a->flags & AREA_F_SHM_COPY))
+		return 0;
+	/* all of shared memory: another process may have touched what
+	 * this one did not */
+	if (whole || a->kind == AREA_SHARED_ANON ||
+	    (a->kind == AREA_FILE && (shared || ctx->save_private))) {
+		*ret_runs = xmalloc(sizeof(**ret_runs));
+		**ret_runs = (struct img_run){ .first = 0, .n_pages = pages };
+		a->n_runs = 1;
+		a->n_pages = pages;
 		return 0;
 	}
-	pm = xmalloc(PAGEMAP_BATCH * sizeof(*pm));
-	for (uint64_t base = 0; base < pages; base += PAGEMAP_BATCH) {
-		uint64_t n = pages - base < PAGEMAP_BATCH ? pages - base : PAGEMAP_BATCH;
-		uint64_t off = (a->start / IMG_PAGE_SIZE + base) * sizeof(*pm);
-		int r = pread(pagemap_fd, pm, n * sizeof(*pm), off) == (ssize_t)(n * sizeof(*pm)) ?
-			0 : -EIO;
+	int r = pagemap_runs(pagemap_fd, a->start, pages,
+			     a->kind == AREA_ANON ? PAGEMAP_TOUCHED : PAGEMAP_COPIED, ret_runs,
+			     &n_runs, &a->n_pages);
 
-		if (r) {
-			free(runs);
-			return r;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			if (!page_saved(ctx, a, whole, pm[i]))
-				continue;
-			if (n_runs && runs[n_runs - 1].first + runs[n_runs - 1].n_pages == base + i) {
-				runs[n_runs - 1].n_pages++;
-			} else {
-				if (n_runs == cap)
-					runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof(*runs));
-				runs[n_runs++] = (struct img_run){ .first = base + i, .n_pages = 1 };
-			}
-			a->n_pages++;
-		}
-	}
 	a->n_runs = n_runs;
-	*ret_runs = runs;
-	return 0;
+	return r;
 }
 
-/* Copies len bytes at addr of the target into the buffer. */
-static int read_target(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len)
+int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len)
 {
 	size_t done = 0;
 
@@ -156,33 +129,57 @@ static int read_target(struct dump_ctx *ctx, const struct img_area *a, uint64_t 
 	return 0;
 }
 
+/*
+ * IMG_PAGES of the area's own runs, and IMG_PAGE_HASHES of all its saved
+ * pages: hashes holds those of the base's runs (increment.c), or NULL when
+ * it has none, and gets the others as the pages go by.
+ */
 static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
-			    const struct img_run *runs)
+			    const struct img_run *runs, uint64_t *hashes, uint64_t n_base)
 {
-	uint64_t len = a->n_pages * IMG_PAGE_SIZE;
-	int r = img_record_begin(ctx->w, IMG_PAGES, len, 1);
+	uint64_t len = a->n_pages * IMG_PAGE_SIZE, at = 0;
+	_cleanup_free_ uint64_t *own = hashes ? NULL : xmalloc(a->n_pages * sizeof(*own));
+	uint64_t *h = hashes ? hashes : own;
+	int r = a->n_pages ? img_record_begin(ctx->w, IMG_PAGES, len, 1) : 0;
 
 	for (uint64_t i = 0; !r && i < a->n_runs; i++) {
 		uint64_t addr = a->start + runs[i].first * IMG_PAGE_SIZE;
-		uint64_t left = runs[i].n_pages * IMG_PAGE_SIZE;
+		uint64_t left = (runs[i].n_pages & ~IMG_RUN_BASE) * IMG_PAGE_SIZE;
 
+		if (runs[i].n_pages & IMG_RUN_BASE) {
+			at += left / IMG_PAGE_SIZE;	/* hashed already */
+			continue;
+		}
 		while (!r && left) {
 			size_t n = left < ctx->buf_len ? left : ctx->buf_len;
 
-			r = read_target(ctx, a, addr, n);
+			r = memory_read(ctx, a, addr, n);
 			if (r) {
 				log_errno(r, "cannot read memory %#llx-%#llx of pid %d",
 					  (unsigned long long)addr, (unsigned long long)(addr + n),
 					  (int)ctx->pid);
 				break;
 			}
+			if (!hashes)
+				for (size_t k = 0; k < n; k += IMG_PAGE_SIZE)
+					h[at++] = XXH3_64bits(ctx->buf + k, IMG_PAGE_SIZE);
+			else
+				at += n / IMG_PAGE_SIZE;
 			r = img_record_data(ctx->w, ctx->buf, n);
 			log_progress_add(&ctx->shared->progress, n);
 			addr += n;
 			left -= n;
 		}
 	}
-	return r ? r : img_record_end(ctx->w);
+	if (!r && a->n_pages)
+		r = img_record_end(ctx->w);
+	if (!r) {
+		const void *parts[] = { h };
+		size_t lens[] = { (a->n_pages + n_base) * sizeof(*h) };
+
+		r = img_write_record(ctx->w, IMG_PAGE_HASHES, parts, lens, 1);
+	}
+	return r;
 }
 
 /* Whether the pages of shared object id are saved already; notes it if not. */
@@ -242,6 +239,8 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	struct img_area a = { .start = v->start, .end = v->end, .prot = v->prot,
 			      .pgoff = v->pgoff };
 	_cleanup_free_ struct img_run *runs = NULL;
+	_cleanup_free_ uint64_t *hashes = NULL;	/* with a base: of every saved page */
+	uint64_t n_base = 0;
 	char unlinked[UCR_PATH_MAX];
 	const char *path = v->path;
 	bool whole = false;	/* every page saved, touched or not */
@@ -256,7 +255,7 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 				 (int)ctx->pid);
 	if (a.kind == AREA_FILE && lazy_mapped(ctx, v)) {
 		a = (struct img_area){ .start = v->start, .end = v->end, .prot = v->prot,
-				       .kind = AREA_ANON };
+				       .kind = AREA_ANON, .flags = area_advice(v->advice) };
 		whole = true;
 	} else if (a.kind == AREA_FILE && ctx->save_exe && !strcmp(v->path, ctx->exe)) {
 		whole = true;
@@ -280,14 +279,20 @@ static int area_dump(struct dump_ctx *ctx, int pagemap_fd, const struct vma *v)
 	r = area_runs(ctx, pagemap_fd, &a, whole, &runs);
 	if (r)
 		return log_errno(r, "cannot read the page map of pid %d", (int)ctx->pid);
+	if (ctx->base && a.n_pages && (a.kind == AREA_ANON ||
+				       (a.kind == AREA_FILE && !(a.flags & AREA_F_SHARED)))) {
+		r = increment_split(ctx, &a, &runs, &hashes, &n_base);
+		if (r)
+			return r;
+	}
 	log_debug("area %#llx-%#llx %s: %llu pages", (unsigned long long)a.start,
 		  (unsigned long long)a.end, v->path, (unsigned long long)a.n_pages);
 
 	const void *parts[] = { &a, runs, path };
 	size_t lens[] = { sizeof(a), a.n_runs * sizeof(*runs), a.path_len };
 	r = img_write_record(ctx->w, IMG_AREA, parts, lens, 3);
-	if (!r && a.n_pages)
-		r = area_write_pages(ctx, &a, runs);
+	if (!r && a.n_pages + n_base)
+		r = area_write_pages(ctx, &a, runs, hashes, n_base);
 	return r;
 }
 
@@ -299,7 +304,7 @@ static int memory_dump(struct dump_ctx *ctx)
 	_cleanup_close_ int pagemap_fd = -1;
 	int r;
 
-	r = proc_parse_maps(ctx->mem_pid, &vmas, &n);
+	r = proc_parse_smaps(ctx->mem_pid, &vmas, &n);
 	if (r)
 		return log_errno(r, "cannot read the memory map of pid %d", (int)ctx->pid);
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)ctx->mem_pid);
@@ -321,16 +326,9 @@ static int memory_dump(struct dump_ctx *ctx)
 bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 {
 	struct vma *vmas;
-	uint64_t at;
 	size_t n;
-	int r = proc_find_unforked(pid, &at);
+	int r = proc_parse_smaps(pid, &vmas, &n);
 
-	if (r > 0) {
-		snprintf(why, why_len, "pid %d has memory at %#llx that fork does not copy",
-			 (int)pid, (unsigned long long)at);
-		return false;
-	}
-	r = r ? r : proc_parse_maps(pid, &vmas, &n);
 	if (r) {
 		snprintf(why, why_len, "cannot read the memory map of pid %d", (int)pid);
 		return false;
@@ -338,9 +336,14 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 	for (size_t i = 0; !r && i < n; i++) {
 		struct img_area a = { 0 };
 
-		if (classify(&vmas[i], &a) == 0 &&
-		    (a.kind == AREA_SHARED_ANON || (a.kind == AREA_FILE && vmas[i].shared &&
-						   save_shared && (vmas[i].prot & PROT_WRITE)))) {
+		if (vmas[i].advice & (VMA_DONTFORK | VMA_WIPEONFORK)) {
+			snprintf(why, why_len, "pid %d has memory at %#llx that fork does not copy",
+				 (int)pid, (unsigned long long)vmas[i].start);
+			r = 1;
+		} else if (classify(&vmas[i], &a) == 0 &&
+			   (a.kind == AREA_SHARED_ANON ||
+			    (a.kind == AREA_FILE && vmas[i].shared && save_shared &&
+			     (vmas[i].prot & PROT_WRITE)))) {
 			snprintf(why, why_len, "pid %d shares memory at %#llx", (int)pid,
 				 (unsigned long long)vmas[i].start);
 			r = 1;
@@ -350,248 +353,10 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 	return !r;
 }
 
-/* ---- restart -------------------------------------------------------------- */
-
-/*
- * Saved pages of a shared file map go back through the map, into the file,
- * only when the map is writable; a read-only one shows the file as it is.
- */
-static bool area_restores_pages(const struct img_area *a)
-{
-	return !(a->flags & AREA_F_SHARED) || (a->prot & PROT_WRITE);
-}
-
-bool memory_file_saved(const struct img_area *a)
-{
-	return a->kind == AREA_FILE && a->n_pages == (a->end - a->start) / IMG_PAGE_SIZE;
-}
-
-static int area_open_flags(const struct img_area *a)
-{
-	return (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE) ? O_RDWR : O_RDONLY;
-}
-
-/*
- * The descriptor of a mapped file, opened once for all areas and processes
- * (cr_restart's helper), after checking it is the file that was mapped.
- */
-static int area_file(const struct image *img, const struct image_area *ia, struct rst_shared *sh)
-{
-	const struct img_area *a = ia->a;
-	int flags = area_open_flags(a), fd = -1;
-	/* the program writes such a file through its mapping, so its size and
-	 * mtime after the checkpoint say nothing (BLCR checks neither): the file
-	 * is the mapping's content, whatever it holds now */
-	bool written = (a->flags & AREA_F_SHARED) && (a->prot & PROT_WRITE);
-	struct stat st;
-
-	if (a->flags & AREA_F_UNLINKED)
-		return unlinked_file(img, a->object_id, sh);	/* saved whole */
-	for (size_t i = 0; i < sh->n; i++)
-		if (sh->objs[i].kind == SHARED_MAPFILE && sh->objs[i].acc == flags &&
-		    !strcmp(sh->objs[i].path, ia->path))
-			fd = sh->objs[i].helper;
-	if (fd < 0) {
-		struct rst_shared_fd *o;
-
-		fd = helper_fd(sh, open(ia->path, flags | O_CLOEXEC));
-		if (fd < 0)
-			return log_errno(-errno, "cannot open mapped file %s", ia->path);
-		o = shared_add(sh);
-		o->kind = SHARED_MAPFILE;
-		o->acc = flags;
-		o->path = ia->path;
-		o->pid = o->fd = -1;
-		o->helper = fd;
-	}
-	if (written)
-		return fd;
-	if (fstat(fd, &st) < 0)
-		return log_errno(-errno, "cannot stat mapped file %s", ia->path);
-	if ((uint64_t)st.st_size != a->file_size || st.st_mtim.tv_sec != a->mtime_sec ||
-	    st.st_mtim.tv_nsec != a->mtime_nsec) {
-		log_error("mapped file %s changed since the checkpoint", ia->path);
-		return -ESTALE;
-	}
-	return fd;
-}
-
-static int special_current(const char *name, uint64_t *ret_start, uint64_t *ret_len)
-{
-	struct vma *vmas;
-	size_t n;
-	int r = proc_parse_maps(getpid(), &vmas, &n);
-
-	if (r)
-		return r;
-	r = -ENOENT;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(vmas[i].path, name)) {
-			*ret_start = vmas[i].start;
-			*ret_len = vmas[i].end - vmas[i].start;
-			r = 0;
-		}
-	proc_free_maps(vmas, n);
-	return r;
-}
-
-/* [vdso] and its kin are moved, not restored: this kernel must map them,
- * as large, and the plan has room for a few only. */
-static int special_check(const struct image_process *p, const struct image_area *ia,
-			 uint32_t *n_special)
-{
-	uint64_t start, len;
-
-	if (++*n_special > PLAN_MAX_SPECIAL) {
-		log_error("pid %d has more than %d special mappings", p->p->pid, PLAN_MAX_SPECIAL);
-		return -EINVAL;
-	}
-	if (special_current(ia->path, &start, &len) || len != ia->a->end - ia->a->start) {
-		log_error("%s of pid %d differs here: restart needs the same kernel", ia->path,
-			  p->p->pid);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
-{
-	const struct image_process *p = ctx->proc;
-	uint32_t n_special = 0;
-
-	ctx->area_fds = xmalloc(p->n_areas * sizeof(int));
-	for (size_t i = 0; i < p->n_areas; i++)
-		ctx->area_fds[i] = -1;
-	for (size_t i = 0; i < p->n_areas; i++) {
-		const struct image_area *ia = &p->areas[i];
-		int r = 0;
-
-		if (ia->a->kind == AREA_VDSO)
-			r = special_check(p, ia, &n_special);
-		else if (memory_file_saved(ia->a) && !(ia->a->flags & AREA_F_SHARED))
-			continue;	/* anonymous memory now: the file is not needed */
-		else if (memory_file_saved(ia->a) || ia->a->kind == AREA_SHARED_ANON)
-			r = ctx->area_fds[i] = shm_fd(ctx->img, ia, sh);
-		else if (ia->a->kind == AREA_FILE)
-			r = ctx->area_fds[i] = area_file(ctx->img, ia, sh);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-int memory_saved_read(const struct image *img, const struct image_process *p, uint64_t addr,
-		      void *buf, size_t len)
-{
-	uint64_t page = addr / IMG_PAGE_SIZE;
-
-	if ((addr + len - 1) / IMG_PAGE_SIZE != page)
-		return -EINVAL;
-	for (size_t k = 0; k < p->n_areas; k++) {
-		const struct image_area *a = &p->areas[k];
-		uint64_t index = page - a->a->start / IMG_PAGE_SIZE, before = 0;
-
-		if (addr < a->a->start || addr >= a->a->end)
-			continue;
-		for (uint64_t r = 0; r < a->a->n_runs; r++) {
-			const struct img_run *run = &a->runs[r];
-
-			if (index >= run->first && index < run->first + run->n_pages) {
-				off_t off = a->data_off + (before + index - run->first) * IMG_PAGE_SIZE +
-					    addr % IMG_PAGE_SIZE;
-
-				return pread(img->fd, buf, len, off) == (ssize_t)len ? 0 :
-				       -EIO;
-			}
-			before += run->n_pages;
-		}
-		return -EFAULT;
-	}
-	return -EFAULT;
-}
-
-size_t memory_plan_size(const struct image_process *p)
-{
-	size_t size = 0;
-
-	for (size_t i = 0; i < p->n_areas; i++)
-		size += sizeof(struct plan_area) + p->areas[i].a->n_runs * sizeof(struct plan_run);
-	return size;
-}
-
-static int memory_plan(struct rst_ctx *ctx, struct plan *plan)
-{
-	const struct image_process *p = ctx->proc;
-	struct plan_area *pa = (void *)((char *)plan + plan->areas_off);
-	struct plan_run *pr = (void *)((char *)plan + plan->runs_off);
-
-	for (size_t i = 0; i < p->n_areas; i++) {
-		const struct img_area *a = p->areas[i].a;
-		uint64_t off = p->areas[i].data_off;
-
-		if (a->kind == AREA_VDSO) {
-			struct plan_special *s = &plan->special[plan->n_special++];
-			int r;
-
-			s->saved = a->start;
-			r = special_current(p->areas[i].path, &s->cur, &s->len);
-			if (r)
-				return log_errno(r, "cannot find %s in pid %d", p->areas[i].path,
-						 p->p->pid);
-			continue;
-		}
-		pa[plan->n_areas] = (struct plan_area){
-			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
-			.first_run = plan->n_runs, .pgoff = a->pgoff,
-			.n_runs = area_restores_pages(a) ? a->n_runs : 0,
-		};
-		struct plan_area *cur = &pa[plan->n_areas++];
-		switch (a->kind) {
-		case AREA_ANON:
-			cur->map_flags = MAP_PRIVATE | MAP_ANONYMOUS;
-			if (a->flags & AREA_F_GROWSDOWN)
-				cur->map_flags |= MAP_GROWSDOWN;
-			cur->pgoff = 0;
-			break;
-		case AREA_SHARED_ANON:
-			/* the memfd holds the pages, from whichever process saved them */
-			cur->map_flags = MAP_SHARED;
-			cur->fd = ctx->area_fds[i];
-			cur->n_runs = 0;
-			break;
-		case AREA_FILE:
-			if (memory_file_saved(a)) {
-				/* its pages are all here: anonymous memory, private or
-				 * shared (shm.c's memfd holds the shared ones) */
-				cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED :
-						 MAP_PRIVATE | MAP_ANONYMOUS;
-				cur->fd = ctx->area_fds[i];
-				cur->n_runs = a->flags & AREA_F_SHARED ? 0 : a->n_runs;
-				cur->pgoff = a->flags & AREA_F_SHARED ? a->pgoff : 0;
-				break;
-			}
-			cur->map_flags = a->flags & AREA_F_SHARED ? MAP_SHARED : MAP_PRIVATE;
-			cur->fd = ctx->area_fds[i];
-			break;
-		}
-		for (uint64_t j = 0; j < cur->n_runs; j++) {
-			const struct img_run *run = &p->areas[i].runs[j];
-
-			pr[plan->n_runs++] = (struct plan_run){
-				.addr = a->start + run->first * IMG_PAGE_SIZE,
-				.len = run->n_pages * IMG_PAGE_SIZE,
-				.file_off = off,
-			};
-			off += run->n_pages * IMG_PAGE_SIZE;
-		}
-	}
-	return 0;
-}
-
 const struct res_ops memory_ops = {
 	.name = "memory",
 	.cow_later = true,
 	.dump = memory_dump,
-	.check = memory_check,
+	.check = memory_check,	/* memory_restart.c */
 	.plan = memory_plan,
 };

@@ -41,6 +41,7 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	char link[96];
 	struct img_pipe ip = { .id = df->ino };
 	_cleanup_close_ int rd = -1;
+	struct stat st;
 	int tmp[2] = { -1, -1 }, avail = 0, r = 0;
 	_cleanup_free_ char *data = NULL;
 
@@ -49,8 +50,10 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 			return 0;	/* saved with an earlier end */
 	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)df->pid, df->fd);
 	rd = open(link, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rd < 0)
+	if (rd < 0 || fstat(rd, &st) < 0)
 		return log_errno(-errno, "cannot open pipe fd %d of pid %d", df->fd, (int)df->pid);
+	ip.uid = st.st_uid;
+	ip.gid = st.st_gid;
 	r = fcntl(rd, F_GETPIPE_SZ);
 	if (r < 0)
 		return log_errno(-errno, "cannot get the size of pipe fd %d of pid %d", df->fd,
@@ -93,6 +96,7 @@ struct fifo_names {
 	size_t n;
 	bool unlinked;		/* it had none at the checkpoint */
 	uint32_t mode;
+	uint32_t uid, gid;	/* its owner */
 };
 
 static void fifo_names(const struct image *img, uint64_t id, struct fifo_names *ret)
@@ -115,12 +119,15 @@ static void fifo_names(const struct image *img, uint64_t id, struct fifo_names *
 }
 
 /* A new FIFO at path with its saved permissions (chmod: the umask does
- * not apply to them). */
-static int fifo_make(const char *path, uint32_t mode)
+ * not apply to them) and, when root restarts, its owner, as an unlinked
+ * file gets its own. */
+static int fifo_make(const char *path, const struct fifo_names *nm)
 {
 	if (mknod(path, S_IFIFO | 0600, 0) < 0)
 		return -errno;
-	if (chmod(path, mode & 07777) < 0) {
+	if (geteuid() == 0 && chown(path, nm->uid, nm->gid) < 0)
+		log_warn("cannot give the FIFO %s its owner back: %s", path, strerror(errno));
+	if (chmod(path, nm->mode & 07777) < 0) {
 		int r = -errno;
 
 		unlink(path);
@@ -150,7 +157,7 @@ static int fifo_make_unlinked(const struct fifo_names *nm, char **ret_path)
 				*ret_path = NULL;
 				return log_errno(-ENOMEM, "cannot name a FIFO for %s", old);
 			}
-			r = fifo_make(*ret_path, nm->mode);
+			r = fifo_make(*ret_path, nm);
 		} while (r == -EEXIST);
 	return r ? log_errno(r, "cannot make a FIFO in place of %s (deleted)", old) : 0;
 }
@@ -179,7 +186,7 @@ static int fifo_find_named(const struct fifo_names *nm, const char **ret_path)
 	}
 	if (!base) {
 		base = nm->paths[0];
-		r = fifo_make(base, nm->mode);
+		r = fifo_make(base, nm);
 		if (r)
 			return log_errno(r, "cannot make the FIFO %s again", base);
 	}
@@ -220,6 +227,8 @@ static int pipe_prepare(const struct image *img, const struct image_pipe *ip,
 	struct fifo_names names;
 
 	fifo_names(img, ip->p->id, &names);
+	names.uid = ip->p->uid;
+	names.gid = ip->p->gid;
 	if (names.n)
 		r = fifo_open(&names, &holder, rw);
 	else if (pipe2(rw, O_CLOEXEC | O_NONBLOCK) < 0)

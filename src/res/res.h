@@ -49,6 +49,7 @@ struct dump_shared {
 	size_t n_shms;
 	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
 	size_t n_unlinked;
+	bool sockets_refuse;	/* --sockets=refuse: a socket to outside fails */
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
@@ -73,6 +74,9 @@ struct dump_ctx {
 	bool save_shared;		/* shared file maps' contents (--save-shared) */
 	char *buf;			/* page buffer */
 	size_t buf_len;
+	/* --incremental: this process in the base, whose pages it need not
+	 * hold again (NULL: none, or not in the base) */
+	const struct image_process *base;
 };
 
 /* The restart of one process. */
@@ -83,7 +87,6 @@ struct rst_ctx {
 	/* in the restart's own user namespace (restart/userns.c): its pids
 	 * are a new pid namespace's, and it keeps no capability */
 	bool own_userns;
-	int ctx_fd;
 	int *area_fds;			/* per area: its file, or -1 */
 	int exe_fd;
 };
@@ -136,6 +139,19 @@ int threads_verify(struct dump_ctx *ctx);
 /* memory.c: a file area whose every page was saved, restored as
  * anonymous memory (shared: shm.c) without its file. */
 bool memory_file_saved(const struct img_area *a);
+/* memory.c: len bytes (at most buf_len) at addr of the process, into buf. */
+int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len);
+/* increment.c: the pages of a's runs that the base holds, the same, made
+ * runs of the base (IMG_RUN_BASE) in *runs; the hash of every page in
+ * *ret_hashes, the number of the base's in *ret_n_base. */
+int increment_split(struct dump_ctx *ctx, struct img_area *a, struct img_run **runs,
+		    uint64_t **ret_hashes, uint64_t *ret_n_base);
+/* increment.c: whether the base's page hashes are its pages' (an increment
+ * trusts them): 0, or -EBADMSG after a line naming path. */
+int increment_check_base(const struct image *base, const char *path);
+/* memory_restart.c: memory_ops' check and plan */
+int memory_check(struct rst_ctx *ctx, struct rst_shared *sh);
+int memory_plan(struct rst_ctx *ctx, struct plan *plan);
 /* memory.c: whether --cow may read pid's memory from a fork's copy
  * (agent/hold.c); if not, why, in why. */
 bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len);
@@ -145,7 +161,7 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len);
 int shm_fd(const struct image *img, const struct image_area *ia, struct rst_shared *sh);
 
 /* Bytes the areas and runs of p take in a plan. */
-size_t memory_plan_size(const struct image_process *p);
+size_t memory_plan_size(const struct image *img, const struct image_process *p);
 /* len bytes of p's memory at addr as the file saved them, within one page;
  * 0, or -EFAULT when they were not saved, -errno when they cannot be read. */
 int memory_saved_read(const struct image *img, const struct image_process *p, uint64_t addr,
@@ -154,6 +170,9 @@ int memory_saved_read(const struct image *img, const struct image_process *p, ui
 /* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
 int files_max_fd(const struct image_process *p);
+/* The first descriptor scanned that shares this one's open file
+ * description, or NULL. */
+const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me);
 
 /* A pipe with both its ends in the request, whose bytes are saved. */
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
@@ -162,6 +181,22 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 /* cr_restart: a new open file description of the pipe of f, with its
  * access mode (its helper's, reopened through /proc); an fd or -errno. */
 int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/* sockets.c: the kind of a socket's IMG_FILE, FILE_SOCKET when it is
+ * restored, else FILE_INHERIT after a warning; -errno after one message
+ * (--sockets=refuse). */
+int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
+/* Its IMG_SOCKET record, after the IMG_FILE of its first descriptor. */
+int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+
+/* events.c: an eventfd, timerfd or signalfd (its /proc link target):
+ * its IMG_EVENT record, with id. */
+bool events_is_event(const char *target);
+int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *target, uint64_t id);
+/* epoll.c: the items of epoll fd df, from its fdinfo text; -ESTALE after
+ * one message for one that is not a descriptor of its process. */
+int epoll_parse(const struct dump_fd *df, const char *info, struct img_epoll_item **ret,
+		uint64_t *ret_n);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a
@@ -173,5 +208,9 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
  * once, with every open file description of it (SHARED_OFD); its helper
  * (O_RDWR), or -errno after one message. */
 int unlinked_file(const struct image *img, uint64_t id, struct rst_shared *sh);
+
+/* locks.c: the message for a lock the restorer of a process could not take
+ * (STEP_LOCK, its id); returns err. */
+int locks_failed(const struct image *img, uint64_t id, int err);
 
 #endif

@@ -55,6 +55,17 @@ const struct rst_shared_fd *shared_find(const struct rst_shared *sh, int kind, i
 	return NULL;
 }
 
+int shared_dup(const struct rst_shared *sh, int kind, uint64_t id)
+{
+	const struct rst_shared_fd *o = shared_find(sh, kind, -1, -1, id, 0);
+	int fd;
+
+	if (!o)
+		return -ENOENT;
+	fd = fcntl(o->helper, F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
 void shared_close(struct rst_shared *sh)
 {
 	for (size_t i = 0; i < sh->n; i++)

@@ -13,13 +13,16 @@
 
 #include "image/image.h"
 
-enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE, SHARED_UNLINKED };
+enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE, SHARED_UNLINKED,
+       SHARED_SOCKET, SHARED_EVENT };
 
 struct rst_shared_fd {
 	int kind;
 	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
 	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id;
-				 * SHARED_UNLINKED: its IMG_FILE_DATA */
+				 * SHARED_UNLINKED: its IMG_FILE_DATA;
+				 * SHARED_SOCKET, SHARED_EVENT: the id of
+				 * its IMG_SOCKET, IMG_EVENT */
 	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
 				 * SHARED_MAPFILE: the open flags */
 	const char *path;	/* SHARED_MAPFILE; SHARED_SHM of a file saved whole */
@@ -39,6 +42,9 @@ int helper_fd(struct rst_shared *sh, int fd);
 struct rst_shared_fd *shared_add(struct rst_shared *sh);
 const struct rst_shared_fd *shared_find(const struct rst_shared *sh, int kind, int32_t pid,
 					int32_t fd, uint64_t id, int acc);
+/* A new descriptor (close-on-exec) of the helper of kind and id, made by
+ * the coordinator; or -errno (-ENOENT: there is none). */
+int shared_dup(const struct rst_shared *sh, int kind, uint64_t id);
 /* Closes every helper: once the processes have theirs. */
 void shared_close(struct rst_shared *sh);
 

@@ -13,17 +13,20 @@
  *   IMG_PIPE of each pipe after its first end) and its IMG_AREAs.
  * - The plan of "process" sets the whole plan->mm; "auxv" then adds
  *   the auxiliary vector's size to it.
+ * - "epoll" adds the items of the epoll instances once "files" put back
+ *   the descriptors they name.
  * - "fs" enters the working directory after "files" reopened the
  *   descriptors by paths that may be relative to cr_restart's own.
  * - "pipes" is prepared before the open files that processes share, as
- *   it always was.
+ *   it always was; "sockets" and "events" too: the open files take their
+ *   sockets and event objects.
  */
 #include "res.h"
 #include "common/util.h"
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	files_ops, fs_ops, memory_ops;
+	sockets_ops, events_ops, files_ops, locks_ops, epoll_ops, fs_ops, memory_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -31,8 +34,12 @@ const struct res_ops *const res_table[] = {
 	&auxv_ops,
 	&signals_ops,
 	&pipes_ops,
+	&sockets_ops,
+	&events_ops,
 	&files_ops,
+	&epoll_ops,
 	&fs_ops,
+	&locks_ops,
 	&memory_ops,
 };
 const size_t res_table_len = ARRAY_SIZE(res_table);

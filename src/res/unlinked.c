@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Regular files that had no name at the checkpoint, open or mapped: saved
- * whole (IMG_FILE_DATA, once per file, whatever its size, as BLCR did),
- * and made again at restart as one new file without a name that backs
+ * whole (IMG_FILE_DATA, once per file, whatever its size, as BLCR did;
+ * one with holes without them, its data as extents), and made again at restart as one new file without a name that backs
  * every descriptor and every mapping of it.  files.c and memory.c write
  * the records that refer to it and ask here for its content and, at
  * restart, for the new file.
@@ -21,13 +21,14 @@
 #include "res.h"
 #include "common/util.h"
 
-/* The content of fd (a file of size bytes) into the record being written. */
-static int copy_content(struct dump_ctx *ctx, int fd, uint64_t size, const char *what)
+/* len bytes of fd from off into the record being written. */
+static int copy_content(struct dump_ctx *ctx, int fd, uint64_t off, uint64_t len,
+			const char *what)
 {
-	uint64_t off = 0;
+	uint64_t end = off + len;
 
-	while (off < size) {
-		size_t want = size - off < ctx->buf_len ? size - off : ctx->buf_len;
+	while (off < end) {
+		size_t want = end - off < ctx->buf_len ? end - off : ctx->buf_len;
 		ssize_t n = pread(fd, ctx->buf, want, off);
 		int r;
 
@@ -43,6 +44,59 @@ static int copy_content(struct dump_ctx *ctx, int fd, uint64_t size, const char 
 		off += n;
 	}
 	return 0;
+}
+
+/*
+ * Where fd, of size bytes, holds data (SEEK_DATA to SEEK_HOLE), into
+ * *ret (malloc'd); returns how many extents, and their bytes in *ret_bytes.
+ * A filesystem that cannot tell shows one extent of it all.
+ */
+static uint64_t data_extents(int fd, uint64_t size, struct img_extent **ret, uint64_t *ret_bytes)
+{
+	uint64_t n = 0;
+	off_t at = 0;
+
+	*ret = NULL;
+	*ret_bytes = 0;
+	while ((uint64_t)at < size) {
+		off_t data = lseek(fd, at, SEEK_DATA), hole;
+
+		if (data < 0 || (uint64_t)data >= size)
+			break;	/* ENXIO: holes to the end */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > size)
+			hole = size;
+		*ret = xrealloc(*ret, (n + 1) * sizeof(**ret));
+		(*ret)[n++] = (struct img_extent){ .off = data, .len = hole - data };
+		*ret_bytes += hole - data;
+		at = hole;
+	}
+	return n;
+}
+
+/* The record of file d, open at fd: dense, or with its holes left out. */
+static int write_file_data(struct dump_ctx *ctx, int fd, struct img_file_data *d,
+			   const char *what)
+{
+	_cleanup_free_ struct img_extent *ext = NULL;
+	uint64_t bytes, n = data_extents(fd, d->size, &ext, &bytes);
+	bool sparse = bytes < d->size;
+	int r;
+
+	d->flags = sparse ? FILE_DATA_F_SPARSE : 0;
+	r = img_record_begin(ctx->w, IMG_FILE_DATA, sizeof(*d) + (sparse ? sizeof(n) +
+			     n * sizeof(*ext) + bytes : d->size), 0);
+	if (!r)
+		r = img_record_data(ctx->w, d, sizeof(*d));
+	if (!r && !sparse)
+		r = copy_content(ctx, fd, 0, d->size, what);
+	if (!r && sparse)
+		r = img_record_data(ctx->w, &n, sizeof(n));
+	if (!r && sparse)
+		r = img_record_data(ctx->w, ext, n * sizeof(*ext));
+	for (uint64_t i = 0; !r && sparse && i < n; i++)
+		r = copy_content(ctx, fd, ext[i].off, ext[i].len, what);
+	return r ? r : img_record_end(ctx->w);
 }
 
 int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint64_t *ret_id)
@@ -66,13 +120,7 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
 	d = (struct img_file_data){ .id = sh->n_unlinked + 1, .size = st.st_size,
 				    .mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid };
 	log_debug("unlinked file %s: %llu bytes", what, (unsigned long long)d.size);
-	r = img_record_begin(ctx->w, IMG_FILE_DATA, sizeof(d) + d.size, 0);
-	if (!r)
-		r = img_record_data(ctx->w, &d, sizeof(d));
-	if (!r)
-		r = copy_content(ctx, fd, d.size, what);
-	if (!r)
-		r = img_record_end(ctx->w);
+	r = write_file_data(ctx, fd, &d, what);
 	if (r)
 		return r;
 	sh->unlinked = xrealloc(sh->unlinked, (sh->n_unlinked + 1) * sizeof(*sh->unlinked));
@@ -155,14 +203,25 @@ static int unlinked_descriptions(const struct image *img, uint64_t id, int fd,
 	return 0;
 }
 
-/* The new file filled with the saved content; its mode and, for root,
- * its owner. */
+/* The new file filled with the saved content, its holes holes again; its
+ * mode and, for root, its owner. */
 static int unlinked_fill(const struct image *img, const struct image_file_data *fd_data, int fd,
 			 const char *name)
 {
 	const struct img_file_data *d = fd_data->d;
-	int r = write_full(fd, img->map + fd_data->data_off, d->size);
+	uint64_t at = fd_data->data_off;
+	int r = 0;
 
+	if (!(d->flags & FILE_DATA_F_SPARSE))
+		r = write_full(fd, img->map + at, d->size);
+	else if (ftruncate(fd, d->size) < 0)
+		r = -errno;
+	for (uint64_t i = 0; !r && i < fd_data->n_extents; i++) {
+		const struct img_extent *e = &fd_data->extents[i];
+
+		r = lseek(fd, e->off, SEEK_SET) < 0 ? -errno : write_full(fd, img->map + at, e->len);
+		at += e->len;
+	}
 	if (r)
 		return log_errno(r, "cannot write %s (deleted) again", name);
 	if (geteuid() == 0 && fchown(fd, d->uid, d->gid) < 0)

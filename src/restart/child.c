@@ -196,10 +196,12 @@ struct blob_layout {
 	uint64_t code_len, plan_len, stacks_len, scratch_len, total;
 };
 
-static void blob_measure(const struct image_process *p, struct blob_layout *l)
+static void blob_measure(const struct image *img, const struct image_process *p,
+			 struct blob_layout *l)
 {
 	l->code_len = ALIGN_UP((uint64_t)(restorer_blob_end - restorer_blob), PAGE);
-	l->plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(p) +
+	l->plan_len = ALIGN_UP(sizeof(struct plan) + memory_plan_size(img, p) +
+			       p->n_locks * sizeof(struct plan_lock) +
 			       p->n_threads * sizeof(struct plan_thread), PAGE);
 	l->stacks_len = p->n_threads * (uint64_t)BLOB_THREAD_STACK;
 	l->scratch_len = 0;
@@ -210,9 +212,10 @@ static void blob_measure(const struct image_process *p, struct blob_layout *l)
 }
 
 /* Maps the blob where neither image has anything, its code executable. */
-static int blob_map(const struct image_process *p, struct blob_layout *l)
+static int blob_map(const struct image *img, const struct image_process *p,
+		    struct blob_layout *l)
 {
-	blob_measure(p, l);
+	blob_measure(img, p, l);
 	l->hole = find_hole(p, l->total);
 	if (!l->hole)
 		return log_errno(-ENOMEM, "no room for the restorer's %llu bytes in pid %d",
@@ -240,13 +243,13 @@ static int plan_fill(const struct restart *rs, struct rst_ctx *ctx, const struct
 	plan->blob_start = l->hole;
 	plan->blob_len = l->total;
 	plan->scratch = stacks + l->stacks_len;
-	plan->ctx_fd = ctx->ctx_fd;
 	plan->lazy = rs->o->lazy;
 	plan->status_fd = rs->status_fd;
 	plan->helper_fd_base = rs->shared.base;
 	plan->threads_off = sizeof(*plan);
 	plan->areas_off = plan->threads_off + p->n_threads * sizeof(struct plan_thread);
 	plan->runs_off = plan->areas_off + p->n_areas * sizeof(struct plan_area);
+	plan->locks_off = plan->areas_off + memory_plan_size(ctx->img, p);	/* after the runs */
 	plan->restart = rs->info;
 	plan->restart.post_signal = rs->o->signal ? rs->o->signal :
 				    p->p->flags & PROC_F_STOPPED ? SIGSTOP : 0;
@@ -306,7 +309,7 @@ static __attribute__((noreturn)) void child_main(struct restart *rs, size_t i, b
 	/* what lies between the saved descriptors and the helpers is ours */
 	if (rs->shared.base > files_max_fd(p) + 1)
 		close_range(files_max_fd(p) + 1, rs->shared.base - 1, 0);
-	r = blob_map(p, &l);
+	r = blob_map(ctx->img, p, &l);
 	if (r)
 		child_fail(status_fd, r);
 	plan = (struct plan *)(l.hole + l.code_len);

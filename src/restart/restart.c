@@ -60,9 +60,10 @@ static const char *const step_names[] = {
 	[STEP_CHILD] = "preparing the process",
 };
 
-/* The restorers' verdicts: 0 once all n images are in place; meanwhile
- * the progress line of the pages they read. */
-static int wait_restorers(int status_fd, size_t n, struct log_progress *progress)
+/* The restorers' verdicts: 0 once all n images of img are in place;
+ * meanwhile the progress line of the pages they read. */
+static int wait_restorers(const struct image *img, int status_fd, size_t n,
+			  struct log_progress *progress)
 {
 	struct plan_error e;
 
@@ -82,6 +83,8 @@ static int wait_restorers(int status_fd, size_t n, struct log_progress *progress
 				  "(%zu of %zu had reported)", i, n);
 			return -EIO;
 		}
+		if (e.step == STEP_LOCK)
+			return locks_failed(img, e.addr, e.err);
 		if (e.step != STEP_DONE) {
 			log_errno(e.err, "restore of pid %d failed %s at %#llx", e.pid,
 				  e.step < ARRAY_SIZE(step_names) && step_names[e.step] ?
@@ -318,9 +321,10 @@ static int lazy_file(const struct image *img, const char *src, struct agent_rest
 {
 	struct stat st;
 
-	if (img->compressed || img->stream_fd >= 0) {
+	if (img->compressed || img->stream_fd >= 0 || img->base) {
 		log_error("cannot restart %s with --lazy: it is %s", src,
-			  img->compressed ? "compressed" : "not a regular file");
+			  img->compressed ? "compressed" : img->base ? "an increment" :
+			  "not a regular file");
 		return -EINVAL;
 	}
 	if (fstat(img->fd, &st) < 0)
@@ -336,7 +340,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 			      .ns = { .init = -1 } };
 	bool own_userns = userns_needed();
 	int64_t phase = log_phase_start();
-	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, ctx_fd = -1, r;
+	int status[2] = { -1, -1 }, go[2] = { -1, -1 }, listen_fd = -1, r;
 	size_t n_live = 0, n_roots = 0;
 	_cleanup_free_ pid_t *roots = xcalloc(img->n_procs, sizeof(pid_t));
 	struct rlimit nofile, raised;
@@ -368,10 +372,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = enter_own_namespaces(&rs);
 	if (r)
 		goto out;
-	ctx_fd = helper_fd(&rs.shared, fcntl(img->fd, F_DUPFD_CLOEXEC, 0));
-	for (size_t i = 0; i < img->n_procs; i++)
-		rs.procs[i].ctx_fd = ctx_fd;
-	r = prepare_shared(img, &rs.shared);
+	r = chain_open(img, &rs.shared);
+	if (!r)
+		r = prepare_shared(img, &rs.shared);
 	if (r)
 		goto out;
 	listen_fd = r = restored_listen(&rs.info.token);
@@ -411,7 +414,7 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
 	if (!r)
-		r = wait_restorers(status[0], n_live, &rs.progress);
+		r = wait_restorers(img, status[0], n_live, &rs.progress);
 	log_progress_end(&rs.progress);
 	if (!r)
 		log_phase(&phase, "%zu images read", n_live);
@@ -441,7 +444,7 @@ out:
 	safe_close(go[1]);
 	safe_close(listen_fd);
 	shared_close(&rs.shared);
-	safe_close(ctx_fd);
+	chain_close(img);
 	for (size_t i = 0; i < img->n_procs; i++) {
 		free(rs.procs[i].area_fds);
 		safe_close(rs.procs[i].exe_fd);
@@ -517,30 +520,6 @@ static int load_image(int fd, bool lazy, struct image **ret, char *err, size_t e
 	return 0;
 }
 
-/*
- * A context file is the memory of processes that will run as the user who
- * restarts it: anybody but root restarts only a file of their own that
- * nobody else could have written.
- */
-static int check_file_owner(int fd, const char *name)
-{
-	uid_t uid = getuid();
-	struct stat st;
-
-	if (uid == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;
-	if (st.st_uid != uid) {
-		log_error("%s is owned by uid %u, not by you: only its owner or root can "
-			  "restart it", name, (unsigned)st.st_uid);
-		return -EACCES;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		log_error("%s is writable by %s: refused (chmod go-w it)", name,
-			  st.st_mode & S_IWOTH ? "others" : "its group");
-		return -EACCES;
-	}
-	return 0;
-}
 
 pid_t restart_run(const struct restart_opts *o)
 {
@@ -554,7 +533,7 @@ pid_t restart_run(const struct restart_opts *o)
 	fd = o->fd >= 0 ? fcntl(o->fd, F_DUPFD_CLOEXEC, 3) : open(o->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_errno(-errno, "cannot open %s", name);
-	r = check_file_owner(fd, name);
+	r = chain_check_owner(fd, name);
 	if (r)
 		return r;
 	/* the path the restored process sees in cr_get_restart_info() */
@@ -567,7 +546,10 @@ pid_t restart_run(const struct restart_opts *o)
 		return r;
 	}
 	relocate_image(img, o);
-	r = restart_image(img, o, src);
+	r = chain_load(img, name, o->lazy ? IMG_LOAD_PAGES_UNCHECKED : 0);
+	if (!r)
+		r = restart_image(img, o, src);
+	chain_free(img);
 	image_free(img);
 	return r;
 }

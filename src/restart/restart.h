@@ -43,6 +43,17 @@ void restart_mark_waiting(enum ucr_omit omit);
  */
 pid_t restart_run(const struct restart_opts *o);
 
+/* chain.c: a context file, and an increment's bases. */
+/* Whether the user may restart the file at fd: 0, or -EACCES after a line. */
+int chain_check_owner(int fd, const char *name);
+/* Loads img's bases (img->base_img...), each checked; 0 or -errno after a
+ * line.  chain_free frees them, whatever chain_load returned. */
+int chain_load(struct image *img, const char *name, unsigned int flags);
+void chain_free(struct image *img);
+/* Each file of the chain as a helper the processes inherit (rst_fd). */
+int chain_open(struct image *img, struct rst_shared *sh);
+void chain_close(struct image *img);
+
 /*
  * The whole restart, as every new process inherits it: it reads its own
  * part and creates its own children (child.c).

@@ -82,6 +82,14 @@ struct agent_restart_info {
 	char src[PLAN_PATH_MAX];	/* the context file restarted from */
 };
 
+/* madvise() advice the blob gives an area before its pages come in */
+#define PLAN_ADV_HUGEPAGE 0x1
+#define PLAN_ADV_NOHUGEPAGE 0x2
+#define PLAN_ADV_DONTDUMP 0x4
+#define PLAN_ADV_DONTFORK 0x8
+#define PLAN_ADV_WIPEONFORK 0x10
+#define PLAN_ADV_ALL 0x1f
+
 struct plan_area {
 	uint64_t start, end;
 	uint32_t prot;		/* final PROT_* */
@@ -90,11 +98,16 @@ struct plan_area {
 	uint32_t n_runs;
 	uint64_t pgoff;
 	uint64_t first_run;	/* index into the runs */
+	uint32_t advice;	/* PLAN_ADV_* */
+	uint32_t pad;
 };
 
-/* Saved pages: len bytes at addr come from file_off in the context file. */
+/* Saved pages: len bytes at addr come from file_off in the file fd (the
+ * context file, or a base of it). */
 struct plan_run {
 	uint64_t addr, len, file_off;
+	int32_t fd;
+	uint32_t pad;
 };
 
 /* [vdso], [vvar], [vvar_vclock]: moved from where the kernel put them. */
@@ -113,6 +126,26 @@ struct plan_rlimit {
 	uint64_t cur, max;
 };
 
+/* The kernel's struct flock, as fcntl(2) takes it on x86_64. */
+struct plan_flock {
+	int16_t type, whence;
+	uint32_t pad;
+	int64_t start, len;
+	int32_t pid;
+	uint32_t pad2;
+};
+
+/* A lock the process takes again, last: fcntl(fd, cmd, &fl), or with cmd
+ * 0 flock(fd, op).  On failure the blob reports id (STEP_LOCK). */
+struct plan_lock {
+	int32_t fd;
+	uint32_t cmd;
+	uint32_t op;
+	uint32_t pad;
+	uint64_t id;
+	struct plan_flock fl;
+};
+
 /* Written by the blob to status_fd when a step fails (then it exits),
  * when it is done, and with report_reads each time it read a chunk of
  * pages (STEP_READ_PROGRESS, addr: how many bytes). */
@@ -129,19 +162,21 @@ enum plan_step {
 	STEP_SIGACTION, STEP_THREAD, STEP_RSEQ, STEP_RLIMIT, STEP_CREDS, STEP_CLONE,
 	STEP_CHILD,		/* before the blob, in cr_restart's code */
 	STEP_READ_PROGRESS,	/* not a verdict: bytes read, for progress */
+	STEP_LOCK,		/* taking a lock again; addr: the plan_lock's id */
 };
 
 struct plan {
 	uint64_t blob_start, blob_len;	/* the whole blob mapping */
 	uint64_t scratch;		/* room inside it to move special maps through */
-	int32_t ctx_fd;			/* the context file */
 	int32_t status_fd;		/* pipe to cr_restart, closed on success */
 	uint32_t helper_fd_base;	/* every fd >= this is the builder's */
 	uint32_t n_areas, n_runs, n_special, n_rlimits;
 	uint32_t report_reads;		/* STEP_READ_PROGRESS reports for cr_restart's line */
-	uint32_t lazy;			/* map saved private pages from ctx_fd (--lazy) */
+	uint32_t lazy;			/* map saved private pages from their file (--lazy) */
 	uint64_t areas_off, runs_off;	/* from the start of the plan */
 	uint64_t threads_off;
+	uint64_t locks_off;		/* n_locks struct plan_lock */
+	uint32_t n_locks, pad_locks;
 	uint32_t n_threads, main_thread;
 	int32_t threads_ready;		/* futex: created threads set up */
 	uint32_t pad3;

@@ -131,7 +131,7 @@ static void blob_move_special(const struct plan *p)
 
 #define READ_CHUNK (32ULL << 20)
 
-static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_t off)
+static void blob_read(const struct plan *p, int fd, uint64_t addr, uint64_t len, uint64_t off)
 {
 	/* Faulting the pages in one by one during the copy costs several
 	 * times the copy itself; populating the run first avoids the traps.
@@ -140,7 +140,7 @@ static void blob_read(const struct plan *p, uint64_t addr, uint64_t len, uint64_
 	while (len) {
 		/* in chunks when cr_restart draws its progress line */
 		uint64_t want = p->report_reads && len > READ_CHUNK ? READ_CHUNK : len;
-		long n = sys_pread(p->ctx_fd, (void *)addr, want, off);
+		long n = sys_pread(fd, (void *)addr, want, off);
 
 		if (n == -EINTR)
 			continue;
@@ -174,11 +174,36 @@ static void blob_map_runs(const struct plan *p, const struct plan_area *a,
 {
 	for (uint64_t j = 0; j < a->n_runs; j++) {
 		const struct plan_run *run = &runs[a->first_run + j];
-		long r = sys_mmap(run->addr, run->len, a->prot, MAP_PRIVATE | MAP_FIXED, p->ctx_fd,
+		long r = sys_mmap(run->addr, run->len, a->prot, MAP_PRIVATE | MAP_FIXED, run->fd,
 				  run->file_off);
 
 		if (r < 0)
 			blob_fail(p, STEP_MAP, r, run->addr);
+	}
+}
+
+/*
+ * The area's madvise() flags, before its pages come in: huge pages then
+ * back it as they backed the original.  A kernel without transparent huge
+ * pages refuses those two: the area is the same without.
+ */
+static void blob_advise(const struct plan *p, const struct plan_area *a)
+{
+	static const struct { uint32_t flag; int advice; } advices[] = {
+		{ PLAN_ADV_HUGEPAGE, MADV_HUGEPAGE }, { PLAN_ADV_NOHUGEPAGE, MADV_NOHUGEPAGE },
+		{ PLAN_ADV_DONTDUMP, MADV_DONTDUMP }, { PLAN_ADV_DONTFORK, MADV_DONTFORK },
+		{ PLAN_ADV_WIPEONFORK, MADV_WIPEONFORK },
+	};
+
+	for (uint32_t i = 0; i < sizeof(advices) / sizeof(advices[0]); i++) {
+		long r;
+
+		if (!(a->advice & advices[i].flag))
+			continue;
+		r = sys_madvise(a->start, a->end - a->start, advices[i].advice);
+		if (r < 0 && !(r == -EINVAL && advices[i].flag & (PLAN_ADV_HUGEPAGE |
+								   PLAN_ADV_NOHUGEPAGE)))
+			blob_fail(p, STEP_MAP, r, a->start);
 	}
 }
 
@@ -198,6 +223,7 @@ static void blob_map_areas(const struct plan *p)
 		r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
 		if (r < 0)
 			blob_fail(p, STEP_MAP, r, a->start);
+		blob_advise(p, a);
 		if (lazy) {
 			blob_map_runs(p, a, runs);
 			continue;
@@ -205,7 +231,7 @@ static void blob_map_areas(const struct plan *p)
 		for (uint64_t j = 0; j < a->n_runs; j++) {
 			const struct plan_run *run = &runs[a->first_run + j];
 
-			blob_read(p, run->addr, run->len, run->file_off);
+			blob_read(p, run->fd, run->addr, run->len, run->file_off);
 		}
 		if (prot != a->prot) {
 			r = sys_mprotect(a->start, len, a->prot);
@@ -388,6 +414,29 @@ static void blob_create_threads(struct plan *p)
 		sys_futex(&p->threads_ready, FUTEX_WAIT, now, 0);
 }
 
+/*
+ * The locks the process held, taken once nothing of cr_restart's is open
+ * but the status pipe: closing any descriptor of a file drops the
+ * process's record locks on it, and the helpers hold descriptors of its
+ * files.  The other threads wait in the agent meanwhile.
+ */
+static void blob_take_locks(const struct plan *p)
+{
+	const struct plan_lock *l = (const void *)((const char *)p + p->locks_off);
+	uint32_t status = (uint32_t)p->status_fd;
+
+	if (status > p->helper_fd_base)
+		sys_close_range(p->helper_fd_base, status - 1, 0);
+	sys_close_range(status < p->helper_fd_base ? p->helper_fd_base : status + 1, ~0U, 0);
+	for (uint32_t i = 0; i < p->n_locks; i++) {
+		long r = l[i].cmd ? sys_fcntl(l[i].fd, (int)l[i].cmd, &l[i].fl) :
+			 sys_flock(l[i].fd, (int)l[i].op);
+
+		if (r < 0)
+			blob_fail(p, STEP_LOCK, r, l[i].id);
+	}
+}
+
 __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struct plan *p)
 {
 	const struct plan_thread *threads = (const void *)((char *)p + p->threads_off);
@@ -401,8 +450,9 @@ __attribute__((section(".text.entry"), noreturn, used)) void restorer_main(struc
 	memcpy((void *)p->restart_info_addr, &p->restart, sizeof(p->restart));
 	blob_create_threads(p);
 	blob_set_thread(p, &threads[p->main_thread]);
+	blob_take_locks(p);
 	blob_report(p, STEP_DONE, 0, 0);
-	sys_close_range(p->helper_fd_base, ~0U, 0);
+	sys_close_range(p->helper_fd_base, ~0U, 0);	/* the status pipe */
 	/* the agent unmaps the blob once every thread has left it */
 	blob_resume(p, &threads[p->main_thread]);
 }

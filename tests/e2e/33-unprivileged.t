@@ -25,29 +25,11 @@ plan 51
 # from where it cannot see cr_restart to stop it.
 export ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0
 
-make_user
-prefix=$T/prefix
-run_cmd 300 "$T/install.out" "$T/install.err" make -C "$top" -s install B="$build" PREFIX="$prefix"
-ok $? "ucr installs into a prefix" || { diag_file "$T/install.err"; die "no install"; }
-# the workloads, where the user can run them (restarter finds libcr in
+# the workloads where the user can run them (restarter finds libcr in
 # the prefix, as a program built against the install would)
-mkdir "$T/bin" "$T/u"
-cp "$wl/counter" "$wl/threads" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$T/bin/"
+user_prefix "$wl/counter" "$wl/threads" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump"
 cc -std=gnu11 -I"$prefix/include" -o "$T/bin/restarter" "$top/tests/workloads/restarter.c" \
 	-L"$prefix/lib" -lcr -Wl,-rpath,"$prefix/lib" 2>"$T/cc.err" || diag_file "$T/cc.err"
-chown -R "$user:$user" "$T/u"
-cd "$T/u" || die "cannot enter $T/u"
-# the user's own commands, exec'd by setpriv: $! is the command's pid
-u=(setpriv --reuid="$user_uid" --regid="$user_gid" --clear-groups --)
-
-# ufile NAME...: files the user's processes write, made theirs
-ufile() {
-	local f
-	for f in "$@"; do
-		: >"$f" && chown "$user:$user" "$f"
-	done
-}
-ufifo() { mkfifo "$1" && chown "$user:$user" "$1"; }
 
 # inner PID: the pid that process PID sees for itself
 inner() { awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status" 2>/dev/null; }

@@ -5,11 +5,12 @@
 # by kind, and the pipe, which both processes' descriptors name;
 # `cr_info --verify' says ok of the file and exits 0, and of a copy with
 # one byte flipped says damaged, naming the record, and exits non-zero.
-# The text output shows memory by kind too.
+# The text output shows memory by kind too.  A tree joined by socketpairs:
+# its sockets are listed, each with its peer, and its descriptors name them.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_info" "$wl/pipeseq"
-plan 9
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_info" "$wl/pipeseq" "$wl/sockpair"
+plan 11
 
 mkfifo "$T/ready"
 spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/pipeseq" "$T/ready"
@@ -55,3 +56,27 @@ grep -qE "damaged: .*record at offset [0-9]+" "$T/vf"
 ok $? "and says damaged, naming the record" || diag_file "$T/vf"
 [ "$(wc -l <"$T/vf")" = 1 ]
 ok $? "in one line, the verdict alone"
+
+# sockets: each listed once, with a peer that has it for its peer (or none,
+# for the one whose peer was closed), and named by the descriptors
+mkfifo "$T/sready"
+spawn "$T/sout" "$T/serr" "$bin/cr_run" "$wl/sockpair" tree "$T/sready"
+sorig=$spawned
+wait_ready "$T/sready" || { diag_file "$T/sout"; die "sockpair did not start"; }
+checkpoint "cr_checkpoint of two processes joined by sockets exits 0" --kill -f "$T/sctx" "$sorig"
+wait_exit "$sorig" 30
+"$bin/cr_info" --json "$T/sctx" >"$T/sjson" 2>&1
+summary=$(python3 - "$T/sjson" <<'EOS'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["id"]: x for x in d["sockets"]}
+paired = all(x["peer"] == 0 or s[x["peer"]]["peer"] == x["id"] for x in s.values())
+named = {f["socket"] for p in d["processes"] for f in p["files"] if f["kind"] == "socket"}
+print(len(s), paired, named == set(s), sorted(x["type"] for x in s.values() if x["peer"] == 0),
+      sum(x["messages"] for x in s.values() if x["type"] == "datagram"),
+      sorted(x["shutdown"] for x in s.values() if x["shutdown"]))
+EOS
+)
+is "$summary" "9 True True ['stream'] 10 [1, 2, 3]" \
+	"it lists the sockets, paired, named by the descriptors, with their messages and shutdowns" ||
+	diag_file "$T/sjson"

@@ -7,7 +7,7 @@
 # 255.  --kmsg-* choose which messages are printed.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/evfd"
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/unsaved"
 plan 9
 
 cd "$T" || die "cannot cd to $T"
@@ -140,11 +140,11 @@ for cmd in cr_checkpoint cr_restart; do
 		diag_file "$T/u.err"
 done
 
-# an eventfd is not saved: a warning, printed or not as --kmsg-* say
+# an inotify instance is not saved: a warning, printed or not as --kmsg-* say
 mkfifo "$T/ready"
-spawn "$T/e.out" "$T/e.err" "$bin/cr_run" "$wl/evfd" "$T/ready"
+spawn "$T/e.out" "$T/e.err" "$bin/cr_run" "$wl/unsaved" "$T/ready"
 evpid=$spawned
-wait_ready "$T/ready" 30 || { diag_file "$T/e.err"; die "evfd did not start"; }
+wait_ready "$T/ready" 30 || { diag_file "$T/e.err"; die "unsaved did not start"; }
 warned() {
 	run_cmd 60 "$T/k.out" "$T/k.err" "$bin/cr_checkpoint" "$@" -f "$T/k.ctx" "$evpid" &&
 		grep -c "is not saved" "$T/k.err"

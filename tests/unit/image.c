@@ -6,7 +6,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <xxhash.h>
 
 #include "image/image.h"
 #include "common/util.h"
@@ -63,9 +66,14 @@ static int make_image(uint8_t *pages, int compress_level)
 	struct img_run runs[2] = { { 0, 1 }, { 2, 1 } };
 
 	write_rec(&w, IMG_AREA, &a, sizeof(a), runs, sizeof(runs));
+	uint64_t hashes[2] = { XXH3_64bits(pages, IMG_PAGE_SIZE),
+			       XXH3_64bits(pages + IMG_PAGE_SIZE, IMG_PAGE_SIZE) };
+
 	if (img_record_begin(&w, IMG_PAGES, 2 * IMG_PAGE_SIZE, 1) ||
-	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w) ||
-	    img_writer_finish(&w))
+	    img_record_data(&w, pages, 2 * IMG_PAGE_SIZE) || img_record_end(&w))
+		abort();
+	write_rec(&w, IMG_PAGE_HASHES, hashes, sizeof(hashes), NULL, 0);
+	if (img_writer_finish(&w))
 		abort();
 	img_writer_close(&w);
 	return fd;
@@ -89,6 +97,26 @@ static int version_image(uint32_t v)
 	return fd;
 }
 
+/* The image being written to fd, finished and loaded. */
+static int finish_load(struct img_writer *w, int fd, struct image **img, char *err,
+		       size_t err_len)
+{
+	if (img_writer_finish(w))
+		abort();
+	img_writer_close(w);
+	*img = NULL;
+	return image_load(fd, img, err, err_len);
+}
+
+/* r, the result of finish_load(), or -EIO when it loaded but what it holds
+ * is not good; img and fd are done with. */
+static int loaded(struct image *img, int fd, int r, bool good)
+{
+	image_free(img);
+	close(fd);
+	return r ? r : good ? 0 : -EIO;
+}
+
 /*
  * One process with an unlinked file on fd 3 (f) and, unless d is NULL, the
  * record of its content (d, then len bytes, of which the record says
@@ -102,23 +130,16 @@ static int load_unlinked(const struct img_file *f, const struct img_file_data *d
 	const char *path = "/tmp/scratch";
 	struct img_file fr = *f;
 	struct img_writer w;
-	struct image *img = NULL;
+	struct image *img;
 	int fd = begin_image(&w, 0), r;
 
 	fr.path_len = strlen(path);
 	if (d)
 		write_rec(&w, IMG_FILE_DATA, d, sizeof(*d), content, len);
 	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
-	if (img_writer_finish(&w))
-		abort();
-	img_writer_close(&w);
-	r = image_load(fd, &img, err, err_len);
-	if (!r && (img->n_file_data != 1 || memcmp(img->map + img->file_data[0].data_off, content,
-						    len)))
-		r = -EIO;
-	image_free(img);
-	close(fd);
-	return r;
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->n_file_data == 1 &&
+		      !memcmp(img->map + img->file_data[0].data_off, content, len));
 }
 
 static void test_unlinked(void)
@@ -147,6 +168,242 @@ static void test_unlinked(void)
 	f.kind = FILE_CONTEXT;
 	ok(load_unlinked(&f, &d, 32, err, sizeof(err)) < 0,
 	   "an unlinked descriptor of another kind is refused");
+}
+
+/* One process with an unlinked file of 1 MiB on fd 3, saved with flags
+ * and n extents e, followed by bytes bytes; loaded, with *err saying why
+ * not.  0 when it loads with its extents. */
+static int load_sparse(const struct img_extent *e, uint64_t n, uint64_t bytes, uint32_t flags,
+		       char *err, size_t err_len)
+{
+	static const char content[64] = "two extents of data";
+	const char *path = "/tmp/sparse";
+	struct img_file_data d = { .id = 1, .size = 1 << 20, .mode = S_IFREG | 0640,
+				   .flags = flags };
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .share_pid = -1, .share_fd = -1, .object_id = 1,
+			      .flags = FILE_F_UNLINKED, .path_len = strlen(path) };
+	const void *parts[] = { &d, &n, e, content };
+	size_t lens[] = { sizeof(d), sizeof(n), n * sizeof(*e), bytes };
+	struct img_writer w;
+	struct image *img;
+	int fd = begin_image(&w, 0), r;
+
+	if (img_write_record(&w, IMG_FILE_DATA, parts, lens, 4))
+		abort();
+	write_rec(&w, IMG_FILE, &f, sizeof(f), path, f.path_len);
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->file_data[0].n_extents == n);
+}
+
+static void test_sparse(void)
+{
+	struct img_extent e[2] = { { 0, 16 }, { 4096, 16 } };
+	char err[256] = "";
+
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) == 0,
+	   "a file saved with two extents of data loads");
+	ok(load_sparse(e, 2, 31, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0 &&
+	   strstr(err, "not its length"), "with a byte too few it is refused");
+	ok(load_sparse(e, 2, 32, 2, err, sizeof(err)) < 0, "an unknown flag is refused");
+	e[1].off = 0;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "overlapping extents are refused");
+	e[1].off = (1 << 20) - 8;
+	ok(load_sparse(e, 2, 32, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an extent past the end of the file is refused");
+	e[1] = (struct img_extent){ 4096, 0 };
+	ok(load_sparse(e, 2, 16, FILE_DATA_F_SPARSE, err, sizeof(err)) < 0,
+	   "an empty extent is refused");
+}
+
+/* One process with f on fd 3 (a file opened read-only unless f says) and
+ * lock l, after f unless lock_first; loaded, with *err saying why not. */
+static int load_lock(const struct img_file *f, const struct img_lock *l, bool lock_first,
+		     char *err, size_t err_len)
+{
+	const char *path = "/tmp/data";
+	struct img_file fr = *f;
+	struct img_writer w;
+	struct image *img;
+	int fd = begin_image(&w, 0), r;
+
+	fr.path_len = strlen(path);
+	if (lock_first)
+		write_rec(&w, IMG_LOCK, l, sizeof(*l), NULL, 0);
+	write_rec(&w, IMG_FILE, &fr, sizeof(fr), path, fr.path_len);
+	if (!lock_first)
+		write_rec(&w, IMG_LOCK, l, sizeof(*l), NULL, 0);
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, !r && img->procs[0].n_locks == 1 &&
+		      img->procs[0].locks[0]->len == l->len);
+}
+
+static void test_locks(void)
+{
+	struct img_file f = { .fd = 3, .kind = FILE_REGULAR, .mode = S_IFREG | 0640,
+			      .open_flags = O_RDONLY, .share_pid = -1, .share_fd = -1 };
+	struct img_lock l = { .fd = 3, .kind = LOCK_KIND_POSIX, .type = LOCK_TYPE_READ,
+			      .start = 100, .len = 50 };
+	char err[256] = "";
+
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "a read lock on a file loads");
+	ok(load_lock(&f, &l, true, err, sizeof(err)) < 0 && strstr(err, "not a file saved before"),
+	   "a lock before its descriptor's record is refused");
+	l.type = LOCK_TYPE_WRITE;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "not open for it"),
+	   "a write lock on a descriptor open for reading only is refused");
+	f.open_flags = O_WRONLY;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "and loads on one open for writing");
+	l.type = LOCK_TYPE_READ;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "where a read lock is refused");
+	f.open_flags = O_RDWR;
+	l.fd = 4;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "a lock on a descriptor not saved is refused");
+	l.fd = 3;
+	f.kind = FILE_INHERIT;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0,
+	   "a lock on a descriptor not reopened by path is refused");
+	f.kind = FILE_REGULAR;
+	l.kind = 4;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "an unknown kind of lock is refused");
+	l.kind = LOCK_KIND_OFD;
+	l.type = 3;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "an unknown type of lock is refused");
+	l.type = LOCK_TYPE_READ;
+	l.pad = 1;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0, "a lock whose padding is not 0 is refused");
+	l.pad = 0;
+	l.start = INT64_MAX;
+	l.len = 2;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "largest file offset"),
+	   "a range past the largest file offset is refused");
+	l.len = 1;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "one that ends there loads");
+	l.kind = LOCK_KIND_FLOCK;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) < 0 && strstr(err, "flock lock with a range"),
+	   "a flock lock with a range is refused");
+	l.start = l.len = 0;
+	ok(load_lock(&f, &l, false, err, sizeof(err)) == 0, "one without loads");
+}
+
+/* One process whose fd 3 and 4 are sockets a and b (b->id 0: fd 4 is
+ * none) with their records, a's queue "hello" (its length in a's record);
+ * loaded, *err saying why not; 0 when it loads and a's queue reads back. */
+static int load_sockets(const struct img_socket *a, const struct img_socket *b, uint64_t len_a,
+			char *err, size_t err_len)
+{
+	const uint32_t msg = 5;
+	struct img_file f = { .fd = 3, .kind = FILE_SOCKET, .mode = S_IFSOCK | 0777,
+			      .share_pid = -1, .share_fd = -1, .object_id = a->id };
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+	const void *parts[] = { a, &msg, "hello" };
+	size_t lens[] = { sizeof(*a), 4, len_a - sizeof(*a) - 4 };
+
+	write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+	img_write_record(&w, IMG_SOCKET, parts, lens, len_a > sizeof(*a) ? 3 : 1);
+	if (b->id) {
+		f.fd = 4;
+		f.object_id = b->id;
+		write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+		write_rec(&w, IMG_SOCKET, b, sizeof(*b), NULL, 0);
+	}
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	r = image_load(fd, &img, err, err_len);
+	if (!r && (img->n_sockets != 1u + !!b->id ||
+		   memcmp(img->map + img->sockets[0].data_off, "hello", 5)))
+		r = -EIO;
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_sockets(void)
+{
+	struct img_socket a = { .id = 10, .peer = 11, .type = SOCK_STREAM,
+				.state = SOCK_STATE_CONNECTED, .peek_off = -1, .n_msgs = 1,
+				.data_len = 5 };
+	struct img_socket b = { .id = 11, .peer = 10, .type = SOCK_STREAM,
+				.state = SOCK_STATE_CONNECTED, .peek_off = -1 };
+	struct img_socket none = { 0 }, x;
+	char err[256] = "";
+
+	ok(load_sockets(&a, &b, sizeof(a) + 9, err, sizeof(err)) == 0,
+	   "a socketpair with a queued message loads, and its bytes read back");
+	ok(load_sockets(&a, &none, sizeof(a) + 9, err, sizeof(err)) < 0 &&
+	   strstr(err, "does not match its saved peer"), "a socket whose peer is not saved is refused");
+	ok(load_sockets(&a, &b, sizeof(a) + 8, err, sizeof(err)) < 0 && strstr(err, "invalid"),
+	   "a socket record a byte short is refused");
+	x = a;
+	x.data_len = 4;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "message lengths that do not add up are refused");
+	x = a;
+	x.flags = 0x100;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0, "an unknown socket flag is refused");
+	x = b;
+	x.type = SOCK_DGRAM;
+	ok(load_sockets(&a, &x, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "a peer of another type is refused");
+	x = a;
+	x.flags = SOCK_F_PENDING;
+	ok(load_sockets(&x, &b, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "a client waiting with no listener is refused");
+	x = a;
+	x.type = SOCK_DGRAM;
+	x.peer = 0;
+	x.state = SOCK_STATE_UNCONNECTED;
+	ok(load_sockets(&x, &none, sizeof(a) + 9, err, sizeof(err)) < 0,
+	   "datagrams queued in a socket without a name to send them back to are refused");
+}
+
+/* One process whose fd 3 is event object e (len bytes of record). */
+static int load_event(const struct img_event *e, const void *items, size_t items_len,
+		      char *err, size_t err_len)
+{
+	struct img_file f = { .fd = 3, .kind = FILE_EVENT, .share_pid = -1, .share_fd = -1,
+			      .object_id = 1 };
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+
+	write_rec(&w, IMG_FILE, &f, sizeof(f), NULL, 0);
+	if (e)
+		write_rec(&w, IMG_EVENT, e, sizeof(*e), items, items_len);
+	if (img_writer_finish(&w))
+		abort();
+	img_writer_close(&w);
+	r = image_load(fd, &img, err, err_len);
+	image_free(img);
+	close(fd);
+	return r;
+}
+
+static void test_events(void)
+{
+	struct img_event ev = { .id = 1, .kind = EVENT_EVENTFD, .count = 42 }, x;
+	struct img_epoll_item items[2] = { { .tfd = 4, .events = 1 }, { .tfd = 5, .events = 1 } };
+	char err[256] = "";
+
+	ok(load_event(&ev, NULL, 0, err, sizeof(err)) == 0, "an eventfd loads");
+	ok(load_event(NULL, NULL, 0, err, sizeof(err)) < 0 && strstr(err, "no saved state"),
+	   "an event descriptor without its record is refused");
+	x = ev;
+	x.count = EVENT_COUNT_MAX + 1;
+	ok(load_event(&x, NULL, 0, err, sizeof(err)) < 0, "an eventfd counter past its top is refused");
+	x = (struct img_event){ .id = 1, .kind = EVENT_TIMERFD, .clockid = 3 };
+	ok(load_event(&x, NULL, 0, err, sizeof(err)) < 0, "a timerfd on a clock it cannot have is refused");
+	x = (struct img_event){ .id = 1, .kind = EVENT_EPOLL, .count = 2 };
+	ok(load_event(&x, items, sizeof(items), err, sizeof(err)) == 0, "an epoll instance loads");
+	ok(load_event(&x, items, sizeof(items[0]), err, sizeof(err)) < 0,
+	   "an epoll instance with fewer items than it says is refused");
+	items[1].tfd = -1;
+	ok(load_event(&x, items, sizeof(items), err, sizeof(err)) < 0,
+	   "an epoll item on a negative descriptor is refused");
 }
 
 static off_t file_size(int fd)
@@ -190,7 +447,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..21\n");
+	printf("1..56\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -251,5 +508,9 @@ int main(void)
 	   "a file of format version 1 is refused by its version");
 	printf("# %s\n", err);
 	test_unlinked();
+	test_locks();
+	test_sparse();
+	test_sockets();
+	test_events();
 	return n_failed ? 1 : 0;
 }

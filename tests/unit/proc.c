@@ -114,13 +114,38 @@ static void test_self(void)
 	ok(proc_parse_fdinfo(getpid(), fd, &pos, &flags) == -ENOENT, "a closed fd has no fdinfo");
 }
 
+static void test_smaps(void)
+{
+	char smaps[] =
+		"55d0c000-55d0e000 rw-p 00000000 00:00 0 \n"
+		"Anonymous:             8 kB\n"
+		"VmFlags: rd wr mr mw me ac sd \n"
+		"7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \n"
+		"AnonHugePages:         0 kB\n"
+		"VmFlags: rd wr hg mr mw me dc ac sd\n"
+		"7f0000200000-7f0000300000 rw-p 00000000 00:00 0  [anon:x: y]\n"
+		"VmFlags: rd dcx wfo wf\n";
+	struct vma *v = NULL;
+	size_t n = 0;
+
+	ok(proc_parse_maps_text(smaps, &v, &n) == 0 && n == 3 &&
+	   v[0].start == 0x55d0c000ULL && v[1].start == 0x7f0000000000ULL &&
+	   !strcmp(v[2].path, "[anon:x: y]"),
+	   "smaps: each mapping once, its fields skipped (names that start with hex digits too)");
+	ok(n == 3 && v[0].advice == 0 && v[1].advice == (VMA_HUGEPAGE | VMA_DONTFORK),
+	   "VmFlags give the mapping's advice (hg, dc)");
+	ok(n == 3 && v[2].advice == VMA_WIPEONFORK, "a flag is a whole word: dcx and wfo are not dc");
+	proc_free_maps(v, n);
+}
+
 int main(void)
 {
-	printf("1..19\n");
+	printf("1..22\n");
 	test_maps_lines();
 	test_stat_text();
 	test_status_text();
 	test_fdinfo_text();
 	test_self();
+	test_smaps();
 	return n_failed ? 1 : 0;
 }

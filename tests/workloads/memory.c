@@ -1,8 +1,12 @@
 /* memory: fill memory with pseudo-random data and check it survives.
  *
- * usage: memory [-m HEAP_MIB] [-b BRK_MIB] [-s SEED] [-c] [-t TICKFILE] FIFO
+ * usage: memory [-m HEAP_MIB] [-u MIB] [-r] [-b BRK_MIB] [-s SEED] [-c] [-t TICKFILE]
+ *        FIFO
  *   -m  anonymous private mapping filled from SEED (default 256 MiB), with
- *       16 MiB more after it that is never written (must read back as 0)
+ *       more after it that is never written (must read back as 0)
+ *   -u  the size of that part (default 16 MiB)
+ *   -r  read that part before saying ready (its pages are then the
+ *       kernel's shared zero page)
  *   -c  fill the mapping with compressible text (words drawn from SEED,
  *       as a log or a table of names would be) instead of random bytes
  *   -b  area grown with sbrk(), filled from SEED too (default 8 MiB)
@@ -26,7 +30,6 @@
 #include <sys/syscall.h>
 
 #define MIB (1024UL * 1024UL)
-#define UNTOUCHED (16 * MIB)
 
 struct area {
 	const char *name;
@@ -194,25 +197,30 @@ int main(int argc, char **argv)
 	struct area data = { "guarded page", 0, 0, 0 };
 	unsigned char *untouched, *guard;
 	void *brk_end;
-	int opt, tick_fd = -1, bad = 0;
+	int opt, tick_fd = -1, bad = 0, read_untouched = 0;
 	long ticks = 0;
+	size_t untouched_len = 16 * MIB;
+	volatile unsigned char sink = 0;
 
-	while ((opt = getopt(argc, argv, "m:b:s:ct:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:u:rb:s:ct:")) != -1) {
 		switch (opt) {
 		case 'm': heap_mib = (size_t)wl_atol(optarg, "heap size"); break;
+		case 'u': untouched_len = (size_t)wl_atol(optarg, "untouched size") * MIB; break;
+		case 'r': read_untouched = 1; break;
 		case 'b': brk_mib = (size_t)wl_atol(optarg, "brk size"); break;
 		case 's': seed = (uint64_t)wl_atol(optarg, "seed"); break;
 		case 'c': text = true; break;
 		case 't': tickfile = optarg; break;
-		default: wl_die("usage: memory [-m MIB] [-b MIB] [-s SEED] [-c] [-t TICKFILE] FIFO");
+		default: wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] "
+				"[-t TICKFILE] FIFO");
 		}
 	}
 	if (optind != argc - 1)
-		wl_die("usage: memory [-m MIB] [-b MIB] [-s SEED] [-c] [-t TICKFILE] FIFO");
+		wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] [-t TICKFILE] FIFO");
 	wl_setup_usr1(!tickfile);
 
 	heap.len = heap_mib * MIB;
-	heap.p = mmap(NULL, heap.len + UNTOUCHED, PROT_READ | PROT_WRITE,
+	heap.p = mmap(NULL, heap.len + untouched_len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (heap.p == MAP_FAILED)
 		wl_die("mmap %zu MiB: %s", heap_mib, strerror(errno));
@@ -251,6 +259,8 @@ int main(int argc, char **argv)
 		if (tick_fd < 0)
 			wl_die("open %s: %s", tickfile, strerror(errno));
 	}
+	for (size_t i = 0; read_untouched && i < untouched_len; i += (size_t)page)
+		sink += untouched[i];
 	wl_ready(argv[optind]);
 
 	if (tickfile) {
@@ -270,7 +280,7 @@ int main(int argc, char **argv)
 	bad |= check_area(&heap);
 	bad |= check_area(&brk);
 	bad |= check_area(&data);
-	for (size_t i = 0; i < UNTOUCHED; i++) {
+	for (size_t i = 0; i < untouched_len; i++) {
 		if (untouched[i]) {
 			wl_out("FAIL: never written byte at %p is %u, not 0\n",
 			       (void *)(untouched + i), untouched[i]);

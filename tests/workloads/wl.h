@@ -182,4 +182,35 @@ static inline void wl_fork_sync(int sync[2], pid_t kid)
 	close(sync[0]);
 }
 
+/*
+ * The clients' side of a server workload (socklisten, dgserver): with
+ * tree, in a child made now, which builds its part (setup) before the
+ * parent goes on, waits for SIGUSR1, checks (check), says FAIL if need be
+ * and exits; without, setup runs here.  The parent's: the child's pid, 0
+ * without tree.
+ */
+static inline pid_t wl_clients(int tree, void (*setup)(void), const char *(*check)(void))
+{
+	int sync[2];
+	pid_t kid = 0;
+	const char *why;
+
+	if (tree && pipe(sync))
+		wl_die("pipe: %s", strerror(errno));
+	if (tree && (kid = fork()) < 0)
+		wl_die("fork: %s", strerror(errno));
+	if (kid == 0)
+		setup();
+	if (!tree)
+		return 0;
+	wl_fork_sync(sync, kid);
+	if (kid)
+		return kid;
+	wl_wait_usr1();
+	why = check();
+	if (why)
+		wl_out("FAIL: child: %s\n", why);
+	_exit(why ? 1 : 0);
+}
+
 #endif
