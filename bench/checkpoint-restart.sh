@@ -1,101 +1,350 @@
 #!/bin/bash
-# Checkpoint and restart of a process holding SIZE MiB (default 1024) of
-# random data (and the cost of --compress on it, which cannot shrink it),
-# beside the physical limits on the same disk:
+# Checkpoint and restart of a process holding SIZE MiB of random data and
+# of compressible text (tests/workloads/memory -c), beside the physical
+# limits on the same disk measured in the same run:
 #   - dd writing as much (with and without fsync: cr_checkpoint syncs by
-#     default, --nosync does not);
-#   - cat reading the context file (page cache), and anon-read reading it
-#     into fresh anonymous memory, the floor of any restore that copies;
-# and cr_restart --lazy, to the point where the process runs;
-# and, run by root, the same restart by a throwaway user without privilege
-# (in namespaces of its own) beside root's.
+#     default, --nosync does not), dd reading the context file (page cache),
+#     and anon-read reading it into fresh anonymous memory, the floor of any
+#     restore that copies;
+# for each: cr_checkpoint (sync, --nosync, the --cow downtime, --compress
+# and its size beside gzip -6 of the plain file), cr_restart (eager, --lazy
+# to the point where the process runs, of the compressed file), a 50-process
+# tree, and the same through CRIU and DMTCP when found (criu and dmtcp_launch
+# on the PATH, or CRIU=/path/to/criu, DMTCP=/dmtcp/prefix/bin).  Each figure
+# is the median of BENCH_RUNS (3) runs, the sizes and kinds interleaved in
+# each run: this kind of machine's timings vary by 2x from run to run.
 # Prints seconds and ratios; asserts nothing.  Run it with `make bench`.
 #
-#   bench/checkpoint-restart.sh [SIZE_MIB] [DIR]
+#   bench/checkpoint-restart.sh [SIZE_MIB...] [big]
+#
+# Sizes default to 64 and 1024; `big` or BENCH_BIG=1 adds 4096 (a small CI
+# machine may not hold it twice).  BENCH_DIR: where the files go (build/).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-size=${1:-1024}
-dir=$(mktemp -d "${2:-$top/build}/bench.XXXXXX")
+sizes=()
+for a in "$@"; do
+	case $a in
+	big) sizes+=(4096) ;;
+	*[!0-9]* | "") echo "usage: $0 [SIZE_MIB...] [big]" >&2; exit 2 ;;
+	*) sizes+=("$a") ;;
+	esac
+done
+[ ${#sizes[@]} = 0 ] && sizes=(64 1024)
+[ "${BENCH_BIG:-0}" = 1 ] && [[ " ${sizes[*]} " != *" 4096 "* ]] && sizes+=(4096)
+runs=${BENCH_RUNS:-3}
+dir=$(mktemp -d "${BENCH_DIR:-$top/build}/bench.XXXXXX")
 bin=$top/build/bin
-pid=
+wl=$top/build/tests
+pids=()
 user=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"
       [ -n "$user" ] && { pkill -KILL -u "$user"; userdel "$user"; }' EXIT
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-timed() { local t0; t0=$(now); "$@"; secs "$t0" "$(now)"; }
-
-as=()	# the command prefix that runs as the user, when there is one
-
-start() {
-	rm -f "$dir/ready"
-	mkfifo -m 666 "$dir/ready"
-	"${as[@]}" "$bin/cr_run" "$top/build/tests/memory" -m "$size" -b 8 "$dir/ready" \
-		</dev/null >/dev/null 2>&1 &
-	pid=$!
-	read -r -t 120 _ < "$dir/ready"
-}
-stop() { kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
-
-dd_sync=$(timed dd if=/dev/zero of="$dir/dd.out" bs=1M count="$size" conv=fsync status=none)
-rm -f "$dir/dd.out"
-dd_nosync=$(timed dd if=/dev/zero of="$dir/dd.out" bs=1M count="$size" status=none)
-rm -f "$dir/dd.out"
-
-start
-ckpt_sync=$(timed "$bin/cr_checkpoint" -q -f "$dir/ctx" "$pid")
-rm -f "$dir/ctx"
-ckpt_nosync=$(timed "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid")
-# random data does not compress: this is the cost of trying
-ckpt_z=$(timed "$bin/cr_checkpoint" -q --nosync --compress -f "$dir/ctx.z" "$pid")
-z_mib=$(( $(stat -c %s "$dir/ctx.z") >> 20 ))
-rm -f "$dir/ctx.z"
-stop
-file_mib=$(( $(stat -c %s "$dir/ctx") >> 20 ))
-
-cat_r=$(timed sh -c 'cat "$1" > /dev/null' cat "$dir/ctx")
-anon_r=$("$top/build/bench/anon-read" "$dir/ctx")
-# --kill: the restored process is killed as soon as it runs again, so the
-# time is that of the restore (and of freeing its memory)
-rst=$(t0=$(now); "$bin/cr_restart" -q --kill "$dir/ctx" 2>/dev/null || true; secs "$t0" "$(now)")
-# --lazy: to the first instruction, the pages left in the file
-rst_lazy=$(t0=$(now); "$bin/cr_restart" -q --lazy --kill "$dir/ctx" 2>/dev/null || true
-	   secs "$t0" "$(now)")
-
-# The same as an ordinary user: their own checkpoint, their restart.
-rst_user=
-if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && useradd -M -U "ucrbench$$" 2>/dev/null; then
+# Run by root, the restart by an ordinary user too (in namespaces of its
+# own, issue 11), beside root's: a throwaway user, removed at the end.
+as=()
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && useradd -M -U "ucrbench$$" 2>/dev/null
+then
 	user=ucrbench$$
 	chmod 755 "$dir"
 	mkdir "$dir/user" && chown "$user:$user" "$dir/user"
 	as=(setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups --)
-	start
-	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
-	stop
-	rst_user=$(t0=$(now); "${as[@]}" "$bin/cr_restart" -q --kill "$dir/user/ctx" 2>/dev/null || true
-		   secs "$t0" "$(now)")
 fi
 
-echo "process of $size MiB, context file $file_mib MiB, in $dir"
-printf '%-36s %8s s\n' \
-	"dd write $size MiB + fsync" "$dd_sync" "cr_checkpoint (--sync, default)" "$ckpt_sync" \
-	"dd write $size MiB" "$dd_nosync" "cr_checkpoint --nosync" "$ckpt_nosync" \
-	"cr_checkpoint --nosync --compress" "$ckpt_z" \
-	"cat context file (page cache)" "$cat_r" "read into new anonymous memory" "$anon_r" \
-	"cr_restart" "$rst" "cr_restart --lazy (to running)" "$rst_lazy"
-echo "checkpoint/dd: $(ratio "$ckpt_sync" "$dd_sync")x synced, $(ratio "$ckpt_nosync" "$dd_nosync")x not synced"
-echo "compressed (random data, zstd level 1): $z_mib MiB, $(ratio "$ckpt_z" "$ckpt_nosync")x the plain checkpoint's time"
-echo "restart/cat: $(ratio "$rst" "$cat_r")x   restart/anon-read: $(ratio "$rst" "$anon_r")x"
-if [ -n "$rst_user" ]; then
-	echo "cr_restart by a user without privilege: $rst_user s, $(awk -v a="$rst_user" -v b="$rst" \
-		'BEGIN { printf "%+.0f", (a - b) * 1000 }') ms against root's (namespaces of its own)"
-else
-	echo "cr_restart by a user: not measured (run the bench as root to create a throwaway user)"
-fi
-for tool in criu dmtcp_launch; do
-	if command -v "$tool" >/dev/null; then
-		echo "$tool is installed; it is not compared yet (Debian's criu does not run on this kernel)"
+criu=${CRIU:-$(command -v criu || true)}
+dmtcp=${DMTCP:-$(dirname "$(command -v dmtcp_launch || echo /nonexistent/x)")}
+[ -x "$dmtcp/dmtcp_launch" ] || dmtcp=
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+# rec KEY VALUE: one more measurement of KEY
+rec() { echo "$2" >>"$dir/res.$1"; }
+# timed KEY COMMAND...: COMMAND's seconds, recorded as KEY
+timed() {
+	local key=$1 t0
+	shift
+	t0=$(now)
+	"$@" >/dev/null 2>"$dir/timed.err" || { echo "bench: $key: $* failed:" \
+		"$(head -c 300 "$dir/timed.err")" >&2; }
+	rec "$key" "$(secs "$t0" "$(now)")"
+}
+# restarted KEY ARGS...: cr_restart --kill ARGS timed as KEY; the restored
+# processes are killed as soon as they run again, so the time is that of
+# the restore (and of freeing their memory), and the status a kill's
+restarted() {
+	local key=$1 t0
+	shift
+	t0=$(now)
+	# (in a subshell whose stderr takes the shell's "Killed")
+	(exec 2>/dev/null; "$bin/cr_restart" -q --kill "$@" >/dev/null 2>"$dir/timed.err") || true
+	rec "$key" "$(secs "$t0" "$(now)")"
+	[ -s "$dir/timed.err" ] && echo "bench: $key: cr_restart $*: $(head -c 300 "$dir/timed.err")" >&2
+	return 0
+}
+# gone PGID: until no process of the group is left (the orphans of a
+# killed tree are reaped by init, when it will), so that a restore can
+# take their pids again
+gone() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		kill -0 -- "-$1" 2>/dev/null || return 0
+		sleep 0.01
+	done
+}
+med() { [ -f "$dir/res.$1" ] && sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# start KIND SIZE [PREFIX...]: the memory workload, ready; sets $pid
+start() {
+	local kind=$1 size=$2 opt=
+	shift 2
+	[ "$kind" = text ] && opt=-c
+	rm -f "$dir/ready"
+	mkfifo "$dir/ready"
+	# -b 0: DMTCP's brk cannot grow the program break (sbrk fails)
+	"$@" "$wl/memory" $opt -m "$size" -b 0 "$dir/ready" </dev/null >"$dir/wl.out" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 300 _ <"$dir/ready"
+}
+stop() { { kill -9 "$pid"; wait "$pid"; } 2>/dev/null || true; }
+
+floors() {
+	local s=$1
+	timed "dd_sync.$s" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" conv=fsync status=none
+	rm -f "$dir/dd.out"
+	timed "dd_nosync.$s" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" status=none
+	rm -f "$dir/dd.out"
+}
+
+ucr() {
+	local k=$1 s=$2 key=$1.$2 t0 ms
+	start "$k" "$s" "$bin/cr_run"
+	timed "ck_sync.$key" "$bin/cr_checkpoint" -q -f "$dir/ctx" "$pid"
+	rm -f "$dir/ctx"
+	timed "ck_nosync.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	ms=$("$bin/cr_checkpoint" -v --cow --nosync -f "$dir/ctx.cow" "$pid" 2>&1 |
+	     sed -n 's/.*ran again after \([0-9.]*\) ms.*/\1/p')
+	rec "cow_ms.$key" "${ms:-nan}"
+	rm -f "$dir/ctx.cow"
+	timed "ck_z.$key" "$bin/cr_checkpoint" -q --nosync --compress -f "$dir/ctx.z" "$pid"
+	stop
+	rec "size.$key" "$(stat -c %s "$dir/ctx")"
+	rec "zsize.$key" "$(stat -c %s "$dir/ctx.z")"
+	timed "dd_read.$key" dd if="$dir/ctx" of=/dev/null bs=1M status=none
+	rec "anon.$key" "$("$top/build/bench/anon-read" "$dir/ctx")"
+	restarted "rst.$key" "$dir/ctx"
+	restarted "rst_lazy.$key" --lazy "$dir/ctx"
+	restarted "rst_z.$key" "$dir/ctx.z"
+	# cr_info reads and checks the file as a restart does: the difference
+	# is the decompression
+	timed "info.$key" "$bin/cr_info" "$dir/ctx"
+	timed "info_z.$key" "$bin/cr_info" "$dir/ctx.z"
+	if [ "$k" = text ] && [ ! -f "$dir/res.gzip.$key" ]; then
+		rec "gzip.$key" "$(gzip -6 -c "$dir/ctx" | wc -c)"
 	fi
+	rm -f "$dir/ctx" "$dir/ctx.z"
+}
+
+# user_round SIZE: the user's own checkpoint of random data, and their
+# restart of it, timed as the root's is
+user_round() {
+	local s=$1
+	rm -f "$dir/ready"
+	mkfifo -m 666 "$dir/ready"
+	"${as[@]}" "$bin/cr_run" "$wl/memory" -m "$s" -b 0 "$dir/ready" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 300 _ <"$dir/ready"
+	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
+	stop
+	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1; true' \
+		sh "$bin/cr_restart" "$dir/user/ctx"
+	rm -f "$dir/user/ctx"
+}
+
+# tree [PREFIX...]: the 50-process tree in a session of its own, ready
+tree() {
+	rm -f "$dir/ready"
+	mkfifo "$dir/ready"
+	setsid "$@" "$wl/tree" "$dir/ready" 7 6 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 120 _ <"$dir/ready"
+}
+
+tree_ucr() {
+	tree "$bin/cr_run"
+	timed "ck_nosync.tree" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	{ kill -9 -- "-$pid"; wait "$pid"; } 2>/dev/null || true
+	gone "$pid"
+	restarted "rst.tree" "$dir/ctx"
+	rm -f "$dir/ctx"
+}
+
+# criu_round KEY WORKLOAD...: dump (the process killed) and restore
+# (detached: criu returns once it runs) of WORKLOAD in a session of its own
+criu_round() {
+	local key=$1
+	shift
+	rm -rf "$dir/criu" && mkdir "$dir/criu"
+	timed "criu_dump.$key" "$criu" dump -t "$pid" -D "$dir/criu" -o dump.log
+	{ wait "$pid"; } 2>/dev/null || true
+	gone "$pid"
+	rec "criu_size.$key" "$(du -sb "$dir/criu" | cut -f1)"
+	timed "criu_rst.$key" "$criu" restore -D "$dir/criu" -d -o restore.log
+	kill -9 -- "-$pid" 2>/dev/null || true
+	gone "$pid"
+	rm -rf "$dir/criu"
+}
+
+criu_mem() {
+	start "$1" "$2" setsid
+	criu_round "$1.$2"
+}
+
+criu_tree() {
+	tree
+	criu_round tree
+}
+
+# dmtcp_wait_running PORTFILE: until the coordinator says its peers run
+dmtcp_wait_running() {
+	local i
+	for ((i = 0; i < 6000; i++)); do
+		[ -s "$1" ] && "$dmtcp/dmtcp_command" -p "$(cat "$1")" -s 2>/dev/null |
+			grep -q RUNNING=yes && return 0
+		sleep 0.01
+	done
+}
+
+# dmtcp_round KEY GZIP WORKLOAD...: checkpoint (blocking) and restart of
+# WORKLOAD under a coordinator of its own, with DMTCP's gzip or without
+dmtcp_round() {
+	local key=$1 gzip=$2 t0 port
+	shift 2
+	rm -rf "$dir/dmtcp" && mkdir "$dir/dmtcp"
+	rm -f "$dir/ready" "$dir/port"
+	mkfifo "$dir/ready"
+	"$dmtcp/dmtcp_launch" --new-coordinator --coord-port 0 --port-file "$dir/port" \
+		--ckptdir "$dir/dmtcp" "$gzip" "$@" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 300 _ <"$dir/ready"
+	port=$(cat "$dir/port")
+	timed "dmtcp_ck$gzip.$key" "$dmtcp/dmtcp_command" -p "$port" -bc
+	rec "dmtcp_size$gzip.$key" "$(du -cb "$dir"/dmtcp/ckpt_*.dmtcp | tail -1 | cut -f1)"
+	"$dmtcp/dmtcp_command" -p "$port" -q >/dev/null 2>&1 || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$dir/port"
+	t0=$(now)
+	"$dmtcp/dmtcp_restart" --new-coordinator --coord-port 0 --port-file "$dir/port" \
+		"$dir"/dmtcp/ckpt_*.dmtcp </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	dmtcp_wait_running "$dir/port"
+	rec "dmtcp_rst$gzip.$key" "$(secs "$t0" "$(now)")"
+	"$dmtcp/dmtcp_command" -p "$(cat "$dir/port")" -q >/dev/null 2>&1 || true
+	wait "$pid" 2>/dev/null || true
+	rm -rf "$dir/dmtcp"
+}
+
+dmtcp_mem() {
+	local opt=
+	[ "$1" = text ] && opt=-c
+	dmtcp_round "$1.$2" --no-gzip "$wl/memory" $opt -m "$2" -b 0 "$dir/ready"
+	[ "$1" = text ] && dmtcp_round "$1.$2" --gzip "$wl/memory" $opt -m "$2" -b 0 "$dir/ready"
+	return 0
+}
+
+echo "$runs runs of: ${sizes[*]} MiB, random and text; in $dir"
+# (bash says "Killed" of every workload a checkpointer kills: not news)
+for ((run = 1; run <= runs; run++)); do
+	for s in "${sizes[@]}"; do
+		floors "$s"
+		for k in random text; do
+			ucr "$k" "$s"
+			[ "$k" = random ] && [ -n "$user" ] && user_round "$s"
+			[ -n "$criu" ] && criu_mem "$k" "$s"
+			[ -n "$dmtcp" ] && dmtcp_mem "$k" "$s"
+		done
+	done
+	tree_ucr
+	[ -n "$criu" ] && criu_tree
+	[ -n "$dmtcp" ] && dmtcp_round tree --no-gzip "$wl/tree" "$dir/ready" 7 6
+	echo "run $run done"
+done 2> >(grep -v ' Killed ' >&2)
+
+# line LABEL KEY [FLOOR-KEY]: the median, and its ratio to the floor's
+line() {
+	local v f
+	v=$(med "$2")
+	[ -z "$v" ] && return 0
+	if [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
+		printf '  %-40s %8.3f s  %5.2fx %s\n' "$1" "$v" "$(awk -v a="$v" -v b="$f" \
+			'BEGIN { print (b > 0 ? a / b : 0) }')" "${4:-}"
+	else
+		printf '  %-40s %8.3f s\n' "$1" "$v"
+	fi
+}
+mib() { awk -v b="$(med "$1")" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+# speed BYTES-KEY SECONDS-KEY [MINUS-KEY]: MB/s of the content
+speed() {
+	awk -v b="$(med "$1")" -v t="$(med "$2")" -v m="$([ -n "${3:-}" ] && med "$3" || echo 0)" \
+		'BEGIN { d = t - m; if (d > 0) printf "%.0f MB/s", b / d / 1e6; else print "-" }'
+}
+
+echo
+echo "medians of $runs runs ($(nproc) CPUs, load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+for s in "${sizes[@]}"; do
+	echo "dd, $s MiB: write + fsync $(med "dd_sync.$s") s, write $(med "dd_nosync.$s") s"
+	for k in random text; do
+		key=$k.$s
+		echo "$s MiB of $k data (context file $(mib "size.$key"))"
+		line "cr_checkpoint (sync)" "ck_sync.$key" "dd_sync.$s" "dd+fsync"
+		line "cr_checkpoint --nosync" "ck_nosync.$key" "dd_nosync.$s" "dd"
+		printf '  %-40s %8.1f ms %5.1f%% of --nosync\n' "cr_checkpoint --cow: downtime" \
+			"$(med "cow_ms.$key")" "$(awk -v a="$(med "cow_ms.$key")" \
+			-v b="$(med "ck_nosync.$key")" 'BEGIN { print a / 10 / b }')"
+		line "dd reading the context file" "dd_read.$key"
+		line "read into fresh anonymous memory" "anon.$key"
+		line "cr_restart" "rst.$key" "anon.$key" "anon-read"
+		line "cr_restart --lazy (to running)" "rst_lazy.$key" "rst.$key" "eager"
+		[ "$k" = random ] && line "cr_restart by a user (namespaces of its own)" \
+			"rst_user.$key" "rst.$key" "root's"
+		line "cr_checkpoint --nosync --compress" "ck_z.$key" "ck_nosync.$key" "plain"
+		line "cr_restart of the compressed file" "rst_z.$key" "rst.$key" "plain"
+		echo "    compressed: $(mib "zsize.$key")$([ -f "$dir/res.gzip.$key" ] &&
+			echo ", gzip -6 of the plain file $(mib "gzip.$key")");" \
+			"compressing $(speed "size.$key" "ck_z.$key"), decompressing" \
+			"$(speed "size.$key" "info_z.$key" "info.$key") (cr_info's read less the plain one's)"
+		if [ -n "$criu" ]; then
+			line "CRIU dump ($(mib "criu_size.$key"))" "criu_dump.$key" "ck_nosync.$key" "ucr"
+			line "CRIU restore" "criu_rst.$key" "rst.$key" "ucr"
+		fi
+		if [ -n "$dmtcp" ]; then
+			line "DMTCP checkpoint ($(mib "dmtcp_size--no-gzip.$key"))" \
+				"dmtcp_ck--no-gzip.$key" "ck_nosync.$key" "ucr"
+			line "DMTCP restart" "dmtcp_rst--no-gzip.$key" "rst.$key" "ucr"
+			if [ "$k" = text ]; then
+				line "DMTCP gzip checkpoint ($(mib "dmtcp_size--gzip.$key"))" \
+					"dmtcp_ck--gzip.$key" "ck_z.$key" "ucr --compress"
+				line "DMTCP gzip restart" "dmtcp_rst--gzip.$key" "rst_z.$key" \
+					"ucr --compress"
+			fi
+		fi
+	done
 done
+echo "a tree of 50 processes"
+line "cr_checkpoint --nosync" "ck_nosync.tree"
+line "cr_restart" "rst.tree"
+if [ -n "$criu" ]; then
+	line "CRIU dump" "criu_dump.tree" "ck_nosync.tree" "ucr"
+	line "CRIU restore" "criu_rst.tree" "rst.tree" "ucr"
+else
+	echo "CRIU: skipped (no criu on the PATH; CRIU=/path/to/criu)"
+fi
+if [ -n "$dmtcp" ]; then
+	line "DMTCP checkpoint" "dmtcp_ck--no-gzip.tree" "ck_nosync.tree" "ucr"
+	line "DMTCP restart" "dmtcp_rst--no-gzip.tree" "rst.tree" "ucr"
+else
+	echo "DMTCP: skipped (no dmtcp_launch on the PATH; DMTCP=/dmtcp/prefix/bin)"
+fi

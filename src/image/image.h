@@ -13,9 +13,7 @@
 /* The writer streams records in one pass; it never seeks. */
 struct img_writer {
 	int fd;
-	struct ZSTD_CCtx_s *zstd;	/* compressing, or NULL */
-	char *zbuf;
-	size_t zbuf_len;
+	struct img_frames *frames;	/* compressing (frames.h), or NULL */
 	uint64_t off;		/* bytes written so far, buffered included */
 	uint64_t n_records;
 	XXH3_state_t *hash;	/* the record being written */
@@ -101,7 +99,7 @@ struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
 				 * file, in a memfd; -1 for a plain file */
-	bool compressed;	/* the file is a zstd frame */
+	bool compressed;	/* the file is zstd frames */
 	const uint8_t *map;
 	uint64_t size;
 	const struct img_header *hdr;

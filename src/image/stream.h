@@ -8,11 +8,11 @@
 
 /*
  * The context file into a memfd, which can be mapped and read at offsets:
- * a stream (pipe, socket) read to its end, or a compressed file (a zstd
- * frame) decompressed.  The memfd, or -errno with *err saying why.
+ * a stream (pipe, socket) read to its end, and a compressed file (zstd
+ * frames, frames.c) decompressed.  The memfd, or -errno with *err saying why.
  */
 int img_stream_to_memfd(int fd, bool stream, char *err, size_t err_len);
-/* Whether a regular file starts as a zstd frame does. */
+/* Whether a file starts as a zstd frame does. */
 bool img_is_compressed(int fd);
 
 #endif

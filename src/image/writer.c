@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 #include <unistd.h>
-#include <zstd.h>
-
+#include "frames.h"
 #include "image.h"
 #include "common/util.h"
 
@@ -21,31 +20,22 @@ static int writer_failed(struct img_writer *w, int r)
 }
 
 /*
- * Out to the file, through zstd when compressing: the file is then one
- * zstd frame whose content is the context file (docs/FORMAT.md); offsets
- * and alignment are those of the content.  mode ZSTD_e_end ends the frame.
+ * Out to the file, through zstd when compressing: the file is then a
+ * sequence of zstd frames whose content is the context file
+ * (docs/FORMAT.md); offsets and alignment are those of the content.
  */
-static int writer_emit(struct img_writer *w, const void *data, size_t len, ZSTD_EndDirective mode)
+static int writer_emit(struct img_writer *w, const void *data, size_t len)
 {
-	ZSTD_inBuffer in = { data, len, 0 };
-	size_t left;
+	int r;
 
-	if (!w->zstd)
-		return len ? writer_failed(w, write_full(w->fd, data, len)) : 0;
-	do {
-		ZSTD_outBuffer out = { w->zbuf, w->zbuf_len, 0 };
-		int r;
-
-		left = ZSTD_compressStream2(w->zstd, &out, &in, mode);
-		if (ZSTD_isError(left)) {
-			w->zstd_error = ZSTD_getErrorName(left);
-			return writer_failed(w, -EIO);
-		}
-		r = write_full(w->fd, w->zbuf, out.pos);
-		if (r)
-			return writer_failed(w, r);
-	} while (in.pos < in.size || (mode == ZSTD_e_end && left));
-	return 0;
+	if (!len)
+		return 0;
+	if (!w->frames)
+		return writer_failed(w, write_full(w->fd, data, len));
+	r = img_frames_put(w->frames, data, len);
+	if (r)
+		w->zstd_error = img_frames_error(w->frames);
+	return writer_failed(w, r);
 }
 
 static int writer_flush(struct img_writer *w)
@@ -54,7 +44,7 @@ static int writer_flush(struct img_writer *w)
 
 	if (!w->buf_len)
 		return 0;
-	r = writer_emit(w, w->buf, w->buf_len, ZSTD_e_continue);
+	r = writer_emit(w, w->buf, w->buf_len);
 	w->buf_len = 0;
 	return r;
 }
@@ -68,7 +58,7 @@ static int writer_put(struct img_writer *w, const void *data, size_t len)
 	w->off += len;
 	if (len >= WRITER_DIRECT) {
 		r = writer_flush(w);
-		return r ? r : writer_emit(w, data, len, ZSTD_e_continue);
+		return r ? r : writer_emit(w, data, len);
 	}
 	if (w->buf_len + len > WRITER_BUF) {
 		r = writer_flush(w);
@@ -89,17 +79,12 @@ int img_writer_open(struct img_writer *w, int fd, int compress_level)
 	if (!w->hash)
 		return writer_failed(w, -ENOMEM);
 	if (compress_level) {
-		w->zstd = ZSTD_createCCtx();
-		w->zbuf_len = ZSTD_CStreamOutSize();
-		w->zbuf = xmalloc(w->zbuf_len);
-		if (!w->zstd ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_compressionLevel,
-							compress_level)) ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_checksumFlag, 1)))
-			return writer_failed(w, -EINVAL);
-		/* compress on every CPU while this thread reads the processes;
-		 * a libzstd without threads says no, and compresses here */
-		ZSTD_CCtx_setParameter(w->zstd, ZSTD_c_nbWorkers, (int)sysconf(_SC_NPROCESSORS_ONLN));
+		long n_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		/* compress on every CPU while this thread reads the processes */
+		w->frames = img_frames_open(fd, compress_level, n_cpus < 1 ? 1 : (int)n_cpus);
+		if (!w->frames)
+			return writer_failed(w, -ENOMEM);
 	}
 	return writer_put(w, IMG_MAGIC, IMG_MAGIC_LEN);
 }
@@ -108,10 +93,8 @@ void img_writer_close(struct img_writer *w)
 {
 	free(w->buf);
 	w->buf = NULL;
-	ZSTD_freeCCtx(w->zstd);
-	w->zstd = NULL;
-	free(w->zbuf);
-	w->zbuf = NULL;
+	img_frames_free(w->frames);
+	w->frames = NULL;
 	if (w->hash)
 		XXH3_freeState(w->hash);
 	w->hash = NULL;
@@ -202,7 +185,7 @@ int img_writer_append(struct img_writer *w, const struct img_writer *staged)
 {
 	static char buf[WRITER_DIRECT];
 
-	if (staged->zstd || staged->buf_len || w->off % IMG_ALIGN)
+	if (staged->frames || staged->buf_len || w->off % IMG_ALIGN)
 		return writer_failed(w, -EINVAL);
 	for (uint64_t at = IMG_MAGIC_LEN; at < staged->off;) {
 		size_t n = staged->off - at < sizeof(buf) ? staged->off - at : sizeof(buf);
@@ -229,5 +212,10 @@ int img_writer_finish(struct img_writer *w)
 
 	if (!r)
 		r = writer_flush(w);
-	return r || !w->zstd ? r : writer_emit(w, NULL, 0, ZSTD_e_end);
+	if (r || !w->frames)
+		return r;
+	r = img_frames_finish(w->frames);
+	if (r)
+		w->zstd_error = img_frames_error(w->frames);
+	return writer_failed(w, r);
 }

@@ -1,11 +1,14 @@
 /* memory: fill memory with pseudo-random data and check it survives.
  *
- * usage: memory [-m HEAP_MIB] [-u MIB] [-r] [-b BRK_MIB] [-s SEED] [-t TICKFILE] FIFO
+ * usage: memory [-m HEAP_MIB] [-u MIB] [-r] [-b BRK_MIB] [-s SEED] [-c] [-t TICKFILE]
+ *        FIFO
  *   -m  anonymous private mapping filled from SEED (default 256 MiB), with
  *       more after it that is never written (must read back as 0)
  *   -u  the size of that part (default 16 MiB)
  *   -r  read that part before saying ready (its pages are then the
  *       kernel's shared zero page)
+ *   -c  fill the mapping with compressible text (words drawn from SEED,
+ *       as a log or a table of names would be) instead of random bytes
  *   -b  area grown with sbrk(), filled from SEED too (default 8 MiB)
  *   -t  while waiting, append a line to TICKFILE every 10 ms (shows that
  *       the process runs); without -t it waits in sigsuspend
@@ -21,6 +24,7 @@
 #include "wl.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -51,6 +55,34 @@ static void fill(struct area *a, uint64_t seed)
 
 	for (size_t i = 0; i < a->len / 8; i++)
 		a->p[i] = xorshift64s(&s);
+}
+
+/* Text that compresses about as a program's data might: lines of words
+ * drawn from a small vocabulary, some with a count, as in a log. */
+static void fill_text(struct area *a, uint64_t seed)
+{
+	static const char *const words[] = {
+		"the", "checkpoint", "of", "process", "memory", "restart", "page", "file",
+		"thread", "signal", "error", "value", "request", "context", "data", "node",
+		"in", "and", "to", "a", "is", "for", "with", "on", "user", "time", "job",
+		"queue", "buffer", "write", "read", "size",
+	};
+	char *p = (char *)a->p, *end = p + a->len;
+	uint64_t s = seed | 1, count = 0;
+
+	while (p < end) {
+		uint64_t r = xorshift64s(&s);
+		char word[32];
+		int n = r % 8 == 0 ? snprintf(word, sizeof(word), "%llu ",
+					      (unsigned long long)count++) :
+			snprintf(word, sizeof(word), "%s%c", words[(r >> 8) % (sizeof(words) / sizeof(words[0]))],
+				 r % 11 == 0 ? '\n' : ' ');
+
+		if (n > end - p)
+			n = (int)(end - p);
+		memcpy(p, word, (size_t)n);
+		p += n;
+	}
 }
 
 /* A hash over 64-bit words: multiply-xorshift after each word, so that a
@@ -158,6 +190,7 @@ int main(int argc, char **argv)
 	size_t heap_mib = 256, brk_mib = 8;
 	uint64_t seed = 0x5eed;
 	const char *tickfile = NULL;
+	bool text = false;
 	long page = sysconf(_SC_PAGESIZE);
 	struct area heap = { "heap mapping", 0, 0, 0 };
 	struct area brk = { "brk area", 0, 0, 0 };
@@ -169,19 +202,21 @@ int main(int argc, char **argv)
 	size_t untouched_len = 16 * MIB;
 	volatile unsigned char sink = 0;
 
-	while ((opt = getopt(argc, argv, "m:u:rb:s:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:u:rb:s:ct:")) != -1) {
 		switch (opt) {
 		case 'm': heap_mib = (size_t)wl_atol(optarg, "heap size"); break;
 		case 'u': untouched_len = (size_t)wl_atol(optarg, "untouched size") * MIB; break;
 		case 'r': read_untouched = 1; break;
 		case 'b': brk_mib = (size_t)wl_atol(optarg, "brk size"); break;
 		case 's': seed = (uint64_t)wl_atol(optarg, "seed"); break;
+		case 'c': text = true; break;
 		case 't': tickfile = optarg; break;
-		default: wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-t TICKFILE] FIFO");
+		default: wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] "
+				"[-t TICKFILE] FIFO");
 		}
 	}
 	if (optind != argc - 1)
-		wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-t TICKFILE] FIFO");
+		wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] [-t TICKFILE] FIFO");
 	wl_setup_usr1(!tickfile);
 
 	heap.len = heap_mib * MIB;
@@ -209,7 +244,10 @@ int main(int argc, char **argv)
 	    mprotect(guard + 2 * page, (size_t)page, PROT_NONE) != 0)
 		wl_die("mprotect: %s", strerror(errno));
 
-	fill(&heap, seed);
+	if (text)
+		fill_text(&heap, seed);
+	else
+		fill(&heap, seed);
 	fill(&brk, seed * 3 + 1);
 	fill(&data, seed * 7 + 5);
 	heap.hash = hash(&heap);

@@ -1,0 +1,92 @@
+#!/bin/bash
+# 54-compress: cr_checkpoint --compress writes zstd frames of 4 MiB of the
+# context file each, compressed on every CPU, and cr_restart decompresses
+# them on every CPU.  A process holding compressible text comes back
+# exactly from a file much smaller than the plain one, also through pipes
+# both ways; random data is stored raw, at most 1% larger than plain, and
+# comes back too; a file with a byte flipped in a frame, or cut short, is
+# refused with a message and nothing is created.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$(dirname "$0")/../lib.sh"
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/memory"
+plan 22
+
+# saved NAME MEMORY-OPTIONS...: the memory workload checkpointed plain
+# ($T/NAME.plain), compressed ($T/NAME.ctx) and compressed into a pipe
+# ($T/NAME.piped), then checked after continue and killed: four TAP tests
+saved() {
+	local name=$1
+	shift
+	mkfifo "$T/$name.ready"
+	spawn "$T/$name.wl" "$T/$name.wlerr" "$bin/cr_run" "$wl/memory" "$@" "$T/$name.ready"
+	orig=$spawned
+	wait_ready "$T/$name.ready" 60 || { diag_file "$T/$name.wlerr"; die "$name did not start"; }
+	checkpoint "$name: cr_checkpoint --compress exits 0" --compress -f "$T/$name.ctx" "$orig"
+	checkpoint "$name: and a plain one, to compare" -f "$T/$name.plain" "$orig"
+	timeout 60 "$bin/cr_checkpoint" --compress -F 1 "$orig" 2>"$T/$name.pk.err" |
+		cat >"$T/$name.piped"
+	is "${PIPESTATUS[0]}" 0 "$name: cr_checkpoint --compress -F 1 into a pipe exits 0" ||
+		diag_file "$T/$name.pk.err"
+	ask_report "$orig" "$T/$name.wl"
+	is "$(cat "$T/$name.wl")" PASS "$name: after continue, its check says PASS"
+	kill_wait "$orig"
+	wait_pid_free "$orig"
+}
+
+# restored NAME DESC CR_RESTART-ARGS...: the process back, its check PASS,
+# then killed: one TAP test
+restored() {
+	local name=$1 desc=$2
+	shift 2
+	: >"$T/$name.wl"
+	"$bin/cr_restart" "$@" </dev/null >"$T/$name.r.out" 2>"$T/$name.r.err" &
+	rpid=$!
+	track "$rpid"
+	if wait_restored "$orig" "$rpid" 60; then
+		ask_report "$orig" "$T/$name.wl"
+	fi
+	is "$(cat "$T/$name.wl")" PASS "$name: $desc: restarted, its check says PASS" ||
+		diag_file "$T/$name.r.err"
+	kill -KILL "$orig" 2>/dev/null
+	wait_exit "$rpid" 30
+	[ $? = 255 ] && kill_wait "$rpid"
+	wait_pid_free "$orig"
+}
+
+# --- compressible: text -----------------------------------------------------------
+saved text -c -m 64 -b 1
+zsize=$(stat -c %s "$T/text.ctx")
+psize=$(stat -c %s "$T/text.plain")
+check "text: the compressed file is under half the plain one ($zsize, $psize bytes)" \
+	[ $((zsize * 2)) -lt "$psize" ]
+"$bin/cr_info" "$T/text.ctx" >"$T/text.info" 2>&1
+grep -q "zstd-compressed" "$T/text.info" && [ "$(grep -c '^process' "$T/text.info")" = 1 ]
+ok $? "text: cr_info reads it and says it is compressed" || diag_file "$T/text.info"
+if command -v zstd >/dev/null; then
+	frames=$(zstd -lv "$T/text.ctx" 2>/dev/null | awk '/^# Zstandard Frames/ { print $NF }')
+	check "text: it is one zstd frame per 4 MiB of content ($frames frames)" \
+		[ "${frames:-0}" -ge 16 ]
+else
+	ok 0 "# SKIP zstd is not installed: its frames are not counted"
+fi
+restored text "from the compressed file" "$T/text.ctx"
+restored text "from the compressed stream through a pipe" -F 3 3< <(cat "$T/text.piped")
+
+# --- incompressible: random ---------------------------------------------------------
+saved random -m 64 -b 1
+zsize=$(stat -c %s "$T/random.ctx")
+psize=$(stat -c %s "$T/random.plain")
+check "random: stored raw, at most 1% larger than plain ($zsize, $psize bytes)" \
+	[ $((zsize * 100)) -le $((psize * 101)) ]
+restored random "from the compressed file" "$T/random.ctx"
+
+# --- damaged ----------------------------------------------------------------------------
+flipped_copy "$T/text.ctx" "$T/flip.ctx" >/dev/null
+restart_refused flip "a byte flipped in a compressed frame" "damaged" "$T/flip.ctx"
+head -c $((zsize / 3)) "$T/random.ctx" >"$T/short.ctx"
+restart_refused short "a compressed file cut short" "cut short" "$T/short.ctx"
+flipped_copy "$T/random.ctx" "$T/rflip.ctx" >/dev/null
+# a raw frame has no checksum of zstd's: the record's catches the flip
+restart_refused rflip "a byte flipped in a raw frame" "checksum mismatch in record" "$T/rflip.ctx"
+! alive "$orig"
+ok $? "no damaged file created a process"
