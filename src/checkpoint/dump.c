@@ -17,6 +17,8 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 
+#include <time.h>
+
 #include "request.h"
 #include "res/res.h"
 #include "proc/proc.h"
@@ -24,6 +26,10 @@
 #include "libcr.h"
 
 #define PAGE_BUFFER (1u << 20)
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid	/* glibc before 2.37 names it not */
+#endif
 
 static int request_listen(struct request *rq)
 {
@@ -205,7 +211,10 @@ static void page_buffer(struct dump_ctx *ctxs, size_t i)
 /* The writer logs nothing: its own failure is said here, once. */
 static void log_writer_error(const struct img_writer *w, const char *name)
 {
-	if (w->zstd_error)
+	if (w->error == -ETIMEDOUT)
+		log_error("the checkpoint's time (--time) ran out while the context file %s was "
+			  "written", name);
+	else if (w->zstd_error)
 		log_error("cannot compress the context file %s: %s", name, w->zstd_error);
 	else
 		log_errno(w->error, "cannot write the context file %s", name);
@@ -360,6 +369,44 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	return r;
 }
 
+static void deadline_passed(int sig)
+{
+	(void)sig;
+	io_give_up = 1;
+}
+
+/*
+ * --time bounds the dump too: a write that blocks (a pipe nobody reads, a
+ * stalled file system) is interrupted at the deadline, and fails.  The
+ * timer's signal goes to this thread, the one that writes (the
+ * compressor's threads never do); its handler has no SA_RESTART, and it
+ * comes again every 50 ms, for a write that began just after it.
+ */
+static int deadline_arm(const struct timespec *at, timer_t *ret)
+{
+	struct sigaction sa = { .sa_handler = deadline_passed };
+	struct sigevent ev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM };
+	struct itimerspec when = { .it_value = *at, .it_interval = { 0, 50 * 1000 * 1000 } };
+
+	ev.sigev_notify_thread_id = gettid();
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || timer_create(CLOCK_MONOTONIC, &ev, ret) < 0)
+		return log_errno(-errno, "cannot set the checkpoint's deadline");
+	if (timer_settime(*ret, TIMER_ABSTIME, &when, NULL) < 0) {
+		timer_delete(*ret);
+		*ret = NULL;
+		return log_errno(-errno, "cannot set the checkpoint's deadline");
+	}
+	return 0;
+}
+
+static void deadline_disarm(timer_t *t)
+{
+	if (*t)
+		timer_delete(*t);
+	*t = NULL;
+}
+
 /*
  * --incremental=BASE: the base, loaded and checked as a restart would,
  * before any process is disturbed; it must be a file (a restart opens it
@@ -405,6 +452,7 @@ int checkpoint_run(const struct checkpoint_opts *o)
 	struct output out = { .fd = -1 };
 	char dest[UCR_PATH_MAX], fd_name[32];
 	int64_t phase = log_phase_start();
+	timer_t deadline = NULL;
 	int r;
 
 	if (o->timeout) {
@@ -435,7 +483,10 @@ int checkpoint_run(const struct checkpoint_opts *o)
 		goto out;
 	log_phase(&phase, "%zu processes parked, their callbacks run", rq.n);
 	snprintf(fd_name, sizeof(fd_name), "(descriptor %d)", out.fd);
-	r = dump_all(&rq, out.fd, out.path ? out.path : fd_name);
+	r = o->timeout ? deadline_arm(&rq.deadline, &deadline) : 0;
+	if (!r)
+		r = dump_all(&rq, out.fd, out.path ? out.path : fd_name);
+	deadline_disarm(&deadline);
 	if (r)
 		goto out;
 	log_phase(&phase, "dumped");

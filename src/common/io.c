@@ -76,13 +76,19 @@ int read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
+volatile sig_atomic_t io_give_up;
+
 int write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n;
 
+		/* a signal cuts a write short, or makes it fail */
+		if (io_give_up)
+			return -ETIMEDOUT;
+		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

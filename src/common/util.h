@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -91,7 +92,10 @@ char *xstrndup(const char *s, size_t n);
 
 /* io.c */
 int read_full(int fd, void *buf, size_t len);		/* 0 or -errno (-EIO at EOF) */
-int write_full(int fd, const void *buf, size_t len);	/* 0 or -errno */
+/* 0 or -errno; -ETIMEDOUT once io_give_up is set (by a deadline's signal
+ * handler, which interrupts a write that blocks: cr_checkpoint --time) */
+int write_full(int fd, const void *buf, size_t len);
+extern volatile sig_atomic_t io_give_up;
 /* Reads a whole (proc) file; NUL-terminates; *ret_len without the NUL. */
 int read_file(const char *path, char **ret, size_t *ret_len);
 int parse_int(const char *s, int *ret);
