@@ -147,6 +147,18 @@ child_of() {
 	_stat "$1" && [ "${_sf[1]}" = "$2" ]
 }
 
+# wait_child_of PID PARENT: up to 5 s for PID to become PARENT's child
+# (a restored pid coming back under cr_restart), which there is no signal
+# to tell
+wait_child_of() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		child_of "$1" "$2" && return 0
+		nap 0.05
+	done
+	return 1
+}
+
 # alive PID: the process runs (exists and is not a zombie)
 alive() {
 	_stat "$1" && [ "${_sf[0]}" != Z ] && [ "${_sf[0]}" != X ]

@@ -501,5 +501,8 @@ __attribute__((constructor)) static void agent_load(void)
 	sigfillset(&sa.sa_mask);
 	/* libc's: the program's sigaction() never installs CR_SIGNUM */
 	libc()->sigaction(CR_SIGNUM, &sa, NULL);
+	/* the image before an execve() blocked it across the call (execwrap.c):
+	 * a request that came meanwhile is served now */
+	sys_rt_sigprocmask(SIG_UNBLOCK, &(uint64_t){ CR_SIGNUM_BIT }, NULL);
 	pthread_atfork(NULL, NULL, agent_after_fork);
 }

@@ -97,8 +97,9 @@ AGENT_HIDDEN void request_restarted(void);
 AGENT_HIDDEN unsigned long agent_checkpoint_generation(void);
 AGENT_HIDDEN int64_t agent_downtime_ns(void);
 
-/* libc.c: libc's own versions of the calls sigwrap.c and sleepwrap.c
- * interpose, resolved at load (epoll_pwait2 may be missing: NULL). */
+
+/* libc.c: libc's own versions of the calls sigwrap.c, sleepwrap.c and
+ * execwrap.c interpose, resolved at load (epoll_pwait2 may be missing: NULL). */
 struct libc_calls {
 	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
@@ -118,6 +119,12 @@ struct libc_calls {
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
 			    const sigset_t *);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execv)(const char *, char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
 };
 AGENT_HIDDEN const struct libc_calls *libc(void);
 

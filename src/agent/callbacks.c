@@ -424,7 +424,7 @@ static void futex_wake(int *addr)
 static void *cbt_main(void *unused)
 {
 	/* only the checkpoint signal comes here */
-	uint64_t mask = ~(1ULL << (CR_SIGNUM - 1));
+	uint64_t mask = ~CR_SIGNUM_BIT;
 	int now;
 
 	(void)unused;

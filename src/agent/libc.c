@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libc's own versions of the calls libcr interposes (sigwrap.c,
- * sleepwrap.c), for the wrappers to pass the program's calls on to.
+ * sleepwrap.c, execwrap.c), for the wrappers to pass the program's calls on to.
  *
  * Resolved at load: dlsym is not async-signal-safe, and a wrapper may be
  * called from a signal handler.  Another library's constructor may call a
@@ -81,6 +81,12 @@ static void libc_resolve(void)
 	calls.epoll_wait = libc_sym("epoll_wait");
 	calls.epoll_pwait = libc_sym("epoll_pwait");
 	calls.epoll_pwait2 = libc_sym("epoll_pwait2");
+	calls.execve = libc_sym("execve");
+	calls.execv = libc_sym("execv");
+	calls.execvp = libc_sym("execvp");
+	calls.execvpe = libc_sym("execvpe");
+	calls.fexecve = libc_sym("fexecve");
+	calls.execveat = libc_sym("execveat");
 	__atomic_store_n(&calls_ready, 1, __ATOMIC_RELEASE);
 }
 

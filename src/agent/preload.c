@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exec_args.h"
 #include "../common/sys.h"
 
 /* Every call libcr.map exports besides the API. */
@@ -34,7 +35,8 @@
 	X(sigpending) X(sigsuspend) X(sigwait) X(sigwaitinfo) X(sigtimedwait) \
 	X(signalfd) X(pause) X(sleep) X(usleep) X(nanosleep) X(clock_nanosleep) \
 	X(poll) X(__poll_chk) X(ppoll) X(__ppoll_chk) X(select) X(pselect) \
-	X(epoll_wait) X(epoll_pwait) X(epoll_pwait2)
+	X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(execve) X(execv) X(execvp) X(execvpe) \
+	X(fexecve) X(execveat)
 
 #define PRELOAD_INDEX(name) PRELOAD_##name,
 enum { PRELOAD_CALLS(PRELOAD_INDEX) PRELOAD_N };
@@ -167,3 +169,16 @@ FORWARD(int, epoll_pwait2,
 	(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
 	 const sigset_t *mask),
 	(epfd, ev, max, tmo, mask))
+FORWARD(int, execve, (const char *path, char *const argv[], char *const envp[]),
+	(path, argv, envp))
+FORWARD(int, execv, (const char *path, char *const argv[]), (path, argv))
+FORWARD(int, execvp, (const char *file, char *const argv[]), (file, argv))
+FORWARD(int, execvpe, (const char *file, char *const argv[], char *const envp[]),
+	(file, argv, envp))
+FORWARD(int, fexecve, (int fd, char *const argv[], char *const envp[]), (fd, argv, envp))
+FORWARD(int, execveat,
+	(int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+	(dirfd, path, argv, envp, flags))
+
+/* The list forms, as arrays to libcr.so.0's array forms. */
+EXEC_LIST_FORMS

@@ -203,7 +203,7 @@ static int pending_grow(void)
 void procstate_save_pending(int record, bool shared)
 {
 	for (;;) {
-		uint64_t mask = pending_mask(shared) & ~(1ULL << (CR_SIGNUM - 1));
+		uint64_t mask = pending_mask(shared) & ~CR_SIGNUM_BIT;
 		int sig = mask ? __builtin_ctzll(mask) + 1 : 0;
 		struct timespec zero = { 0, 0 };
 		uint64_t set = 1ULL << (sig - 1);

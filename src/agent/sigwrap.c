@@ -36,7 +36,6 @@
 
 /* glibc's own signals (SIGCANCEL, SIGSETXID): never blocked for the program */
 #define GLIBC_SIG_MASK ((1ULL << (32 - 1)) | (1ULL << (33 - 1)))
-#define CR_BIT (1ULL << (CR_SIGNUM - 1))
 
 /* The program's dispositions as it set them; [CR_SIGNUM] is only here. */
 static struct sigaction sigwrap_acts[CR_SIGNUM + 1];
@@ -130,7 +129,7 @@ static void sigwrap_run_handler(void (*h)(int, siginfo_t *, void *), siginfo_t *
 	if (flags & SA_RESETHAND)
 		__atomic_store_n(&a->sa_handler, SIG_DFL, __ATOMIC_RELAXED);
 	mask = mask_word(&((ucontext_t *)uc)->uc_sigmask) | mask_word(&a->sa_mask);
-	mask &= ~(CR_BIT | GLIBC_SIG_MASK);
+	mask &= ~(CR_SIGNUM_BIT | GLIBC_SIG_MASK);
 	if (!(flags & SA_NODEFER))
 		__atomic_store_n(&t_blocked, 1, __ATOMIC_SEQ_CST);
 	sys_rt_sigprocmask(SIG_SETMASK, &mask, &old);
@@ -192,7 +191,7 @@ static void sigwrap_trampoline(int sig, siginfo_t *si, void *uc)
 	__atomic_add_fetch(&t_handler_runs, 1, __ATOMIC_SEQ_CST);
 	if (!is_handler(h))
 		return;		/* changed since the kernel chose us */
-	if (mask_word(&a->sa_mask) & CR_BIT)
+	if (mask_word(&a->sa_mask) & CR_SIGNUM_BIT)
 		__atomic_store_n(&t_blocked, 1, __ATOMIC_SEQ_CST);
 	((void (*)(int, siginfo_t *, void *))(void (*)(void))h)(sig, si, uc);
 	__atomic_store_n(&t_blocked, view, __ATOMIC_SEQ_CST);

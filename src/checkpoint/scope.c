@@ -256,7 +256,6 @@ static void scope_restarter(const struct request *rq, struct target *t, int omit
 	t->omit = omit;
 }
 
-/* libcr mapped and its handler of the checkpoint signal installed. */
 /*
  * A process of the tree or group, not the request's own target, that
  * exited while it was checked (err, from a look at it, says it is gone):
@@ -278,20 +277,19 @@ static bool exited_meanwhile(const struct request *rq, struct target *t, int err
 	return true;
 }
 
-static int check_agent(const struct request *rq, struct target *t, const struct proc_status *st)
+/* libcr mapped in pid (1) or not (0), or -errno. */
+static int agent_mapped(pid_t pid)
 {
 	struct vma *vmas;
 	size_t n;
 	bool has_agent = false;
-	int r = proc_parse_maps(t->pid, &vmas, &n);
+	int r = proc_parse_maps(pid, &vmas, &n);
 
-	if (r && exited_meanwhile(rq, t, r))
-		return 0;
 	if (r)
-		return log_errno(r, "cannot read the memory map of pid %d", (int)t->pid);
+		return r;
 	/* no mapping at all: it is exiting, its memory is gone already */
-	if (!n && exited_meanwhile(rq, t, -ESRCH))
-		return 0;
+	if (!n)
+		return -ESRCH;
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(vmas[i].path, '/');
 
@@ -299,7 +297,44 @@ static int check_agent(const struct request *rq, struct target *t, const struct 
 			has_agent = true;
 	}
 	proc_free_maps(vmas, n);
-	if (!has_agent || !(st->sig_caught & (1ULL << (CR_SIGNUM - 1)))) {
+	return has_agent;
+}
+
+/*
+ * libcr blocks the checkpoint signal across an execve() and the new
+ * image's libcr unblocks it once its handler is in place.  A process
+ * caught between the two, or whose status and map were read on either
+ * side of an exec, shows some sign of libcr but not all: it is looked at
+ * again, for a while, until it shows libcr mapped and its handler in place
+ * at once.  One that never showed a sign fails at once.
+ */
+#define EXEC_GRACE_MS 5000
+
+static int check_agent(const struct request *rq, struct target *t, struct proc_status *st)
+{
+	int r;
+
+	for (int waited = 0;; waited++) {
+		bool caught = st->sig_caught & CR_SIGNUM_BIT;
+		bool blocked = st->sig_blocked & CR_SIGNUM_BIT;
+
+		r = agent_mapped(t->pid);
+		if (r < 0 || (r && caught) || (!r && !caught && !blocked) ||
+		    waited == EXEC_GRACE_MS)
+			break;
+		if (waited == 0)
+			log_info("pid %d may be in the middle of an exec: waiting for its libcr",
+				 (int)t->pid);
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+		r = proc_parse_status(t->pid, st);
+		if (r)
+			break;
+	}
+	if (r < 0 && exited_meanwhile(rq, t, r))
+		return 0;
+	if (r < 0)
+		return log_errno(r, "cannot look at pid %d", (int)t->pid);
+	if (!r || !(st->sig_caught & CR_SIGNUM_BIT)) {
 		log_error("pid %d is not checkpointable: libcr is not loaded in it "
 			  "(start it with cr_run, or link it with -lcr)", (int)t->pid);
 		return -CR_ENOSUPPORT;

@@ -31,6 +31,9 @@
 #define UCR_SOCK_CKPT "ucr.ckpt."
 #define UCR_SOCK_RSTRT "ucr.rstrt."
 
+/* CR_SIGNUM in a raw signal mask, as /proc/PID/status shows it too */
+#define CR_SIGNUM_BIT (1ULL << (CR_SIGNUM - 1))
+
 /*
  * A checkpoint request is sigqueue(CR_SIGNUM) with this value: the token
  * in the low half (sival_int), the requester's pid in the high half.  The

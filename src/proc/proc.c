@@ -219,6 +219,8 @@ int proc_parse_status_text(char *buf, struct proc_status *s)
 		} else if (sscanf(line, "SigCgt: %llx", &x) == 1) {
 			s->sig_caught = x;
 			seen++;
+		} else if (sscanf(line, "SigBlk: %llx", &x) == 1) {
+			s->sig_blocked = x;
 		} else if (sscanf(line, "CapPrm: %llx", &x) == 1) {
 			s->cap_permitted = x;
 		} else if (!strncmp(line, "NSpid:", 6)) {

@@ -67,6 +67,7 @@ struct proc_status {
 	unsigned int umask;
 	pid_t tracer;
 	uint64_t sig_caught;	/* SigCgt: bit n-1 for signal n */
+	uint64_t sig_blocked;	/* SigBlk, of the main thread */
 	uint64_t cap_permitted;	/* CapPrm */
 	/* as the process sees them, in its own (innermost) pid namespace;
 	 * ns_levels counts the namespaces it is in, 1 for the initial one */

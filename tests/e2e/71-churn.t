@@ -34,11 +34,7 @@ wait_pid_free "$orig" || die "churn was not reaped"
 
 : >"$T/out"
 start_restart r "$last"
-for ((i = 0; i < 100; i++)); do
-	child_of "$orig" "$rpid" && break
-	nap 0.05
-done
-check "a file restarts" child_of "$orig" "$rpid" || diag_file "$T/r.err"
+check "a file restarts" wait_child_of "$orig" "$rpid" || diag_file "$T/r.err"
 kill -USR1 "$orig"
 wait_exit "$rpid" 30
 is "$?" 0 "and the restarted process checks itself, and exits 0"
