@@ -157,8 +157,8 @@ $(B)/tests/unit/api.t: tests/unit/api.c $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 # BLCR's math and cr_tryenter_cs tests, strict: linked with -lcr as those above
-$(B)/tests/fpcb $(B)/tests/backtoback: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
-$(B)/tests/fpcb $(B)/tests/backtoback: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
+$(B)/tests/fpcb $(B)/tests/backtoback $(B)/tests/requester: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
+$(B)/tests/fpcb $(B)/tests/backtoback $(B)/tests/requester: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # tools of the tests that load context files in process (flipcheck)
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/*.c))
 $(B)/tests/tools/%: tests/tools/%.c $(CORE_OBJS)

@@ -147,6 +147,20 @@ child_of() {
 	_stat "$1" && [ "${_sf[1]}" = "$2" ]
 }
 
+# in_callbacks PID: PID holds a request's busy mark: its callbacks run
+in_callbacks() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q "ucr-busy"; }
+
+# wait_callbacks PID: up to 2 s for PID's callbacks to begin (a bounded
+# poll: nothing else tells); one TAP test
+wait_callbacks() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		in_callbacks "$1" && break
+		nap 0.01
+	done
+	check "the target's callback runs" in_callbacks "$1"
+}
+
 # wait_child_of PID PARENT: up to 5 s for PID to become PARENT's child
 # (a restored pid coming back under cr_restart), which there is no signal
 # to tell

@@ -16,14 +16,8 @@ orig=$spawned
 wait_ready "$T/ready" 30 || { diag_file "$T/err"; die "restartcb did not start"; }
 spawn "$T/ck.out" "$T/ck.err" "$bin/cr_checkpoint" -f "$T/ctxdir/ctx" "$orig"
 dumper=$spawned
-# the callback takes 3 s: once the target holds the request's busy mark,
-# its callback runs (bounded poll: nothing else tells)
-busy() { ls -l "/proc/$orig/fd" 2>/dev/null | grep -q "ucr-busy"; }
-for ((i = 0; i < 200; i++)); do
-	busy && break
-	nap 0.01
-done
-check "the target's callback runs" busy
+# the callback takes 3 s
+wait_callbacks "$orig"
 kill -KILL "$dumper"
 wait "$dumper" 2>/dev/null
 
