@@ -11,6 +11,7 @@
 #include "image/image.h"
 #include "common/agent_abi.h"	/* ucr_omit_name() */
 #include "cmd/cmdline.h"
+#include "cmd/info.h"
 #include "common/util.h"
 #include "blcr_common.h"
 
@@ -185,7 +186,7 @@ static void print_process(const struct image_process *p)
 
 /* s as a JSON string: quotes and backslashes escaped, control characters
  * and bytes that are not UTF-8 text as \u00XX (paths are bytes). */
-static void json_string(const char *s)
+void json_string(const char *s)
 {
 	putchar('"');
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
@@ -275,47 +276,6 @@ static void json_locks(const struct image_process *p)
 		       "\"len\": %llu}", i ? ", " : "", l->fd, image_lock_kind_name(l->kind),
 		       image_lock_type_name(l->type), (unsigned long long)l->start,
 		       (unsigned long long)l->len);
-	}
-	printf("]");
-}
-
-static const char *socket_type(uint32_t type)
-{
-	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "datagram" : "seqpacket";
-}
-
-/* A socket's name as a string: @ for an abstract one, up to a NUL. */
-static void socket_name(const struct image_socket *is, char *buf, size_t len)
-{
-	size_t n = is->s->name_len < len - 1 ? is->s->name_len : len - 1;
-
-	memcpy(buf, is->name, n);
-	buf[n] = 0;
-	if (n)
-		buf[0] = buf[0] ? buf[0] : '@';
-}
-
-static void json_sockets(const struct image *img)
-{
-	char name[SOCK_NAME_MAX + 1];
-
-	printf("[");
-	for (size_t i = 0; i < img->n_sockets; i++) {
-		const struct img_socket *s = img->sockets[i].s;
-
-		socket_name(&img->sockets[i], name, sizeof(name));
-		printf("%s{\"id\": %llu, \"type\": \"%s\", \"state\": \"%s\", \"peer\": %llu, "
-		       "\"listener\": %llu, \"accepted\": %s, \"backlog\": %u, \"messages\": %u, "
-		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
-		       (unsigned long long)s->id, socket_type(s->type),
-		       s->state == SOCK_STATE_LISTEN ? "listening" :
-		       s->state == SOCK_STATE_UNCONNECTED ? "unconnected" :
-		       s->flags & SOCK_F_PENDING ? "waiting" : "connected",
-		       (unsigned long long)s->peer, (unsigned long long)s->listener,
-		       s->flags & SOCK_F_ACCEPTED ? "true" : "false", s->backlog, s->n_msgs,
-		       (unsigned long long)s->data_len, s->shutdown);
-		json_string(name);
-		printf("}");
 	}
 	printf("]");
 }
@@ -438,7 +398,7 @@ static void json_image(const char *name, const struct image *img)
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
 	printf("], \"sockets\": ");
-	json_sockets(img);
+	info_sockets_json(img);
 	printf(", \"events\": ");
 	json_events(img);
 	printf("}\n");
@@ -474,35 +434,7 @@ static void print_image(const char *name, const struct image *img)
 		printf("  pipe %llu: %llu bytes buffered, capacity %u\n",
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
-	printf("sockets: %zu\n", img->n_sockets);
-	for (size_t i = 0; i < img->n_sockets; i++) {
-		const struct img_socket *s = img->sockets[i].s;
-		char name[SOCK_NAME_MAX + 1];
-
-		socket_name(&img->sockets[i], name, sizeof(name));
-		printf("  socket %llu: UNIX %s, ", (unsigned long long)s->id, socket_type(s->type));
-		if (s->state == SOCK_STATE_LISTEN)
-			printf("listening, backlog %u", s->backlog);
-		else if (s->state == SOCK_STATE_UNCONNECTED)
-			printf("not connected");
-		else if (s->flags & SOCK_F_TO_NAME)
-			printf("connected to the name of %llu", (unsigned long long)s->peer);
-		else if (s->flags & SOCK_F_PENDING)
-			printf("waiting in the queue of %llu (place %u)",
-			       (unsigned long long)s->listener, s->queue_pos);
-		else if (s->peer)
-			printf("peer %llu", (unsigned long long)s->peer);
-		else
-			printf("peer closed");
-		if (s->listener && !(s->flags & SOCK_F_PENDING))
-			printf(s->flags & SOCK_F_ACCEPTED ? ", accepted from %llu" : ", connected to %llu",
-			       (unsigned long long)s->listener);
-		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
-		       (unsigned long long)s->data_len,
-		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",
-		       s->shutdown & SOCK_SHUT_WR ? ", shut down for writing" : "",
-		       *name ? ", name " : "", name);
-	}
+	info_sockets_text(img);
 	printf("events: %zu\n", img->n_events);
 	for (size_t i = 0; i < img->n_events; i++) {
 		const struct img_event *e = img->events[i];

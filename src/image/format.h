@@ -50,6 +50,7 @@ enum img_tag {
 	IMG_EVENT = 15,
 	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
 	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
+	IMG_INET = 18,		/* a TCP or UDP socket among the processes */
 };
 
 struct img_rec {
@@ -213,7 +214,8 @@ enum img_file_kind {
 	FILE_PIPE = 4,		/* a pipe or FIFO among the processes: object_id, its IMG_PIPE */
 	FILE_CONTEXT = 5,	/* this context file (a process checkpointed itself into
 				 * it): reopened by path, never checked nor truncated */
-	FILE_SOCKET = 6,	/* a UNIX socket among the processes: object_id, its IMG_SOCKET */
+	FILE_SOCKET = 6,	/* a socket among the processes: object_id, its IMG_SOCKET
+				 * (UNIX) or IMG_INET (TCP, UDP) */
 	FILE_EVENT = 7,		/* an eventfd, timerfd or signalfd: object_id, its IMG_EVENT */
 };
 
@@ -357,6 +359,54 @@ _Static_assert(sizeof(struct img_socket) == 96, "img_socket");
 #define SOCK_BACKLOG_MAX 65535
 #define SOCK_NAME_MAX 108	/* sizeof(sun_path) */
 #define SOCK_DATA_MAX (1u << 30)
+
+/*
+ * A TCP or UDP socket of the request, once per socket, right after the
+ * IMG_FILE of its first descriptor: not connected (maybe bound), listening,
+ * connected with its peer in the request too (or closed: it shut the
+ * connection down), or a client its listener of the request had not
+ * accepted yet.  Followed by the bytes of its receive queue (recv_len),
+ * then those it had not sent yet (unsent_len), which its peer receives
+ * after its own queue.  Addresses are in network byte order, as in
+ * sockaddr_in and sockaddr_in6 (an IPv4 one in the first 4 bytes).
+ */
+struct img_inet {
+	uint64_t id;		/* inode, as in img_file.object_id */
+	uint64_t peer;		/* INET_STATE_CONNECTED: its peer's IMG_INET; 0 closed */
+	uint64_t listener;	/* INET_F_PENDING: the IMG_INET of the listener; else 0 */
+	uint32_t family;	/* AF_INET or AF_INET6 */
+	uint32_t type;		/* SOCK_STREAM (TCP) or SOCK_DGRAM (UDP) */
+	uint32_t state;		/* INET_STATE_* */
+	uint32_t shutdown;	/* SOCK_SHUT_* */
+	uint32_t flags;		/* INET_F_* */
+	uint32_t backlog;	/* INET_STATE_LISTEN: listen()'s */
+	int32_t sndbuf, rcvbuf;	/* SO_SNDBUF, SO_RCVBUF as getsockopt reads them */
+	int32_t rcvlowat;	/* SO_RCVLOWAT */
+	int32_t linger_s;	/* SO_LINGER's time with INET_F_LINGER */
+	int64_t rcvtimeo_us, sndtimeo_us;	/* SO_RCVTIMEO, SO_SNDTIMEO; 0 none */
+	uint8_t local_addr[16], peer_addr[16];
+	uint16_t local_port, peer_port;	/* network byte order; 0 none */
+	/* TCP, INET_STATE_CONNECTED: what the two ends agreed (TCP_INFO) */
+	uint16_t mss;
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t tcp_options;	/* TCPI_OPT_TIMESTAMPS, _SACK, _WSCALE */
+	uint32_t pad;
+	uint64_t recv_len, unsent_len;
+};
+_Static_assert(sizeof(struct img_inet) == 144, "img_inet");
+
+#define INET_STATE_CONNECTED 1
+#define INET_STATE_LISTEN 2
+#define INET_STATE_UNCONNECTED 3	/* made, maybe bound, not connected */
+#define INET_F_PENDING 0x1	/* a client whose connection is not accepted yet */
+#define INET_F_REUSEADDR 0x2	/* SO_REUSEADDR */
+#define INET_F_REUSEPORT 0x4	/* SO_REUSEPORT */
+#define INET_F_KEEPALIVE 0x8	/* SO_KEEPALIVE */
+#define INET_F_NODELAY 0x10	/* TCP_NODELAY */
+#define INET_F_V6ONLY 0x20	/* IPV6_V6ONLY */
+#define INET_F_LINGER 0x40	/* SO_LINGER on, for linger_s seconds */
+#define INET_F_KNOWN 0x7f
+#define INET_TCPI_OPTS_KNOWN 0x7	/* TCPI_OPT_TIMESTAMPS | _SACK | _WSCALE */
 
 /*
  * An eventfd, timerfd, signalfd or epoll instance, once per open file

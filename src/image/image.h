@@ -95,6 +95,11 @@ struct image_socket {
 	uint64_t data_off;	/* file offset of its queue */
 };
 
+struct image_inet {
+	const struct img_inet *s;
+	uint64_t data_off;	/* file offset of its receive queue, then what it had to send */
+};
+
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
@@ -109,6 +114,8 @@ struct image {
 	size_t n_pipes;
 	struct image_socket *sockets;
 	size_t n_sockets;
+	struct image_inet *inet;
+	size_t n_inet;
 	const struct img_event **events;
 	size_t n_events;
 	struct image_file_data *file_data;
@@ -141,6 +148,13 @@ int image_add_socket(struct image *img, const void *payload, uint64_t len, uint6
 int image_add_event(struct image *img, const void *payload, uint64_t len);
 /* Whether its peer and its listener, if any, are saved and agree with it. */
 bool image_socket_linked(const struct image *img, const struct image_socket *is);
+/* inet.c: an IMG_INET payload, as image_add_socket; the saved TCP or UDP
+ * socket id, or NULL; whether its peer or listener is saved and agrees. */
+int image_add_inet(struct image *img, const void *payload, uint64_t len, uint64_t off);
+const struct image_inet *image_find_inet(const struct image *img, uint64_t id);
+bool image_inet_linked(const struct image *img, const struct image_inet *ii);
+/* Its address (or its peer's) as messages show it, host:port, in buf. */
+const char *image_inet_name(const struct img_inet *s, bool peer, char *buf, size_t len);
 /* The saved event object id (IMG_EVENT), or NULL. */
 const struct img_event *image_find_event(const struct image *img, uint64_t id);
 /* Its saved descriptor fd, or NULL. */

@@ -204,11 +204,13 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
-/* An IMG_SOCKET or IMG_EVENT record (objects.c checks them). */
+/* An IMG_SOCKET, IMG_INET or IMG_EVENT record (objects.c and inet.c
+ * check them). */
 static int read_object(struct reader *r, const struct rec_view *v)
 {
-	const char *what = v->tag == IMG_SOCKET ? "socket" : "event";
+	const char *what = v->tag == IMG_EVENT ? "event" : "socket";
 	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
+		  v->tag == IMG_INET ? image_add_inet(r->img, v->payload, v->len, v->payload_off) :
 		  image_add_event(r->img, v->payload, v->len);
 
 	if (ret == -EEXIST)
@@ -237,7 +239,7 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
-		else if (v.tag == IMG_SOCKET || v.tag == IMG_EVENT)
+		else if (v.tag == IMG_SOCKET || v.tag == IMG_INET || v.tag == IMG_EVENT)
 			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
@@ -335,6 +337,10 @@ static int check_peers(struct reader *r)
 		if (!image_socket_linked(img, &img->sockets[i]))
 			return read_fail(r, "socket %llu does not match its saved peer or listener",
 				    (unsigned long long)img->sockets[i].s->id);
+	for (size_t i = 0; i < img->n_inet; i++)
+		if (!image_inet_linked(img, &img->inet[i]))
+			return read_fail(r, "socket %llu does not match its saved peer or listener",
+				    (unsigned long long)img->inet[i].s->id);
 	return 0;
 }
 
@@ -368,7 +374,8 @@ static int check_links(struct reader *r)
 					return read_fail(r, "fd %d of process %d shares a descriptor that is not saved before it",
 						    f->fd, p->p->pid);
 			}
-			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id)) ||
+			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id) &&
+			     !image_find_inet(img, f->object_id)) ||
 			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)))
 				return read_fail(r, "fd %d of process %d is a %s with no saved state", f->fd,
 					    p->p->pid, f->kind == FILE_SOCKET ? "socket" : "event object");
@@ -546,6 +553,7 @@ void image_free(struct image *img)
 	free(img->procs);
 	free(img->pipes);
 	free(img->sockets);
+	free(img->inet);
 	free(img->events);
 	free(img->file_data);
 	free(img->base_path);

@@ -186,8 +186,24 @@ int pipes_open_description(const struct rst_shared *sh, const struct img_file *f
  * restored, else FILE_INHERIT after a warning; -errno after one message
  * (--sockets=refuse). */
 int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
-/* Its IMG_SOCKET record, after the IMG_FILE of its first descriptor. */
+/* Its IMG_SOCKET (or IMG_INET) record, after the IMG_FILE of its first
+ * descriptor. */
 int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+/* The answer of NETLINK_SOCK_DIAG (sock_diag(7)) to req, a request for one
+ * socket: its message (msg_len bytes at least) in buf, and the length of
+ * its attributes, which follow; -errno, the kernel's (-ENOENT: none). */
+int sockets_diag(const void *req, size_t req_len, void *buf, size_t buf_len, size_t msg_len,
+		 const void **ret_msg, int *ret_left);
+/* A duplicate of fd of pid, the same open file description (pidfd_getfd(2),
+ * which needs the access that reading its memory needs); -errno. */
+int sockets_target_fd(pid_t pid, int fd);
+/* sockets_restart.c: fd made by the coordinator registered as the socket
+ * id (SHARED_SOCKET) for the processes to take; *fd is moved. */
+int sockets_register(struct rst_shared *sh, uint64_t id, int *fd);
+/* inet.c: a TCP or UDP socket whose peer, if any, is in the request (or
+ * closed); its IMG_INET record. */
+bool inet_inside(const struct dump_shared *sh, const struct dump_fd *df);
+int inet_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 
 /* events.c: an eventfd, timerfd or signalfd (its /proc link target):
  * its IMG_EVENT record, with id. */

@@ -7,8 +7,8 @@
  * connected whose peer is in the request too (a socketpair within a
  * process or across the tree, or both ends of a connection), or was
  * closed, and a client that a listener of the request has not accepted
- * yet.  sockets_restart.c makes them again.  Any other socket leads
- * outside: it keeps BLCR's rule (FILE_INHERIT, see files.c), with a
+ * yet.  sockets_restart.c makes them again.  TCP and UDP sockets are
+ * inet.c's.  Any other socket leads outside: it keeps BLCR's rule (FILE_INHERIT, see files.c), with a
  * warning naming it, or fails the checkpoint under --sockets=refuse.
  */
 #include <arpa/inet.h>
@@ -41,6 +41,31 @@ struct unix_info {
 	uint32_t icons[256];
 };
 
+int sockets_diag(const void *req, size_t req_len, void *buf, size_t buf_len, size_t msg_len,
+		 const void **ret_msg, int *ret_left)
+{
+	_cleanup_close_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	const struct nlmsghdr *h = buf;
+	ssize_t n;
+
+	if (nl < 0)
+		return -errno;
+	if (send(nl, req, req_len, 0) < 0 || (n = recv(nl, buf, buf_len, 0)) < 0)
+		return -errno;
+	if (!NLMSG_OK(h, (size_t)n))
+		return -EBADMSG;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EBADMSG;
+	}
+	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(msg_len))
+		return -EBADMSG;
+	*ret_msg = NLMSG_DATA(h);
+	*ret_left = h->nlmsg_len - NLMSG_LENGTH(msg_len);
+	return 0;
+}
+
 /*
  * One UNIX socket by its inode, through NETLINK_SOCK_DIAG (unix_diag(7)):
  * the peer's inode is known nowhere else.  -ENOENT for an inode that is no
@@ -60,29 +85,15 @@ static int unix_diag(uint64_t ino, struct unix_info *ret)
 		       .udiag_cookie = { ~0u, ~0u } },
 	};
 	union { char buf[8192]; struct nlmsghdr align; } resp;
-	_cleanup_close_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	const struct nlmsghdr *h = &resp.align;
 	const struct unix_diag_msg *m;
-	ssize_t n;
+	int left, r;
 
-	if (nl < 0)
-		return -errno;
 	if (ino > UINT32_MAX)
 		return -ENOENT;
-	if (send(nl, &req, sizeof(req), 0) < 0 || (n = recv(nl, resp.buf, sizeof(resp), 0)) < 0)
-		return -errno;
-	if (!NLMSG_OK(h, (size_t)n))
-		return -EBADMSG;
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-
-		return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EBADMSG;
-	}
-	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EBADMSG;
-	m = NLMSG_DATA(h);
+	r = sockets_diag(&req, sizeof(req), &resp, sizeof(resp), sizeof(*m), (const void **)&m, &left);
+	if (r)
+		return r;
 	*ret = (struct unix_info){ .type = m->udiag_type, .state = m->udiag_state };
-	int left = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
 	for (const struct rtattr *a = (const void *)(m + 1); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		size_t len = RTA_PAYLOAD(a);
 
@@ -174,9 +185,7 @@ static uint64_t find_listener(const struct dump_shared *sh, const struct dump_fd
 	return 0;
 }
 
-/* A duplicate of fd of pid, the same open file description (pidfd_getfd(2),
- * which needs the access that reading its memory needs). */
-static int target_fd(pid_t pid, int fd)
+int sockets_target_fd(pid_t pid, int fd)
 {
 	_cleanup_close_ int pidfd = syscall(SYS_pidfd_open, pid, 0);
 	int r;
@@ -237,7 +246,7 @@ static void describe_outside(const struct dump_fd *df, const struct unix_info *u
 		return;
 	}
 	snprintf(buf, len, "a socket");
-	fd = target_fd(df->pid, df->fd);
+	fd = sockets_target_fd(df->pid, df->fd);
 	if (fd < 0)
 		return;
 	sl = sizeof(type);
@@ -301,7 +310,7 @@ int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df)
 	bool is_unix = unix_diag(df->ino, &u) == 0;
 	char what[320];
 
-	if (is_unix && unix_inside(ctx->shared, df, &u))
+	if (is_unix ? unix_inside(ctx->shared, df, &u) : inet_inside(ctx->shared, df))
 		return FILE_SOCKET;
 	describe_outside(df, &u, is_unix, what, sizeof(what));
 	if (ctx->shared->sockets_refuse) {
@@ -503,9 +512,11 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	struct unix_info u;
 	int r = unix_diag(df->ino, &u);
 
+	if (r == -ENOENT)
+		return inet_dump_data(ctx, df);
 	if (r)
 		return log_errno(r, "cannot inspect socket fd %d of pid %d", df->fd, (int)df->pid);
-	sk = target_fd(df->pid, df->fd);
+	sk = sockets_target_fd(df->pid, df->fd);
 	if (sk < 0)
 		return log_errno(sk, "cannot take socket fd %d of pid %d", df->fd, (int)df->pid);
 	s.peer = u.peer;

@@ -103,7 +103,7 @@ static int end_shutdown(int sk, const struct img_socket *s)
 	return 0;
 }
 
-static int register_end(struct rst_shared *sh, uint64_t id, int *fd)
+int sockets_register(struct rst_shared *sh, uint64_t id, int *fd)
 {
 	struct rst_shared_fd *o = shared_add(sh);
 
@@ -171,7 +171,7 @@ static int listener_prepare(const struct image_socket *l, struct rst_shared *sh)
 		r = set_options(fd, l->s);
 	}
 	if (!r)
-		r = register_end(sh, l->s->id, &fd);
+		r = sockets_register(sh, l->s->id, &fd);
 	safe_close(fd);
 	return r;
 }
@@ -214,7 +214,7 @@ static int named_prepare(const struct image *img, const struct image_socket *is,
 	if (!r)
 		r = set_options(fd, s);
 	if (!r)
-		r = register_end(sh, s->id, &fd);
+		r = sockets_register(sh, s->id, &fd);
 	safe_close(from);
 	safe_close(fd);
 	return r;
@@ -295,7 +295,7 @@ static int pair_prepare(const struct image *img, const struct image_socket *a,
 			r = set_options(sv[i], ends[i]->s);
 	for (int i = 0; !r && i < 2; i++)
 		if (ends[i])
-			r = register_end(sh, ends[i]->s->id, &sv[i]);
+			r = sockets_register(sh, ends[i]->s->id, &sv[i]);
 	safe_close(sv[0]);
 	safe_close(sv[1]);
 	return r;
@@ -316,7 +316,7 @@ static int pending_prepare(const struct image *img, const struct image_socket *c
 	if (!r)
 		r = set_options(fd, c->s);
 	if (!r)
-		r = register_end(sh, c->s->id, &fd);
+		r = sockets_register(sh, c->s->id, &fd);
 	safe_close(fd);
 	return r;
 }

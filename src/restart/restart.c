@@ -194,9 +194,10 @@ static int enter_own_namespaces(struct restart *rs)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		parked = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	}
-	log_info("no privilege to choose pids or set executables: restoring in a user%s and "
-		 "time namespace of our own", rs->o->restore_pid ? ", pid" : "");
-	return userns_enter(&rs->ns, rs->o->restore_pid, parked);
+	log_info("no privilege to choose pids or set executables: restoring in a user%s%s and "
+		 "time namespace of our own", rs->o->restore_pid ? ", pid" : "",
+		 rs->img->n_inet ? ", network" : "");
+	return userns_enter(&rs->ns, rs->o->restore_pid, rs->img->n_inet > 0, parked);
 }
 
 int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots)

@@ -28,7 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -167,12 +170,33 @@ static __attribute__((noreturn)) void init_main(void)
 	}
 }
 
-int userns_enter(struct restart_ns *ns, bool new_pids, int64_t parked_ns)
+/* A network namespace whose loopback is up: the TCP and UDP sockets of
+ * the file are made again there, on its loopback addresses. */
+static int enter_net_ns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	_cleanup_close_ int sk = -1;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return log_errno(-errno, "cannot create a network namespace for the restart");
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+		return log_errno(-errno, "cannot find the loopback of the restart's network namespace");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
+		return log_errno(-errno, "cannot bring up the loopback of the restart's network "
+				 "namespace");
+	return 0;
+}
+
+int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, int64_t parked_ns)
 {
 	int r;
 
 	*ns = (struct restart_ns){ .active = true, .init = -1 };
 	r = enter_user_ns();
+	if (!r && new_net)
+		r = enter_net_ns();
 	if (r)
 		return r;
 	if (new_pids && unshare(CLONE_NEWPID) < 0)
