@@ -32,6 +32,9 @@ answer_of() {
 	grep -h -E '^[a-z]+: ranks=' "$@" 2>/dev/null | tail -n 1
 }
 
+# cr_checkpoint's options beyond --tree --kill, for a test to set
+mpi_checkpoint_options=()
+
 # mpi_job NAME LAUNCH... : six tests.  LAUNCH (the launcher, its options
 # and a program with its arguments) runs to its end, for the answer; the
 # answer's count equals its closed form.  Then it runs again under
@@ -60,8 +63,8 @@ mpi_job() {
 	spawn "$T/$name.out" "$T/$name.err" setsid "$bin/cr_run" "$@"
 	local job=$spawned
 	wait_file_lines "$T/$name.out" 2 60 || diag_file "$T/$name.err.txt"
-	run_cmd 60 "$T/$name.c.out" "$T/$name.c.err" \
-		"$bin/cr_checkpoint" --tree --kill -f "$T/$name.ctx" "$job"
+	run_cmd 60 "$T/$name.c.out" "$T/$name.c.err" "$bin/cr_checkpoint" --tree --kill \
+		"${mpi_checkpoint_options[@]}" -f "$T/$name.ctx" "$job"
 	st=$?
 	ok "$st" "$name: cr_checkpoint --tree --kill of the job mid-run exits 0" ||
 		diag_file "$T/$name.c.err"

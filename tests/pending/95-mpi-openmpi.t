@@ -5,7 +5,7 @@
 # with --tree --kill and restarted, ends with the answer of an
 # uninterrupted run.  --mca pml ob1 --mca btl self,vader keeps the ranks
 # on shared memory (vader's segments in /dev/shm) and leaves out the TCP
-# BTL's listening sockets.  Open MPI refuses to run as root unless told
+# BTL's listening sockets; --save-shared saves the shared memory.  Open MPI refuses to run as root unless told
 # (OMPI_ALLOW_RUN_AS_ROOT). See docs/mpi-notes.md.
 #
 # PENDING (tests/pending/, not in make check): the restarted job does not
@@ -36,7 +36,23 @@ cp "$build/examples/mpi/ring.openmpi" "$build/examples/mpi/reduce.openmpi" "$T/"
 if [ "$(id -u)" = 0 ]; then
 	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
-launch=(mpirun.openmpi --oversubscribe --mca pml ob1 --mca btl "self,vader" -n 4)
+# Its session directory (PMIx's shared memory) in $T; vader's segments
+# stay in /dev/shm, and outlive a job killed by --kill: those of this
+# test's jobs go at the end.
+launch=(mpirun.openmpi --oversubscribe --mca orte_tmpdir_base "$T"
+	--mca pml ob1 --mca btl "self,vader" -n 4)
+shm_before=$(ls /dev/shm)
+remove_new_segments() {
+	local f
+	for f in /dev/shm/vader_segment.*; do
+		[[ $'\n'$shm_before$'\n' == *$'\n'"${f##*/}"$'\n'* ]] || rm -f "$f"
+	done
+}
+at_cleanup remove_new_segments
+# The segments are files mapped shared: --save-shared saves their pages,
+# which the restart maps again, as they were at the checkpoint, instead of
+# the files as they are then.
+mpi_checkpoint_options=(--save-shared)
 mpi_job ring "${launch[@]}" "$T/ring.openmpi" 2000
 mpi_job reduce "${launch[@]}" "$T/reduce.openmpi" 2000
 check "no process of the jobs is left" none_left 30
