@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# shellcheck disable=SC2154 # $bin, $T, $spawned and $rpid are lib.sh's
+# shellcheck disable=SC2154 # $bin, $T and $spawned are lib.sh's
 # tests/mpi.sh: what the MPI tests (94-mpi-mpich.t, 95-mpi-openmpi.t) share;
 # sourced after lib.sh.  They run the programs of examples/mpi/, copied
 # into $T, so that every process of a job, restored ones included, names
@@ -35,6 +35,10 @@ answer_of() {
 # cr_checkpoint's options beyond --tree --kill, for a test to set
 mpi_checkpoint_options=()
 
+# A test may define mpi_restart_prefix NAME, which sets the array
+# restart_prefix: a command (and its arguments) that runs cr_restart, with
+# $T/NAME.c.err (the checkpoint's warnings) to go by.
+
 # mpi_job NAME LAUNCH... : six tests.  LAUNCH (the launcher, its options
 # and a program with its arguments) runs to its end, for the answer; the
 # answer's count equals its closed form.  Then it runs again under
@@ -63,8 +67,9 @@ mpi_job() {
 	spawn "$T/$name.out" "$T/$name.err" setsid "$bin/cr_run" "$@"
 	local job=$spawned
 	wait_file_lines "$T/$name.out" 2 60 || diag_file "$T/$name.err.txt"
+	# --kmsg-warning: the descriptors not saved are named in $name.c.err
 	run_cmd 60 "$T/$name.c.out" "$T/$name.c.err" "$bin/cr_checkpoint" --tree --kill \
-		"${mpi_checkpoint_options[@]}" -f "$T/$name.ctx" "$job"
+		--kmsg-warning "${mpi_checkpoint_options[@]}" -f "$T/$name.ctx" "$job"
 	st=$?
 	ok "$st" "$name: cr_checkpoint --tree --kill of the job mid-run exits 0" ||
 		diag_file "$T/$name.c.err"
@@ -86,9 +91,15 @@ mpi_job() {
 		track "$pid"
 	done
 
+	restart_prefix=()
+	if declare -F mpi_restart_prefix >/dev/null; then
+		mpi_restart_prefix "$name"
+	fi
 	# No process may start from here until cr_restart ends: it could take
 	# a pid the restart is about to give back (wait_exit starts none).
-	start_restart "$name.r" --restore-pgid --restore-sid "$T/$name.ctx"
+	spawn "$T/$name.r.out" "$T/$name.r.err" "${restart_prefix[@]}" \
+		"$bin/cr_restart" --restore-pgid --restore-sid "$T/$name.ctx"
+	rpid=$spawned
 	wait_exit "$rpid" 90
 	st=$?
 	is "$st" 0 "$name: the restarted job exits 0" ||
