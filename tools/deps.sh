@@ -7,6 +7,9 @@ pkgs="$pkgs python3 man-db environment-modules"
 # Lmod's package conflicts with environment-modules: the tests run Lmod
 # unpacked (below), on its own dependencies
 pkgs="$pkgs lua5.3 lua-posix lua-filesystem lua-json lua-term tcl"
+# MPI, for examples/mpi/ and the MPI tests: both implementations (their
+# launchers and their ABIs differ)
+pkgs="$pkgs mpich libmpich-dev openmpi-bin libopenmpi-dev"
 lmod=/opt/ucr-deps/lmod
 packaging=false
 [ "${1:-}" = --packaging ] && packaging=true && pkgs="dpkg-dev debhelper lintian"

@@ -185,7 +185,10 @@ static int unlinked_descriptions(const struct image *img, uint64_t id, int fd,
 			if (f->kind != FILE_REGULAR || !(f->flags & FILE_F_UNLINKED) ||
 			    f->object_id != id || f->share_pid >= 0)
 				continue;
-			ofd = open(link, f->open_flags | O_NOCTTY | O_CLOEXEC);
+			/* Without O_NOFOLLOW, which shm_open() uses: the
+			 * link in /proc is a symbolic link (ELOOP with it),
+			 * and the flag does nothing after the open. */
+			ofd = open(link, (f->open_flags & ~O_NOFOLLOW) | O_NOCTTY | O_CLOEXEC);
 			if (ofd < 0 || lseek(ofd, f->pos, SEEK_SET) < 0) {
 				safe_close(ofd);
 				return log_errno(-errno, "cannot restore fd %d of pid %d on %s (deleted)",

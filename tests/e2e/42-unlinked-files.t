@@ -4,12 +4,14 @@
 # name behind both the descriptor and the mapping, with its bytes, its
 # offset and its mode: a 64 MiB one mapped shared, a small one mapped
 # privately, one made with O_TMPFILE (it never had a name), one whose
-# directory moved (--relocate) and one whose directory is gone (kept in
-# memory, with a warning).
+# directory moved (--relocate), one whose directory is gone (kept in
+# memory, with a warning) and one opened with O_NOFOLLOW, as shm_open(3)
+# and the MPI libraries' shared memory open theirs (reopened through
+# /proc, a symbolic link, without the flag).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$wl/mapfile"
-plan 27
+plan 32
 
 # unlinked_fd PID: "MODE LINKS TARGET" of PID's descriptor on a deleted file
 unlinked_fd() {
@@ -46,6 +48,9 @@ restarted_unlinked private "$T/"
 
 checkpointed tmpfile "$wl/mapfile" -t "$T/tmpfile"
 restarted_unlinked tmpfile "$T/"
+
+checkpointed nofollow "$wl/mapfile" -u -n "$T/nofollow"
+restarted_unlinked nofollow "$T/"
 
 mkdir "$T/old"
 checkpointed moved "$wl/mapfile" -u "$T/old/file"

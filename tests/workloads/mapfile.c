@@ -1,7 +1,9 @@
 /* mapfile: a file open and mapped, checked after continue and restart.
  *
- * usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO
+ * usage: mapfile [-p] [-u|-t] [-n] [-c] [-f] [-s SIZE] FILE FIFO
  *   -p       map it MAP_PRIVATE (default MAP_SHARED)
+ *   -n       open it with O_NOFOLLOW, as shm_open(3) does (MPI libraries'
+ *            shared memory in /dev/shm, unlinked once every rank has it)
  *   -u       unlink FILE once it is open and mapped
  *   -t       make it with O_TMPFILE in FILE's directory: it never has a name
  *   -c       close the descriptor once FILE is mapped: only the mapping
@@ -156,24 +158,25 @@ static const char *check(int fd, const unsigned char *map, size_t size, int priv
 
 int main(int argc, char **argv)
 {
-	int private = 0, unlinked = 0, tmpfile = 0, closed = 0, forked = 0, opt, fd, req[2], ans[2];
+	int private = 0, unlinked = 0, tmpfile = 0, nofollow = 0, closed = 0, forked = 0, opt, fd, req[2], ans[2];
 	size_t size = 4096;
 	unsigned char *map;
 	long round = 0;
 
-	while ((opt = getopt(argc, argv, "putcfs:")) != -1) {
+	while ((opt = getopt(argc, argv, "putncfs:")) != -1) {
 		switch (opt) {
 		case 'p': private = 1; break;
 		case 'u': unlinked = 1; break;
 		case 't': unlinked = tmpfile = 1; break;
+		case 'n': nofollow = O_NOFOLLOW; break;
 		case 'c': closed = 1; break;
 		case 'f': forked = 1; break;
 		case 's': size = (size_t)wl_atol(optarg, "size"); break;
-		default: wl_die("usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO");
+		default: wl_die("usage: mapfile [-p] [-u|-t] [-n] [-c] [-f] [-s SIZE] FILE FIFO");
 		}
 	}
 	if (optind != argc - 2 || !size || size % 4096 || (forked && private))
-		wl_die("usage: mapfile [-p] [-u|-t] [-c] [-f] [-s SIZE] FILE FIFO");
+		wl_die("usage: mapfile [-p] [-u|-t] [-n] [-c] [-f] [-s SIZE] FILE FIFO");
 	wl_setup_usr1(1);
 	if (tmpfile) {
 		char *dir = strdup(argv[optind]), *slash = strrchr(dir, '/');
@@ -183,7 +186,7 @@ int main(int argc, char **argv)
 		fd = open(slash ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0640);
 		free(dir);
 	} else {
-		fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+		fd = open(argv[optind], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | nofollow, 0640);
 	}
 	if (fd < 0)
 		wl_die("open %s: %s", argv[optind], strerror(errno));
