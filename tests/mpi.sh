@@ -35,10 +35,6 @@ answer_of() {
 # cr_checkpoint's options beyond --tree --kill, for a test to set
 mpi_checkpoint_options=()
 
-# A test may define mpi_restart_prefix NAME, which sets the array
-# restart_prefix: a command (and its arguments) that runs cr_restart, with
-# $T/NAME.c.err (the checkpoint's warnings) to go by.
-
 # mpi_job NAME LAUNCH... : six tests.  LAUNCH (the launcher, its options
 # and a program with its arguments) runs to its end, for the answer; the
 # answer's count equals its closed form.  Then it runs again under
@@ -91,14 +87,10 @@ mpi_job() {
 		track "$pid"
 	done
 
-	restart_prefix=()
-	if declare -F mpi_restart_prefix >/dev/null; then
-		mpi_restart_prefix "$name"
-	fi
 	# No process may start from here until cr_restart ends: it could take
 	# a pid the restart is about to give back (wait_exit starts none).
-	spawn "$T/$name.r.out" "$T/$name.r.err" "${restart_prefix[@]}" \
-		"$bin/cr_restart" --restore-pgid --restore-sid "$T/$name.ctx"
+	spawn "$T/$name.r.out" "$T/$name.r.err" "$bin/cr_restart" --restore-pgid --restore-sid \
+		"$T/$name.ctx"
 	rpid=$spawned
 	wait_exit "$rpid" 90
 	st=$?

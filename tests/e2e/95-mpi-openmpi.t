@@ -6,23 +6,13 @@
 # uninterrupted run.  --mca pml ob1 --mca btl self,vader keeps the ranks
 # on shared memory (vader's segments in /dev/shm) and leaves out the TCP
 # BTL's listening sockets; --save-shared saves the shared memory.  Open MPI refuses to run as root unless told
-# (OMPI_ALLOW_RUN_AS_ROOT). See docs/mpi-notes.md.
+# (OMPI_ALLOW_RUN_AS_ROOT).  See docs/mpi-notes.md.
 #
-# PENDING (tests/pending/, not in make check): the restarted job does not
-# end.  Each rank's PMIx connection to mpirun is TCP over loopback
-# (127.0.0.1, PMIx 4 has no other transport), and mpirun listens on
-# 127.0.0.1, 0.0.0.0 and [::]; the restart gives all of them back closed,
-# and mpirun's /dev/ptmx descriptors too (the ranks' standard output is a
-# pseudo-terminal; cr_restart: "warning: fd 23 of pid N (/dev/ptmx) is
-# closed after the restart").  mpirun then loops printing "select: Bad
-# file descriptor", and here dies within a second or two of SIGSEGV
-# (cr_restart exits 139).  The ranks run on over shared memory: with
-# mpirun stopped, rank 0 printed the right answer (on cr_restart's
-# standard output, the terminal being gone), then all waited in
-# MPI_Finalize for PMIx.  Move this file to tests/e2e/ once TCP sockets
-# (and, for mpirun's I/O, pseudo-terminals) are restored.
-#
-# Run it alone: prove tests/pending/95-mpi-openmpi.t
+# Each rank's PMIx connection to mpirun is TCP over loopback, and mpirun
+# listens on 127.0.0.1, 0.0.0.0 and [::]: they come back connected and
+# listening.  mpirun's pseudo-terminals (the ranks' standard output) are
+# not restored: after the restart the ranks' output goes to cr_restart's
+# (the answer is looked for in both).
 UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-300}
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
