@@ -283,7 +283,18 @@ static void json_locks(const struct image_process *p)
 static const char *event_kind_name(uint32_t kind)
 {
 	return kind == EVENT_EVENTFD ? "eventfd" : kind == EVENT_TIMERFD ? "timerfd" :
-	       kind == EVENT_SIGNALFD ? "signalfd" : "epoll";
+	       kind == EVENT_SIGNALFD ? "signalfd" : kind == EVENT_INOTIFY ? "inotify" : "epoll";
+}
+
+/* An inotify instance's watches: descriptor, mask, path. */
+static void print_watches(const struct img_event *e)
+{
+	const struct img_inotify_watch *w = (const void *)(e + 1);
+	const char *path = (const char *)(w + e->count);
+
+	printf(", %llu watches\n", (unsigned long long)e->count);
+	for (uint64_t i = 0; i < e->count; path += w[i++].path_len)
+		printf("    wd %d mask %#x %.*s\n", w[i].wd, w[i].mask, (int)w[i].path_len, path);
 }
 
 static void json_events(const struct image *img)
@@ -449,6 +460,8 @@ static void print_image(const char *name, const struct image *img)
 			       (unsigned long long)e->count);
 		else if (e->kind == EVENT_SIGNALFD)
 			printf(", mask %#llx\n", (unsigned long long)e->sigmask);
+		else if (e->kind == EVENT_INOTIFY)
+			print_watches(e);
 		else
 			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
 	}

@@ -409,16 +409,17 @@ _Static_assert(sizeof(struct img_inet) == 144, "img_inet");
 #define INET_TCPI_OPTS_KNOWN 0x7	/* TCPI_OPT_TIMESTAMPS | _SACK | _WSCALE */
 
 /*
- * An eventfd, timerfd, signalfd or epoll instance, once per open file
- * description, right after the IMG_FILE of its first descriptor; an epoll
- * instance's is followed by count struct img_epoll_item.
+ * An eventfd, timerfd, signalfd, epoll or inotify instance, once per open
+ * file description, right after the IMG_FILE of its first descriptor; an
+ * epoll instance's is followed by count struct img_epoll_item, an inotify
+ * instance's by count struct img_inotify_watch and their paths.
  */
 struct img_event {
 	uint64_t id;		/* from 1, as in img_file.object_id */
 	uint32_t kind;		/* EVENT_* */
 	uint32_t flags;		/* EVENT_F_SEMAPHORE for an eventfd; else 0 */
 	uint64_t count;		/* eventfd: its counter; timerfd: expirations not read;
-				 * epoll: the items that follow */
+				 * epoll, inotify: the items that follow */
 	int32_t clockid;	/* timerfd: its clock; else 0 */
 	uint32_t pad;
 	int64_t value_ns;	/* timerfd: the time left to its next expiry, 0 disarmed */
@@ -431,6 +432,7 @@ _Static_assert(sizeof(struct img_event) == 56, "img_event");
 #define EVENT_TIMERFD 2
 #define EVENT_SIGNALFD 3
 #define EVENT_EPOLL 4
+#define EVENT_INOTIFY 5
 
 /* What an epoll instance watches: its first descriptor's process's tfd. */
 struct img_epoll_item {
@@ -440,6 +442,17 @@ struct img_epoll_item {
 };
 _Static_assert(sizeof(struct img_epoll_item) == 16, "img_epoll_item");
 #define EPOLL_ITEMS_MAX (1u << 20)
+
+/* What an inotify instance watches, count of them in the order of wd;
+ * then their paths, path_len bytes each (absolute, no NUL), in that order. */
+struct img_inotify_watch {
+	int32_t wd;		/* its watch descriptor, from 1 */
+	uint32_t mask;		/* IN_* as inotify_add_watch(2) took them */
+	uint32_t path_len;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_inotify_watch) == 16, "img_inotify_watch");
+#define INOTIFY_WATCHES_MAX 65536	/* and the largest wd restored */
 #define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
 #define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
 

@@ -140,6 +140,28 @@ static bool timer_clock(int32_t c)
 	       c == CLOCK_REALTIME_ALARM || c == CLOCK_BOOTTIME_ALARM;
 }
 
+/* Watches in increasing wd order, each path absolute and without a NUL,
+ * filling the rest exactly. */
+static bool inotify_valid(const struct img_event *e, uint64_t len)
+{
+	const struct img_inotify_watch *w = (const void *)(e + 1);
+	const char *path = (const char *)(w + e->count);
+	uint64_t left;
+
+	if (e->flags || e->clockid || e->value_ns || e->interval_ns || e->sigmask ||
+	    e->count > INOTIFY_WATCHES_MAX || len - sizeof(*e) < e->count * sizeof(*w))
+		return false;
+	left = len - sizeof(*e) - e->count * sizeof(*w);
+	for (uint64_t i = 0; i < e->count; path += w[i++].path_len) {
+		if (w[i].wd <= (i ? w[i - 1].wd : 0) || w[i].wd > (int32_t)INOTIFY_WATCHES_MAX ||
+		    w[i].pad || !w[i].path_len || w[i].path_len > left || path[0] != '/' ||
+		    memchr(path, 0, w[i].path_len))
+			return false;
+		left -= w[i].path_len;
+	}
+	return !left;
+}
+
 static bool event_valid(const struct img_event *e, uint64_t len)
 {
 	const struct img_epoll_item *items = (const void *)(e + 1);
@@ -155,6 +177,8 @@ static bool event_valid(const struct img_event *e, uint64_t len)
 				return false;
 		return true;
 	}
+	if (e->kind == EVENT_INOTIFY)
+		return inotify_valid(e, len);
 	if (len != sizeof(*e))
 		return false;
 	switch (e->kind) {

@@ -2,7 +2,8 @@
 /*
  * Event objects: eventfd (its counter and EFD_SEMAPHORE), timerfd (its
  * clock, the time left and the interval, the expirations not read),
- * signalfd (its mask) and epoll (its items: epoll.c), read from /proc/PID/fdinfo (proc(5)), one IMG_EVENT
+ * signalfd (its mask), epoll (its items: epoll.c) and inotify (its
+ * watches: inotify.c), read from /proc/PID/fdinfo (proc(5)), one IMG_EVENT
  * per open file description right after the IMG_FILE of its first
  * descriptor (files.c writes that), made again by cr_restart before any
  * process and taken by the processes as pipes are.  O_NONBLOCK and the
@@ -31,6 +32,7 @@ static const struct {
 	{ "anon_inode:[timerfd]", EVENT_TIMERFD },
 	{ "anon_inode:[signalfd]", EVENT_SIGNALFD },
 	{ "anon_inode:[eventpoll]", EVENT_EPOLL },
+	{ "anon_inode:inotify", EVENT_INOTIFY },
 };
 
 static uint32_t event_kind(const char *target)
@@ -108,16 +110,20 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
 {
 	struct img_event e = { .id = id, .kind = event_kind(target) };
 	_cleanup_free_ char *info = NULL;
-	_cleanup_free_ struct img_epoll_item *items = NULL;
+	_cleanup_free_ void *items = NULL;
 	char path[64];
-	size_t len;
+	size_t len, items_len = 0;
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)df->pid, df->fd);
 	r = read_file(path, &info, &len);
-	if (!r)
-		r = e.kind == EVENT_EPOLL ? epoll_parse(df, info, &items, &e.count) :
+	if (!r && e.kind == EVENT_EPOLL) {
+		r = epoll_parse(df, info, (struct img_epoll_item **)&items, &e.count);
+		items_len = e.count * sizeof(struct img_epoll_item);
+	} else if (!r) {
+		r = e.kind == EVENT_INOTIFY ? inotify_parse(df, info, &items, &items_len, &e.count) :
 		    parse_event(info, &e);
+	}
 	if (r == -ESTALE)
 		return r;	/* said */
 	if (r)
@@ -126,7 +132,7 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
 	log_debug("fd %d: %s, count %llu", df->fd, target, (unsigned long long)e.count);
 
 	const void *parts[] = { &e, items };
-	size_t lens[] = { sizeof(e), e.kind == EVENT_EPOLL ? e.count * sizeof(*items) : 0 };
+	size_t lens[] = { sizeof(e), items_len };
 	return img_write_record(ctx->w, IMG_EVENT, parts, lens, 2);
 }
 
@@ -176,6 +182,8 @@ static int event_make(const struct img_event *e)
 	case EVENT_EPOLL:
 		fd = epoll_create1(EPOLL_CLOEXEC);	/* its items: epoll.c */
 		return fd < 0 ? -errno : fd;
+	case EVENT_INOTIFY:
+		return inotify_make(e);
 	case EVENT_SIGNALFD:
 		/* the kernel's mask is the first word of glibc's sigset_t, which
 		 * sigaddset would not let set libc's own signals 32 and 33 */

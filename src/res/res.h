@@ -213,6 +213,12 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
  * one message for one that is not a descriptor of its process. */
 int epoll_parse(const struct dump_fd *df, const char *info, struct img_epoll_item **ret,
 		uint64_t *ret_n);
+/* inotify.c: the watches of inotify fd df and their paths (an IMG_EVENT's
+ * items, *ret_len bytes), from its fdinfo text; -ESTALE after one message
+ * for a watch whose path cannot be found.  A new instance with them. */
+int inotify_parse(const struct dump_fd *df, const char *info, void **ret, size_t *ret_len,
+		  uint64_t *ret_n);
+int inotify_make(const struct img_event *e);
 
 /*
  * unlinked.c: the IMG_FILE_DATA of the unlinked regular file that link (a
