@@ -42,7 +42,8 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
 	src/restart/ids.c src/restart/report.c
 CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
-CORE_SRCS += src/res/inet.c src/res/inet_restart.c src/image/inet.c src/res/inotify.c
+CORE_SRCS += src/res/inet.c src/res/inet_restart.c src/image/inet.c src/res/inotify.c \
+	src/res/mqueue.c src/image/mqueue.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------

@@ -36,6 +36,7 @@ static const char *file_kind_name(uint32_t kind)
 	case FILE_CONTEXT: return "context";
 	case FILE_SOCKET: return "socket";
 	case FILE_EVENT: return "event";
+	case FILE_MQUEUE: return "mqueue";
 	default: return "?";
 	}
 }
@@ -256,7 +257,8 @@ static void json_files(const struct image_process *p)
 		printf("%s{\"fd\": %d, \"kind\": \"%s\", \"flags\": %u, \"pos\": %llu, ",
 		       i ? ", " : "", f->fd, file_kind_name(f->kind), f->open_flags,
 		       (unsigned long long)f->pos);
-		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT)
+		if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT ||
+		    f->kind == FILE_MQUEUE)
 			printf("\"%s\": %llu, ", file_kind_name(f->kind),
 			       (unsigned long long)f->object_id);
 		printf("\"path\": ");
@@ -412,7 +414,21 @@ static void json_image(const char *name, const struct image *img)
 	info_sockets_json(img);
 	printf(", \"events\": ");
 	json_events(img);
-	printf("}\n");
+	printf(", \"mqueues\": [");
+	for (size_t i = 0; i < img->n_mqueues; i++) {
+		const struct img_mqueue *m = img->mqueues[i].m;
+		char name[MQUEUE_NAME_MAX + 1];
+
+		snprintf(name, sizeof(name), "%.*s", (int)m->name_len, img->mqueues[i].name);
+		printf("%s{\"id\": %llu, \"maxmsg\": %lld, \"msgsize\": %lld, \"messages\": %u, "
+		       "\"bytes\": %llu, \"unlinked\": %s, \"name\": ", i ? ", " : "",
+		       (unsigned long long)m->id, (long long)m->maxmsg, (long long)m->msgsize,
+		       m->n_msgs, (unsigned long long)m->data_len,
+		       m->flags & MQUEUE_F_UNLINKED ? "true" : "false");
+		json_string(name);
+		printf("}");
+	}
+	printf("]}\n");
 }
 
 static void print_image(const char *name, const struct image *img)
@@ -446,6 +462,17 @@ static void print_image(const char *name, const struct image *img)
 		       (unsigned long long)img->pipes[i].p->id,
 		       (unsigned long long)img->pipes[i].p->len, img->pipes[i].p->capacity);
 	info_sockets_text(img);
+	printf("message queues: %zu\n", img->n_mqueues);
+	for (size_t i = 0; i < img->n_mqueues; i++) {
+		const struct img_mqueue *m = img->mqueues[i].m;
+
+		printf("  mqueue %llu: %.*s%s, mode %04o, at most %lld messages of %lld bytes, "
+		       "%u messages (%llu bytes) queued\n", (unsigned long long)m->id,
+		       (int)m->name_len, img->mqueues[i].name,
+		       m->flags & MQUEUE_F_UNLINKED ? " (removed)" : "", m->mode,
+		       (long long)m->maxmsg, (long long)m->msgsize, m->n_msgs,
+		       (unsigned long long)m->data_len);
+	}
 	printf("events: %zu\n", img->n_events);
 	for (size_t i = 0; i < img->n_events; i++) {
 		const struct img_event *e = img->events[i];

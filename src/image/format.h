@@ -51,6 +51,7 @@ enum img_tag {
 	IMG_BASE = 16,		/* after IMG_HEADER: the file this one is an increment of */
 	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 	IMG_INET = 18,		/* a TCP or UDP socket among the processes */
+	IMG_MQUEUE = 19,	/* a POSIX message queue the processes hold */
 };
 
 struct img_rec {
@@ -217,6 +218,7 @@ enum img_file_kind {
 	FILE_SOCKET = 6,	/* a socket among the processes: object_id, its IMG_SOCKET
 				 * (UNIX) or IMG_INET (TCP, UDP) */
 	FILE_EVENT = 7,		/* an eventfd, timerfd or signalfd: object_id, its IMG_EVENT */
+	FILE_MQUEUE = 8,	/* a POSIX message queue: object_id, its IMG_MQUEUE */
 };
 
 #define FILE_F_UNLINKED 0x1	/* it had no name at the checkpoint: path is the one it had;
@@ -407,6 +409,37 @@ _Static_assert(sizeof(struct img_inet) == 144, "img_inet");
 #define INET_F_LINGER 0x40	/* SO_LINGER on, for linger_s seconds */
 #define INET_F_KNOWN 0x7f
 #define INET_TCPI_OPTS_KNOWN 0x7	/* TCPI_OPT_TIMESTAMPS | _SACK | _WSCALE */
+
+/*
+ * A POSIX message queue (mq_overview(7)) that a descriptor of the request
+ * holds, once per queue, right after the IMG_FILE of its first descriptor:
+ * its name and attributes, and the messages it held, highest priority
+ * first, each a struct img_mqueue_msg; then the name (name_len bytes, with
+ * its leading /), then the messages' bytes in order (data_len, the sum of
+ * their lengths).
+ */
+struct img_mqueue {
+	uint64_t id;		/* its inode, as in img_file.object_id */
+	uint32_t mode;		/* its permission bits */
+	uint32_t flags;		/* MQUEUE_F_* */
+	uint32_t uid, gid;
+	int64_t maxmsg, msgsize;	/* mq_attr's */
+	uint32_t n_msgs;
+	uint32_t name_len;
+	uint64_t data_len;
+};
+_Static_assert(sizeof(struct img_mqueue) == 56, "img_mqueue");
+
+struct img_mqueue_msg {
+	uint32_t len;
+	uint32_t prio;
+};
+
+#define MQUEUE_F_UNLINKED 0x1	/* its name was removed (mq_unlink) */
+#define MQUEUE_F_KNOWN MQUEUE_F_UNLINKED
+#define MQUEUE_NAME_MAX 255	/* NAME_MAX, with its leading / */
+#define MQUEUE_MSGS_MAX 65536	/* fs.mqueue.msg_max's largest */
+#define MQUEUE_MSGSIZE_MAX (16u << 20)	/* fs.mqueue.msgsize_max's largest */
 
 /*
  * An eventfd, timerfd, signalfd, epoll or inotify instance, once per open

@@ -100,6 +100,13 @@ struct image_inet {
 	uint64_t data_off;	/* file offset of its receive queue, then what it had to send */
 };
 
+struct image_mqueue {
+	const struct img_mqueue *m;
+	const struct img_mqueue_msg *msgs;	/* n_msgs */
+	const char *name;	/* name_len bytes, not a string */
+	uint64_t data_off;	/* file offset of the messages' bytes */
+};
+
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
@@ -116,6 +123,8 @@ struct image {
 	size_t n_sockets;
 	struct image_inet *inet;
 	size_t n_inet;
+	struct image_mqueue *mqueues;
+	size_t n_mqueues;
 	const struct img_event **events;
 	size_t n_events;
 	struct image_file_data *file_data;
@@ -155,6 +164,10 @@ const struct image_inet *image_find_inet(const struct image *img, uint64_t id);
 bool image_inet_linked(const struct image *img, const struct image_inet *ii);
 /* Its address (or its peer's) as messages show it, host:port, in buf. */
 const char *image_inet_name(const struct img_inet *s, bool peer, char *buf, size_t len);
+/* mqueue.c: an IMG_MQUEUE payload, as image_add_socket; the saved message
+ * queue id, or NULL. */
+int image_add_mqueue(struct image *img, const void *payload, uint64_t len, uint64_t off);
+const struct image_mqueue *image_find_mqueue(const struct image *img, uint64_t id);
 /* The saved event object id (IMG_EVENT), or NULL. */
 const struct img_event *image_find_event(const struct image *img, uint64_t id);
 /* Its saved descriptor fd, or NULL. */

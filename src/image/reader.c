@@ -101,7 +101,7 @@ static int read_file_rec(struct reader *r, struct image_process *proc, const str
 	int ret;
 
 	if (v->len < sizeof(*f) || f->fd < 0 || f->fd >= MAX_FD || f->kind < FILE_REGULAR ||
-	    f->kind > FILE_EVENT || (f->flags & ~FILE_F_KNOWN))
+	    f->kind > FILE_MQUEUE || (f->flags & ~FILE_F_KNOWN))
 		return read_fail(r, "file record at offset %llu is invalid", (unsigned long long)v->off);
 	for (size_t i = 0; i < proc->n_files; i++)
 		if (proc->files[i].f->fd >= f->fd)
@@ -204,13 +204,15 @@ static int read_pipe(struct reader *r, const struct rec_view *v)
 	return 0;
 }
 
-/* An IMG_SOCKET, IMG_INET or IMG_EVENT record (objects.c and inet.c
- * check them). */
+/* An IMG_SOCKET, IMG_INET, IMG_MQUEUE or IMG_EVENT record (objects.c,
+ * inet.c and mqueue.c check them). */
 static int read_object(struct reader *r, const struct rec_view *v)
 {
-	const char *what = v->tag == IMG_EVENT ? "event" : "socket";
+	const char *what = v->tag == IMG_EVENT ? "event" : v->tag == IMG_MQUEUE ? "message queue" :
+			   "socket";
 	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
 		  v->tag == IMG_INET ? image_add_inet(r->img, v->payload, v->len, v->payload_off) :
+		  v->tag == IMG_MQUEUE ? image_add_mqueue(r->img, v->payload, v->len, v->payload_off) :
 		  image_add_event(r->img, v->payload, v->len);
 
 	if (ret == -EEXIST)
@@ -239,7 +241,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_pipe(r, &v);
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
-		else if (v.tag == IMG_SOCKET || v.tag == IMG_INET || v.tag == IMG_EVENT)
+		else if (v.tag == IMG_SOCKET || v.tag == IMG_INET || v.tag == IMG_EVENT ||
+			 v.tag == IMG_MQUEUE)
 			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
@@ -376,9 +379,11 @@ static int check_links(struct reader *r)
 			}
 			if ((f->kind == FILE_SOCKET && !image_find_socket(img, f->object_id) &&
 			     !image_find_inet(img, f->object_id)) ||
-			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)))
+			    (f->kind == FILE_EVENT && !image_find_event(img, f->object_id)) ||
+			    (f->kind == FILE_MQUEUE && !image_find_mqueue(img, f->object_id)))
 				return read_fail(r, "fd %d of process %d is a %s with no saved state", f->fd,
-					    p->p->pid, f->kind == FILE_SOCKET ? "socket" : "event object");
+					    p->p->pid, f->kind == FILE_SOCKET ? "socket" :
+					    f->kind == FILE_MQUEUE ? "message queue" : "event object");
 			if (f->kind != FILE_PIPE)
 				continue;
 			for (size_t k = 0; k < img->n_pipes; k++)
@@ -554,6 +559,7 @@ void image_free(struct image *img)
 	free(img->pipes);
 	free(img->sockets);
 	free(img->inet);
+	free(img->mqueues);
 	free(img->events);
 	free(img->file_data);
 	free(img->base_path);

@@ -202,6 +202,9 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 	if (S_ISREG(st.st_mode) && st.st_dev == ctx->shared->out_dev &&
 	    st.st_ino == ctx->shared->out_ino) {
 		f.kind = FILE_CONTEXT;	/* its size is the dump's, not the program's */
+	} else if (mqueue_is(df)) {
+		f.kind = FILE_MQUEUE;
+		f.object_id = st.st_ino;
 	} else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && target[0] == '/') {
 		f.kind = FILE_REGULAR;
 		r = file_dump_unlinked(ctx, link, target, &st, &f);
@@ -244,6 +247,8 @@ static int file_dump(struct dump_ctx *ctx, const struct dump_fd *df)
 		r = sockets_dump_data(ctx, df);
 	if (!r && f.kind == FILE_EVENT && !share)
 		r = events_dump(ctx, df, target, f.object_id);
+	if (!r && f.kind == FILE_MQUEUE)
+		r = mqueue_dump(ctx, df, target);
 	return r;
 }
 
@@ -369,6 +374,14 @@ int files_max_fd(const struct image_process *p)
  * opened once, here.  A pipe's descriptions are its own, each with its
  * status flags, as O_NONBLOCK on one end and not on another.
  */
+/* The files cr_restart made itself, which each open file description
+ * takes a descriptor of. */
+static bool made_by_coordinator(const struct img_file *f)
+{
+	return f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT ||
+	       f->kind == FILE_MQUEUE;
+}
+
 static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_shared *sh)
 {
 	const struct img_file *f = first->f;
@@ -377,15 +390,17 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 
 	if (shared_find(sh, SHARED_OFD, pid, f->fd, 0, 0))
 		return 0;
-	if (f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) {
-		/* the coordinator made them: a pipe's end, a socket, an event object */
+	if (made_by_coordinator(f)) {
+		/* a pipe's end, a socket, an event object, a message queue */
 		fd = f->kind == FILE_PIPE ? pipes_open_description(sh, f) :
+		     f->kind == FILE_MQUEUE ? mqueue_open_description(sh, f) :
 		     shared_dup(sh, f->kind == FILE_SOCKET ? SHARED_SOCKET : SHARED_EVENT,
 				f->object_id);
 		if (fd < 0)
 			return log_errno(fd, "cannot open fd %d of pid %d on its %s", f->fd, pid,
 					 f->kind == FILE_PIPE ? "pipe" : f->kind == FILE_SOCKET ?
-					 "socket" : "event object");
+					 "socket" : f->kind == FILE_MQUEUE ? "message queue" :
+					 "event object");
 	} else if (f->kind == FILE_REGULAR) {
 		fd = open(first->path, f->open_flags | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0)
@@ -421,8 +436,7 @@ static int files_prepare(const struct image *img, struct rst_shared *sh)
 			const struct img_file *f = p->files[k].f;
 			const struct image_process *q;
 
-			if ((f->kind == FILE_PIPE || f->kind == FILE_SOCKET || f->kind == FILE_EVENT) &&
-			    f->share_pid < 0)
+			if (made_by_coordinator(f) && f->share_pid < 0)
 				r = ofd_prepare(&p->files[k], p->p->pid, sh);
 			/* it opens every open file description of the file */
 			if (!r && f->kind == FILE_REGULAR && (f->flags & FILE_F_UNLINKED)) {

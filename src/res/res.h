@@ -45,6 +45,8 @@ struct dump_shared {
 	size_t n_fds;
 	uint64_t *pipes;	/* pipes whose bytes are saved */
 	size_t n_pipes;
+	uint64_t *mqueues;	/* message queues saved (inodes) */
+	size_t n_mqueues;
 	uint64_t *shms;		/* shared memory objects whose pages are saved */
 	size_t n_shms;
 	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
@@ -181,6 +183,13 @@ int pipes_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
 /* cr_restart: a new open file description of the pipe of f, with its
  * access mode (its helper's, reopened through /proc); an fd or -errno. */
 int pipes_open_description(const struct rst_shared *sh, const struct img_file *f);
+
+/* mqueue.c: whether df is a POSIX message queue; its IMG_MQUEUE (target:
+ * its /proc link), once per queue; a new open file description of the
+ * queue of f at restart, made by cr_restart (fd, or -errno). */
+bool mqueue_is(const struct dump_fd *df);
+int mqueue_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *target);
+int mqueue_open_description(const struct rst_shared *sh, const struct img_file *f);
 
 /* sockets.c: the kind of a socket's IMG_FILE, FILE_SOCKET when it is
  * restored, else FILE_INHERIT after a warning; -errno after one message

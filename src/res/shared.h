@@ -14,15 +14,15 @@
 #include "image/image.h"
 
 enum { SHARED_PIPE = 1, SHARED_OFD, SHARED_SHM, SHARED_MAPFILE, SHARED_UNLINKED,
-       SHARED_SOCKET, SHARED_EVENT };
+       SHARED_SOCKET, SHARED_EVENT, SHARED_MQUEUE };
 
 struct rst_shared_fd {
 	int kind;
 	int32_t pid, fd;	/* SHARED_OFD: its first descriptor */
 	uint64_t id;		/* SHARED_PIPE: pipe id; SHARED_SHM: shm id;
 				 * SHARED_UNLINKED: its IMG_FILE_DATA;
-				 * SHARED_SOCKET, SHARED_EVENT: the id of
-				 * its IMG_SOCKET, IMG_EVENT */
+				 * SHARED_SOCKET, SHARED_EVENT, SHARED_MQUEUE:
+				 * the id of its IMG_SOCKET, IMG_EVENT, IMG_MQUEUE */
 	int acc;		/* SHARED_PIPE: O_RDONLY, O_WRONLY (O_RDWR: a FIFO's holder);
 				 * SHARED_MAPFILE: the open flags */
 	const char *path;	/* SHARED_MAPFILE; SHARED_SHM of a file saved whole */

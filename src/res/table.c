@@ -26,7 +26,7 @@
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	sockets_ops, inet_ops, events_ops, files_ops, locks_ops, epoll_ops, fs_ops, memory_ops;
+	sockets_ops, inet_ops, events_ops, mqueue_ops, files_ops, locks_ops, epoll_ops, fs_ops, memory_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -37,6 +37,7 @@ const struct res_ops *const res_table[] = {
 	&sockets_ops,
 	&inet_ops,
 	&events_ops,
+	&mqueue_ops,
 	&files_ops,
 	&epoll_ops,
 	&fs_ops,
