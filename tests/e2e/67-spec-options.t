@@ -140,7 +140,7 @@ for cmd in cr_checkpoint cr_restart; do
 		diag_file "$T/u.err"
 done
 
-# an inotify instance is not saved: a warning, printed or not as --kmsg-* say
+# a pidfd is not saved: a warning, printed or not as --kmsg-* say
 mkfifo "$T/ready"
 spawn "$T/e.out" "$T/e.err" "$bin/cr_run" "$wl/unsaved" "$T/ready"
 evpid=$spawned
