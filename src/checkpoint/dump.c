@@ -364,6 +364,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	free(shared.pids);
 	free(shared.fds);
 	free(shared.pipes);
+	free(shared.mqueues);
 	free(shared.shms);
 	free(shared.unlinked);
 	return r;
