@@ -161,13 +161,14 @@ wait_callbacks() {
 	check "the target's callback runs" in_callbacks "$1"
 }
 
-# wait_child_of PID PARENT: up to 5 s for PID to become PARENT's child
-# (a restored pid coming back under cr_restart), which there is no signal
-# to tell
+# wait_child_of PID PARENT: up to 30 s, while PARENT lives, for PID to
+# become PARENT's child (a restored pid coming back under cr_restart),
+# which there is no signal to tell
 wait_child_of() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		child_of "$1" "$2" && return 0
+		alive "$2" || return 1
 		nap 0.05
 	done
 	return 1
