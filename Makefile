@@ -41,7 +41,7 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/checkpoint/dump.c src/checkpoint/output.c \
 	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
 	src/restart/ids.c src/restart/report.c
-CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
+CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c src/image/sysv.c src/res/sysv.c src/res/sysv_restart.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
@@ -127,6 +127,8 @@ $(B)/obj/%.o: %.c Makefile
 $(B)/bin/%: $(B)/obj/src/cmd/%.o $(B)/obj/src/cmd/cmdline.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
+# cr_info's listing of SysV IPC objects, in a file of its own
+$(B)/bin/cr_info: $(B)/obj/src/cmd/cr_info_sysv.o
 
 # ---- tests --------------------------------------------------------------------
 # cr_restart with the faults of src/restart/faults.h, for the tests only:

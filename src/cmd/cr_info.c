@@ -13,6 +13,7 @@
 #include "cmd/cmdline.h"
 #include "common/util.h"
 #include "blcr_common.h"
+#include "cr_info_sysv.h"
 
 static const char *kind_name(uint32_t kind)
 {
@@ -21,6 +22,7 @@ static const char *kind_name(uint32_t kind)
 	case AREA_FILE: return "file";
 	case AREA_SHARED_ANON: return "shared-anon";
 	case AREA_VDSO: return "kernel";
+	case AREA_SYSV_SHM: return "sysv-shm";
 	default: return "?";
 	}
 }
@@ -441,6 +443,8 @@ static void json_image(const char *name, const struct image *img)
 	json_sockets(img);
 	printf(", \"events\": ");
 	json_events(img);
+	printf(", \"sysv\": ");
+	info_sysv_json(img);
 	printf("}\n");
 }
 
@@ -520,6 +524,7 @@ static void print_image(const char *name, const struct image *img)
 		else
 			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
 	}
+	info_sysv_text(img);
 }
 
 int main(int argc, char **argv)
