@@ -3,12 +3,13 @@
 # parent and twice by its child, one marked for removal), a semaphore set
 # and a message queue used by a two-process tree come back from the
 # restart with their ids and keys, their bytes, values and messages in
-# order, and the two processes go on using them.  A restart whose id or
-# key is taken is refused, with nothing made.
+# order, and the two processes go on using them.  Every byte of the file
+# counts.  A restart whose id or key is taken is refused, with nothing made.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/sysvipc"
-plan 14
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/sysvipc" \
+	"$build/tests/tools/flipcheck"
+plan 15
 
 # keys of this test's own: KEY for the set, KEY + 1 for the queue
 key=$((0x75630000 + ($$ % 30000) * 2))
@@ -51,6 +52,10 @@ is "$listed" "$(printf '[(%d, 20580, False), (%d, 4096, True)] [(%d, %d, [3, 0, 
 	diag_file "$T/sv.json"
 "$bin/cr_info" "$T/sv.ctx" | grep -q "sysv shm $shm: "
 ok $? "cr_info lists them as text"
+
+run_cmd 300 "$T/flip.out" "$T/flip.err" "$build/tests/tools/flipcheck" "$T/sv.ctx"
+is "$?:$(tail -n 1 "$T/flip.out" | sed 's/flipped [0-9]*, //')" "0:accepted 0" \
+	"every flipped byte of it is refused ($(tail -n 1 "$T/flip.out"))" || diag_file "$T/flip.out"
 
 # an id taken: the semaphore set's, by a set made with it (IPC_CREAT is
 # 01000; perl has the calls, ipcmk cannot choose a key)
