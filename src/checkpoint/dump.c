@@ -191,6 +191,11 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		if (rq->base)
 			ctx->base = image_find_process(rq->base, process_seen_pid(shared, t->pid));
 		r = read_state(ctx);
+		if (!r && ctx->state.restart.requester > 0) {
+			shared->restorers = xrealloc(shared->restorers, (shared->n_restorers + 1) *
+						     sizeof(*shared->restorers));
+			shared->restorers[shared->n_restorers++] = ctx->state.restart.requester;
+		}
 		if (!r)
 			r = files_scan(shared, t->pid, ctx->state.private_fds,
 				       ctx->state.n_private_fds < UCR_MAX_PRIVATE_FDS ?
@@ -377,6 +382,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	free(shared.pipes);
 	free(shared.shms);
 	free(shared.unlinked);
+	free(shared.restorers);
 	sysv_free(&shared);
 	return r;
 }

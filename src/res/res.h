@@ -51,6 +51,10 @@ struct dump_shared {
 	size_t n_unlinked;
 	bool sockets_refuse;	/* --sockets=refuse: a socket to outside fails */
 	struct sysv_saved *sysv;	/* the SysV IPC objects saved (sysv.c) */
+	/* the cr_restart that restored a process of the request, which made
+	 * its SysV IPC objects again (sysv.c counts it as one of them) */
+	pid_t *restorers;
+	size_t n_restorers;
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;

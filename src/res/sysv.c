@@ -11,7 +11,8 @@
  * processes was the last to change a semaphore (GETPID, which semop,
  * SETVAL and SETALL set); a queue to which one of its processes was the
  * last to send or from which it was the last to receive (msg_lspid,
- * msg_lrpid).  The ids come from /proc/sysvipc/, the rest from the
+ * msg_lrpid).  The cr_restart that restored a process of the request made
+ * its objects again, and counts as one of its processes.  The ids come from /proc/sysvipc/, the rest from the
  * *ctl(IPC_STAT) calls, whose pids are of our pid namespace.
  *
  * Semaphore values and messages are read while the processes are parked
@@ -53,10 +54,16 @@ union semun {
 	unsigned short *array;
 };
 
+/* A process of the request, or the cr_restart that restored one of them:
+ * it made their objects again, so it did the last operation on those the
+ * processes have not touched since. */
 static bool is_request_pid(const struct dump_shared *sh, pid_t pid)
 {
 	for (size_t i = 0; pid > 0 && i < sh->n_pids; i++)
 		if (sh->pids[i].outer == pid)
+			return true;
+	for (size_t i = 0; pid > 0 && i < sh->n_restorers; i++)
+		if (sh->restorers[i] == pid)
 			return true;
 	return false;
 }
@@ -235,8 +242,9 @@ static int scan_msg(struct dump_shared *sh, struct sysv_saved *s, int id)
 	return 0;
 }
 
-/* Their IPC namespace, entered when it is not ours (setns(2) needs no more
- * than the access to their memory gave: its owner's capabilities). */
+/* Their IPC namespace, entered when it is not ours: setns(2) wants
+ * CAP_SYS_ADMIN over it and over our own user namespace, which a user
+ * checkpointing what an unprivileged restart made in one lacks. */
 static int enter_ipc_ns(const struct dump_shared *sh)
 {
 	char path[64], ours[64] = "", theirs[64] = "";
@@ -262,7 +270,9 @@ static int enter_ipc_ns(const struct dump_shared *sh)
 	if (!theirs[0] || !strcmp(ours, theirs))
 		return 0;
 	if (fd < 0 || setns(fd, CLONE_NEWIPC) < 0)
-		return log_errno(-errno, "cannot enter the IPC namespace of the processes");
+		return log_errno(-errno, "cannot enter the IPC namespace of the processes to save "
+				 "their SysV IPC objects (a restart without privilege made it: "
+				 "checkpoint them as root)");
 	return 0;
 }
 

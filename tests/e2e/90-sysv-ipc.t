@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/sysvipc" \
 	"$build/tests/tools/flipcheck"
-plan 15
+plan 16
 
 # keys of this test's own: KEY for the set, KEY + 1 for the queue
 key=$((0x75630000 + ($$ % 30000) * 2))
@@ -77,6 +77,14 @@ ipcrm -Q "$((key + 1))" && blocker=()
 restart_began sv
 sysv_has shm "$shm" && sysv_has shm "$dest" && sysv_has sem "$sem" && sysv_has msg "$msg"
 ok $? "the objects are back with their ids"
+# cr_restart made them, so it did their last operations: it counts as one
+# of the processes for a checkpoint of the restored tree
+run_cmd 60 "$T/again.out" "$T/again.err" "$bin/cr_checkpoint" -f "$T/again.ctx" "$orig" &&
+	"$bin/cr_info" --json "$T/again.ctx" >"$T/again.json" &&
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))["sysv"]
+sys.exit(len(d["shm"]) != 2 or len(d["sem"]) != 1 or len(d["msg"]) != 1)' "$T/again.json"
+ok $? "a checkpoint of the restored tree saves them all again" || diag_file "$T/again.err"
 awk -v id="$dest" 'NR > 1 && $2 == id && $1 == 0 && int($3 / 1000) % 2 { f = 1 } END { exit !f }' \
 	/proc/sysvipc/shm
 ok $? "the segment marked for removal is marked again"

@@ -3,12 +3,13 @@
 # workload of 90 and restarts it without privilege: cr_restart makes the
 # objects again with their ids in an IPC namespace of its own (it may set
 # *_next_id only there), so the restart works while the originals still
-# hold those ids outside, and the restored tree passes its check.
+# hold those ids outside, and the restored tree passes its check.  A
+# checkpoint of the restored tree by the user is refused, saying why.
 UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/sysvipc"
-plan 6
+plan 7
 
 export ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0	# as in 33-unprivileged
 user_prefix "$wl/sysvipc"
@@ -59,6 +60,11 @@ ok $? "the user restarts it while the ids are taken outside" || diag_file "$T/r.
 grep -q "restoring in a user, pid, IPC and time namespace" "$T/r.err"
 ok $? "in an IPC namespace of its own" || diag_file "$T/r.err"
 : >"$T/sv.out"
+# again: the user may not enter that IPC namespace (setns wants
+# CAP_SYS_ADMIN in its own user namespace too)
+run_cmd 60 "$T/ck2.out" "$T/ck2.err" "${u[@]}" "$prefix/bin/cr_checkpoint" -f ctx2 "$kid"
+failed_cleanly $? && grep -q "cannot enter the IPC namespace of the processes" "$T/ck2.err"
+ok $? "the user's checkpoint of the restored tree is refused, saying why" || diag_file "$T/ck2.err"
 kill -USR1 "$kid"
 wait_file_lines "$T/sv.out" 1 30
 is "$(cat "$T/sv.out")" PASS "the restored tree passes its check" || diag_file "$T/r.err"
