@@ -46,7 +46,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
 AGENT_SRCS := src/agent/agent.c src/agent/park.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c \
-	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/procstate.c src/agent/cs.c \
+	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/sysvwrap.c src/agent/procstate.c src/agent/cs.c \
 	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c \
 	src/agent/hold.c src/agent/execwrap.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o

@@ -12,8 +12,9 @@
  * SETVAL and SETALL set); a queue to which one of its processes was the
  * last to send or from which it was the last to receive (msg_lspid,
  * msg_lrpid).  The cr_restart that restored a process of the request made
- * its objects again, and counts as one of its processes.  The ids come from /proc/sysvipc/, the rest from the
- * *ctl(IPC_STAT) calls, whose pids are of our pid namespace.
+ * its objects again, and counts as one of its processes.  The ids come
+ * from /proc/sysvipc/, the rest from the *ctl(IPC_STAT) calls, whose pids
+ * are of our pid namespace.
  *
  * Semaphore values and messages are read while the processes are parked
  * (scan), messages peeked with msgrcv(MSG_COPY) so that none is taken; a

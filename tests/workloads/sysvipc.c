@@ -14,7 +14,8 @@
  *
  * After ready and SIGUSR1 the parent checks the values, the keys, the
  * segments (their bytes, the second still marked) and the messages, taken
- * in order; then it raises semaphore 1, which the child waits for: the
+ * in order; then it raises semaphore 1, which the child waits for (in
+ * semop, across the checkpoint, never seeing EINTR): the
  * child checks the segments through its attachments, writes a mark into
  * the first and sends its verdict as a message of type 100, which the
  * parent waits for before it looks for the mark.  It removes the objects,
@@ -62,15 +63,13 @@ static void big_text(char *buf)
 		buf[i] = (char)('a' + i % 26);
 }
 
-/* semop that a checkpoint's signal may interrupt (never restarted) */
+/* The child waits in it across the checkpoint, whose signal interrupts
+ * it: the kernel never restarts semop, libcr makes it again (no EINTR). */
 static int sem_add(int n, int delta)
 {
 	struct sembuf op = { .sem_num = n, .sem_op = delta };
-	int r;
 
-	while ((r = semop(sem_id, &op, 1)) < 0 && errno == EINTR)
-		;
-	return r;
+	return semop(sem_id, &op, 1);
 }
 
 static const char *check_shm(const unsigned char *at, const unsigned char *marked)
@@ -169,9 +168,8 @@ static const char *check_all(void)
 		return why;
 	if (sem_add(1, 1) < 0)
 		return "semop on the restored set fails";
-	while (msgrcv(msg_id, &m, sizeof(m.text), 100, 0) < 0)
-		if (errno != EINTR)
-			return "no verdict from the child";
+	if (msgrcv(msg_id, &m, sizeof(m.text), 100, 0) < 0)
+		return "no verdict from the child";
 	waitpid(kid, NULL, 0);
 	if (strcmp(m.text, "ok"))
 		return m.text;	/* static until we exit */
