@@ -41,14 +41,14 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/checkpoint/dump.c src/checkpoint/output.c \
 	src/restart/restart.c src/restart/child.c src/restart/userns.c src/restart/chain.c \
 	src/restart/ids.c src/restart/report.c
-CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c
+CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c src/image/sysv.c src/res/sysv.c src/res/sysv_restart.c
 CORE_SRCS += src/res/inet.c src/res/inet_restart.c src/image/inet.c src/res/inotify.c \
 	src/res/mqueue.c src/image/mqueue.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------
 AGENT_SRCS := src/agent/agent.c src/agent/park.c src/agent/callbacks.c src/agent/api.c src/agent/libc.c \
-	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/procstate.c src/agent/cs.c \
+	src/agent/sigwrap.c src/agent/sleepwrap.c src/agent/sysvwrap.c src/agent/procstate.c src/agent/cs.c \
 	src/agent/request.c src/agent/request_checkpoint.c src/agent/request_restart.c \
 	src/agent/hold.c src/agent/execwrap.c
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/obj/%.pic.o) $(B)/obj/src/agent/resume.pic.o
@@ -130,6 +130,8 @@ $(B)/bin/%: $(B)/obj/src/cmd/%.o $(B)/obj/src/cmd/cmdline.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 $(B)/bin/cr_info: $(B)/obj/src/cmd/info_sockets.o
+# cr_info's listing of SysV IPC objects, in a file of its own
+$(B)/bin/cr_info: $(B)/obj/src/cmd/cr_info_sysv.o
 
 # ---- tests --------------------------------------------------------------------
 # cr_restart with the faults of src/restart/faults.h, for the tests only:

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/select.h>
 #include <time.h>
 
@@ -119,6 +121,9 @@ struct libc_calls {
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
 			    const sigset_t *);
+	int (*semtimedop)(int, struct sembuf *, size_t, const struct timespec *);
+	ssize_t (*msgrcv)(int, void *, size_t, long, int);
+	int (*msgsnd)(int, const void *, size_t, int);
 	int (*execve)(const char *, char *const[], char *const[]);
 	int (*execv)(const char *, char *const[]);
 	int (*execvp)(const char *, char *const[]);
@@ -127,6 +132,27 @@ struct libc_calls {
 	int (*execveat)(int, const char *, char *const[], char *const[], int);
 };
 AGENT_HIDDEN const struct libc_calls *libc(void);
+
+/* sleepwrap.c: one attempt of an interposed call that a checkpoint may
+ * interrupt. */
+struct attempt {
+	bool retry;		/* false the first time: the program's own timeout */
+	int64_t left;		/* on a retry: ns still to wait, -1 for no timeout */
+	const sigset_t *mask;	/* the program's mask for the call without
+				 * CR_SIGNUM, or NULL when it gave none */
+};
+/* Makes one attempt; returns as libc's call does (-1 and errno on failure). */
+typedef int attempt_fn(const struct attempt *at, void *args);
+/* Attempts until one ends otherwise than by an EINTR the agent alone
+ * caused; timeout in ns (-1: none), mask the one the call sets, or NULL. */
+AGENT_HIDDEN int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout,
+				const sigset_t *mask);
+/* A timeout in ns, -1 for none (or invalid); and an attempt's: the
+ * program's own the first time, then the time left, copied into buf. */
+AGENT_HIDDEN int64_t sleepwrap_ts_to_ns(const struct timespec *ts);
+AGENT_HIDDEN struct timespec *sleepwrap_attempt_ts(const struct attempt *at,
+						   const struct timespec *tmo,
+						   struct timespec *buf);
 
 /* sigwrap.c: the program's own view of the checkpoint signal. */
 /* Delivers a CR_SIGNUM that was not a checkpoint request as the program's

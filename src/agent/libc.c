@@ -81,6 +81,9 @@ static void libc_resolve(void)
 	calls.epoll_wait = libc_sym("epoll_wait");
 	calls.epoll_pwait = libc_sym("epoll_pwait");
 	calls.epoll_pwait2 = libc_sym("epoll_pwait2");
+	calls.semtimedop = libc_sym("semtimedop");
+	calls.msgrcv = libc_sym("msgrcv");
+	calls.msgsnd = libc_sym("msgsnd");
 	calls.execve = libc_sym("execve");
 	calls.execv = libc_sym("execv");
 	calls.execvp = libc_sym("execvp");

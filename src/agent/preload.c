@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/msg.h>
 #include <sys/select.h>
+#include <sys/sem.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +37,8 @@
 	X(sigpending) X(sigsuspend) X(sigwait) X(sigwaitinfo) X(sigtimedwait) \
 	X(signalfd) X(pause) X(sleep) X(usleep) X(nanosleep) X(clock_nanosleep) \
 	X(poll) X(__poll_chk) X(ppoll) X(__ppoll_chk) X(select) X(pselect) \
-	X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(execve) X(execv) X(execvp) X(execvpe) \
+	X(epoll_wait) X(epoll_pwait) X(epoll_pwait2) X(semop) X(semtimedop) X(msgrcv) \
+	X(msgsnd) X(execve) X(execv) X(execvp) X(execvpe) \
 	X(fexecve) X(execveat)
 
 #define PRELOAD_INDEX(name) PRELOAD_##name,
@@ -169,6 +172,12 @@ FORWARD(int, epoll_pwait2,
 	(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
 	 const sigset_t *mask),
 	(epfd, ev, max, tmo, mask))
+FORWARD(int, semop, (int id, struct sembuf *sops, size_t n), (id, sops, n))
+FORWARD(int, semtimedop, (int id, struct sembuf *sops, size_t n, const struct timespec *tmo),
+	(id, sops, n, tmo))
+FORWARD(ssize_t, msgrcv, (int id, void *msg, size_t size, long type, int flags),
+	(id, msg, size, type, flags))
+FORWARD(int, msgsnd, (int id, const void *msg, size_t size, int flags), (id, msg, size, flags))
 FORWARD(int, execve, (const char *path, char *const argv[], char *const envp[]),
 	(path, argv, envp))
 FORWARD(int, execv, (const char *path, char *const argv[]), (path, argv))

@@ -7,7 +7,8 @@
  * epoll_wait, sigsuspend, ... even with SA_RESTART: signal(7)); after a
  * restart the interrupted frame holds EINTR as well.  These calls are
  * interposed (libcr.map exports them) and call again, with the time that is
- * left, when an EINTR was the agent's alone: the checkpoint generation (or
+ * left, when an EINTR was the agent's alone (sysvwrap.c does the same for
+ * the SysV IPC waits, which the kernel never restarts either): the checkpoint generation (or
  * the count of CR_SIGNUMs this thread swallowed) moved during the call, and
  * no handler of the program ran in this thread (sigwrap.c counts both).
  * Handlers installed around libc (raw rt_sigaction) are not seen.  Time
@@ -90,16 +91,6 @@ static bool sleepwrap_again(struct sleepwrap_wait *w, bool ckpt_ends)
 	return true;
 }
 
-/* One attempt of an interposed call. */
-struct attempt {
-	bool retry;		/* false the first time: the program's own timeout */
-	int64_t left;		/* on a retry: ns still to wait, -1 for no timeout */
-	const sigset_t *mask;	/* the program's mask for the call without
-				 * CR_SIGNUM, or NULL when it gave none */
-};
-
-/* Makes one attempt; returns as libc's call does (-1 and errno on failure). */
-typedef int attempt_fn(const struct attempt *at, void *args);
 
 /*
  * Makes attempts until one ends otherwise than by an EINTR the agent alone
@@ -138,7 +129,7 @@ static int sleepwrap_call_as(attempt_fn *fn, void *args, int64_t timeout, const 
 	return r;
 }
 
-static int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sigset_t *mask)
+int sleepwrap_call(attempt_fn *fn, void *args, int64_t timeout, const sigset_t *mask)
 {
 	return sleepwrap_call_as(fn, args, timeout, mask, false);
 }
@@ -155,7 +146,7 @@ static int64_t sec_nsec_to_ns(int64_t sec, int64_t nsec)
 	return sec * NSEC_PER_SEC + nsec;
 }
 
-static int64_t ts_to_ns(const struct timespec *ts)
+int64_t sleepwrap_ts_to_ns(const struct timespec *ts)
 {
 	return ts ? sec_nsec_to_ns(ts->tv_sec, ts->tv_nsec) : -1;
 }
@@ -184,10 +175,9 @@ static int ns_to_ms(int64_t ns)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* The timeout of an attempt: the program's own the first time, then the
- * time left; always a copy in buf (Linux may write the time left back). */
-static struct timespec *attempt_ts(const struct attempt *at, const struct timespec *tmo,
-				   struct timespec *buf)
+/* Always a copy in buf: Linux may write the time left back. */
+struct timespec *sleepwrap_attempt_ts(const struct attempt *at, const struct timespec *tmo,
+				      struct timespec *buf)
 {
 	if (!tmo)
 		return NULL;
@@ -250,7 +240,7 @@ static int sleepwrap_sleep(clockid_t clk, int flags, const struct timespec *req,
 
 	if (!req)
 		return libc()->clock_nanosleep(clk, flags, req, rem);
-	if (sleepwrap_call(sleep_attempt, &a, a.own_time ? ts_to_ns(req) : -1, NULL) == 0)
+	if (sleepwrap_call(sleep_attempt, &a, a.own_time ? sleepwrap_ts_to_ns(req) : -1, NULL) == 0)
 		return 0;
 	r = errno;
 	errno = saved;
@@ -338,7 +328,7 @@ struct sigwait_args {
 static int sigwait_attempt(const struct attempt *at, void *p)
 {
 	struct sigwait_args *a = p;
-	int r = libc()->sigtimedwait(&a->kset, a->info, attempt_ts(at, a->tmo, &a->cur));
+	int r = libc()->sigtimedwait(&a->kset, a->info, sleepwrap_attempt_ts(at, a->tmo, &a->cur));
 
 	/* the program's own CR_SIGNUM, held while it was blocked, came in */
 	if (r < 0 && errno == EINTR && sigwrap_take_pending(a->set, a->info))
@@ -358,7 +348,7 @@ static int sleepwrap_sigwait(const sigset_t *set, siginfo_t *info, const struct 
 		return CR_SIGNUM;
 	a.kset = *set;
 	sigdelset(&a.kset, CR_SIGNUM);
-	return sleepwrap_call(sigwait_attempt, &a, ts_to_ns(tmo), NULL);
+	return sleepwrap_call(sigwait_attempt, &a, sleepwrap_ts_to_ns(tmo), NULL);
 }
 
 int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo)
@@ -418,14 +408,14 @@ static int ppoll_attempt(const struct attempt *at, void *p)
 {
 	struct poll_args *a = p;
 
-	return libc()->ppoll(a->fds, a->n, attempt_ts(at, a->tmo, &a->cur), at->mask);
+	return libc()->ppoll(a->fds, a->n, sleepwrap_attempt_ts(at, a->tmo, &a->cur), at->mask);
 }
 
 int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, const sigset_t *mask)
 {
 	struct poll_args a = { .fds = fds, .n = n, .tmo = tmo };
 
-	return sleepwrap_call(ppoll_attempt, &a, ts_to_ns(tmo), mask);
+	return sleepwrap_call(ppoll_attempt, &a, sleepwrap_ts_to_ns(tmo), mask);
 }
 
 /* _FORTIFY_SOURCE turns poll() and ppoll() into these, which call libc's. */
@@ -485,8 +475,8 @@ static int pselect_attempt(const struct attempt *at, void *p)
 {
 	struct select_args *a = p;
 
-	return libc()->pselect(a->n, a->rd, a->wr, a->ex, attempt_ts(at, a->tmo, &a->cur_ts),
-			       at->mask);
+	return libc()->pselect(a->n, a->rd, a->wr, a->ex,
+			       sleepwrap_attempt_ts(at, a->tmo, &a->cur_ts), at->mask);
 }
 
 int pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *tmo,
@@ -494,7 +484,7 @@ int pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *tm
 {
 	struct select_args a = { .n = n, .rd = rd, .wr = wr, .ex = ex, .tmo = tmo };
 
-	return sleepwrap_call(pselect_attempt, &a, ts_to_ns(tmo), mask);
+	return sleepwrap_call(pselect_attempt, &a, sleepwrap_ts_to_ns(tmo), mask);
 }
 
 struct epoll_args {
@@ -532,8 +522,8 @@ static int epoll2_attempt(const struct attempt *at, void *p)
 {
 	struct epoll_args *a = p;
 
-	return libc()->epoll_pwait2(a->epfd, a->ev, a->max, attempt_ts(at, a->tmo, &a->cur),
-				    at->mask);
+	return libc()->epoll_pwait2(a->epfd, a->ev, a->max,
+				    sleepwrap_attempt_ts(at, a->tmo, &a->cur), at->mask);
 }
 
 int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *tmo,
@@ -545,5 +535,5 @@ int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespe
 		errno = ENOSYS;
 		return -1;
 	}
-	return sleepwrap_call(epoll2_attempt, &a, ts_to_ns(tmo), mask);
+	return sleepwrap_call(epoll2_attempt, &a, sleepwrap_ts_to_ns(tmo), mask);
 }

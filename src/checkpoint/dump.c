@@ -191,11 +191,19 @@ static int scan_all(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 		if (rq->base)
 			ctx->base = image_find_process(rq->base, process_seen_pid(shared, t->pid));
 		r = read_state(ctx);
+		if (!r && ctx->state.restart.requester > 0) {
+			shared->restorers = xrealloc(shared->restorers, (shared->n_restorers + 1) *
+						     sizeof(*shared->restorers));
+			shared->restorers[shared->n_restorers++] = ctx->state.restart.requester;
+		}
 		if (!r)
 			r = files_scan(shared, t->pid, ctx->state.private_fds,
 				       ctx->state.n_private_fds < UCR_MAX_PRIVATE_FDS ?
 				       ctx->state.n_private_fds : UCR_MAX_PRIVATE_FDS);
 	}
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->scan)
+			r = res_table[i]->scan(shared);
 	*ret_n_saved = n_saved;
 	return r;
 }
@@ -267,6 +275,9 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 		if (!r)
 			r = dump_one(&ctxs[i], &rq->t[i], DUMP_MEMORY);
 	}
+	for (size_t i = 0; !r && i < res_table_len; i++)
+		if (res_table[i]->dump_after)
+			r = res_table[i]->dump_after(&w, shared);
 	log_progress_end(&shared->progress);
 	if (!r)
 		r = img_writer_finish(&w);
@@ -324,10 +335,15 @@ static int dump_cow(struct request *rq, struct dump_ctx *ctxs, struct dump_share
 }
 
 /* Whether --cow can be had: else the processes stay parked, as without. */
-static bool cow_possible(const struct request *rq)
+static bool cow_possible(const struct request *rq, const struct dump_shared *shared)
 {
 	char why[128];
 
+	if (sysv_pages_saved(shared)) {
+		log_info("--cow: SysV shared memory is saved; the processes stay parked until the "
+			 "file is written");
+		return false;
+	}
 	for (size_t i = 0; i < rq->n; i++) {
 		const struct target *t = &rq->t[i];
 
@@ -355,7 +371,7 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	}
 	shared.sockets_refuse = rq->o->sockets_refuse;
 	r = scan_all(rq, ctxs, &shared, &n_saved);
-	if (!r && rq->o->cow && cow_possible(rq))
+	if (!r && rq->o->cow && cow_possible(rq, &shared))
 		r = dump_cow(rq, ctxs, &shared, n_saved, fd, name);
 	else if (!r)
 		r = write_all(rq, ctxs, &shared, n_saved, fd, name, NULL);
@@ -367,6 +383,8 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	free(shared.mqueues);
 	free(shared.shms);
 	free(shared.unlinked);
+	free(shared.restorers);
+	sysv_free(&shared);
 	return r;
 }
 

@@ -14,6 +14,7 @@
 #include "cmd/info.h"
 #include "common/util.h"
 #include "blcr_common.h"
+#include "cr_info_sysv.h"
 
 static const char *kind_name(uint32_t kind)
 {
@@ -22,6 +23,7 @@ static const char *kind_name(uint32_t kind)
 	case AREA_FILE: return "file";
 	case AREA_SHARED_ANON: return "shared-anon";
 	case AREA_VDSO: return "kernel";
+	case AREA_SYSV_SHM: return "sysv-shm";
 	default: return "?";
 	}
 }
@@ -428,7 +430,10 @@ static void json_image(const char *name, const struct image *img)
 		json_string(name);
 		printf("}");
 	}
-	printf("]}\n");
+	printf("]");
+	printf(", \"sysv\": ");
+	info_sysv_json(img);
+	printf("}\n");
 }
 
 static void print_image(const char *name, const struct image *img)
@@ -492,6 +497,7 @@ static void print_image(const char *name, const struct image *img)
 		else
 			printf(", %llu descriptors watched\n", (unsigned long long)e->count);
 	}
+	info_sysv_text(img);
 }
 
 int main(int argc, char **argv)

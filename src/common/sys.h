@@ -72,6 +72,13 @@ static inline long sys_mremap(unsigned long old, size_t old_len, size_t new_len,
 			      unsigned long new_addr)
 { return sys_call5(__NR_mremap, old, old_len, new_len, flags, new_addr); }
 
+/* shmat(2)'s flags, from linux/shm.h, which includes libc's unistd.h */
+#define SYS_SHM_RDONLY 010000
+#define SYS_SHM_REMAP 040000
+#define SYS_SHM_EXEC 0100000
+static inline long sys_shmat(int shmid, unsigned long addr, int flags)
+{ return sys_call3(__NR_shmat, shmid, addr, flags); }
+
 static inline long sys_madvise(unsigned long addr, size_t len, int advice)
 { return sys_call3(__NR_madvise, addr, len, advice); }
 

@@ -52,6 +52,9 @@ enum img_tag {
 	IMG_PAGE_HASHES = 17,	/* after an area's pages: the hash of each saved page */
 	IMG_INET = 18,		/* a TCP or UDP socket among the processes */
 	IMG_MQUEUE = 19,	/* a POSIX message queue the processes hold */
+	IMG_SYSV_SHM = 20,	/* after the processes: a SysV shared memory segment */
+	IMG_SYSV_SEM = 21,	/* a SysV semaphore set */
+	IMG_SYSV_MSG = 22,	/* a SysV message queue */
 };
 
 struct img_rec {
@@ -148,6 +151,8 @@ enum img_area_kind {
 	AREA_FILE = 2,		/* file mapping (private or shared) */
 	AREA_SHARED_ANON = 3,	/* MAP_SHARED|MAP_ANONYMOUS */
 	AREA_VDSO = 4,		/* [vdso], [vvar], [vvar_vclock]: moved, not saved */
+	AREA_SYSV_SHM = 5,	/* SysV shared memory attached (shmat): object_id, the
+				 * shmid of its IMG_SYSV_SHM; pgoff, where in it */
 };
 
 #define AREA_F_SHARED 0x1
@@ -488,6 +493,62 @@ _Static_assert(sizeof(struct img_inotify_watch) == 16, "img_inotify_watch");
 #define INOTIFY_WATCHES_MAX 65536	/* and the largest wd restored */
 #define EVENT_F_SEMAPHORE 0x1	/* EFD_SEMAPHORE */
 #define EVENT_COUNT_MAX 0xfffffffffffffffeULL	/* eventfd(2): the largest counter */
+
+/*
+ * SysV IPC objects of the request (docs/design-notes.md says which), after
+ * the records of every process and before IMG_END, each made again with
+ * its id and key.  What every kind has: the kernel's struct ipc_perm less
+ * the creator and the sequence number (both in the id).
+ */
+struct img_sysv_perm {
+	int32_t key;		/* IPC_PRIVATE (0): none */
+	int32_t id;		/* shmid, semid, msqid: >= 0 */
+	uint32_t uid, gid;	/* its owner */
+	uint32_t mode;		/* the permission bits, 0777 */
+	uint32_t flags;		/* SYSV_F_* */
+};
+_Static_assert(sizeof(struct img_sysv_perm) == 24, "img_sysv_perm");
+
+#define SYSV_F_REMOVED 0x1	/* a segment marked for removal (IPC_RMID) while attached */
+#define SYSV_F_KNOWN SYSV_F_REMOVED
+
+/* IMG_SYSV_SHM: followed by the IMG_PAGES record of its pages, all of
+ * them (ALIGN_UP(size, 4096) bytes), when size > 0. */
+struct img_sysv_shm {
+	struct img_sysv_perm perm;
+	uint64_t size;		/* shm_segsz, in bytes */
+};
+_Static_assert(sizeof(struct img_sysv_shm) == 32, "img_sysv_shm");
+
+/* IMG_SYSV_SEM: followed by n_sems uint16_t values (GETALL), zero
+ * padded to a multiple of 8 bytes. */
+struct img_sysv_sem {
+	struct img_sysv_perm perm;
+	uint32_t n_sems;	/* 1 to SYSV_SEMS_MAX */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_sysv_sem) == 32, "img_sysv_sem");
+#define SYSV_SEMS_MAX 32000	/* the kernel's SEMMSL ceiling */
+#define SYSV_SEM_VALUE_MAX 32767	/* SEMVMX */
+
+/* IMG_SYSV_MSG: followed by n_msgs struct img_sysv_message, in queue
+ * order, then the bytes of each message in turn (data_len in all). */
+struct img_sysv_msg {
+	struct img_sysv_perm perm;
+	uint64_t qbytes;	/* msg_qbytes: the most bytes it may hold */
+	uint32_t n_msgs;
+	uint32_t pad;
+	uint64_t data_len;
+};
+_Static_assert(sizeof(struct img_sysv_msg) == 48, "img_sysv_msg");
+
+struct img_sysv_message {
+	int64_t type;		/* mtype: > 0 */
+	uint64_t len;		/* bytes of mtext */
+};
+_Static_assert(sizeof(struct img_sysv_message) == 16, "img_sysv_message");
+#define SYSV_MSGS_MAX (1u << 20)
+#define SYSV_MSG_DATA_MAX (1ULL << 31)
 
 struct img_end {
 	uint64_t n_records;	/* records before this one */

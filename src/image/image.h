@@ -107,6 +107,17 @@ struct image_mqueue {
 	uint64_t data_off;	/* file offset of the messages' bytes */
 };
 
+struct image_sysv_shm {
+	const struct img_sysv_shm *s;
+	uint64_t data_off;	/* file offset of its pages (IMG_PAGES); 0 when size is 0 */
+};
+
+struct image_sysv_msg {
+	const struct img_sysv_msg *m;
+	const struct img_sysv_message *msgs;	/* n_msgs */
+	uint64_t data_off;	/* file offset of the first message's bytes */
+};
+
 struct image {
 	int fd;			/* the caller's, or a memfd of ours (stream_fd) */
 	int stream_fd;		/* the content of a stream or of a compressed
@@ -129,6 +140,13 @@ struct image {
 	size_t n_events;
 	struct image_file_data *file_data;
 	size_t n_file_data;
+	/* SysV IPC objects (sysv.c) */
+	struct image_sysv_shm *sysv_shms;
+	size_t n_sysv_shms;
+	const struct img_sysv_sem **sysv_sems;
+	size_t n_sysv_sems;
+	struct image_sysv_msg *sysv_msgs;
+	size_t n_sysv_msgs;
 	uint64_t digest;	/* XXH3-64 of its records' checksums, in order */
 	const struct img_base *base;	/* an increment's base, or NULL */
 	char *base_path;
@@ -201,6 +219,20 @@ const char *image_lock_type_name(uint32_t type);
  * NULL; then fd holds where its content starts and its extents. */
 const char *image_file_data_invalid(const struct img_file_data *d, uint64_t len,
 				    struct image_file_data *fd);
+
+/* sysv.c: the saved SysV shared memory segment shmid, or NULL; and
+ * whether img holds any SysV IPC object. */
+const struct image_sysv_shm *image_find_sysv_shm(const struct image *img, int32_t shmid);
+bool image_has_sysv(const struct image *img);
+/* sysv.c: an IMG_SYSV_SEM or IMG_SYSV_MSG payload of len bytes at file
+ * offset off into img; or why it is invalid (the file is untrusted). */
+const char *image_add_sysv_sem(struct image *img, const void *payload, uint64_t len);
+const char *image_add_sysv_msg(struct image *img, const void *payload, uint64_t len,
+			       uint64_t off);
+/* sysv.c: an IMG_SYSV_SHM payload, its pages at data_off (0: none); or
+ * why it is invalid. */
+const char *image_add_sysv_shm(struct image *img, const void *payload, uint64_t len,
+			       uint64_t data_off);
 
 /* machine.c: the machine a context file needs; on a mismatch *err says
  * what differs. */

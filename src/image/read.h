@@ -39,5 +39,9 @@ int read_string(struct reader *r, const struct rec_view *v, uint64_t at, uint32_
 		char **ret);
 /* read_area.c: an IMG_AREA record v and the records of its pages. */
 int read_area(struct reader *r, struct image_process *proc, const struct rec_view *v);
+/* sysv.c: an IMG_SYSV_* record v (with the IMG_PAGES of a segment); and,
+ * once all are read, whether every SysV attachment is of a saved segment. */
+int read_sysv(struct reader *r, const struct rec_view *v);
+int read_sysv_check(struct reader *r);
 
 #endif

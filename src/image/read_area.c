@@ -84,7 +84,7 @@ int read_area(struct reader *r, struct image_process *proc, const struct rec_vie
 	if (a->start >= a->end || a->end > USER_ADDR_MAX || a->start % IMG_PAGE_SIZE ||
 	    a->end % IMG_PAGE_SIZE || a->prot & ~7u || (a->flags & ~AREA_F_KNOWN) ||
 	    a->kind < AREA_ANON ||
-	    a->kind > AREA_VDSO || a->pgoff % IMG_PAGE_SIZE)
+	    a->kind > AREA_SYSV_SHM || a->pgoff % IMG_PAGE_SIZE)
 		return read_fail(r, "area record at offset %llu is invalid", (unsigned long long)v->off);
 	if (proc->n_areas && proc->areas[proc->n_areas - 1].a->end > a->start)
 		return read_fail(r, "area %#llx-%#llx overlaps or is out of order",
@@ -111,6 +111,11 @@ int read_area(struct reader *r, struct image_process *proc, const struct rec_vie
 	ret = read_string(r, v, sizeof(*a) + runs_len, a->path_len, &ia->path);
 	if (ret)
 		return ret;
+	/* its pages are its segment's (IMG_SYSV_SHM), checked once all are read */
+	if (a->kind == AREA_SYSV_SHM && (a->n_runs || a->path_len || !(a->flags & AREA_F_SHARED) ||
+					 a->object_id > INT32_MAX))
+		return read_fail(r, "area %#llx-%#llx is invalid SysV shared memory",
+			    (unsigned long long)a->start, (unsigned long long)a->end);
 	if (a->kind == AREA_FILE && !a->path_len)
 		return read_fail(r, "file area %#llx-%#llx has no path", (unsigned long long)a->start,
 			    (unsigned long long)a->end);

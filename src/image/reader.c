@@ -221,7 +221,8 @@ static int read_object(struct reader *r, const struct rec_view *v)
 }
 
 /* A process's IMG_FILE, IMG_PIPE, IMG_LOCK and IMG_AREA records, in any
- * interleaving, up to the next process or the end. */
+ * interleaving, up to the next process or the end; and the SysV IPC
+ * records, which follow the last process's. */
 static int read_files_and_areas(struct reader *r, struct image_process *proc)
 {
 	struct rec_view v;
@@ -248,6 +249,8 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 			ret = read_area(r, proc, &v);
 		else if (v.tag == IMG_LOCK)
 			ret = read_lock(r, proc, &v);
+		else if (v.tag == IMG_SYSV_SHM || v.tag == IMG_SYSV_SEM || v.tag == IMG_SYSV_MSG)
+			ret = read_sysv(r, &v);	/* after the last process's */
 		else {
 			r->off = save;	/* the next process, or the end */
 			return 0;
@@ -454,6 +457,8 @@ static int read_all(struct reader *r)
 	ret = check_links(r);
 	if (!ret)
 		ret = check_unlinked(r);
+	if (!ret)
+		ret = read_sysv_check(r);
 	if (ret)
 		return ret;
 	ret = read_expect(r, &v, IMG_END, sizeof(struct img_end));
@@ -562,6 +567,9 @@ void image_free(struct image *img)
 	free(img->mqueues);
 	free(img->events);
 	free(img->file_data);
+	free(img->sysv_shms);
+	free(img->sysv_sems);
+	free(img->sysv_msgs);
 	free(img->base_path);
 	if (img->map)
 		munmap((void *)img->map, img->size);

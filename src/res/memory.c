@@ -60,6 +60,11 @@ static int classify(const struct vma *v, struct img_area *a)
 		/* MAP_SHARED|MAP_ANONYMOUS, or a memfd: restored as a memfd */
 		a->kind = AREA_SHARED_ANON;
 		a->object_id = v->ino;
+	} else if (v->shared && !strncmp(path, "/SYSV", 5)) {
+		/* SysV shared memory (shmat): its inode is the shmid; its pages
+		 * are saved once, with the segment (sysv.c) */
+		a->kind = AREA_SYSV_SHM;
+		a->object_id = v->ino;
 	} else if (path[0] == '/' && strncmp(path, "/memfd:", 7) && strncmp(path, "/SYSV", 5) &&
 		   strcmp(path, "/dev/zero (deleted)")) {
 		a->kind = AREA_FILE;
@@ -83,7 +88,8 @@ static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, b
 
 	*ret_runs = NULL;
 	a->n_pages = a->n_runs = 0;
-	if (a->kind == AREA_VDSO || (a->kind == AREA_FILE && shared && !ctx->save_shared) ||
+	if (a->kind == AREA_VDSO || a->kind == AREA_SYSV_SHM ||
+	    (a->kind == AREA_FILE && shared && !ctx->save_shared) ||
 	    (a->flags & AREA_F_SHM_COPY))
 		return 0;
 	/* all of shared memory: another process may have touched what
@@ -341,7 +347,7 @@ bool memory_cow_ok(pid_t pid, bool save_shared, char *why, size_t why_len)
 				 (int)pid, (unsigned long long)vmas[i].start);
 			r = 1;
 		} else if (classify(&vmas[i], &a) == 0 &&
-			   (a.kind == AREA_SHARED_ANON ||
+			   (a.kind == AREA_SHARED_ANON || a.kind == AREA_SYSV_SHM ||
 			    (a.kind == AREA_FILE && vmas[i].shared && save_shared &&
 			     (vmas[i].prot & PROT_WRITE)))) {
 			snprintf(why, why_len, "pid %d shares memory at %#llx", (int)pid,

@@ -135,6 +135,8 @@ int memory_check(struct rst_ctx *ctx, struct rst_shared *sh)
 
 		if (ia->a->kind == AREA_VDSO)
 			r = special_check(p, ia, &n_special);
+		else if (ia->a->kind == AREA_SYSV_SHM)
+			r = sysv_attachment_check(p, i);
 		else if (memory_file_saved(ia->a) && !(ia->a->flags & AREA_F_SHARED))
 			continue;	/* anonymous memory now: the file is not needed */
 		else if (memory_file_saved(ia->a) || ia->a->kind == AREA_SHARED_ANON)
@@ -237,7 +239,7 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			.start = a->start, .end = a->end, .prot = a->prot, .fd = -1,
 			.advice = (a->flags & AREA_F_ADVICE) >> AREA_F_ADVICE_SHIFT,
 			.first_run = plan->n_runs, .pgoff = a->pgoff,
-			.n_runs = area_restores_pages(a) ? a->n_runs : 0,
+			.n_runs = area_restores_pages(a) ? a->n_runs : 0, .shmid = -1,
 		};
 		struct plan_area *cur = &pa[plan->n_areas++];
 		switch (a->kind) {
@@ -252,6 +254,11 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 			cur->map_flags = MAP_SHARED;
 			cur->fd = ctx->area_fds[i];
 			cur->n_runs = 0;
+			break;
+		case AREA_SYSV_SHM:
+			/* attached by the blob: sysv_restart.c made the segment */
+			cur->shmid = (int32_t)a->object_id;
+			cur->shm_size = a->pgoff ? 0 : sysv_segment_size(ctx->img, cur->shmid);
 			break;
 		case AREA_FILE:
 			if (memory_file_saved(a)) {

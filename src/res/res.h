@@ -52,6 +52,11 @@ struct dump_shared {
 	struct dump_unlinked *unlinked;	/* unlinked files whose content is saved */
 	size_t n_unlinked;
 	bool sockets_refuse;	/* --sockets=refuse: a socket to outside fails */
+	struct sysv_saved *sysv;	/* the SysV IPC objects saved (sysv.c) */
+	/* the cr_restart that restored a process of the request, which made
+	 * its SysV IPC objects again (sysv.c counts it as one of them) */
+	pid_t *restorers;
+	size_t n_restorers;
 	struct log_progress progress;	/* of the memory written */
 	dev_t out_dev;		/* the context file being written */
 	ino_t out_ino;
@@ -104,6 +109,11 @@ struct res_ops {
 	bool cow_later;
 	/* cr_checkpoint, for each process: writes its records */
 	int (*dump)(struct dump_ctx *ctx);
+	/* cr_checkpoint, once, while every process is parked, after their
+	 * descriptors were scanned: what the request holds beside them */
+	int (*scan)(struct dump_shared *sh);
+	/* cr_checkpoint, once, after every process's records: what scan found */
+	int (*dump_after)(struct img_writer *w, struct dump_shared *sh);
 	/* cr_restart, for each process, before any is created: its
 	 * preconditions; may open helpers in sh */
 	int (*check)(struct rst_ctx *ctx, struct rst_shared *sh);
@@ -116,6 +126,9 @@ struct res_ops {
 	int (*restore)(const struct rst_ctx *ctx, const struct rst_shared *sh);
 	/* the new process: its part of the blob's plan */
 	int (*plan)(struct rst_ctx *ctx, struct plan *plan);
+	/* cr_restart, once, as it ends (restored: every process is back):
+	 * what prepare made outside the restart is undone when it failed */
+	void (*finish)(struct rst_shared *sh, bool restored);
 };
 
 /* table.c: every resource, in the order the passes walk them. */
@@ -239,6 +252,16 @@ int unlinked_dump(struct dump_ctx *ctx, const char *link, const char *what, uint
  * once, with every open file description of it (SHARED_OFD); its helper
  * (O_RDWR), or -errno after one message. */
 int unlinked_file(const struct image *img, uint64_t id, struct rst_shared *sh);
+
+/* sysv.c: whether SysV shared memory is saved, whose pages --cow could
+ * not read while the processes run on; frees what scan saved. */
+bool sysv_pages_saved(const struct dump_shared *sh);
+void sysv_free(struct dump_shared *sh);
+/* sysv_restart.c: area i of p attaches SysV shared memory: 0 when its
+ * attachment starts where the segment does (at pgoff 0), else -ENOTSUP
+ * after one message; the segment's size there, rounded up to pages. */
+int sysv_attachment_check(const struct image_process *p, size_t i);
+uint64_t sysv_segment_size(const struct image *img, int32_t shmid);
 
 /* locks.c: the message for a lock the restorer of a process could not take
  * (STEP_LOCK, its id); returns err. */

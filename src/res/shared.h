@@ -29,10 +29,20 @@ struct rst_shared_fd {
 	int helper;
 };
 
+/* A SysV IPC object cr_restart made (sysv_restart.c), removed again if
+ * the restart fails. */
+struct rst_sysv {
+	int kind;		/* SYSV_KIND_* of sysv_restart.c */
+	int32_t id;
+	bool removed;		/* marked for removal at the checkpoint: so at the end */
+};
+
 struct rst_shared {
 	struct rst_shared_fd *objs;
 	size_t n;
 	int base;
+	struct rst_sysv *sysv;
+	size_t n_sysv;
 };
 
 /* Above every descriptor any process of img had: where helpers go. */

@@ -20,13 +20,16 @@
  * - "pipes" is prepared before the open files that processes share, as
  *   it always was; "sockets" and "events" too: the open files take their
  *   sockets and event objects.
+ * - "sysv" makes the SysV IPC objects before any process: the blob
+ *   attaches the segments that "memory" plans by their ids.
  */
 #include "res.h"
 #include "common/util.h"
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	sockets_ops, inet_ops, events_ops, mqueue_ops, files_ops, locks_ops, epoll_ops, fs_ops, memory_ops;
+	sockets_ops, inet_ops, events_ops, mqueue_ops, files_ops, locks_ops, epoll_ops, fs_ops,
+	memory_ops, sysv_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -43,6 +46,7 @@ const struct res_ops *const res_table[] = {
 	&fs_ops,
 	&locks_ops,
 	&memory_ops,
+	&sysv_ops,
 };
 const size_t res_table_len = ARRAY_SIZE(res_table);
 

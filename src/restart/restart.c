@@ -194,10 +194,11 @@ static int enter_own_namespaces(struct restart *rs)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		parked = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	}
-	log_info("no privilege to choose pids or set executables: restoring in a user%s%s and "
+	log_info("no privilege to choose pids or set executables: restoring in a user%s%s%s and "
 		 "time namespace of our own", rs->o->restore_pid ? ", pid" : "",
-		 rs->img->n_inet ? ", network" : "");
-	return userns_enter(&rs->ns, rs->o->restore_pid, rs->img->n_inet > 0, parked);
+		 rs->img->n_inet ? ", network" : "", image_has_sysv(rs->img) ? ", IPC" : "");
+	return userns_enter(&rs->ns, rs->o->restore_pid, rs->img->n_inet > 0,
+			    image_has_sysv(rs->img), parked);
 }
 
 int restart_create_roots(struct restart *rs, size_t *ret_n, pid_t *roots)
@@ -370,6 +371,9 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 out:
 	if (r < 0)
 		userns_kill(&rs.ns);
+	for (size_t i = 0; i < res_table_len; i++)
+		if (res_table[i]->finish)
+			res_table[i]->finish(&rs.shared, r >= 0);
 	ids_release(&rs);
 	/* after the kill: an agent still waiting ends itself on the close */
 	report_confirm(agents, n_live, false);

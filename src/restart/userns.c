@@ -13,7 +13,10 @@
  *    a fork of cr_restart that reaps orphans and ends with cr_restart; the
  *    restored processes are created in it with their saved pids;
  *  - a time namespace whose offset makes CLOCK_MONOTONIC (and
- *    CLOCK_BOOTTIME) go on from where they were at the checkpoint.
+ *    CLOCK_BOOTTIME) go on from where they were at the checkpoint;
+ *  - when the file holds SysV IPC objects, an IPC namespace, in which
+ *    cr_restart may make them again with their ids (res/sysv_restart.c):
+ *    cr_restart enters it too, and only the restored processes see them.
  *
  * cr_restart itself stays in the user's pid namespace, process group and
  * session: it is still the parent the user waits for, and the restored
@@ -189,7 +192,8 @@ static int enter_net_ns(void)
 	return 0;
 }
 
-int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, int64_t parked_ns)
+int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, bool new_ipc,
+		 int64_t parked_ns)
 {
 	int r;
 
@@ -199,6 +203,10 @@ int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, int64_t par
 		r = enter_net_ns();
 	if (r)
 		return r;
+	/* where we may set the ids of the SysV IPC objects we make
+	 * (*_next_id needs CAP_CHECKPOINT_RESTORE over its namespace) */
+	if (new_ipc && unshare(CLONE_NEWIPC) < 0)
+		return log_errno(-errno, "cannot create an IPC namespace for the restart");
 	if (new_pids && unshare(CLONE_NEWPID) < 0)
 		return log_errno(-errno, "cannot create a pid namespace for the restart");
 	r = enter_time_ns(parked_ns);

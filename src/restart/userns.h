@@ -19,10 +19,12 @@ bool userns_needed(void);
  * our future children into a new time namespace in which CLOCK_MONOTONIC
  * reads parked_ns now, and, with new_pids, into a new pid namespace whose
  * pid 1 it starts; with new_net, us and them into a new network namespace
- * with its loopback up (TCP repair mode needs CAP_NET_ADMIN over it).  0,
- * or a negative errno after one message.
+ * with its loopback up (TCP repair mode needs CAP_NET_ADMIN over it); with
+ * new_ipc, into a new IPC namespace.  0, or a negative errno after one
+ * message.
  */
-int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, int64_t parked_ns);
+int userns_enter(struct restart_ns *ns, bool new_pids, bool new_net, bool new_ipc,
+		 int64_t parked_ns);
 /* In a restored root created in that pid namespace, before it restores:
  * a /proc of its own namespace, in a mount namespace of its own.  0, or a
  * negative errno after one message. */

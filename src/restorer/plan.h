@@ -99,7 +99,10 @@ struct plan_area {
 	uint64_t pgoff;
 	uint64_t first_run;	/* index into the runs */
 	uint32_t advice;	/* PLAN_ADV_* */
-	uint32_t pad;
+	/* SysV shared memory: the segment attached (shmat) instead of
+	 * mmap, its pgoff bytes on at start; else -1 */
+	int32_t shmid;
+	uint64_t shm_size;	/* the segment's, rounded up to pages */
 };
 
 /* Saved pages: len bytes at addr come from file_off in the file fd (the

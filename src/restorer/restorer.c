@@ -223,6 +223,48 @@ static long blob_fault(const struct plan *p, uint32_t step, uint32_t index, long
 	return 0;
 }
 
+/* Whether b is a piece of the attachment that a starts (mprotect splits
+ * one attachment in pieces). */
+static int same_attachment(const struct plan_area *a, const struct plan_area *b)
+{
+	return b->shmid == a->shmid && b->start - b->pgoff == a->start - a->pgoff;
+}
+
+/*
+ * SysV shared memory: the first piece of an attachment (pgoff 0, shm_size
+ * set) attaches the whole segment at its address, as shmat() did, less
+ * what lies past its last piece; the attachment's other pieces are in it
+ * already, and what lay between two of them is unmapped.  Read-write if
+ * the segment lets this process write it, as the program's shmat() may
+ * have asked; each piece then gets its own protection.
+ */
+static void blob_attach_sysv(const struct plan *p, const struct plan_area *areas, uint32_t i)
+{
+	const struct plan_area *a = &areas[i], *prev = i ? &areas[i - 1] : 0;
+	int exec = a->prot & PROT_EXEC ? SYS_SHM_EXEC : 0;
+	uint64_t kept = a->end;
+	long r = 0;
+
+	if (a->shm_size) {
+		r = sys_shmat(a->shmid, a->start, SYS_SHM_REMAP | exec);
+		if (r == -EACCES)
+			r = sys_shmat(a->shmid, a->start, SYS_SHM_REMAP | SYS_SHM_RDONLY | exec);
+		if (r >= 0 && r != (long)a->start)
+			r = -EADDRNOTAVAIL;
+		for (uint32_t j = i + 1; j < p->n_areas; j++)
+			if (same_attachment(a, &areas[j]) && areas[j].end > kept)
+				kept = areas[j].end;
+		if (r >= 0 && kept < a->start + a->shm_size)
+			r = sys_munmap(kept, a->start + a->shm_size - kept);
+	} else if (prev && same_attachment(a, prev) && prev->end < a->start) {
+		r = sys_munmap(prev->end, a->start - prev->end);
+	}
+	if (r >= 0)
+		r = sys_mprotect(a->start, a->end - a->start, a->prot);
+	if (r < 0)
+		blob_fail(p, STEP_MAP, r, a->start);
+}
+
 static void blob_map_areas(const struct plan *p)
 {
 	const struct plan_area *areas = (const void *)((const char *)p + p->areas_off);
@@ -237,6 +279,11 @@ static void blob_map_areas(const struct plan *p)
 		long r;
 
 		r = blob_fault(p, STEP_MAP, i, -ENOMEM);
+		if (!r && a->shmid >= 0) {
+			blob_attach_sysv(p, areas, i);	/* its pages are the segment's */
+			blob_advise(p, a);
+			continue;
+		}
 		if (!r)
 			r = sys_mmap(a->start, len, prot, a->map_flags | MAP_FIXED, a->fd, a->pgoff);
 		if (r < 0)

@@ -406,6 +406,74 @@ static void test_events(void)
 	   "an epoll item on a negative descriptor is refused");
 }
 
+/* One process, with area a unless NULL, and a SysV record (then n_pages
+ * of zeros as its segment's IMG_PAGES); 0 when it loads. */
+static int load_sysv(const struct img_area *a, uint32_t tag, const void *rec, size_t len,
+		     uint64_t n_pages, char *err, size_t err_len)
+{
+	static const uint8_t zero[2 * IMG_PAGE_SIZE];
+	struct img_writer w;
+	struct image *img = NULL;
+	int fd = begin_image(&w, 0), r;
+
+	if (a)
+		write_rec(&w, IMG_AREA, a, sizeof(*a), NULL, 0);
+	write_rec(&w, tag, rec, len, NULL, 0);
+	if (n_pages && (img_record_begin(&w, IMG_PAGES, n_pages * IMG_PAGE_SIZE, 1) ||
+			img_record_data(&w, zero, n_pages * IMG_PAGE_SIZE) || img_record_end(&w)))
+		abort();
+	r = finish_load(&w, fd, &img, err, err_len);
+	return loaded(img, fd, r, true);
+}
+
+static void test_sysv(void)
+{
+	struct img_area a = { .start = 0x20000, .end = 0x22000, .prot = 3, .kind = AREA_SYSV_SHM,
+			      .flags = AREA_F_SHARED, .object_id = 7 }, big = a;
+	struct img_sysv_shm shm = { .perm = { .key = 0x1234, .id = 7, .mode = 0600 }, .size = 5000 };
+	struct img_sysv_shm x = shm;
+	struct { struct img_sysv_sem s; uint16_t v[4]; } sem = {
+		{ .perm = { .id = 3, .mode = 0640 }, .n_sems = 3 }, { 1, 2, 3 } }, sx = sem;
+	struct { struct img_sysv_msg m; struct img_sysv_message items[2]; char data[8]; } msg = {
+		{ .perm = { .id = 4 }, .qbytes = 100, .n_msgs = 2, .data_len = 7 },
+		{ { 5, 3 }, { 2, 4 } }, "abcdefg" }, mx = msg;
+	size_t msg_len = sizeof(msg.m) + sizeof(msg.items) + 7;
+	char err[256] = "";
+
+	ok(load_sysv(&a, IMG_SYSV_SHM, &shm, sizeof(shm), 2, err, sizeof(err)) == 0,
+	   "a SysV segment and its attachment load");
+	x.perm.id = 8;
+	ok(load_sysv(&a, IMG_SYSV_SHM, &x, sizeof(x), 2, err, sizeof(err)) < 0 &&
+	   strstr(err, "not saved"), "an attachment of a segment not saved is refused");
+	big.end = 0x23000;
+	ok(load_sysv(&big, IMG_SYSV_SHM, &shm, sizeof(shm), 2, err, sizeof(err)) < 0,
+	   "an attachment larger than its segment is refused");
+	ok(load_sysv(NULL, IMG_SYSV_SHM, &shm, sizeof(shm), 1, err, sizeof(err)) < 0,
+	   "a segment with fewer pages than its size is refused");
+	x = shm;
+	x.perm.flags = SYSV_F_REMOVED;
+	ok(load_sysv(NULL, IMG_SYSV_SHM, &x, sizeof(x), 2, err, sizeof(err)) < 0,
+	   "a segment marked for removal that has a key is refused");
+	ok(load_sysv(NULL, IMG_SYSV_SEM, &sem, sizeof(sem), 0, err, sizeof(err)) == 0,
+	   "a semaphore set loads");
+	sx.v[1] = SYSV_SEM_VALUE_MAX + 1;
+	ok(load_sysv(NULL, IMG_SYSV_SEM, &sx, sizeof(sx), 0, err, sizeof(err)) < 0,
+	   "a semaphore value past SEMVMX is refused");
+	sx = sem;
+	sx.v[3] = 1;
+	ok(load_sysv(NULL, IMG_SYSV_SEM, &sx, sizeof(sx), 0, err, sizeof(err)) < 0,
+	   "a semaphore set whose padding is not zero is refused");
+	ok(load_sysv(NULL, IMG_SYSV_MSG, &msg, msg_len, 0, err, sizeof(err)) == 0,
+	   "a message queue loads");
+	mx.items[1].len = 5;
+	ok(load_sysv(NULL, IMG_SYSV_MSG, &mx, msg_len, 0, err, sizeof(err)) < 0,
+	   "messages longer than the queue's bytes are refused");
+	mx = msg;
+	mx.items[0].type = 0;
+	ok(load_sysv(NULL, IMG_SYSV_MSG, &mx, msg_len, 0, err, sizeof(err)) < 0,
+	   "a message of type 0 is refused");
+}
+
 static off_t file_size(int fd)
 {
 	struct stat st;
@@ -447,7 +515,7 @@ int main(void)
 	int fd, r;
 	off_t size;
 
-	printf("1..56\n");
+	printf("1..67\n");
 	for (size_t i = 0; i < sizeof(pages); i++)
 		pages[i] = (uint8_t)(i * 7 + 3);
 	fd = make_image(pages, 0);
@@ -512,5 +580,6 @@ int main(void)
 	test_sparse();
 	test_sockets();
 	test_events();
+	test_sysv();
 	return n_failed ? 1 : 0;
 }
