@@ -5,10 +5,10 @@
 # and the ranks) with --tree --kill and restarted, ends with the answer of
 # an uninterrupted run, and exits 0.  Skipped without MPICH.
 #
-# UCX_TLS=posix,self keeps the ranks on UCX's POSIX shared memory
-# (unlinked files in /dev/shm that shm_open() opened with O_NOFOLLOW, and
-# UNIX datagram sockets at abstract names), without UCX's SysV segment
-# (which ucr does not save yet).
+# The job runs as it is, on UCX's default transports: the ranks share a
+# SysV segment (removed, key 0), unlinked files in /dev/shm that
+# shm_open() opened with O_NOFOLLOW, and UNIX datagram sockets at abstract
+# names.
 #
 # mpiexec's TCP socket listening on 0.0.0.0 (Hydra's control port, which
 # every process of the job inherits) comes back listening.  See
@@ -23,7 +23,6 @@ mpi_skip_unless mpiexec.mpich "$build/examples/mpi/ring.mpich" "$build/examples/
 plan 13
 
 cp "$build/examples/mpi/ring.mpich" "$build/examples/mpi/reduce.mpich" "$T/" || die "cannot copy the programs"
-export UCX_TLS=posix,self
 # a few seconds each on 2 CPUs: 4 ranks that poll, oversubscribed
 mpi_job ring mpiexec.mpich -n 4 "$T/ring.mpich" 400
 mpi_job reduce mpiexec.mpich -n 4 "$T/reduce.mpich" 600
