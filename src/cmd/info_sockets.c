@@ -43,7 +43,8 @@ void info_sockets_json(const struct image *img)
 		const struct img_socket *s = img->sockets[i].s;
 
 		socket_name(&img->sockets[i], name, sizeof(name));
-		printf("%s{\"id\": %llu, \"family\": \"unix\", \"type\": \"%s\", \"state\": \"%s\", \"peer\": %llu, "
+		printf("%s{\"id\": %llu, \"family\": \"unix\", \"type\": \"%s\", \"state\": \"%s\", "
+		       "\"peer\": %llu, "
 		       "\"listener\": %llu, \"accepted\": %s, \"backlog\": %u, \"messages\": %u, "
 		       "\"queued\": %llu, \"shutdown\": %u, \"name\": ", i ? ", " : "",
 		       (unsigned long long)s->id, socket_type(s->type),
