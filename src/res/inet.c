@@ -225,6 +225,9 @@ static int tcp_settle(int sk, const struct inet_probe *p, struct tcp_link *link)
 			r = tcp_diag(&p->peer, &p->local, &link->other);
 		if (r && r != -ENOENT)
 			return r;
+		/* a peer on another host: nothing of it to wait for */
+		if (r == -ENOENT && link->self.state == TCP_ESTABLISHED)
+			return 0;
 		if (outq == unsent && !closing(link->self.state) &&
 		    (r == -ENOENT || !closing(link->other.state)))
 			return r == -ENOENT ? 0 : 1;
