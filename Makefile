@@ -43,7 +43,7 @@ CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reade
 	src/restart/ids.c src/restart/report.c
 CORE_SRCS += src/image/locks.c src/res/locks.c src/image/filedata.c src/image/sysv.c src/res/sysv.c src/res/sysv_restart.c
 CORE_SRCS += src/res/inet.c src/res/inet_restart.c src/image/inet.c src/res/inotify.c \
-	src/res/mqueue.c src/image/mqueue.c
+	src/res/mqueue.c src/image/mqueue.c src/res/sockets_util.c src/res/sockets_queue.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/blob.o
 
 # ---- libcr (the agent) ------------------------------------------------------

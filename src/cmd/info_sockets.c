@@ -99,6 +99,9 @@ void info_sockets_text(const struct image *img)
 		if (s->listener && !(s->flags & SOCK_F_PENDING))
 			printf(s->flags & SOCK_F_ACCEPTED ? ", accepted from %llu" : ", connected to %llu",
 			       (unsigned long long)s->listener);
+		if (img->sockets[i].n_rights)
+			printf(", %u descriptor%s in flight", img->sockets[i].n_rights,
+			       img->sockets[i].n_rights > 1 ? "s" : "");
 		printf(", %u messages, %llu bytes queued%s%s%s%s\n", s->n_msgs,
 		       (unsigned long long)s->data_len,
 		       s->shutdown & SOCK_SHUT_RD ? ", shut down for reading" : "",

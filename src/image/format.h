@@ -55,6 +55,7 @@ enum img_tag {
 	IMG_SYSV_SHM = 20,	/* after the processes: a SysV shared memory segment */
 	IMG_SYSV_SEM = 21,	/* a SysV semaphore set */
 	IMG_SYSV_MSG = 22,	/* a SysV message queue */
+	IMG_SOCKET_RIGHTS = 23,	/* after an IMG_SOCKET: the descriptors in flight in its queue */
 };
 
 struct img_rec {
@@ -349,6 +350,29 @@ struct img_socket {
 	uint32_t queue_pos;	/* SOCK_F_PENDING: its place in the listener's queue */
 };
 _Static_assert(sizeof(struct img_socket) == 96, "img_socket");
+
+/*
+ * IMG_SOCKET_RIGHTS: right after the IMG_SOCKET of a connected datagram or
+ * seqpacket socket whose peer is saved, the descriptors in flight (SCM_RIGHTS) in its
+ * queue: struct img_socket_rights, then n struct img_socket_right, in the
+ * order of the messages and, in a message, of the descriptors.  Each names
+ * a descriptor of a process of the request that has the same open file
+ * description.
+ */
+struct img_socket_rights {
+	uint64_t socket;	/* the IMG_SOCKET's id */
+	uint32_t n;
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_socket_rights) == 16, "img_socket_rights");
+
+struct img_socket_right {
+	uint32_t msg;		/* the message it travels with, from 0 */
+	int32_t pid, fd;	/* a descriptor of the request with its file */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct img_socket_right) == 16, "img_socket_right");
+#define SOCK_RIGHTS_MAX 253	/* SCM_MAX_FD, in one message */
 
 #define SOCK_STATE_CONNECTED 1
 #define SOCK_STATE_LISTEN 2

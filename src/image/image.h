@@ -93,6 +93,8 @@ struct image_socket {
 	const uint32_t *lens;	/* n_msgs */
 	const char *name;	/* name_len bytes, not a string */
 	uint64_t data_off;	/* file offset of its queue */
+	const struct img_socket_right *rights;	/* in flight in its queue (IMG_SOCKET_RIGHTS) */
+	uint32_t n_rights;
 };
 
 struct image_inet {
@@ -172,6 +174,8 @@ const struct image_socket *image_find_socket(const struct image *img, uint64_t i
  * offset off) into img: 0, -EINVAL when it does not hold together, -EEXIST
  * when its id is saved already. */
 int image_add_socket(struct image *img, const void *payload, uint64_t len, uint64_t off);
+/* An IMG_SOCKET_RIGHTS payload, for the socket saved last: as above. */
+int image_add_socket_rights(struct image *img, const void *payload, uint64_t len);
 int image_add_event(struct image *img, const void *payload, uint64_t len);
 /* Whether its peer and its listener, if any, are saved and agree with it. */
 bool image_socket_linked(const struct image *img, const struct image_socket *is);

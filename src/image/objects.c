@@ -222,3 +222,30 @@ int image_add_event(struct image *img, const void *payload, uint64_t len)
 	img->events[img->n_events++] = e;
 	return 0;
 }
+
+int image_add_socket_rights(struct image *img, const void *payload, uint64_t len)
+{
+	const struct img_socket_rights *h = payload;
+	const struct img_socket_right *rights = (const void *)(h + 1);
+	struct image_socket *is = img->n_sockets ? &img->sockets[img->n_sockets - 1] : NULL;
+	uint32_t in_msg = 0;
+
+	if (len < sizeof(*h) || !is || is->s->id != h->socket || is->n_rights || !h->n || h->pad ||
+	    (len - sizeof(*h)) / sizeof(*rights) != h->n || (len - sizeof(*h)) % sizeof(*rights))
+		return -EINVAL;
+	/* only between two sockets of the request: the peer sends them again */
+	if (is->s->state != SOCK_STATE_CONNECTED || !is->s->peer || is->s->type == SOCK_STREAM ||
+	    (is->s->flags & (SOCK_F_TO_NAME | SOCK_F_PENDING)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < h->n; i++) {
+		if (rights[i].msg >= is->s->n_msgs || rights[i].pid <= 0 || rights[i].fd < 0 ||
+		    rights[i].pad || (i && rights[i].msg < rights[i - 1].msg))
+			return -EINVAL;
+		in_msg = i && rights[i].msg == rights[i - 1].msg ? in_msg + 1 : 1;
+		if (in_msg > SOCK_RIGHTS_MAX)
+			return -EINVAL;
+	}
+	is->rights = rights;
+	is->n_rights = h->n;
+	return 0;
+}

@@ -213,6 +213,7 @@ static int read_object(struct reader *r, const struct rec_view *v)
 	int ret = v->tag == IMG_SOCKET ? image_add_socket(r->img, v->payload, v->len, v->payload_off) :
 		  v->tag == IMG_INET ? image_add_inet(r->img, v->payload, v->len, v->payload_off) :
 		  v->tag == IMG_MQUEUE ? image_add_mqueue(r->img, v->payload, v->len, v->payload_off) :
+		  v->tag == IMG_SOCKET_RIGHTS ? image_add_socket_rights(r->img, v->payload, v->len) :
 		  image_add_event(r->img, v->payload, v->len);
 
 	if (ret == -EEXIST)
@@ -243,7 +244,7 @@ static int read_files_and_areas(struct reader *r, struct image_process *proc)
 		else if (v.tag == IMG_FILE_DATA)
 			ret = read_file_data(r, &v);
 		else if (v.tag == IMG_SOCKET || v.tag == IMG_INET || v.tag == IMG_EVENT ||
-			 v.tag == IMG_MQUEUE)
+			 v.tag == IMG_MQUEUE || v.tag == IMG_SOCKET_RIGHTS)
 			ret = read_object(r, &v);
 		else if (v.tag == IMG_AREA)
 			ret = read_area(r, proc, &v);
@@ -343,6 +344,18 @@ static int check_peers(struct reader *r)
 		if (!image_socket_linked(img, &img->sockets[i]))
 			return read_fail(r, "socket %llu does not match its saved peer or listener",
 				    (unsigned long long)img->sockets[i].s->id);
+	for (size_t i = 0; i < img->n_sockets; i++)
+		for (uint32_t k = 0; k < img->sockets[i].n_rights; k++) {
+			const struct img_socket_right *rt = &img->sockets[i].rights[k];
+			const struct image_process *p = image_find_process(img, rt->pid);
+			const struct image_file *f = p ? image_find_file(p, rt->fd) : NULL;
+
+			if (!f || f->f->kind == FILE_CLOSED || f->f->kind == FILE_INHERIT ||
+			    f->f->kind == FILE_CONTEXT)
+				return read_fail(r, "socket %llu holds in flight fd %d of process %d, "
+					    "which is not saved", (unsigned long long)img->sockets[i].s->id,
+					    rt->fd, rt->pid);
+		}
 	for (size_t i = 0; i < img->n_inet; i++)
 		if (!image_inet_linked(img, &img->inet[i]))
 			return read_fail(r, "socket %llu does not match its saved peer or listener",

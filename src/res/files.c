@@ -425,6 +425,26 @@ static int ofd_prepare(const struct image_file *first, int32_t pid, struct rst_s
 	return o->helper < 0 ? o->helper : 0;
 }
 
+int files_share_ofd(const struct image *img, int32_t pid, int32_t fd, struct rst_shared *sh)
+{
+	const struct image_process *p = image_find_process(img, pid);
+	const struct image_file *imf = p ? image_find_file(p, fd) : NULL;
+	const struct rst_shared_fd *o;
+	int r;
+
+	if (imf && imf->f->share_pid >= 0) {	/* the first descriptor of its description */
+		pid = imf->f->share_pid;
+		fd = imf->f->share_fd;
+		imf = (p = image_find_process(img, pid)) ? image_find_file(p, fd) : NULL;
+	}
+	r = imf ? ofd_prepare(imf, pid, sh) : -ENOENT;
+	o = r ? NULL : shared_find(sh, SHARED_OFD, pid, fd, 0, 0);
+	if (!r && !o)
+		r = log_errno(-EOPNOTSUPP, "cannot send fd %d of pid %d in flight again: it is not "
+			      "a file cr_restart opens", fd, pid);
+	return r ? r : o->helper;
+}
+
 static int files_prepare(const struct image *img, struct rst_shared *sh)
 {
 	int r = 0;

@@ -189,6 +189,11 @@ int files_max_fd(const struct image_process *p);
  * description, or NULL. */
 const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me);
 
+/* cr_restart: the helper of the open file description of fd of pid,
+ * made now if it was not (a descriptor in flight has it too); -errno
+ * after one message. */
+int files_share_ofd(const struct image *img, int32_t pid, int32_t fd, struct rst_shared *sh);
+
 /* A pipe with both its ends in the request, whose bytes are saved. */
 bool pipes_inside(const struct dump_shared *sh, const struct dump_fd *me);
 /* Its IMG_PIPE record, once per pipe (after the IMG_FILE of an end). */
@@ -211,6 +216,25 @@ int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df);
 /* Its IMG_SOCKET (or IMG_INET) record, after the IMG_FILE of its first
  * descriptor. */
 int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df);
+/* sockets_queue.c: a UNIX socket's receive queue, as IMG_SOCKET saves it. */
+struct sock_queue {
+	uint32_t *lens;
+	size_t n;
+	char *data;
+	size_t len, cap;
+	struct img_socket_right *rights;	/* descriptors in flight, by message */
+	size_t n_rights;
+};
+/* The messages of sk's queue (a socket of that type and shutdown state),
+ * without taking them, SO_PEEK_OFF given back peek_off; -EXDEV for a
+ * descriptor in flight that no process of the request holds,
+ * -EPROTONOSUPPORT for one in a stream. */
+int sockets_queue_peek(const struct dump_shared *sh, int sk, uint32_t type, uint32_t shutdown,
+		       int peek_off, struct sock_queue *q);
+/* sockets_util.c: the descriptor of the request (its pid as the request
+ * sees it) with the open file description of our fd, a descriptor that
+ * came in flight; -ENOENT for none. */
+int sockets_right_of(const struct dump_shared *sh, int fd, struct img_socket_right *ret);
 /* The answer of NETLINK_SOCK_DIAG (sock_diag(7)) to req, a request for one
  * socket: its message (msg_len bytes at least) in buf, and the length of
  * its attributes, which follow; -errno, the kernel's (-ENOENT: none). */

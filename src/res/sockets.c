@@ -41,31 +41,6 @@ struct unix_info {
 	uint32_t icons[256];
 };
 
-int sockets_diag(const void *req, size_t req_len, void *buf, size_t buf_len, size_t msg_len,
-		 const void **ret_msg, int *ret_left)
-{
-	_cleanup_close_ int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	const struct nlmsghdr *h = buf;
-	ssize_t n;
-
-	if (nl < 0)
-		return -errno;
-	if (send(nl, req, req_len, 0) < 0 || (n = recv(nl, buf, buf_len, 0)) < 0)
-		return -errno;
-	if (!NLMSG_OK(h, (size_t)n))
-		return -EBADMSG;
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-
-		return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EBADMSG;
-	}
-	if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(msg_len))
-		return -EBADMSG;
-	*ret_msg = NLMSG_DATA(h);
-	*ret_left = h->nlmsg_len - NLMSG_LENGTH(msg_len);
-	return 0;
-}
-
 /*
  * One UNIX socket by its inode, through NETLINK_SOCK_DIAG (unix_diag(7)):
  * the peer's inode is known nowhere else.  -ENOENT for an inode that is no
@@ -183,17 +158,6 @@ static uint64_t find_listener(const struct dump_shared *sh, const struct dump_fd
 			}
 	}
 	return 0;
-}
-
-int sockets_target_fd(pid_t pid, int fd)
-{
-	_cleanup_close_ int pidfd = syscall(SYS_pidfd_open, pid, 0);
-	int r;
-
-	if (pidfd < 0)
-		return -errno;
-	r = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	return r < 0 ? -errno : r;
 }
 
 /* A UNIX socket's name as messages show it: @ for an abstract one. */
@@ -323,103 +287,6 @@ int sockets_kind(struct dump_ctx *ctx, const struct dump_fd *df)
 	return FILE_INHERIT;
 }
 
-/* ---- the receive queue ------------------------------------------------------- */
-
-struct sock_queue {
-	uint32_t *lens;
-	size_t n;
-	char *data;
-	size_t len, cap;
-};
-
-/* Descriptors in flight came to us with a peek: closed, and refused. */
-static int peek_rights(const struct msghdr *mh)
-{
-	int found = mh->msg_flags & MSG_CTRUNC ? -EOPNOTSUPP : 0;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			close(fd);
-		}
-		found = -EOPNOTSUPP;
-	}
-	return found;
-}
-
-/* One message (or a piece of the stream) past what was peeked already;
- * 0 at the end of the queue. */
-static int peek_one(int sk, const struct unix_info *u, struct sock_queue *q, size_t *ret_len)
-{
-	bool stream = u->type == SOCK_STREAM;
-	union { char buf[CMSG_SPACE(sizeof(int) * 253)]; struct cmsghdr align; } ctl;
-	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int off = q->len;
-	ssize_t n;
-
-	for (;;) {
-		if (q->cap - q->len < 65536) {
-			q->cap = q->cap * 2 + 65536;
-			q->data = xrealloc(q->data, q->cap);
-		}
-		iov = (struct iovec){ q->data + q->len, q->cap - q->len };
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | (stream ? 0 : MSG_TRUNC));
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		if (peek_rights(&mh))
-			return -EXDEV;
-		/* 0 is the end of a stream, or a datagram of no bytes; after
-		 * a shutdown of reading it is also the end of a datagram queue */
-		if (n == 0 && (stream || (u->shutdown & SOCK_SHUT_RD)))
-			return 0;
-		if (stream || (size_t)n <= iov.iov_len)
-			break;
-		/* a datagram larger than the room: peeked again, whole, from
-		 * where it starts (the peek moved the offset by what it copied) */
-		if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)) < 0)
-			return -errno;
-		q->cap = q->len + n + 65536;
-		q->data = xrealloc(q->data, q->cap);
-	}
-	if ((uint64_t)q->len + n > SOCK_DATA_MAX)
-		return -EFBIG;
-	*ret_len = n;
-	return 1;
-}
-
-/*
- * The messages in a socket's receive queue, without taking them: peeked
- * with SO_PEEK_OFF, which walks past what was peeked (socket(7)), and put
- * back as it was, whatever happens, so that the target goes on unharmed.
- */
-static int queue_peek(int sk, const struct unix_info *u, int peek_off, struct sock_queue *q)
-{
-	int zero = 0, r;
-	size_t n = 0;
-
-	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero)) < 0)
-		return -errno;
-	while ((r = peek_one(sk, u, q, &n)) > 0) {
-		if (u->type == SOCK_STREAM && q->n) {
-			q->lens[0] += n;
-		} else {
-			q->lens = xrealloc(q->lens, (q->n + 1) * sizeof(*q->lens));
-			q->lens[q->n++] = n;
-		}
-		q->len += n;
-	}
-	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &peek_off, sizeof(peek_off)) < 0 && !r)
-		r = -errno;
-	return r;
-}
-
 static int sockopt_int(int sk, int opt, int32_t *ret)
 {
 	int v = 0;
@@ -533,10 +400,23 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	/* a listener's queue holds connections, not messages; a stream
 	 * socket that is not connected has none (recv says EINVAL) */
 	r = u.state == TCP_LISTEN || (unconnected(&u) && u.type != SOCK_DGRAM) ? 0 :
-	    queue_peek(sk, &u, s.peek_off, &q);
+	    sockets_queue_peek(ctx->shared, sk, u.type, u.shutdown, s.peek_off, &q);
 	if (r == -EXDEV)
+		log_error("cannot checkpoint socket fd %d of pid %d: a descriptor in flight "
+			  "(SCM_RIGHTS) is not the open file of a process of the checkpoint",
+			  df->fd, (int)df->pid);
+	else if (r == -EPROTONOSUPPORT)
 		log_error("cannot checkpoint socket fd %d of pid %d: descriptors in flight "
-			  "(SCM_RIGHTS) are not saved", df->fd, (int)df->pid);
+			  "(SCM_RIGHTS) are saved in datagram and seqpacket sockets, not in a "
+			  "stream", df->fd, (int)df->pid);
+	/* they go back from the peer, after every other socket is made */
+	if (!r && q.n_rights && (!s.peer || s.state != SOCK_STATE_CONNECTED ||
+				 (s.flags & (SOCK_F_TO_NAME | SOCK_F_PENDING)))) {
+		log_error("cannot checkpoint socket fd %d of pid %d: descriptors in flight "
+			  "(SCM_RIGHTS) are saved only between two sockets of the checkpoint",
+			  df->fd, (int)df->pid);
+		r = -EOPNOTSUPP;
+	}
 	else if (r)
 		log_errno(r, "cannot read the queue of socket fd %d of pid %d", df->fd, (int)df->pid);
 	/* datagrams go back to a name: without one they could not (the
@@ -555,7 +435,15 @@ int sockets_dump_data(struct dump_ctx *ctx, const struct dump_fd *df)
 	size_t lens[] = { sizeof(s), q.n * sizeof(*q.lens), u.name_len, q.len };
 	if (!r)
 		r = img_write_record(ctx->w, IMG_SOCKET, parts, lens, 4);
+	if (!r && q.n_rights) {
+		struct img_socket_rights h = { .socket = s.id, .n = q.n_rights };
+		const void *rparts[] = { &h, q.rights };
+		size_t rlens[] = { sizeof(h), q.n_rights * sizeof(*q.rights) };
+
+		r = img_write_record(ctx->w, IMG_SOCKET_RIGHTS, rparts, rlens, 2);
+	}
 	free(q.lens);
 	free(q.data);
+	free(q.rights);
 	return r;
 }

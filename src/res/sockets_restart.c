@@ -5,7 +5,8 @@
  * are (files.c): listeners bound again at their names, connections made
  * again through them (connect and accept, so that the names stay), the
  * other connected sockets as socketpairs; each end with its options, its
- * queue sent back into it from the other end, and its shutdowns.
+ * queue sent back into it from the other end, and its shutdowns.  A queue
+ * with descriptors in flight waits until the open files are made.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -271,12 +272,31 @@ static int make_ends(const struct image *img, const struct image_socket *a,
  * socket whose peer was closed, the other end of the pair stands in for
  * the peer, and is closed once it has refilled the queue.
  */
+/* The end of a connection whose queue holds descriptors in flight, or
+ * whose peer's does: it is finished by rights_prepare(), once the files
+ * are made. */
+static bool deferred(const struct image *img, const struct image_socket *is)
+{
+	const struct image_socket *peer = is->s->peer ? image_find_socket(img, is->s->peer) : NULL;
+
+	return is->n_rights || (peer && peer->n_rights);
+}
+
+/* Its shutdowns, then its other options: once its queue is back. */
+static int end_finish(int sk, const struct img_socket *s)
+{
+	if (end_shutdown(sk, s) < 0)
+		return log_errno(-errno, "cannot shut socket %llu down", (unsigned long long)s->id);
+	return set_options(sk, s);
+}
+
 static int pair_prepare(const struct image *img, const struct image_socket *a,
 			struct rst_shared *sh)
 {
 	const struct image_socket *b = a->s->peer ? image_find_socket(img, a->s->peer) : NULL;
 	const struct image_socket *ends[2] = { a, b };
 	int sv[2] = { -1, -1 }, r = make_ends(img, a, b, sh, sv);
+	bool later = deferred(img, a);
 
 	for (int i = 0; !r && i < 2; i++)
 		if (ends[i])
@@ -284,15 +304,11 @@ static int pair_prepare(const struct image *img, const struct image_socket *a,
 	if (!r && !b)	/* the closed peer's buffer held a's queue */
 		setopt_int(sv[1], SO_SNDBUF, a->s->data_len + a->s->n_msgs * 1024 + 65536);
 	for (int i = 0; !r && i < 2; i++)
-		if (ends[i])
+		if (ends[i] && !ends[i]->n_rights)
 			r = refill(img, ends[i], sv[!i]);
-	for (int i = 0; !r && i < 2; i++)
-		if (ends[i] && end_shutdown(sv[i], ends[i]->s) < 0)
-			r = log_errno(-errno, "cannot shut socket %llu down",
-				      (unsigned long long)ends[i]->s->id);
-	for (int i = 0; !r && i < 2; i++)
+	for (int i = 0; !r && !later && i < 2; i++)
 		if (ends[i])
-			r = set_options(sv[i], ends[i]->s);
+			r = end_finish(sv[i], ends[i]->s);
 	for (int i = 0; !r && i < 2; i++)
 		if (ends[i])
 			r = sockets_register(sh, ends[i]->s->id, &sv[i]);
@@ -366,7 +382,77 @@ static int sockets_prepare(const struct image *img, struct rst_shared *sh)
 	return r ? r : pending_all(img, sh);
 }
 
+/*
+ * The queue of a socket with descriptors in flight, sent again from its
+ * peer, each message with the open file descriptions it carried (made by
+ * files_share_ofd() if nothing else needed them).
+ */
+static int refill_rights(const struct image *img, const struct image_socket *is,
+			 struct rst_shared *sh)
+{
+	const struct rst_shared_fd *from = shared_find(sh, SHARED_SOCKET, -1, -1, is->s->peer, 0);
+	const uint8_t *data = img->map + is->data_off;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < is->s->n_msgs; data += is->lens[i++]) {
+		union { char buf[CMSG_SPACE(sizeof(int) * SOCK_RIGHTS_MAX)]; struct cmsghdr c; } ctl;
+		struct iovec iov = { (void *)data, is->lens[i] };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		int fds[SOCK_RIGHTS_MAX], n = 0;
+		ssize_t sent;
+
+		for (; k < is->n_rights && is->rights[k].msg == i; k++) {
+			fds[n] = files_share_ofd(img, is->rights[k].pid, is->rights[k].fd, sh);
+			if (fds[n++] < 0)
+				return fds[n - 1];
+		}
+		if (n) {
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+			ctl.c = (struct cmsghdr){ .cmsg_len = CMSG_LEN(n * sizeof(int)),
+						  .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
+			memcpy(CMSG_DATA(&ctl.c), fds, n * sizeof(int));
+		}
+		sent = sendmsg(from->helper, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (sent >= 0 && (size_t)sent < iov.iov_len && is->s->type == SOCK_STREAM)
+			sent = send(from->helper, data + sent, iov.iov_len - sent,
+				    MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : (ssize_t)iov.iov_len;
+		if (sent < 0 || (size_t)sent != iov.iov_len)
+			return log_errno(sent < 0 ? -errno : -EIO, "cannot refill socket %llu "
+					 "(message %u of %u, with descriptors in flight)",
+					 (unsigned long long)is->s->id, i + 1, is->s->n_msgs);
+	}
+	return 0;
+}
+
+/* The connections that wait for descriptors in flight: their queues, then
+ * their shutdowns and options. */
+static int rights_prepare(const struct image *img, struct rst_shared *sh)
+{
+	int r = 0;
+
+	for (size_t i = 0; !r && i < img->n_sockets; i++)
+		if (img->sockets[i].n_rights)
+			r = refill_rights(img, &img->sockets[i], sh);
+	for (size_t i = 0; !r && i < img->n_sockets; i++) {
+		const struct image_socket *is = &img->sockets[i];
+		const struct rst_shared_fd *o;
+
+		if (!deferred(img, is))
+			continue;
+		o = shared_find(sh, SHARED_SOCKET, -1, -1, is->s->id, 0);
+		r = end_finish(o->helper, is->s);
+	}
+	return r;
+}
+
 const struct res_ops sockets_ops = {
 	.name = "sockets",
 	.prepare = sockets_prepare,
+};
+
+/* After "files": the descriptors in flight are open files of theirs. */
+const struct res_ops socket_rights_ops = {
+	.name = "socket_rights",
+	.prepare = rights_prepare,
 };

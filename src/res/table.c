@@ -13,6 +13,8 @@
  *   IMG_PIPE of each pipe after its first end) and its IMG_AREAs.
  * - The plan of "process" sets the whole plan->mm; "auxv" then adds
  *   the auxiliary vector's size to it.
+ * - "socket_rights" sends the queues that hold descriptors in flight once
+ *   "files" made the open file descriptions they carry.
  * - "epoll" adds the items of the epoll instances once "files" put back
  *   the descriptors they name.
  * - "fs" enters the working directory after "files" reopened the
@@ -28,8 +30,8 @@
 
 /* each defined in its file, src/res/NAME.c */
 extern const struct res_ops process_ops, threads_ops, auxv_ops, signals_ops, pipes_ops,
-	sockets_ops, inet_ops, events_ops, mqueue_ops, files_ops, locks_ops, epoll_ops, fs_ops,
-	memory_ops, sysv_ops;
+	sockets_ops, inet_ops, events_ops, mqueue_ops, files_ops, socket_rights_ops, locks_ops,
+	epoll_ops, fs_ops, memory_ops, sysv_ops;
 
 const struct res_ops *const res_table[] = {
 	&process_ops,
@@ -42,6 +44,7 @@ const struct res_ops *const res_table[] = {
 	&events_ops,
 	&mqueue_ops,
 	&files_ops,
+	&socket_rights_ops,
 	&epoll_ops,
 	&fs_ops,
 	&locks_ops,
