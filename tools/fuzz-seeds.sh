@@ -1,14 +1,16 @@
 #!/bin/bash
 # tools/fuzz-seeds.sh BUILD DIR: context files of several kinds into DIR,
 # the seeds of make fuzz: one process, threads, a tree joined by a pipe,
-# the same compressed, a tree joined by sockets, listeners, event objects.
+# the same compressed, a tree joined by sockets, listeners, event objects,
+# TCP and UDP sockets, descriptors in flight, inotify, message queues.
 # Each workload is checkpointed with --kill.
 set -eu
 build=$1 dir=$2
 bin=$build/bin wl=$build/tests
 mkdir -p "$dir"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+mq=/ucr-fuzz-seed-$$
+trap 'rm -rf "$tmp"; python3 -c "import ctypes, sys; ctypes.CDLL(None).mq_unlink(sys.argv[1].encode())" "$mq"' EXIT
 
 # seed NAME CHECKPOINT-OPTIONS -- WORKLOAD...: WORKLOAD says ready on the
 # FIFO given as its last argument, then is saved as DIR/NAME
@@ -33,4 +35,9 @@ seed pipeseq.zst --compress -- "$wl/pipeseq"
 seed sockpair -- "$wl/sockpair" tree
 seed socklisten -- "$wl/socklisten" self "$tmp/sock"
 seed epolloop -- "$wl/epolloop"
+seed tcpflow -- "$wl/tcpflow" tree 4 50000
+seed fdpass -- "$wl/fdpass" self "$tmp/file"
+mkdir "$tmp/watched"
+seed inotifier -- "$wl/inotifier" "$tmp/watched"
+seed mqueuer -- "$wl/mqueuer" "$mq"
 ls -l "$dir"
