@@ -47,13 +47,15 @@ static int peek_one(const struct dump_shared *sh, int sk, uint32_t type, uint32_
 		    struct sock_queue *q, size_t *ret_len, int *ret_rights)
 {
 	bool stream = type == SOCK_STREAM;
-	union { char buf[CMSG_SPACE(sizeof(int) * 253)]; struct cmsghdr align; } ctl;
+	union { char buf[CMSG_SPACE(sizeof(int) * SOCK_RIGHTS_MAX)]; struct cmsghdr align; } ctl;
 	struct iovec iov;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int off = q->len;
+	size_t had = q->n_rights;
 	ssize_t n;
 
 	for (;;) {
+		q->n_rights = had;	/* a datagram peeked again brings them again */
 		if (q->cap - q->len < 65536) {
 			q->cap = q->cap * 2 + 65536;
 			q->data = xrealloc(q->data, q->cap);
@@ -69,8 +71,10 @@ static int peek_one(const struct dump_shared *sh, int sk, uint32_t type, uint32_
 			return -EXDEV;
 		/* 0 is the end of a stream, or a datagram of no bytes; after
 		 * a shutdown of reading it is also the end of a datagram queue */
-		if (n == 0 && (stream || (shutdown & SOCK_SHUT_RD)))
+		if (n == 0 && (stream || (shutdown & SOCK_SHUT_RD))) {
+			q->n_rights = had;
 			return 0;
+		}
 		if (stream || (size_t)n <= iov.iov_len)
 			break;
 		/* a datagram larger than the room: peeked again, whole, from
