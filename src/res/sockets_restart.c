@@ -390,7 +390,8 @@ static int sockets_prepare(const struct image *img, struct rst_shared *sh)
 static int refill_rights(const struct image *img, const struct image_socket *is,
 			 struct rst_shared *sh)
 {
-	const struct rst_shared_fd *from = shared_find(sh, SHARED_SOCKET, -1, -1, is->s->peer, 0);
+	/* the helper's number: files_share_ofd() grows the registry */
+	int from = shared_find(sh, SHARED_SOCKET, -1, -1, is->s->peer, 0)->helper;
 	const uint8_t *data = img->map + is->data_off;
 	uint32_t k = 0;
 
@@ -413,9 +414,9 @@ static int refill_rights(const struct image *img, const struct image_socket *is,
 						  .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
 			memcpy(CMSG_DATA(&ctl.c), fds, n * sizeof(int));
 		}
-		sent = sendmsg(from->helper, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		sent = sendmsg(from, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (sent >= 0 && (size_t)sent < iov.iov_len && is->s->type == SOCK_STREAM)
-			sent = send(from->helper, data + sent, iov.iov_len - sent,
+			sent = send(from, data + sent, iov.iov_len - sent,
 				    MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : (ssize_t)iov.iov_len;
 		if (sent < 0 || (size_t)sent != iov.iov_len)
 			return log_errno(sent < 0 ? -errno : -EIO, "cannot refill socket %llu "
