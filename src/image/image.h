@@ -150,6 +150,10 @@ struct image {
 	struct image_sysv_msg *sysv_msgs;
 	size_t n_sysv_msgs;
 	uint64_t digest;	/* XXH3-64 of its records' checksums, in order */
+	/* the page records left unchecked (IMG_LOAD_PAGES_UNCHECKED): the
+	 * offset of each one's header and the length it sums */
+	struct image_span { uint64_t off, len; } *unchecked;
+	size_t n_unchecked;
 	const struct img_base *base;	/* an increment's base, or NULL */
 	char *base_path;
 	/* cr_restart: the loaded base, and the descriptor by which the
@@ -202,12 +206,18 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
  */
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
 /* The same; with IMG_LOAD_PAGES_UNCHECKED, the checksums of the page data
- * (IMG_PAGES) are not computed, which would read every page: the pages
- * are mapped from the file, not read (cr_restart --lazy).  Their bounds
- * and the other records are checked all the same. */
+ * (IMG_PAGES) are not computed, which would read every page: the caller
+ * computes them later with image_check_pages, while the pages are read
+ * into the processes, or not at all when they are mapped from the file
+ * (cr_restart --lazy).  Their bounds and the other records are checked
+ * all the same. */
 #define IMG_LOAD_PAGES_UNCHECKED 0x1
 int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err,
 		     size_t err_len);
+/* The checksums that IMG_LOAD_PAGES_UNCHECKED left: 0, or -EBADMSG and
+ * the message in err.  Takes no lock and allocates nothing: it may run in
+ * a thread while another forks. */
+int image_check_pages(const struct image *img, char *err, size_t err_len);
 void image_free(struct image *img);
 
 /* locks.c: why the IMG_LOCK l of p (its files read so far) is invalid, or

@@ -37,6 +37,8 @@ int read_expect(struct reader *r, struct rec_view *v, uint32_t tag, uint64_t min
 /* A string of len bytes at `at' in v's payload, with no NUL, copied. */
 int read_string(struct reader *r, const struct rec_view *v, uint64_t at, uint32_t len,
 		char **ret);
+/* read_area.c: notes the page data of v for image_check_pages. */
+void read_defer_pages(struct reader *r, const struct rec_view *v);
 /* read_area.c: an IMG_AREA record v and the records of its pages. */
 int read_area(struct reader *r, struct image_process *proc, const struct rec_view *v);
 /* sysv.c: an IMG_SYSV_* record v (with the IMG_PAGES of a segment); and,

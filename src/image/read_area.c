@@ -4,10 +4,36 @@
  * pages, and the records that follow it, checked as reader.c checks every
  * record (the file is untrusted).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "read.h"
 #include "common/util.h"
+
+void read_defer_pages(struct reader *r, const struct rec_view *v)
+{
+	struct image *img = r->img;
+
+	img->unchecked = xrealloc(img->unchecked, (img->n_unchecked + 1) * sizeof(*img->unchecked));
+	img->unchecked[img->n_unchecked++] = (struct image_span){
+		.off = v->off, .len = v->payload_off - v->off + v->len };
+}
+
+int image_check_pages(const struct image *img, char *err, size_t err_len)
+{
+	for (size_t i = 0; i < img->n_unchecked; i++) {
+		const struct image_span *s = &img->unchecked[i];
+		uint64_t sum;
+
+		memcpy(&sum, img->map + s->off + s->len, sizeof(sum));
+		if (XXH3_64bits(img->map + s->off, s->len) != sum) {
+			snprintf(err, err_len, "checksum mismatch in record at offset %llu (tag %u): "
+				 "the file is damaged", (unsigned long long)s->off, IMG_PAGES);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
 
 /* An area may take pages from the base when it is private memory. */
 static bool may_use_base(const struct reader *r, const struct img_area *a)

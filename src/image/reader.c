@@ -43,8 +43,9 @@ static int next_record(struct reader *r, struct rec_view *v)
 	v->len = rec->len;
 	v->payload = r->img->map + v->payload_off;
 	memcpy(&sum, v->payload + v->len, sizeof(sum));
-	if (!(r->pages_unchecked && rec->tag == IMG_PAGES) &&
-	    XXH3_64bits(rec, sizeof(*rec) + v->len) != sum)
+	if (r->pages_unchecked && rec->tag == IMG_PAGES)
+		read_defer_pages(r, v);
+	else if (XXH3_64bits(rec, sizeof(*rec) + v->len) != sum)
 		return read_fail(r, "checksum mismatch in record at offset %llu (tag %u): the file is damaged",
 			    (unsigned long long)r->off, rec->tag);
 	if (rec->flags)
@@ -584,6 +585,7 @@ void image_free(struct image *img)
 	free(img->sysv_sems);
 	free(img->sysv_msgs);
 	free(img->base_path);
+	free(img->unchecked);
 	if (img->map)
 		munmap((void *)img->map, img->size);
 	safe_close(img->stream_fd);

@@ -7,6 +7,8 @@
  * digest).  A missing or changed base refuses the restart, naming it.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "restart.h"
@@ -78,6 +80,56 @@ int chain_load(struct image *img, const char *name, unsigned int flags)
 		img = base;
 	}
 	return 0;
+}
+
+static void *chain_check_run(void *arg)
+{
+	struct chain_check *c = arg;
+
+	for (const struct image *img = c->img; img && !c->r; img = img->base_img) {
+		c->r = image_check_pages(img, c->err, sizeof(c->err));
+		c->bad = img;
+	}
+	return NULL;
+}
+
+void chain_check_start(struct chain_check *c, const struct image *img, const char *name)
+{
+	sigset_t all, old;
+
+	*c = (struct chain_check){ .img = img, .name = name };
+	/* signals are for the main thread, which forwards and waits */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	c->running = img && !pthread_create(&c->thread, NULL, chain_check_run, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!c->running)
+		chain_check_run(c);
+}
+
+int chain_check_end(struct chain_check *c)
+{
+	const struct image *img = c->img;
+	const char *of = c->name;
+	int r;
+
+	if (c->running)
+		pthread_join(c->thread, NULL);
+	c->running = false;
+	r = c->r;
+	c->r = 0;
+	if (!r)
+		return 0;
+	if (c->bad == img) {
+		log_error("cannot restart from %s: %s", c->name, c->err);
+		return r;
+	}
+	while (img->base_img != c->bad) {
+		of = img->base_path;
+		img = img->base_img;
+	}
+	log_error("%s, the base of %s, is damaged: %s", img->base_path, of, c->err);
+	return r;
 }
 
 int chain_open(struct image *img, struct rst_shared *sh)

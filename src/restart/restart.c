@@ -251,7 +251,8 @@ static int lazy_file(const struct image *img, const char *src, struct agent_rest
 	return 0;
 }
 
-static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src)
+static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src,
+			   struct chain_check *check)
 {
 	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1, .log_fd = -1,
 			      .ns = { .init = -1 } };
@@ -335,10 +336,6 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	fault_pause("created");
 	status[1] = safe_close(status[1]);
 	go[0] = safe_close(go[0]);
-	/* Every check passed and the processes exist: from here on the
-	 * restart changes things.  Files written after the checkpoint go back
-	 * to their size then, before any process runs again. */
-	r = commit_all(img);
 	for (size_t i = 0; !r && i < n_live; i++)
 		if (write(go[1], "", 1) != 1)
 			r = -EIO;
@@ -348,7 +345,16 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = report_wait_restorers(img, status[0], n_live, &rs.progress);
 	log_progress_end(&rs.progress);
 	if (!r)
+		r = chain_check_end(check);
+	if (!r)
 		log_phase(&phase, "%zu images read", n_live);
+	/* Every check passed, of the page data too, and the processes are
+	 * in place: from here on the restart changes things.  Files written
+	 * after the checkpoint go back to their size then, before any process
+	 * runs again (none is shorter: check_all; so the order of this and of
+	 * the restorers' writes into shared file maps is the same). */
+	if (!r)
+		r = commit_all(img);
 	/* what the processes share is theirs now; a pipe must see its
 	 * writers go when theirs do */
 	shared_close(&rs.shared);
@@ -442,12 +448,12 @@ static void relocate_image(struct image *img, const struct restart_opts *o)
 	}
 }
 
-/* The whole file read and checked (but for the page data with --lazy, which
- * stays in the file), and made for this machine. */
-static int load_image(int fd, bool lazy, struct image **ret, char *err, size_t err_len)
+/* The whole file read and checked but for the page data (chain_check),
+ * and made for this machine. */
+static int load_image(int fd, struct image **ret, char *err, size_t err_len)
 {
 	struct image *img;
-	int r = image_load_flags(fd, lazy ? IMG_LOAD_PAGES_UNCHECKED : 0, &img, err, err_len);
+	int r = image_load_flags(fd, IMG_LOAD_PAGES_UNCHECKED, &img, err, err_len);
 
 	if (r)
 		return r;
@@ -465,6 +471,7 @@ pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
 	struct image *img = NULL;
+	struct chain_check check;
 	char err[512], src[UCR_PATH_MAX], link[64];
 	const char *name = o->path ? o->path : "the descriptor";
 	ssize_t n;
@@ -480,15 +487,19 @@ pid_t restart_run(const struct restart_opts *o)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, src, sizeof(src) - 1);
 	src[n > 0 ? n : 0] = 0;
-	r = load_image(fd, o->lazy, &img, err, sizeof(err));
+	r = load_image(fd, &img, err, sizeof(err));
 	if (r) {
 		log_error("cannot restart from %s: %s", name, err);
 		return r;
 	}
 	relocate_image(img, o);
-	r = chain_load(img, name, o->lazy ? IMG_LOAD_PAGES_UNCHECKED : 0);
-	if (!r)
-		r = restart_image(img, o, src);
+	r = chain_load(img, name, IMG_LOAD_PAGES_UNCHECKED);
+	if (!r) {
+		/* with --lazy the pages stay in the file, unread: unchecked */
+		chain_check_start(&check, o->lazy ? NULL : img, name);
+		r = restart_image(img, o, src, &check);
+		chain_check_end(&check);
+	}
 	chain_free(img);
 	image_free(img);
 	return r;

@@ -3,6 +3,7 @@
 #ifndef UCR_RESTART_H
 #define UCR_RESTART_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,6 +51,23 @@ int chain_check_owner(int fd, const char *name);
  * line.  chain_free frees them, whatever chain_load returned. */
 int chain_load(struct image *img, const char *name, unsigned int flags);
 void chain_free(struct image *img);
+/*
+ * The page data of every file of the chain, loaded unchecked, checked in a
+ * thread of its own while the restorers read it into the processes (the
+ * restart then costs about the reading alone).  No restored process runs
+ * before chain_check_end returned 0; -EBADMSG after a line naming the
+ * damaged file.  chain_check_end may be called again: it then only waits.
+ */
+struct chain_check {
+	const struct image *img, *bad;
+	const char *name;
+	pthread_t thread;
+	bool running;
+	int r;
+	char err[512];
+};
+void chain_check_start(struct chain_check *c, const struct image *img, const char *name);
+int chain_check_end(struct chain_check *c);
 /* Each file of the chain as a helper the processes inherit (rst_fd). */
 int chain_open(struct image *img, struct rst_shared *sh);
 void chain_close(struct image *img);
