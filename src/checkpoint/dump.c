@@ -25,7 +25,8 @@
 #include "common/util.h"
 #include "libcr.h"
 
-#define PAGE_BUFFER (1u << 20)
+/* read in chunks of a quarter of it, ahead of the writing (page_reader.c) */
+#define PAGE_BUFFER (8u << 20)
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid	/* glibc before 2.37 names it not */

@@ -85,7 +85,7 @@ int increment_split(struct dump_ctx *ctx, struct img_area *a, struct img_run **r
 
 		while (left) {
 			size_t n = left < ctx->buf_len ? left : ctx->buf_len;
-			int r = memory_read(ctx, a, addr, n);
+			int r = memory_read(ctx, a, addr, ctx->buf, n);
 
 			if (r) {
 				free(hashes);

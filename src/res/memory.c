@@ -110,7 +110,8 @@ static int area_runs(struct dump_ctx *ctx, int pagemap_fd, struct img_area *a, b
 	return r;
 }
 
-int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len)
+int memory_read(const struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, char *buf,
+		size_t len)
 {
 	size_t done = 0;
 
@@ -118,13 +119,13 @@ int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, s
 		ssize_t n;
 
 		if (a->prot & PROT_READ) {
-			struct iovec local = { ctx->buf + done, len - done };
+			struct iovec local = { buf + done, len - done };
 			struct iovec remote = { (void *)(addr + done), len - done };
 
 			n = process_vm_readv(ctx->mem_pid, &local, 1, &remote, 1, 0);
 		} else {
 			/* /proc/PID/mem reads what the protection hides */
-			n = pread(ctx->mem_fd, ctx->buf + done, len - done, addr + done);
+			n = pread(ctx->mem_fd, buf + done, len - done, addr + done);
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -143,45 +144,29 @@ int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, s
 static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
 			    const struct img_run *runs, uint64_t *hashes, uint64_t n_base)
 {
-	uint64_t len = a->n_pages * IMG_PAGE_SIZE, at = 0;
+	uint64_t len = a->n_pages * IMG_PAGE_SIZE;
 	_cleanup_free_ uint64_t *own = hashes ? NULL : xmalloc(a->n_pages * sizeof(*own));
-	uint64_t *h = hashes ? hashes : own;
+	struct page_reader *pr = NULL;
 	int r = a->n_pages ? img_record_begin(ctx->w, IMG_PAGES, len, 1) : 0;
 
-	for (uint64_t i = 0; !r && i < a->n_runs; i++) {
-		uint64_t addr = a->start + runs[i].first * IMG_PAGE_SIZE;
-		uint64_t left = (runs[i].n_pages & ~IMG_RUN_BASE) * IMG_PAGE_SIZE;
+	if (!r && a->n_pages)
+		r = page_reader_start(&pr, ctx, a, runs, own);
+	while (!r && pr) {
+		const void *data;
+		size_t n;
 
-		if (runs[i].n_pages & IMG_RUN_BASE) {
-			at += left / IMG_PAGE_SIZE;	/* hashed already */
-			continue;
-		}
-		while (!r && left) {
-			size_t n = left < ctx->buf_len ? left : ctx->buf_len;
-
-			r = memory_read(ctx, a, addr, n);
-			if (r) {
-				log_errno(r, "cannot read memory %#llx-%#llx of pid %d",
-					  (unsigned long long)addr, (unsigned long long)(addr + n),
-					  (int)ctx->pid);
-				break;
-			}
-			if (!hashes)
-				for (size_t k = 0; k < n; k += IMG_PAGE_SIZE)
-					h[at++] = XXH3_64bits(ctx->buf + k, IMG_PAGE_SIZE);
-			else
-				at += n / IMG_PAGE_SIZE;
-			r = img_record_data(ctx->w, ctx->buf, n);
-			log_progress_add(&ctx->shared->progress, n);
-			addr += n;
-			left -= n;
-		}
+		r = page_reader_next(pr, &data, &n);
+		if (r || !n)
+			break;
+		r = img_record_data(ctx->w, data, n);
+		log_progress_add(&ctx->shared->progress, n);
 	}
+	page_reader_end(pr);
 	if (!r && a->n_pages)
 		r = img_record_end(ctx->w);
 	if (!r) {
-		const void *parts[] = { h };
-		size_t lens[] = { (a->n_pages + n_base) * sizeof(*h) };
+		const void *parts[] = { hashes ? hashes : own };
+		size_t lens[] = { (a->n_pages + n_base) * sizeof(*own) };
 
 		r = img_write_record(ctx->w, IMG_PAGE_HASHES, parts, lens, 1);
 	}

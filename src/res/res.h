@@ -154,8 +154,22 @@ int threads_verify(struct dump_ctx *ctx);
 /* memory.c: a file area whose every page was saved, restored as
  * anonymous memory (shared: shm.c) without its file. */
 bool memory_file_saved(const struct img_area *a);
-/* memory.c: len bytes (at most buf_len) at addr of the process, into buf. */
-int memory_read(struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, size_t len);
+/* memory.c: len bytes at addr of the process (its memory's: mem_pid), into
+ * buf. */
+int memory_read(const struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, char *buf,
+		size_t len);
+/*
+ * page_reader.c: the pages of a's own runs in chunks of ctx->buf, in order,
+ * read ahead by a thread while the caller writes each; their hashes into
+ * hashes (one per own page) unless NULL.  next gives the next chunk (its
+ * length 0 at the end), or -errno after a line; the chunk stays valid
+ * until the next call.  end stops and frees the reader (NULL: nothing).
+ */
+struct page_reader;
+int page_reader_start(struct page_reader **ret, struct dump_ctx *ctx, const struct img_area *a,
+		      const struct img_run *runs, uint64_t *hashes);
+int page_reader_next(struct page_reader *pr, const void **ret_data, size_t *ret_len);
+void page_reader_end(struct page_reader *pr);
 /* increment.c: the pages of a's runs that the base holds, the same, made
  * runs of the base (IMG_RUN_BASE) in *runs; the hash of every page in
  * *ret_hashes, the number of the base's in *ret_n_base. */
