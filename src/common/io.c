@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "util.h"
 
@@ -95,6 +96,28 @@ int write_full(int fd, const void *buf, size_t len)
 			return -errno;
 		p += n;
 		len -= n;
+	}
+	return 0;
+}
+
+int writev_full(int fd, struct iovec *iov, int n)
+{
+	while (n) {
+		ssize_t w;
+
+		if (io_give_up)
+			return -ETIMEDOUT;
+		w = writev(fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		for (; n && (size_t)w >= iov->iov_len; iov++, n--)
+			w -= iov->iov_len;
+		if (n) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= w;
+		}
 	}
 	return 0;
 }

@@ -95,6 +95,9 @@ int read_full(int fd, void *buf, size_t len);		/* 0 or -errno (-EIO at EOF) */
 /* 0 or -errno; -ETIMEDOUT once io_give_up is set (by a deadline's signal
  * handler, which interrupts a write that blocks: cr_checkpoint --time) */
 int write_full(int fd, const void *buf, size_t len);
+/* The same of n pieces (iov is changed: what is left of it). */
+struct iovec;
+int writev_full(int fd, struct iovec *iov, int n);
 extern volatile sig_atomic_t io_give_up;
 /* Reads a whole (proc) file; NUL-terminates; *ret_len without the NUL. */
 int read_file(const char *path, char **ret, size_t *ret_len);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -51,28 +52,32 @@ struct img_frames {
 };
 
 /* A frame of raw blocks out to fd: header (magic, single segment, 4-byte
- * content size), then blocks of at most RAW_BLOCK bytes, each written
+ * content size), then blocks of at most RAW_BLOCK bytes, in one writev
  * from where the chunk lies (no copy of it).  0 or -errno. */
 static int frame_write_raw(int fd, const char *in, size_t len)
 {
-	uint8_t head[9] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa0 };
-	int r;
+	enum { MAX_BLOCKS = (FRAMES_CHUNK + RAW_BLOCK - 1) / RAW_BLOCK };
+	uint8_t head[9] = { 0x28, 0xb5, 0x2f, 0xfd, 0xa0 }, blocks[MAX_BLOCKS][3];
+	struct iovec iov[1 + 2 * MAX_BLOCKS] = { { head, sizeof(head) } };
+	int n = 1;
 
+	if (len > FRAMES_CHUNK)
+		return -EINVAL;
 	for (int i = 0; i < 4; i++)
 		head[5 + i] = (uint8_t)(len >> (8 * i));
-	r = write_full(fd, head, sizeof(head));
-	for (size_t done = 0; !r && done < len;) {
-		size_t n = len - done < RAW_BLOCK ? len - done : RAW_BLOCK;
+	for (size_t done = 0, b = 0; done < len; b++) {
+		size_t part = len - done < RAW_BLOCK ? len - done : RAW_BLOCK;
 		/* bit 0: last block; bits 1-2: type 0, raw; bits 3-23: size */
-		uint32_t bh = (uint32_t)(n << 3) | (done + n == len);
-		uint8_t block[3] = { (uint8_t)bh, (uint8_t)(bh >> 8), (uint8_t)(bh >> 16) };
+		uint32_t bh = (uint32_t)(part << 3) | (done + part == len);
 
-		r = write_full(fd, block, sizeof(block));
-		if (!r)
-			r = write_full(fd, in + done, n);
-		done += n;
+		blocks[b][0] = (uint8_t)bh;
+		blocks[b][1] = (uint8_t)(bh >> 8);
+		blocks[b][2] = (uint8_t)(bh >> 16);
+		iov[n++] = (struct iovec){ blocks[b], 3 };
+		iov[n++] = (struct iovec){ (char *)in + done, part };
+		done += part;
 	}
-	return r;
+	return writev_full(fd, iov, n);
 }
 
 /* Whether a few samples of the chunk compress at all, at the fastest
