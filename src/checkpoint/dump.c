@@ -238,7 +238,7 @@ static int write_all(struct request *rq, struct dump_ctx *ctxs, struct dump_shar
 	struct img_header h;
 	const void *parts[] = { &h };
 	size_t lens[] = { sizeof(h) };
-	int r = img_writer_open(&w, fd, rq->o->compress);
+	int r = img_writer_open(&w, fd, rq->compress);
 
 	uint64_t resident = 0;
 
@@ -357,6 +357,18 @@ static bool cow_possible(const struct request *rq, const struct dump_shared *sha
 	return true;
 }
 
+/* Whether --compress pays: the memory of the processes compresses. */
+static bool request_compresses(const struct request *rq)
+{
+	_cleanup_free_ pid_t *pids = xcalloc(rq->n ? rq->n : 1, sizeof(*pids));
+	size_t n = 0;
+
+	for (size_t i = 0; i < rq->n; i++)
+		if (!rq->t[i].omitted && !rq->t[i].zombie)
+			pids[n++] = rq->t[i].pid;
+	return memory_compresses(pids, n, rq->o->compress);
+}
+
 /* Every process of the request into the context file at fd, named name. */
 static int dump_all(struct request *rq, int fd, const char *name)
 {
@@ -372,6 +384,12 @@ static int dump_all(struct request *rq, int fd, const char *name)
 	}
 	shared.sockets_refuse = rq->o->sockets_refuse;
 	r = scan_all(rq, ctxs, &shared, &n_saved);
+	rq->compress = rq->o->compress;
+	if (!r && rq->compress && !request_compresses(rq)) {
+		log_info("the memory of the processes does not compress: %s is written without "
+			 "compression", name);
+		rq->compress = 0;
+	}
 	if (!r && rq->o->cow && cow_possible(rq, &shared))
 		r = dump_cow(rq, ctxs, &shared, n_saved, fd, name);
 	else if (!r)

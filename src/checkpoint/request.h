@@ -47,6 +47,7 @@ struct request {
 	bool resumed;			/* request_continue() was called */
 	struct image *base;		/* --incremental: the base, loaded */
 	char *base_path;		/* and its absolute path */
+	int compress;			/* zstd's level, or 0: a plain file */
 };
 
 /* scope.c: adds the processes of scope/id to the request (never ourselves,

@@ -101,6 +101,16 @@ static bool worth_compressing(ZSTD_CCtx *probe, char *tmp, const struct slot *s)
 	return out <= RAW_ABOVE(in);
 }
 
+bool img_frames_compressible(const void *data, size_t len, int level)
+{
+	size_t bound = ZSTD_compressBound(len), n;
+	char *out = xmalloc(bound);
+
+	n = ZSTD_compress(out, bound, data, len, level);
+	free(out);
+	return ZSTD_isError(n) || n <= RAW_ABOVE(len);
+}
+
 /* One chunk into one frame; zstd's error name, or NULL. */
 static const char *frame_compress(ZSTD_CCtx *cctx, ZSTD_CCtx *probe, char *tmp, struct slot *s)
 {
@@ -384,31 +394,20 @@ static uint64_t frame_raw_size(const uint8_t *p, uint64_t len)
 	return 0;
 }
 
-/* A raw frame written to the memfd from where it lies: one copy, in the
- * kernel, instead of zstd's copy into the mapping and a page fault per
- * page.  0 or -errno. */
-static int frame_copy_raw(const struct unpack *u, const struct frame *fr)
+/* A raw frame's blocks copied to their place in the memfd's mapping. */
+static void frame_copy_raw(const struct unpack *u, const struct frame *fr)
 {
 	const uint8_t *p = u->src + fr->src_off + 9;
-	uint64_t dst = fr->dst_off;
+	uint8_t *dst = u->dst + fr->dst_off;
 
 	for (uint64_t done = 0; done < fr->dst_len;) {
 		uint32_t n = (p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) >> 3;
 
-		for (uint32_t put = 0; put < n;) {
-			ssize_t w = pwrite(u->mfd, p + 3 + put, n - put, (off_t)(dst + put));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				return w < 0 ? -errno : -EIO;
-			put += (uint32_t)w;
-		}
+		memcpy(dst, p + 3, n);
 		p += 3 + n;
 		dst += n;
 		done += n;
 	}
-	return 0;
 }
 
 static void *unpack_worker(void *arg)
@@ -421,9 +420,13 @@ static void *unpack_worker(void *arg)
 		const char *error = NULL;
 		size_t n;
 
+		/* The memfd's pages made first, in one call: a fault per page
+		 * during the copy costs more than the copy, and a pwrite() per
+		 * block takes the memfd's lock, which the threads then wait
+		 * for.  Failure only costs speed (kernels before 5.14). */
+		madvise(u->dst + fr->dst_off, fr->dst_len, MADV_POPULATE_WRITE);
 		if (fr->dst_len && frame_raw_size(u->src + fr->src_off, fr->src_len) == fr->dst_len) {
-			n = (size_t)frame_copy_raw(u, fr);
-			error = n ? strerror(-(int)n) : NULL;
+			frame_copy_raw(u, fr);
 		} else {
 			n = dctx ? ZSTD_decompressDCtx(dctx, u->dst + fr->dst_off, fr->dst_len,
 						       u->src + fr->src_off, fr->src_len) : 0;

@@ -7,6 +7,7 @@
 #ifndef UCR_IMAGE_FRAMES_H
 #define UCR_IMAGE_FRAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ struct img_frames *img_frames_open(int fd, int level, int n_threads);
 int img_frames_put(struct img_frames *f, const void *data, size_t len);
 /* The last frame out, and every frame written; 0 or -errno. */
 int img_frames_finish(struct img_frames *f);
+/* Whether len bytes compress at level as a chunk must to be stored
+ * compressed, not raw (true too when zstd fails: it says why later). */
+bool img_frames_compressible(const void *data, size_t len, int level);
 /* zstd's name for a failure to compress, or NULL. */
 const char *img_frames_error(struct img_frames *f);
 void img_frames_free(struct img_frames *f);

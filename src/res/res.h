@@ -154,6 +154,9 @@ int threads_verify(struct dump_ctx *ctx);
 /* memory.c: a file area whose every page was saved, restored as
  * anonymous memory (shared: shm.c) without its file. */
 bool memory_file_saved(const struct img_area *a);
+/* memory.c: whether the memory of the processes compresses at zstd's
+ * level (a sample of it). */
+bool memory_compresses(const pid_t *pids, size_t n_pids, int level);
 /* memory.c: len bytes at addr of the process (its memory's: mem_pid), into
  * buf. */
 int memory_read(const struct dump_ctx *ctx, const struct img_area *a, uint64_t addr, char *buf,

@@ -3,13 +3,16 @@
 # context file each, compressed on every CPU, and cr_restart decompresses
 # them on every CPU.  A process holding compressible text comes back
 # exactly from a file much smaller than the plain one, also through pipes
-# both ways; random data is stored raw, at most 1% larger than plain, and
-# comes back too; a file with a byte flipped in a frame, or cut short, is
-# refused with a message and nothing is created.
+# both ways.  Memory mostly random is stored in raw frames where it does
+# not compress, at most 1% larger than plain, and comes back too; memory
+# all random makes a plain file (a sample of it does not compress), which
+# comes back as fast as one made without --compress.  A file with a byte
+# flipped in a frame, or cut short, is refused with a message and nothing
+# is created.
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/memory"
-plan 22
+plan 30
 
 # saved NAME MEMORY-OPTIONS...: the memory workload checkpointed plain
 # ($T/NAME.plain), compressed ($T/NAME.ctx) and compressed into a pipe
@@ -72,20 +75,36 @@ fi
 restored text "from the compressed file" "$T/text.ctx"
 restored text "from the compressed stream through a pipe" -F 3 3< <(cat "$T/text.piped")
 
+# --- mostly incompressible: random data (brk) before some text ------------------------
+saved mixed -c -m 16 -b 48
+zsize=$(stat -c %s "$T/mixed.ctx")
+psize=$(stat -c %s "$T/mixed.plain")
+"$bin/cr_info" "$T/mixed.ctx" >"$T/mixed.info" 2>&1
+grep -q "zstd-compressed" "$T/mixed.info"
+ok $? "mixed: the file is compressed" || diag_file "$T/mixed.info"
+check "mixed: its random part stored raw, the file over half the plain one ($zsize, $psize bytes)" \
+	[ $((zsize * 2)) -gt "$psize" ] && [ $((zsize * 100)) -le $((psize * 101)) ]
+restored mixed "from the compressed file" "$T/mixed.ctx"
+
 # --- incompressible: random ---------------------------------------------------------
 saved random -m 64 -b 1
-zsize=$(stat -c %s "$T/random.ctx")
+rsize=$(stat -c %s "$T/random.ctx")
 psize=$(stat -c %s "$T/random.plain")
-check "random: stored raw, at most 1% larger than plain ($zsize, $psize bytes)" \
-	[ $((zsize * 100)) -le $((psize * 101)) ]
+"$bin/cr_info" "$T/random.ctx" >"$T/random.info" 2>&1
+! grep -q "zstd-compressed" "$T/random.info" && grep -q '^process' "$T/random.info"
+ok $? "random: a sample does not compress, and the file is a plain one" ||
+	diag_file "$T/random.info"
+check "random: no larger than the one made without --compress ($rsize, $psize bytes)" \
+	[ $((rsize * 100)) -le $((psize * 101)) ]
 restored random "from the compressed file" "$T/random.ctx"
 
 # --- damaged ----------------------------------------------------------------------------
 flipped_copy "$T/text.ctx" "$T/flip.ctx" >/dev/null
 restart_refused flip "a byte flipped in a compressed frame" "damaged" "$T/flip.ctx"
-head -c $((zsize / 3)) "$T/random.ctx" >"$T/short.ctx"
+head -c $((zsize / 3)) "$T/mixed.ctx" >"$T/short.ctx"
 restart_refused short "a compressed file cut short" "cut short" "$T/short.ctx"
-flipped_copy "$T/random.ctx" "$T/rflip.ctx" >/dev/null
+# (the middle of the file is in its random part)
+flipped_copy "$T/mixed.ctx" "$T/rflip.ctx" >/dev/null
 # a raw frame has no checksum of zstd's: the record's catches the flip
 restart_refused rflip "a byte flipped in a raw frame" "checksum mismatch in record" "$T/rflip.ctx"
 ! alive "$orig"
