@@ -97,11 +97,11 @@ void chain_check_start(struct chain_check *c, const struct image *img, const cha
 {
 	sigset_t all, old;
 
-	*c = (struct chain_check){ .img = img, .name = name };
+	*c = (struct chain_check){ .img = img, .name = name, .started = true };
 	/* signals are for the main thread, which forwards and waits */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	c->running = img && !pthread_create(&c->thread, NULL, chain_check_run, c);
+	c->running = !pthread_create(&c->thread, NULL, chain_check_run, c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!c->running)
 		chain_check_run(c);

@@ -252,7 +252,7 @@ static int lazy_file(const struct image *img, const char *src, struct agent_rest
 }
 
 static pid_t restart_image(struct image *img, const struct restart_opts *o, const char *src,
-			   struct chain_check *check)
+			   const char *name, struct chain_check *check)
 {
 	struct restart rs = { .o = o, .img = img, .status_fd = -1, .go_fd = -1, .log_fd = -1,
 			      .ns = { .init = -1 } };
@@ -301,6 +301,11 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = enter_own_namespaces(&rs);
 	if (r)
 		goto out;
+	/* the check's thread after the namespaces: unshare(CLONE_NEWUSER)
+	 * wants a process of one thread; with --lazy the pages stay in the
+	 * file, unread: unchecked */
+	if (!o->lazy)
+		chain_check_start(check, img, name);
 	r = chain_open(img, &rs.shared);
 	if (!r)
 		r = prepare_shared(img, &rs.shared);
@@ -471,7 +476,7 @@ pid_t restart_run(const struct restart_opts *o)
 {
 	_cleanup_close_ int fd = -1;
 	struct image *img = NULL;
-	struct chain_check check;
+	struct chain_check check = { 0 };
 	char err[512], src[UCR_PATH_MAX], link[64];
 	const char *name = o->path ? o->path : "the descriptor";
 	ssize_t n;
@@ -494,12 +499,13 @@ pid_t restart_run(const struct restart_opts *o)
 	}
 	relocate_image(img, o);
 	r = chain_load(img, name, IMG_LOAD_PAGES_UNCHECKED);
-	if (!r) {
-		/* with --lazy the pages stay in the file, unread: unchecked */
-		chain_check_start(&check, o->lazy ? NULL : img, name);
-		r = restart_image(img, o, src, &check);
-		chain_check_end(&check);
-	}
+	if (!r)
+		r = restart_image(img, o, src, name, &check);
+	/* a restart that failed before its check began says too whether the
+	 * file is damaged, the likelier cause */
+	if (r < 0 && !check.started && !o->lazy)
+		chain_check_start(&check, img, name);
+	chain_check_end(&check);
 	chain_free(img);
 	image_free(img);
 	return r;

@@ -56,13 +56,16 @@ void chain_free(struct image *img);
  * thread of its own while the restorers read it into the processes (the
  * restart then costs about the reading alone).  No restored process runs
  * before chain_check_end returned 0; -EBADMSG after a line naming the
- * damaged file.  chain_check_end may be called again: it then only waits.
+ * damaged file.  chain_check_end may be called again, or on a check zeroed
+ * and never started: it then only waits, or does nothing.  Start it after
+ * the last unshare(2) of the restart: a user namespace wants a process of
+ * one thread.
  */
 struct chain_check {
 	const struct image *img, *bad;
 	const char *name;
 	pthread_t thread;
-	bool running;
+	bool started, running;
 	int r;
 	char err[512];
 };

@@ -17,8 +17,8 @@ UCR_TEST_TIMEOUT=${UCR_TEST_TIMEOUT:-240}
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
 need "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_run" "$wl/counter" "$wl/threads" \
-	"$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
-plan 51
+	"$wl/memory" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump" "$wl/restarter"
+plan 53
 
 # Built with sanitizers (make check-sanitize), cr_restart would never end:
 # LeakSanitizer's tracer, its child, lands in the restart's pid namespace,
@@ -27,7 +27,7 @@ export ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0
 
 # the workloads where the user can run them (restarter finds libcr in
 # the prefix, as a program built against the install would)
-user_prefix "$wl/counter" "$wl/threads" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump"
+user_prefix "$wl/counter" "$wl/threads" "$wl/memory" "$wl/pipeseq" "$wl/exit7" "$wl/clockjump"
 cc -std=gnu11 -I"$prefix/include" -o "$T/bin/restarter" "$top/tests/workloads/restarter.c" \
 	-L"$prefix/lib" -lcr -Wl,-rpath,"$prefix/lib" 2>"$T/cc.err" || diag_file "$T/cc.err"
 
@@ -161,6 +161,23 @@ is "$inner_tids" "$tids" "every thread has its saved tid inside"
 kill -USR1 "$back"
 wait_exit "$rpid" 30
 is "$?:$(cat "$T/t.out")" "0:PASS" "the threads run on, see their own tids, and join"
+
+# --- 256 MiB of memory: its page data is still being checked when the
+# restart makes its namespaces, which want a process of one thread ----------------
+ufile "$T/m.out" "$T/m.err"
+spawn "$T/m.out" "$T/m.err" "${u[@]}" "$prefix/bin/cr_run" "$T/bin/memory" -m 256 "$T/ready"
+orig=$spawned
+wait_ready "$T/ready" 60 || die "memory did not start"
+ucheckpoint "the user checkpoints 256 MiB of memory with --kill" --kill -f mem.ctx "$orig"
+wait_gone "$orig" 30
+urestart rm mem.ctx
+wait_kid "$rpid" memory 30 && back=$kid
+wait_restored "$back" "$rpid" 60 || diag_file "$T/rm.err"
+kill -USR1 "$back"
+wait_exit "$rpid" 60
+is "$?:$(cat "$T/m.out")" "0:PASS" "the user's restart of 256 MiB comes back whole" ||
+	diag_file "$T/rm.err"
+rm -f mem.ctx
 
 # --- a parent and child joined by a pipe -----------------------------------------
 ufile "$T/p.out" "$T/p.err"
