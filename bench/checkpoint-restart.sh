@@ -8,9 +8,22 @@
 #     restore that copies;
 # for each: cr_checkpoint (sync, --nosync, the --cow downtime, --compress
 # and its size beside gzip -6 of the plain file), cr_restart (eager, --lazy
-# to the point where the process runs, of the compressed file), a 50-process
-# tree, and the same through CRIU and DMTCP when found (criu and dmtcp_launch
-# on the PATH, or CRIU=/path/to/criu, DMTCP=/dmtcp/prefix/bin).  Each figure
+# to the point where the process runs, of the compressed file), and the
+# eager and lazy restarts up to the point where the restored process,
+# sent SIGUSR1, has hashed all its memory again and printed PASS (every
+# page then in; a FAIL is printed loudly); the --nosync checkpoint and
+# eager restart of the same memory filled by 4 threads (memory -T 4),
+# which the checkpoint holds; at each size, tests/workloads/dirty's full
+# --nosync checkpoint and its increment (--incremental) after 1% of the
+# pages were written again, seconds and size, and what a never-touched
+# mapping of SIZE MiB (memory -m 16 -u SIZE) adds to the --nosync
+# checkpoint of 16 MiB beside -u 16, in ms and bytes; then a 50-process
+# tree, tests/workloads/threads with 10 and 200 threads (checkpoint
+# --nosync and restart, and what each more thread adds), and the memory
+# workloads and the tree through CRIU and DMTCP when found (criu and
+# dmtcp_launch on the PATH, or CRIU=/path/to/criu,
+# DMTCP=/dmtcp/prefix/bin; only the figures those tools have: not the
+# verified, 4-thread, incremental, never-touched or threads ones).  Each figure
 # is the median of BENCH_RUNS (3) runs, the sizes and kinds interleaved in
 # each run: this kind of machine's timings vary by 2x from run to run.
 # Prints seconds and ratios; asserts nothing.  Run it with `make bench`.
