@@ -339,9 +339,14 @@ user_round() {
 	read -r -t 300 _ <"$dir/ready"
 	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
 	stop
-	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1; true' \
-		sh "$bin/cr_restart" "$dir/user/ctx"
-	rm -f "$dir/user/ctx"
+	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>"$3"; true' \
+		sh "$bin/cr_restart" "$dir/user/ctx" "$dir/user/err"
+	# (a restart killed at once says nothing: any message is a failure)
+	if [ -s "$dir/user/err" ]; then
+		echo "bench: FAIL: rst_user.random.$s: $(head -c 300 "$dir/user/err")" >&2
+		rec "fail.rst_user.random.$s" "$(head -1 "$dir/user/err")"
+	fi
+	rm -f "$dir/user/ctx" "$dir/user/err"
 }
 
 # tree [PREFIX...]: the 50-process tree in a session of its own, ready
@@ -513,7 +518,7 @@ for s in "${sizes[@]}"; do
 		failures "rst_verified.$key"
 		failures "rst_lazy_verified.$key"
 		[ "$k" = random ] && line "cr_restart by a user (namespaces of its own)" \
-			"rst_user.$key" "rst.$key" "root's"
+			"rst_user.$key" "rst.$key" "root's" && failures "rst_user.$key"
 		line "cr_checkpoint --nosync --compress" "ck_z.$key" "ck_nosync.$key" "plain"
 		line "cr_restart of the compressed file" "rst_z.$key" "rst.$key" "plain"
 		echo "    compressed: $(mib "zsize.$key")$([ -f "$dir/res.gzip.$key" ] &&
