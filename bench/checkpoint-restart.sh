@@ -82,16 +82,24 @@ timed() {
 }
 # restarted KEY ARGS...: cr_restart --kill ARGS timed as KEY; the restored
 # processes are killed as soon as they run again, so the time is that of
-# the restore (and of freeing their memory), and the status a kill's
+# the restore (and of freeing their memory), and the status a kill's.
+# Another status (-q prints not even errors) is a failure, said on stderr
+# and counted in fail.KEY.
 restarted() {
-	local key=$1 t0
+	local key=$1 t0 st=0
 	shift
 	t0=$(now)
 	# (in a subshell whose stderr takes the shell's "Killed")
-	(exec 2>/dev/null; "$bin/cr_restart" -q --kill "$@" >/dev/null 2>"$dir/timed.err") || true
+	(exec 2>/dev/null; "$bin/cr_restart" -q --kill "$@" >/dev/null 2>"$dir/timed.err") || st=$?
 	rec "$key" "$(secs "$t0" "$(now)")"
-	[ -s "$dir/timed.err" ] && echo "bench: $key: cr_restart $*: $(head -c 300 "$dir/timed.err")" >&2
-	return 0
+	restart_status "$key" "$st" "cr_restart $*"
+}
+# restart_status KEY STATUS WHAT: a restart with --kill ends killed (137);
+# else says so and counts it in fail.KEY
+restart_status() {
+	[ "$2" = 137 ] && return 0
+	echo "bench: FAIL: $1: $3: exit status $2, not killed" >&2
+	rec "fail.$1" "exit status $2, not killed"
 }
 # gone PGID: until no process of the group is left (the orphans of a
 # killed tree are reaped by init, when it will), so that a restore can
@@ -193,7 +201,17 @@ freed() {
 		nap 0.01
 	done
 }
-med() { [ -f "$dir/res.$1" ] && sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# failures KEY: the failures counted in fail.KEY, loudly
+failures() {
+	[ -f "$dir/res.fail.$1" ] || return 0
+	echo "  !!! FAIL in $(wc -l <"$dir/res.fail.$1") of $runs runs ($1): $(head -1 "$dir/res.fail.$1")"
+}
+# med KEY: the median of KEY's measurements, nothing (status 0: set -e)
+# when there is none
+med() {
+	[ -f "$dir/res.$1" ] || return 0
+	sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 
 # start KIND SIZE [PREFIX...]: the memory workload, ready, with the
 # options wl_opts holds too (none: wl_opts=()); sets $pid
@@ -298,9 +316,9 @@ incremental() {
 # reference, keyed ref.SIZE)
 untouched() {
 	local s=$1 u key
-	for u in 16 "$s"; do
-		key=$s
-		[ "$u" = "$s" ] || key=ref.$s
+	for key in "ref.$s" "$s"; do
+		u=16
+		[ "$key" = "$s" ] && u=$s
 		wl_opts=(-u "$u")
 		start random 16 "$bin/cr_run"
 		wl_opts=()
@@ -339,16 +357,10 @@ user_round() {
 	read -r -t 300 _ <"$dir/ready"
 	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
 	stop
-	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>"$3"; true' \
-		sh "$bin/cr_restart" "$dir/user/ctx" "$dir/user/err"
-	# (a restart killed at once says nothing, but for sh's "Killed": any
-	# other message is a failure)
-	if grep -qv '^Killed$' "$dir/user/err"; then
-		echo "bench: FAIL: rst_user.random.$s: $(grep -v '^Killed$' "$dir/user/err" |
-			head -c 300)" >&2
-		rec "fail.rst_user.random.$s" "$(grep -v '^Killed$' "$dir/user/err" | head -1)"
-	fi
-	rm -f "$dir/user/ctx" "$dir/user/err"
+	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1
+		echo $? >"$3"' sh "$bin/cr_restart" "$dir/user/ctx" "$dir/user/status"
+	restart_status "rst_user.random.$s" "$(cat "$dir/user/status")" "the user's cr_restart"
+	rm -f "$dir/user/ctx" "$dir/user/status"
 }
 
 # tree [PREFIX...]: the 50-process tree in a session of its own, ready
@@ -469,25 +481,23 @@ for ((run = 1; run <= runs; run++)); do
 done 2> >(grep -v ' Killed ' >&2)
 
 # line LABEL KEY [FLOOR-KEY]: the median, and its ratio to the floor's
+# (and the failures counted in fail.KEY, loudly)
 line() {
 	local v f
 	v=$(med "$2")
-	[ -z "$v" ] && return 0
-	if [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
+	if [ -z "$v" ]; then
+		:
+	elif [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
 		printf '  %-40s %8.3f s  %5.2fx %s\n' "$1" "$v" "$(awk -v a="$v" -v b="$f" \
 			'BEGIN { print (b > 0 ? a / b : 0) }')" "${4:-}"
 	else
 		printf '  %-40s %8.3f s\n' "$1" "$v"
 	fi
+	failures "$2"
 }
 # ratio KEY BY-KEY: KEY's median over BY-KEY's
 ratio() {
 	awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
-}
-# failures KEY: the failures counted in fail.KEY, loudly
-failures() {
-	[ -f "$dir/res.fail.$1" ] || return 0
-	echo "  !!! FAIL in $(wc -l <"$dir/res.fail.$1") of $runs runs ($1): $(head -1 "$dir/res.fail.$1")"
 }
 mib() { awk -v b="$(med "$1")" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 # speed BYTES-KEY SECONDS-KEY [MINUS-KEY]: MB/s of the content
@@ -517,10 +527,8 @@ for s in "${sizes[@]}"; do
 		line "cr_restart, to memory verified" "rst_verified.$key" "rst.$key" "eager"
 		line "cr_restart --lazy, to memory verified" "rst_lazy_verified.$key" "rst.$key" \
 			"eager; $(ratio "rst_lazy_verified.$key" "rst_verified.$key")x eager verified"
-		failures "rst_verified.$key"
-		failures "rst_lazy_verified.$key"
 		[ "$k" = random ] && line "cr_restart by a user (namespaces of its own)" \
-			"rst_user.$key" "rst.$key" "root's" && failures "rst_user.$key"
+			"rst_user.$key" "rst.$key" "root's"
 		line "cr_checkpoint --nosync --compress" "ck_z.$key" "ck_nosync.$key" "plain"
 		line "cr_restart of the compressed file" "rst_z.$key" "rst.$key" "plain"
 		echo "    compressed: $(mib "zsize.$key")$([ -f "$dir/res.gzip.$key" ] &&
