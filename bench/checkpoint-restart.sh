@@ -580,14 +580,19 @@ if [ -n "$dmtcp" ]; then
 else
 	echo "DMTCP: skipped (no dmtcp_launch on the PATH; DMTCP=/dmtcp/prefix/bin)"
 fi
-# per KEY: KEY's median in ms a thread, 200 threads'
-# less 10's over the 190 more
-per() { awk -v a="$(med "$1.thr200")" -v b="$(med "$1.thr10")" \
+# per KEY N: KEY's median with N threads, in ms a thread
+per() { awk -v t="$(med "$1.thr$2")" -v n="$2" 'BEGIN { printf "%.2f", 1000 * t / n }'; }
+# more KEY: in ms, what each of the 190 more threads of 200 adds to 10's
+more() { awk -v a="$(med "$1.thr200")" -v b="$(med "$1.thr10")" \
 	'BEGIN { printf "%.2f", 1000 * (a - b) / 190 }'; }
 echo "tests/workloads/threads, 200 threads beside 10"
 line "cr_checkpoint --nosync, 10 threads" "ck_nosync.thr10"
 line "cr_checkpoint --nosync, 200 threads" "ck_nosync.thr200" "ck_nosync.thr10" "10 threads"
 line "cr_restart, 10 threads" "rst.thr10"
 line "cr_restart, 200 threads" "rst.thr200" "rst.thr10" "10 threads"
-[ -f "$dir/res.rst.thr200" ] && echo "    each of the 190 more threads adds $(per ck_nosync) ms" \
-	"to the checkpoint, $(per rst) ms to the restart"
+if [ -f "$dir/res.rst.thr200" ] && [ -f "$dir/res.rst.thr10" ]; then
+	echo "    a thread: checkpoint $(per ck_nosync 200) ms with 200, $(per ck_nosync 10) ms" \
+		"with 10; restart $(per rst 200) ms with 200, $(per rst 10) ms with 10"
+	echo "    each of the 190 more threads adds $(more ck_nosync) ms to the checkpoint," \
+		"$(more rst) ms to the restart"
+fi
