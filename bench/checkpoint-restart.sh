@@ -50,7 +50,10 @@ bin=$top/build/bin
 wl=$top/build/tests
 pids=()
 user=
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"
+# (set +e: under set -e the first kill of a process already gone would end
+# the trap there, leaving the directory and the user behind, and make the
+# script's status 1)
+trap 'set +e; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"
       [ -n "$user" ] && { pkill -KILL -u "$user"; userdel "$user"; }' EXIT
 # Run by root, the restart by an ordinary user too (in namespaces of its
 # own, issue 11), beside root's: a throwaway user, removed at the end.
