@@ -154,7 +154,7 @@ $(B)/tests/%: tests/workloads/%.c tests/workloads/wl.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -o $@ $< -lm $(WL_LIBS)
 # workloads that use the libcr API link it as a BLCR program would (-lcr)
-$(B)/tests/sigflood $(B)/tests/rawblock $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs $(B)/tests/churn: WL_LIBS = -lpthread -lrt
+$(B)/tests/memory $(B)/tests/sigflood $(B)/tests/rawblock $(B)/tests/threads $(B)/tests/robust $(B)/tests/sigtimers $(B)/tests/family $(B)/tests/attrs $(B)/tests/churn: WL_LIBS = -lpthread -lrt
 $(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb $(B)/tests/cowwriter: WL_LIBS = -lpthread -L$(B)/lib -lcr -Wl,-rpath,$(abspath $(B)/lib)
 $(B)/tests/callbacks $(B)/tests/cs $(B)/tests/selfckpt $(B)/tests/forwarder $(B)/tests/tempfail $(B)/tests/restarter $(B)/tests/cbthreads $(B)/tests/forkcs $(B)/tests/barrier $(B)/tests/restartcb $(B)/tests/cowwriter: $(B)/lib/libcr.so $(B)/lib/libcr.so.0
 # the API's unit test is a program linked with -lcr, as BLCR programs are

@@ -8,9 +8,22 @@
 #     restore that copies;
 # for each: cr_checkpoint (sync, --nosync, the --cow downtime, --compress
 # and its size beside gzip -6 of the plain file), cr_restart (eager, --lazy
-# to the point where the process runs, of the compressed file), a 50-process
-# tree, and the same through CRIU and DMTCP when found (criu and dmtcp_launch
-# on the PATH, or CRIU=/path/to/criu, DMTCP=/dmtcp/prefix/bin).  Each figure
+# to the point where the process runs, of the compressed file), and the
+# eager and lazy restarts up to the point where the restored process,
+# sent SIGUSR1, has hashed all its memory again and printed PASS (every
+# page then in; a FAIL is printed loudly); the --nosync checkpoint and
+# eager restart of the same memory filled by 4 threads (memory -T 4),
+# which the checkpoint holds; at each size, tests/workloads/dirty's full
+# --nosync checkpoint and its increment (--incremental) after 1% of the
+# pages were written again, seconds and size, and what a never-touched
+# mapping of SIZE MiB (memory -m 16 -u SIZE) adds to the --nosync
+# checkpoint of 16 MiB beside -u 16, in ms and bytes; then a 50-process
+# tree, tests/workloads/threads with 10 and 200 threads (checkpoint
+# --nosync and restart, and what each more thread adds), and the memory
+# workloads and the tree through CRIU and DMTCP when found (criu and
+# dmtcp_launch on the PATH, or CRIU=/path/to/criu,
+# DMTCP=/dmtcp/prefix/bin; only the figures those tools have: not the
+# verified, 4-thread, incremental, never-touched or threads ones).  Each figure
 # is the median of BENCH_RUNS (3) runs, the sizes and kinds interleaved in
 # each run: this kind of machine's timings vary by 2x from run to run.
 # Prints seconds and ratios; asserts nothing.  Run it with `make bench`.
@@ -37,7 +50,10 @@ bin=$top/build/bin
 wl=$top/build/tests
 pids=()
 user=
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"
+# (set +e: under set -e the first kill of a process already gone would end
+# the trap there, leaving the directory and the user behind, and make the
+# script's status 1)
+trap 'set +e; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$dir"
       [ -n "$user" ] && { pkill -KILL -u "$user"; userdel "$user"; }' EXIT
 # Run by root, the restart by an ordinary user too (in namespaces of its
 # own, issue 11), beside root's: a throwaway user, removed at the end.
@@ -69,16 +85,24 @@ timed() {
 }
 # restarted KEY ARGS...: cr_restart --kill ARGS timed as KEY; the restored
 # processes are killed as soon as they run again, so the time is that of
-# the restore (and of freeing their memory), and the status a kill's
+# the restore (and of freeing their memory), and the status a kill's.
+# Another status (-q prints not even errors) is a failure, said on stderr
+# and counted in fail.KEY.
 restarted() {
-	local key=$1 t0
+	local key=$1 t0 st=0
 	shift
 	t0=$(now)
 	# (in a subshell whose stderr takes the shell's "Killed")
-	(exec 2>/dev/null; "$bin/cr_restart" -q --kill "$@" >/dev/null 2>"$dir/timed.err") || true
+	(exec 2>/dev/null; "$bin/cr_restart" -q --kill "$@" >/dev/null 2>"$dir/timed.err") || st=$?
 	rec "$key" "$(secs "$t0" "$(now)")"
-	[ -s "$dir/timed.err" ] && echo "bench: $key: cr_restart $*: $(head -c 300 "$dir/timed.err")" >&2
-	return 0
+	restart_status "$key" "$st" "cr_restart $*"
+}
+# restart_status KEY STATUS WHAT: a restart with --kill ends killed (137);
+# else says so and counts it in fail.KEY
+restart_status() {
+	[ "$2" = 137 ] && return 0
+	echo "bench: FAIL: $1: $3: exit status $2, not killed" >&2
+	rec "fail.$1" "exit status $2, not killed"
 }
 # gone PGID: until no process of the group is left (the orphans of a
 # killed tree are reaped by init, when it will), so that a restore can
@@ -90,9 +114,111 @@ gone() {
 		sleep 0.01
 	done
 }
-med() { [ -f "$dir/res.$1" ] && sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# nap SECONDS: sleep without a fork (a read that times out on a FIFO
+# opened both ways, which never has data; opened for the read only, so
+# that no process started inherits it), so that polling is fine-grained
+mkfifo "$dir/nap"
+nap() { read -r -t "$1" _ <>"$dir/nap" || true; }
+# restored PID PARENT: PID is PARENT's child (cr_restart's, without
+# --kill) and waits for SIGUSR1 in rt_sigsuspend with its handler
+# installed, as tests/lib.sh's wait_restored sees it: only then may it be
+# signalled.  Gives up after 300 s, or when PARENT ends.
+restored() {
+	local pid=$1 parent=$2 t0=$SECONDS st sys key val
+	while ((SECONDS - t0 <= 300)) && kill -0 "$parent" 2>/dev/null; do
+		if { read -r st <"/proc/$pid/stat" && read -r sys _ <"/proc/$pid/syscall"; } 2>/dev/null
+		then
+			st=${st##*) }	# after the command's name: state, ppid...
+			st=${st#* }
+			if [ "${st%% *}" = "$parent" ] && [ "$sys" = 130 ]; then
+				val=0
+				{ while read -r key val; do
+					[ "$key" = SigCgt: ] && break
+				done <"/proc/$pid/status"; } 2>/dev/null
+				(((16#$val >> 9) & 1)) && return 0
+			fi
+		fi
+		nap 0.001
+	done
+	return 1
+}
+# child_of PID PARENT: PID is PARENT's child (PARENT a child of this shell
+# not waited for yet, so that PID cannot be another process's)
+child_of() {
+	local st
+	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+	st=${st##*) }
+	st=${st#* }
+	[ "${st%% *}" = "$2" ]
+}
+# said FILE TEXT SECONDS: until a line of FILE starts with TEXT, or FAIL,
+# or SECONDS pass; the first such line in $said
+said() {
+	local file=$1 text=$2 limit=$3 t0 line
+	t0=$SECONDS
+	while ((SECONDS - t0 <= limit)); do
+		while read -r line; do
+			said=$line
+			[[ $line == "$text"* || $line == FAIL* ]] && return 0
+		done <"$file"
+		nap 0.001
+	done
+	said=
+	return 1
+}
+# verified KEY ARGS...: cr_restart ARGS (not --kill) of the memory
+# workload $pid (the restored one has the pid it had and writes to
+# $dir/wl.out, the original's stdout, emptied first), sent SIGUSR1 once it
+# waits again: the seconds from the start of cr_restart until it printed
+# PASS (having hashed all its memory again), recorded as KEY.  A FAIL or
+# no answer within 300 s is said on stderr and counted in fail.KEY.
+verified() {
+	local key=$1 t0 r
+	shift
+	: >"$dir/wl.out"
+	t0=$(now)
+	"$bin/cr_restart" -q "$@" </dev/null >/dev/null 2>"$dir/verified.err" &
+	r=$!
+	pids+=("$r")
+	if restored "$pid" "$r"; then
+		kill -USR1 "$pid"
+		said "$dir/wl.out" PASS 300 || true
+	else
+		said="not restored and waiting within 300 s: $(head -c 300 "$dir/verified.err")"
+	fi
+	if [ "$said" = PASS ]; then
+		rec "$key" "$(secs "$t0" "$(now)")"
+	else
+		echo "bench: FAIL: $key: cr_restart $*: ${said:-no PASS within 300 s}" >&2
+		rec "fail.$key" "${said:-no PASS within 300 s}"
+	fi
+	child_of "$pid" "$r" && kill -9 "$pid"
+	{ kill -9 "$r"; wait "$r"; } 2>/dev/null || true
+	freed "$pid"
+}
+# freed PID: until no process has PID (10 s at most)
+freed() {
+	local i
+	for ((i = 0; i < 1000; i++)); do
+		[ -e "/proc/$1" ] || return 0
+		nap 0.01
+	done
+}
+# failures KEY: the failures counted in fail.KEY, loudly
+failures() {
+	[ -f "$dir/res.fail.$1" ] || return 0
+	echo "  !!! FAIL in $(wc -l <"$dir/res.fail.$1") of $runs runs ($1): $(head -1 "$dir/res.fail.$1")"
+}
+# med KEY: the median of KEY's measurements, nothing (status 0: set -e)
+# when there is none
+med() {
+	[ -f "$dir/res.$1" ] || return 0
+	sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 
-# start KIND SIZE [PREFIX...]: the memory workload, ready; sets $pid
+# start KIND SIZE [PREFIX...]: the memory workload, ready, with the
+# options wl_opts holds too (none: wl_opts=()); sets $pid
+wl_opts=()
 start() {
 	local kind=$1 size=$2 opt=
 	shift 2
@@ -100,7 +226,8 @@ start() {
 	rm -f "$dir/ready"
 	mkfifo "$dir/ready"
 	# -b 0: DMTCP's brk cannot grow the program break (sbrk fails)
-	"$@" "$wl/memory" $opt -m "$size" -b 0 "$dir/ready" </dev/null >"$dir/wl.out" 2>&1 &
+	"$@" "$wl/memory" $opt -m "$size" -b 0 ${wl_opts[@]+"${wl_opts[@]}"} "$dir/ready" \
+		</dev/null >"$dir/wl.out" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 	read -r -t 300 _ <"$dir/ready"
@@ -141,7 +268,84 @@ ucr() {
 	if [ "$k" = text ] && [ ! -f "$dir/res.gzip.$key" ]; then
 		rec "gzip.$key" "$(gzip -6 -c "$dir/ctx" | wc -c)"
 	fi
+	# the same file restored up to the process's check of all its memory,
+	# eagerly and lazily (every page then comes in)
+	verified "rst_verified.$key" "$dir/ctx"
+	verified "rst_lazy_verified.$key" --lazy "$dir/ctx"
 	rm -f "$dir/ctx" "$dir/ctx.z"
+}
+
+# ucr_threads KIND SIZE: the same with the mapping filled by 4 threads,
+# which the checkpoint holds: its --nosync checkpoint and eager restart
+ucr_threads() {
+	local key=$1.$2
+	wl_opts=(-T 4)
+	start "$1" "$2" "$bin/cr_run"
+	wl_opts=()
+	timed "ck_nosync_t4.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	stop
+	restarted "rst_t4.$key" "$dir/ctx"
+	rm -f "$dir/ctx"
+}
+
+# incremental SIZE: tests/workloads/dirty's SIZE MiB, a full checkpoint,
+# then 1% of its pages written again (SIGUSR2, "gen 1") and the increment
+# of that over the full one
+incremental() {
+	local s=$1
+	rm -f "$dir/ready"
+	mkfifo "$dir/ready"
+	"$bin/cr_run" "$wl/dirty" -m "$s" "$dir/ready" </dev/null >"$dir/wl.out" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 300 _ <"$dir/ready"
+	timed "ck_full.$s" "$bin/cr_checkpoint" -q --nosync -f "$dir/base" "$pid"
+	kill -USR2 "$pid"
+	if said "$dir/wl.out" "gen 1" 300 && [ "$said" = "gen 1" ]; then
+		timed "ck_incr.$s" "$bin/cr_checkpoint" -q --nosync --incremental="$dir/base" \
+			-f "$dir/incr" "$pid"
+		rec "size_full.$s" "$(stat -c %s "$dir/base")"
+		rec "size_incr.$s" "$(stat -c %s "$dir/incr")"
+	else
+		echo "bench: FAIL: dirty -m $s did not say gen 1: ${said:-nothing in 300 s}" >&2
+	fi
+	stop
+	rm -f "$dir/base" "$dir/incr"
+}
+
+# untouched SIZE: the memory workload with 16 MiB written and SIZE MiB
+# mapped after it but never touched (-u), its --nosync checkpoint's
+# seconds and size, just after the same with 16 MiB untouched (the
+# reference, keyed ref.SIZE)
+untouched() {
+	local s=$1 u key
+	for key in "ref.$s" "$s"; do
+		u=16
+		[ "$key" = "$s" ] && u=$s
+		wl_opts=(-u "$u")
+		start random 16 "$bin/cr_run"
+		wl_opts=()
+		timed "ck_untouched.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+		stop
+		rec "size_untouched.$key" "$(stat -c %s "$dir/ctx")"
+		rm -f "$dir/ctx"
+	done
+}
+
+# threads_round N: tests/workloads/threads with N threads working, its
+# --nosync checkpoint and restart
+threads_round() {
+	local n=$1
+	rm -f "$dir/ready"
+	mkfifo "$dir/ready"
+	"$bin/cr_run" "$wl/threads" -n "$n" "$dir/ready" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 120 _ <"$dir/ready"
+	timed "ck_nosync.thr$n" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	stop
+	restarted "rst.thr$n" "$dir/ctx"
+	rm -f "$dir/ctx"
 }
 
 # user_round SIZE: the user's own checkpoint of random data, and their
@@ -156,9 +360,10 @@ user_round() {
 	read -r -t 300 _ <"$dir/ready"
 	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
 	stop
-	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1; true' \
-		sh "$bin/cr_restart" "$dir/user/ctx"
-	rm -f "$dir/user/ctx"
+	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1
+		echo $? >"$3"' sh "$bin/cr_restart" "$dir/user/ctx" "$dir/user/status"
+	restart_status "rst_user.random.$s" "$(cat "$dir/user/status")" "the user's cr_restart"
+	rm -f "$dir/user/ctx" "$dir/user/status"
 }
 
 # tree [PREFIX...]: the 50-process tree in a session of its own, ready
@@ -263,27 +468,39 @@ for ((run = 1; run <= runs; run++)); do
 		for k in random text; do
 			ucr "$k" "$s"
 			[ "$k" = random ] && [ -n "$user" ] && user_round "$s"
+			ucr_threads "$k" "$s"
 			[ -n "$criu" ] && criu_mem "$k" "$s"
 			[ -n "$dmtcp" ] && dmtcp_mem "$k" "$s"
 		done
+		incremental "$s"
+		untouched "$s"
 	done
 	tree_ucr
+	threads_round 10
+	threads_round 200
 	[ -n "$criu" ] && criu_tree
 	[ -n "$dmtcp" ] && dmtcp_round tree --no-gzip "$wl/tree" "$dir/ready" 7 6
 	echo "run $run done"
 done 2> >(grep -v ' Killed ' >&2)
 
 # line LABEL KEY [FLOOR-KEY]: the median, and its ratio to the floor's
+# (and the failures counted in fail.KEY, loudly)
 line() {
 	local v f
 	v=$(med "$2")
-	[ -z "$v" ] && return 0
-	if [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
+	if [ -z "$v" ]; then
+		:
+	elif [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
 		printf '  %-40s %8.3f s  %5.2fx %s\n' "$1" "$v" "$(awk -v a="$v" -v b="$f" \
 			'BEGIN { print (b > 0 ? a / b : 0) }')" "${4:-}"
 	else
 		printf '  %-40s %8.3f s\n' "$1" "$v"
 	fi
+	failures "$2"
+}
+# ratio KEY BY-KEY: KEY's median over BY-KEY's
+ratio() {
+	awk -v a="$(med "$1")" -v b="$(med "$2")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 }
 mib() { awk -v b="$(med "$1")" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 # speed BYTES-KEY SECONDS-KEY [MINUS-KEY]: MB/s of the content
@@ -301,13 +518,18 @@ for s in "${sizes[@]}"; do
 		echo "$s MiB of $k data (context file $(mib "size.$key"))"
 		line "cr_checkpoint (sync)" "ck_sync.$key" "dd_sync.$s" "dd+fsync"
 		line "cr_checkpoint --nosync" "ck_nosync.$key" "dd_nosync.$s" "dd"
+		line "cr_checkpoint --nosync, 4 threads" "ck_nosync_t4.$key" "dd_nosync.$s" "dd"
 		printf '  %-40s %8.1f ms %5.1f%% of --nosync\n' "cr_checkpoint --cow: downtime" \
 			"$(med "cow_ms.$key")" "$(awk -v a="$(med "cow_ms.$key")" \
 			-v b="$(med "ck_nosync.$key")" 'BEGIN { print a / 10 / b }')"
 		line "dd reading the context file" "dd_read.$key"
 		line "read into fresh anonymous memory" "anon.$key"
 		line "cr_restart" "rst.$key" "anon.$key" "anon-read"
+		line "cr_restart, 4 threads" "rst_t4.$key" "anon.$key" "anon-read"
 		line "cr_restart --lazy (to running)" "rst_lazy.$key" "rst.$key" "eager"
+		line "cr_restart, to memory verified" "rst_verified.$key" "rst.$key" "eager"
+		line "cr_restart --lazy, to memory verified" "rst_lazy_verified.$key" "rst.$key" \
+			"eager; $(ratio "rst_lazy_verified.$key" "rst_verified.$key")x eager verified"
 		[ "$k" = random ] && line "cr_restart by a user (namespaces of its own)" \
 			"rst_user.$key" "rst.$key" "root's"
 		line "cr_checkpoint --nosync --compress" "ck_z.$key" "ck_nosync.$key" "plain"
@@ -332,6 +554,19 @@ for s in "${sizes[@]}"; do
 			fi
 		fi
 	done
+	echo "$s MiB of tests/workloads/dirty, then 1% of its pages written again"
+	line "cr_checkpoint --nosync (full)" "ck_full.$s"
+	line "cr_checkpoint --nosync --incremental" "ck_incr.$s" "ck_full.$s" "full"
+	[ -f "$dir/res.size_incr.$s" ] && echo "    increment: $(mib "size_incr.$s")," \
+		"$(awk -v a="$(med "size_incr.$s")" -v b="$(med "size_full.$s")" \
+		'BEGIN { printf "%.2f", 100 * a / b }')% of the full file ($(mib "size_full.$s"))"
+	[ -f "$dir/res.ck_untouched.$s" ] &&
+		echo "never-touched $s MiB: adds $(awk -v a="$(med "ck_untouched.$s")" \
+			-v b="$(med "ck_untouched.ref.$s")" 'BEGIN { printf "%.1f", 1000 * (a - b) }')" \
+			"ms and $(awk -v a="$(med "size_untouched.$s")" -v b="$(med "size_untouched.ref.$s")" \
+			'BEGIN { printf "%d", a - b }') bytes to the checkpoint of 16 MiB written" \
+			"($(med "ck_untouched.$s") s, $(med "size_untouched.$s") bytes; with 16 MiB" \
+			"untouched $(med "ck_untouched.ref.$s") s, $(med "size_untouched.ref.$s") bytes)"
 done
 echo "a tree of 50 processes"
 line "cr_checkpoint --nosync" "ck_nosync.tree"
@@ -347,4 +582,20 @@ if [ -n "$dmtcp" ]; then
 	line "DMTCP restart" "dmtcp_rst--no-gzip.tree" "rst.tree" "ucr"
 else
 	echo "DMTCP: skipped (no dmtcp_launch on the PATH; DMTCP=/dmtcp/prefix/bin)"
+fi
+# per KEY N: KEY's median with N threads, in ms a thread
+per() { awk -v t="$(med "$1.thr$2")" -v n="$2" 'BEGIN { printf "%.2f", 1000 * t / n }'; }
+# more KEY: in ms, what each of the 190 more threads of 200 adds to 10's
+more() { awk -v a="$(med "$1.thr200")" -v b="$(med "$1.thr10")" \
+	'BEGIN { printf "%.2f", 1000 * (a - b) / 190 }'; }
+echo "tests/workloads/threads, 200 threads beside 10"
+line "cr_checkpoint --nosync, 10 threads" "ck_nosync.thr10"
+line "cr_checkpoint --nosync, 200 threads" "ck_nosync.thr200" "ck_nosync.thr10" "10 threads"
+line "cr_restart, 10 threads" "rst.thr10"
+line "cr_restart, 200 threads" "rst.thr200" "rst.thr10" "10 threads"
+if [ -f "$dir/res.rst.thr200" ] && [ -f "$dir/res.rst.thr10" ]; then
+	echo "    a thread: checkpoint $(per ck_nosync 200) ms with 200, $(per ck_nosync 10) ms" \
+		"with 10; restart $(per rst 200) ms with 200, $(per rst 10) ms with 10"
+	echo "    each of the 190 more threads adds $(more ck_nosync) ms to the checkpoint," \
+		"$(more rst) ms to the restart"
 fi

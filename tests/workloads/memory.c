@@ -1,9 +1,15 @@
 /* memory: fill memory with pseudo-random data and check it survives.
  *
- * usage: memory [-m HEAP_MIB] [-u MIB] [-r] [-b BRK_MIB] [-s SEED] [-c] [-t TICKFILE]
- *        FIFO
+ * usage: memory [-m HEAP_MIB] [-u MIB] [-r] [-b BRK_MIB] [-s SEED] [-c] [-T THREADS]
+ *        [-t TICKFILE] FIFO
  *   -m  anonymous private mapping filled from SEED (default 256 MiB), with
  *       more after it that is never written (must read back as 0)
+ *   -T  fill that mapping with THREADS threads at once (default 1), each
+ *       its own slice from a seed of its own; the THREADS - 1 extra ones
+ *       then wait on a condition variable, all signals blocked, so that a
+ *       checkpoint holds THREADS threads.  On SIGUSR1 each hashes its own
+ *       slice again: the check fails if /proc/self/status does not count
+ *       THREADS threads or a thread does not answer within 60 s
  *   -u  the size of that part (default 16 MiB)
  *   -r  read that part before saying ready (its pages are then the
  *       kernel's shared zero page)
@@ -24,12 +30,14 @@
 #include "wl.h"
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
 #define MIB (1024UL * 1024UL)
+#define MAX_THREADS 64
 
 struct area {
 	const char *name;
@@ -129,6 +137,114 @@ static void maps_perms(uintptr_t addr, char perms[5])
 	}
 }
 
+/* -T: the slices of the heap mapping, one a thread (0: the main one's) */
+struct slice {
+	struct area a;
+	uint64_t seed;
+	uint64_t now;		/* its hash again, at the check */
+	char name[40];
+};
+
+static struct slice slices[MAX_THREADS];
+static int n_threads = 1;
+static bool text;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int filled;		/* extra threads that filled their slice */
+static int checking;		/* SIGUSR1 came: hash again */
+static int checked;		/* extra threads that hashed it again */
+
+static void fill_slice(struct slice *sl)
+{
+	if (text)
+		fill_text(&sl->a, sl->seed);
+	else
+		fill(&sl->a, sl->seed);
+	sl->a.hash = hash(&sl->a);
+}
+
+/* An extra thread (signals blocked by its creator): fills its slice, waits
+ * for the check, hashes its slice again and ends. */
+static void *slice_thread(void *arg)
+{
+	struct slice *sl = arg;
+
+	fill_slice(sl);
+	pthread_mutex_lock(&lock);
+	filled++;
+	pthread_cond_broadcast(&cond);
+	while (!checking)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	sl->now = hash(&sl->a);
+	pthread_mutex_lock(&lock);
+	checked++;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* Cut heap into n_threads page-aligned slices and start a thread on each
+ * but the first.  Before the brk area is made: creating a thread may
+ * malloc, which would move the program break. */
+static void start_slices(const struct area *heap, uint64_t seed, size_t page)
+{
+	size_t per = heap->len / (size_t)n_threads / page * page;
+	sigset_t all, old;
+	pthread_t t;
+
+	for (int i = 0; i < n_threads; i++) {
+		struct slice *sl = &slices[i];
+
+		snprintf(sl->name, sizeof(sl->name), "heap mapping slice %d", i);
+		sl->a.name = sl->name;
+		sl->a.p = (uint64_t *)((char *)heap->p + (size_t)i * per);
+		sl->a.len = i == n_threads - 1 ? heap->len - (size_t)i * per : per;
+		sl->seed = seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (int i = 1; i < n_threads; i++) {
+		int e = pthread_create(&t, NULL, slice_thread, &slices[i]);
+
+		if (e)
+			wl_die("pthread_create: %s", strerror(e));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The main thread's slice, then until every extra thread filled its own */
+static void fill_slices(void)
+{
+	fill_slice(&slices[0]);
+	pthread_mutex_lock(&lock);
+	while (filled < n_threads - 1)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+}
+
+/* The number of threads /proc/self/status counts, or -1 */
+static int count_threads(void)
+{
+	static char buf[16384];
+	size_t len = 0;
+	ssize_t r;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), n = -1;
+	char *p;
+
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(buf) - 1 &&
+	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	buf[len] = 0;
+	p = strstr(buf, "\nThreads:");
+	if (p && sscanf(p + 9, "%d", &n) != 1)
+		n = -1;
+	return n;
+}
+
 static int check_area(const struct area *a)
 {
 	uint64_t h = hash(a);
@@ -173,6 +289,46 @@ static int check_brk(void *want)
 	return 0;
 }
 
+/* Every thread is there and hashes its slice again: each as it was */
+static int check_slices(void)
+{
+	struct timespec ts;
+	int n = count_threads(), bad = 0, e = 0;
+
+	if (n != n_threads) {
+		wl_out("FAIL: %d threads, expected %d\n", n, n_threads);
+		bad = 1;
+	}
+	pthread_mutex_lock(&lock);
+	checking = 1;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	slices[0].now = hash(&slices[0].a);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&lock);
+	while (checked < n_threads - 1 && e == 0)
+		e = pthread_cond_timedwait(&cond, &lock, &ts);
+	n = checked;
+	pthread_mutex_unlock(&lock);
+	if (n < n_threads - 1) {
+		wl_out("FAIL: %d of the %d extra threads hashed their slice within 60 s\n",
+		       n, n_threads - 1);
+		return 1;
+	}
+	for (int i = 0; i < n_threads; i++) {
+		const struct area *a = &slices[i].a;
+
+		if (slices[i].now == a->hash)
+			continue;
+		wl_out("FAIL: %s at %p (%zu bytes): hash %016llx, expected %016llx\n",
+		       a->name, (void *)a->p, a->len,
+		       (unsigned long long)slices[i].now, (unsigned long long)a->hash);
+		bad = 1;
+	}
+	return bad;
+}
+
 static int check_perms(const char *what, void *addr, const char *want)
 {
 	char perms[5];
@@ -190,7 +346,6 @@ int main(int argc, char **argv)
 	size_t heap_mib = 256, brk_mib = 8;
 	uint64_t seed = 0x5eed;
 	const char *tickfile = NULL;
-	bool text = false;
 	long page = sysconf(_SC_PAGESIZE);
 	struct area heap = { "heap mapping", 0, 0, 0 };
 	struct area brk = { "brk area", 0, 0, 0 };
@@ -202,7 +357,7 @@ int main(int argc, char **argv)
 	size_t untouched_len = 16 * MIB;
 	volatile unsigned char sink = 0;
 
-	while ((opt = getopt(argc, argv, "m:u:rb:s:ct:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:u:rb:s:cT:t:")) != -1) {
 		switch (opt) {
 		case 'm': heap_mib = (size_t)wl_atol(optarg, "heap size"); break;
 		case 'u': untouched_len = (size_t)wl_atol(optarg, "untouched size") * MIB; break;
@@ -210,13 +365,17 @@ int main(int argc, char **argv)
 		case 'b': brk_mib = (size_t)wl_atol(optarg, "brk size"); break;
 		case 's': seed = (uint64_t)wl_atol(optarg, "seed"); break;
 		case 'c': text = true; break;
+		case 'T': n_threads = (int)wl_atol(optarg, "threads"); break;
 		case 't': tickfile = optarg; break;
 		default: wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] "
-				"[-t TICKFILE] FIFO");
+				"[-T THREADS] [-t TICKFILE] FIFO");
 		}
 	}
 	if (optind != argc - 1)
-		wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] [-t TICKFILE] FIFO");
+		wl_die("usage: memory [-m MIB] [-u MIB] [-r] [-b MIB] [-s SEED] [-c] "
+		       "[-T THREADS] [-t TICKFILE] FIFO");
+	if (n_threads < 1 || n_threads > MAX_THREADS)
+		wl_die("-T: from 1 to %d threads", MAX_THREADS);
 	wl_setup_usr1(!tickfile);
 
 	heap.len = heap_mib * MIB;
@@ -225,6 +384,8 @@ int main(int argc, char **argv)
 	if (heap.p == MAP_FAILED)
 		wl_die("mmap %zu MiB: %s", heap_mib, strerror(errno));
 	untouched = (unsigned char *)heap.p + heap.len;
+	if (n_threads > 1)
+		start_slices(&heap, seed, (size_t)page);
 
 	brk.len = brk_mib * MIB;
 	brk.p = sbrk((intptr_t)brk.len);
@@ -244,13 +405,16 @@ int main(int argc, char **argv)
 	    mprotect(guard + 2 * page, (size_t)page, PROT_NONE) != 0)
 		wl_die("mprotect: %s", strerror(errno));
 
-	if (text)
+	if (n_threads > 1)
+		fill_slices();
+	else if (text)
 		fill_text(&heap, seed);
 	else
 		fill(&heap, seed);
 	fill(&brk, seed * 3 + 1);
 	fill(&data, seed * 7 + 5);
-	heap.hash = hash(&heap);
+	if (n_threads == 1)
+		heap.hash = hash(&heap);
 	brk.hash = hash(&brk);
 	data.hash = hash(&data);
 
@@ -277,7 +441,7 @@ int main(int argc, char **argv)
 		wl_wait_usr1();
 	}
 
-	bad |= check_area(&heap);
+	bad |= n_threads > 1 ? check_slices() : check_area(&heap);
 	bad |= check_area(&brk);
 	bad |= check_area(&data);
 	for (size_t i = 0; i < untouched_len; i++) {
