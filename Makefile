@@ -34,7 +34,7 @@ VERSION := 0.1.0
 # ---- the core: dumper, builder, image, resources (tools and libcr) -----------
 CORE_SRCS := src/common/log.c src/common/io.c src/image/writer.c src/image/reader.c src/image/read_area.c \
 	src/image/stream.c src/image/frames.c src/image/objects.c \
-	src/proc/proc.c src/proc/pagemap.c src/res/memory.c src/res/page_reader.c src/res/memory_restart.c src/res/files.c src/res/pipes.c src/res/process.c \
+	src/proc/proc.c src/proc/pagemap.c src/res/memory.c src/res/page_reader.c src/res/memory_restart.c src/res/files.c src/res/files_restart.c src/res/pipes.c src/res/process.c \
 	src/res/threads.c src/res/signals.c src/res/shared.c src/res/auxv.c src/res/fs.c \
 	src/res/table.c src/res/unlinked.c src/res/increment.c src/res/shm.c src/res/sockets.c src/res/sockets_restart.c src/res/events.c src/res/epoll.c \
 	src/image/machine.c src/checkpoint/scope.c src/checkpoint/handshake.c \

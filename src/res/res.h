@@ -202,6 +202,11 @@ int memory_saved_read(const struct image *img, const struct image_process *p, ui
 /* Every descriptor of pid, for the dump of all processes (files.c). */
 int files_scan(struct dump_shared *sh, pid_t pid, const int32_t *skip, size_t n_skip);
 int files_max_fd(const struct image_process *p);
+/* files_restart.c: the passes of files_ops at a restart. */
+int files_check(struct rst_ctx *ctx, struct rst_shared *sh);
+int files_prepare(const struct image *img, struct rst_shared *sh);
+int files_commit(const struct image_process *p);
+int files_restore(const struct rst_ctx *ctx, const struct rst_shared *sh);
 /* The first descriptor scanned that shares this one's open file
  * description, or NULL. */
 const struct dump_fd *files_share(const struct dump_shared *sh, const struct dump_fd *me);
