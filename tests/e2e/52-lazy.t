@@ -22,7 +22,8 @@ maps_file() {
 }
 
 mkfifo "$T/ready"
-spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/memory" -m 192 -b 8 "$T/ready"
+# text, so that its compressed copy is compressed (random data makes a plain file)
+spawn "$T/out" "$T/err" "$bin/cr_run" "$wl/memory" -c -m 192 -b 8 "$T/ready"
 orig=$spawned
 wait_ready "$T/ready" 60 || { diag_file "$T/err"; die "memory did not start"; }
 checkpoint "cr_checkpoint --kill exits 0" --kill -f "$T/ctx" "$orig"
