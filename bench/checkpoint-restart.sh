@@ -192,7 +192,8 @@ verified() {
 		echo "bench: FAIL: $key: cr_restart $*: ${said:-no PASS within 300 s}" >&2
 		rec "fail.$key" "${said:-no PASS within 300 s}"
 	fi
-	child_of "$pid" "$r" && kill -9 "$pid"
+	# (it may end between the look and the kill)
+	{ child_of "$pid" "$r" && kill -9 "$pid"; } 2>/dev/null || true
 	{ kill -9 "$r"; wait "$r"; } 2>/dev/null || true
 	freed "$pid"
 }
