@@ -502,10 +502,12 @@ pid_t restart_run(const struct restart_opts *o)
 	if (!r)
 		r = restart_image(img, o, src, name, &check);
 	/* a restart that failed before its check began says too whether the
-	 * file is damaged, the likelier cause */
+	 * file is damaged, the likelier cause, and fails as a damaged file
+	 * does (a permanent failure: --run-on-fail-perm) */
 	if (r < 0 && !check.started && !o->lazy)
 		chain_check_start(&check, img, name);
-	chain_check_end(&check);
+	if (chain_check_end(&check) < 0)
+		r = -EBADMSG;
 	chain_free(img);
 	image_free(img);
 	return r;
