@@ -64,8 +64,7 @@ void chain_free(struct image *img);
 struct chain_check {
 	const struct image *img, *bad;
 	const char *name;
-	pthread_t thread;
-	bool started, running;
+	bool started;
 	int r;
 	char err[512];
 };
