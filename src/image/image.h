@@ -206,17 +206,15 @@ const struct image_file *image_find_file(const struct image_process *p, int32_t 
  */
 int image_load(int fd, struct image **ret, char *err, size_t err_len);
 /* The same; with IMG_LOAD_PAGES_UNCHECKED, the checksums of the page data
- * (IMG_PAGES) are not computed, which would read every page: the caller
- * computes them later with image_check_pages, while the pages are read
- * into the processes, or not at all when they are mapped from the file
- * (cr_restart --lazy).  Their bounds and the other records are checked
- * all the same. */
+ * (IMG_PAGES) are not computed: the caller computes them later with
+ * image_check_pages, or not at all when the pages are mapped from the
+ * file (cr_restart --lazy).  Their bounds and the other records are
+ * checked all the same. */
 #define IMG_LOAD_PAGES_UNCHECKED 0x1
 int image_load_flags(int fd, unsigned int flags, struct image **ret, char *err,
 		     size_t err_len);
 /* The checksums that IMG_LOAD_PAGES_UNCHECKED left: 0, or -EBADMSG and
- * the message in err.  Takes no lock and allocates nothing: it may run in
- * a thread while another forks. */
+ * the message in err. */
 int image_check_pages(const struct image *img, char *err, size_t err_len);
 void image_free(struct image *img);
 

@@ -3,7 +3,6 @@
 #ifndef UCR_RESTART_H
 #define UCR_RESTART_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,14 +51,12 @@ int chain_check_owner(int fd, const char *name);
 int chain_load(struct image *img, const char *name, unsigned int flags);
 void chain_free(struct image *img);
 /*
- * The page data of every file of the chain, loaded unchecked, checked in a
- * thread of its own while the restorers read it into the processes (the
- * restart then costs about the reading alone).  No restored process runs
+ * The page data of every file of the chain, loaded unchecked: start
+ * computes its checksums (in this thread: see design notes), end says the
+ * result.  No restored process runs, and no written file is truncated,
  * before chain_check_end returned 0; -EBADMSG after a line naming the
  * damaged file.  chain_check_end may be called again, or on a check zeroed
- * and never started: it then only waits, or does nothing.  Start it after
- * the last unshare(2) of the restart: a user namespace wants a process of
- * one thread.
+ * and never started: it then does nothing.
  */
 struct chain_check {
 	const struct image *img, *bad;
