@@ -7,7 +7,12 @@
  * digest).  A missing or changed base refuses the restart, naming it.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "restart.h"
 #include "common/util.h"
@@ -80,15 +85,89 @@ int chain_load(struct image *img, const char *name, unsigned int flags)
 	return 0;
 }
 
-void chain_check_start(struct chain_check *c, const struct image *img, const char *name)
+/* The checksums of the chain's page data: 0, or -EBADMSG with c->bad and
+ * c->err saying where. */
+static void check_chain(struct chain_check *c)
 {
-	/* in this thread: in a thread of its own, restarts built with the
-	 * sanitizers failed (design notes) */
-	*c = (struct chain_check){ .img = img, .name = name, .started = true };
-	for (const struct image *i = img; i && !c->r; i = i->base_img) {
+	for (const struct image *i = c->img; i && !c->r; i = i->base_img) {
 		c->r = image_check_pages(i, c->err, sizeof(c->err));
 		c->bad = i;
 	}
+}
+
+/* What the checker sends: its result, and the file at fault as its depth
+ * in the chain (one write, below PIPE_BUF). */
+struct check_result {
+	int32_t r;
+	uint32_t depth;
+	char err[512];
+};
+
+static __attribute__((noreturn)) void checker_main(struct chain_check *c, int result_fd,
+						    pid_t parent)
+{
+	static const int ignored[] = { SIGINT, SIGQUIT, SIGHUP, SIGTSTP, SIGTTIN, SIGTTOU };
+	struct check_result res = { 0 };
+
+	/* the terminal's signals are for cr_restart, which says what they
+	 * do; its end is ours */
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	check_chain(c);
+	res.r = c->r;
+	for (const struct image *i = c->img; c->r && i != c->bad; i = i->base_img)
+		res.depth++;
+	memcpy(res.err, c->err, sizeof(res.err));
+	/* _exit: the caller's atexit work (the sanitizers' too) is not ours */
+	_exit(write(result_fd, &res, sizeof(res)) == sizeof(res) ? 0 : 1);
+}
+
+void chain_check_start(struct chain_check *c, const struct image *img, const char *name)
+{
+	pid_t parent = getpid();
+	int fds[2];
+
+	*c = (struct chain_check){ .img = img, .name = name, .started = true, .pending = true,
+				     .result_fd = -1 };
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	c->checker = fork();
+	if (c->checker == 0) {
+		close(fds[0]);
+		checker_main(c, fds[1], parent);
+	}
+	close(fds[1]);
+	/* above every descriptor a restored process gets: the restorers
+	 * close it with the helpers */
+	c->result_fd = c->checker > 0 ? fcntl(fds[0], F_DUPFD_CLOEXEC, shared_base(img)) : -1;
+	close(fds[0]);
+}
+
+/* The checker's result into c; false when it gave none. */
+static bool checker_result(struct chain_check *c)
+{
+	struct check_result res;
+	bool got = c->result_fd >= 0 && !read_full(c->result_fd, &res, sizeof(res));
+
+	c->result_fd = safe_close(c->result_fd);
+	if (c->checker > 0) {
+		if (!got)
+			kill(c->checker, SIGKILL);
+		while (waitpid(c->checker, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	c->checker = 0;
+	if (!got)
+		return false;
+	c->r = res.r < 0 ? res.r : 0;
+	c->bad = c->img;
+	for (uint32_t d = 0; c->r && d < res.depth && c->bad->base_img; d++)
+		c->bad = c->bad->base_img;
+	res.err[sizeof(res.err) - 1] = 0;
+	memcpy(c->err, res.err, sizeof(c->err));
+	return true;
 }
 
 int chain_check_end(struct chain_check *c)
@@ -97,6 +176,11 @@ int chain_check_end(struct chain_check *c)
 	const char *of = c->name;
 	int r;
 
+	/* a checker that could not be made or gave no result (killed):
+	 * the check then runs here */
+	if (c->pending && !checker_result(c))
+		check_chain(c);
+	c->pending = false;
 	r = c->r;
 	c->r = 0;
 	if (!r)

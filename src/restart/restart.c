@@ -297,15 +297,15 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 		r = check_all(&rs);
 	if (!r)
 		fault_pause("checked");
+	/* the checker before the namespaces: not a process of the restart's
+	 * pid namespace; with --lazy the pages stay in the file, unread:
+	 * unchecked */
+	if (!r && !o->lazy)
+		chain_check_start(check, img, name);
 	if (!r && own_userns)
 		r = enter_own_namespaces(&rs);
 	if (r)
 		goto out;
-	/* the check's thread after the namespaces: unshare(CLONE_NEWUSER)
-	 * wants a process of one thread; with --lazy the pages stay in the
-	 * file, unread: unchecked */
-	if (!o->lazy)
-		chain_check_start(check, img, name);
 	r = chain_open(img, &rs.shared);
 	if (!r)
 		r = prepare_shared(img, &rs.shared);

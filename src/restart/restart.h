@@ -52,16 +52,19 @@ int chain_load(struct image *img, const char *name, unsigned int flags);
 void chain_free(struct image *img);
 /*
  * The page data of every file of the chain, loaded unchecked: start
- * computes its checksums (in this thread: see design notes), end says the
- * result.  No restored process runs, and no written file is truncated,
- * before chain_check_end returned 0; -EBADMSG after a line naming the
- * damaged file.  chain_check_end may be called again, or on a check zeroed
- * and never started: it then does nothing.
+ * forks a process that computes its checksums while the restart goes on
+ * (the restorers read the pages meanwhile), end waits for its result.  No
+ * restored process runs, and no written file is truncated, before
+ * chain_check_end returned 0; -EBADMSG after a line naming the damaged
+ * file.  chain_check_end may be called again, or on a check zeroed and
+ * never started: it then does nothing.
  */
 struct chain_check {
 	const struct image *img, *bad;
 	const char *name;
-	bool started;
+	pid_t checker;		/* the process checking, or 0 */
+	int result_fd;		/* where it says the result */
+	bool started, pending;
 	int r;
 	char err[512];
 };
