@@ -33,6 +33,11 @@ int img_write_record(struct img_writer *w, uint32_t tag, const void *const *part
 /* A record written in pieces: begin, data..., end. */
 int img_record_begin(struct img_writer *w, uint32_t tag, uint64_t len, int page_aligned);
 int img_record_data(struct img_writer *w, const void *data, size_t len);
+/* img_record_data in two halves, for bytes summed by one thread while
+ * another writes those before: sum adds them to the record's checksum,
+ * put writes them; each half in the record's order, both done by end. */
+void img_record_sum(struct img_writer *w, const void *data, size_t len);
+int img_record_put(struct img_writer *w, const void *data, size_t len);
 int img_record_end(struct img_writer *w);
 int img_writer_finish(struct img_writer *w);	/* IMG_END and flush */
 /* Out to the file, what is buffered. */

@@ -142,11 +142,20 @@ int img_record_begin(struct img_writer *w, uint32_t tag, uint64_t len, int page_
 	return writer_put(w, &rec, sizeof(rec));
 }
 
+void img_record_sum(struct img_writer *w, const void *data, size_t len)
+{
+	if (len)
+		XXH3_64bits_update(w->hash, data, len);
+}
+
+int img_record_put(struct img_writer *w, const void *data, size_t len)
+{
+	return writer_put(w, data, len);
+}
+
 int img_record_data(struct img_writer *w, const void *data, size_t len)
 {
-	if (!len)
-		return 0;
-	XXH3_64bits_update(w->hash, data, len);
+	img_record_sum(w, data, len);
 	return writer_put(w, data, len);
 }
 

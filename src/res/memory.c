@@ -159,7 +159,7 @@ static int area_write_pages(struct dump_ctx *ctx, const struct img_area *a,
 		r = page_reader_next(pr, &data, &n);
 		if (r || !n)
 			break;
-		r = img_record_data(ctx->w, data, n);
+		r = img_record_put(ctx->w, data, n);	/* summed by the reader */
 		log_progress_add(&ctx->shared->progress, n);
 	}
 	page_reader_end(pr);

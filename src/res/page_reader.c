@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The pages of an area's own runs, read from the process (and hashed) by
- * a thread of their own while the dumper's thread writes the chunks read
- * before: on two CPUs the checkpoint then costs about the writing alone.
- * The writing stays in the dumper's thread, which --time's timer
- * interrupts (checkpoint/dump.c).  Areas of a few chunks are read in the
- * dumper's thread, in turn with the writing: a thread would cost more
- * than it saves.
+ * The pages of an area's own runs, read from the process, hashed and
+ * summed into their record's checksum by a thread of their own while the
+ * dumper's thread writes the chunks read before: on two CPUs the
+ * checkpoint then costs about the writing alone.  The writing stays in
+ * the dumper's thread, which --time's timer interrupts
+ * (checkpoint/dump.c).  Areas of a few chunks are read in the dumper's
+ * thread, in turn with the writing: a thread would cost more than it
+ * saves.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -65,6 +66,8 @@ static ssize_t read_chunk(struct page_reader *pr, unsigned int slot)
 				 (int)pr->ctx->pid);
 	for (size_t k = 0; pr->hashes && k < n; k += IMG_PAGE_SIZE)
 		pr->hashes[pr->at++] = XXH3_64bits(buf + k, IMG_PAGE_SIZE);
+	/* the record's checksum here too: the writer's thread only writes */
+	img_record_sum(pr->ctx->w, buf, n);
 	pr->done += n;
 	return (ssize_t)n;
 }
