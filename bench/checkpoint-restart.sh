@@ -217,6 +217,21 @@ med() {
 	sort -g "$dir/res.$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# launch OUT COMMAND...: COMMAND in the background (its output to OUT),
+# which names $dir/ready among its arguments and says there when it is
+# ready; sets $pid (killed at the end) and waits for that, 300 s at most.
+# The FIFO is everybody's: the user's workloads say ready in it too.
+launch() {
+	local out=$1
+	shift
+	rm -f "$dir/ready"
+	mkfifo -m 666 "$dir/ready"
+	"$@" </dev/null >"$out" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	read -r -t 300 _ <"$dir/ready"
+}
+
 # start KIND SIZE [PREFIX...]: the memory workload, ready, with the
 # options wl_opts holds too (none: wl_opts=()); sets $pid
 wl_opts=()
@@ -224,14 +239,9 @@ start() {
 	local kind=$1 size=$2 opt=
 	shift 2
 	[ "$kind" = text ] && opt=-c
-	rm -f "$dir/ready"
-	mkfifo "$dir/ready"
 	# -b 0: DMTCP's brk cannot grow the program break (sbrk fails)
-	"$@" "$wl/memory" $opt -m "$size" -b 0 ${wl_opts[@]+"${wl_opts[@]}"} "$dir/ready" \
-		</dev/null >"$dir/wl.out" 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 300 _ <"$dir/ready"
+	launch "$dir/wl.out" "$@" "$wl/memory" $opt -m "$size" -b 0 \
+		${wl_opts[@]+"${wl_opts[@]}"} "$dir/ready"
 }
 stop() { { kill -9 "$pid"; wait "$pid"; } 2>/dev/null || true; }
 
@@ -294,12 +304,7 @@ ucr_threads() {
 # of that over the full one
 incremental() {
 	local s=$1
-	rm -f "$dir/ready"
-	mkfifo "$dir/ready"
-	"$bin/cr_run" "$wl/dirty" -m "$s" "$dir/ready" </dev/null >"$dir/wl.out" 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 300 _ <"$dir/ready"
+	launch "$dir/wl.out" "$bin/cr_run" "$wl/dirty" -m "$s" "$dir/ready"
 	timed "ck_full.$s" "$bin/cr_checkpoint" -q --nosync -f "$dir/base" "$pid"
 	kill -USR2 "$pid"
 	if said "$dir/wl.out" "gen 1" 300 && [ "$said" = "gen 1" ]; then
@@ -337,12 +342,7 @@ untouched() {
 # --nosync checkpoint and restart
 threads_round() {
 	local n=$1
-	rm -f "$dir/ready"
-	mkfifo "$dir/ready"
-	"$bin/cr_run" "$wl/threads" -n "$n" "$dir/ready" </dev/null >/dev/null 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 120 _ <"$dir/ready"
+	launch /dev/null "$bin/cr_run" "$wl/threads" -n "$n" "$dir/ready"
 	timed "ck_nosync.thr$n" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
 	stop
 	restarted "rst.thr$n" "$dir/ctx"
@@ -353,12 +353,7 @@ threads_round() {
 # restart of it, timed as the root's is
 user_round() {
 	local s=$1
-	rm -f "$dir/ready"
-	mkfifo -m 666 "$dir/ready"
-	"${as[@]}" "$bin/cr_run" "$wl/memory" -m "$s" -b 0 "$dir/ready" </dev/null >/dev/null 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 300 _ <"$dir/ready"
+	launch /dev/null "${as[@]}" "$bin/cr_run" "$wl/memory" -m "$s" -b 0 "$dir/ready"
 	"${as[@]}" "$bin/cr_checkpoint" -q --nosync -f "$dir/user/ctx" "$pid"
 	stop
 	timed "rst_user.random.$s" "${as[@]}" sh -c '"$1" -q --kill "$2" >/dev/null 2>&1
@@ -369,12 +364,7 @@ user_round() {
 
 # tree [PREFIX...]: the 50-process tree in a session of its own, ready
 tree() {
-	rm -f "$dir/ready"
-	mkfifo "$dir/ready"
-	setsid "$@" "$wl/tree" "$dir/ready" 7 6 </dev/null >/dev/null 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 120 _ <"$dir/ready"
+	launch /dev/null setsid "$@" "$wl/tree" "$dir/ready" 7 6
 }
 
 tree_ucr() {
@@ -428,13 +418,9 @@ dmtcp_round() {
 	local key=$1 gzip=$2 t0 port
 	shift 2
 	rm -rf "$dir/dmtcp" && mkdir "$dir/dmtcp"
-	rm -f "$dir/ready" "$dir/port"
-	mkfifo "$dir/ready"
-	"$dmtcp/dmtcp_launch" --new-coordinator --coord-port 0 --port-file "$dir/port" \
-		--ckptdir "$dir/dmtcp" "$gzip" "$@" </dev/null >/dev/null 2>&1 &
-	pid=$!
-	pids+=("$pid")
-	read -r -t 300 _ <"$dir/ready"
+	rm -f "$dir/port"
+	launch /dev/null "$dmtcp/dmtcp_launch" --new-coordinator --coord-port 0 \
+		--port-file "$dir/port" --ckptdir "$dir/dmtcp" "$gzip" "$@"
 	port=$(cat "$dir/port")
 	timed "dmtcp_ck$gzip.$key" "$dmtcp/dmtcp_command" -p "$port" -bc
 	rec "dmtcp_size$gzip.$key" "$(du -cb "$dir"/dmtcp/ckpt_*.dmtcp | tail -1 | cut -f1)"

@@ -79,32 +79,12 @@ int read_full(int fd, void *buf, size_t len)
 
 volatile sig_atomic_t io_give_up;
 
-int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n;
-
-		/* a signal cuts a write short, or makes it fail */
-		if (io_give_up)
-			return -ETIMEDOUT;
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int writev_full(int fd, struct iovec *iov, int n)
 {
 	while (n) {
 		ssize_t w;
 
+		/* a signal cuts a write short, or makes it fail */
 		if (io_give_up)
 			return -ETIMEDOUT;
 		w = writev(fd, iov, n);
@@ -120,6 +100,13 @@ int writev_full(int fd, struct iovec *iov, int n)
 		}
 	}
 	return 0;
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+
+	return len ? writev_full(fd, &iov, 1) : 0;
 }
 
 int read_file(const char *path, char **ret, size_t *ret_len)
