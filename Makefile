@@ -136,14 +136,14 @@ $(B)/bin/cr_info: $(B)/obj/src/cmd/cr_info_sysv.o
 # ---- tests --------------------------------------------------------------------
 # cr_restart with the faults of src/restart/faults.h, for the tests only:
 # never installed nor packaged.
-FAULT_SRCS := src/restart/restart.c src/restart/child.c src/restart/faults.c
+FAULT_SRCS := src/restart/restart.c src/restart/child.c src/restart/chain.c src/restart/faults.c
 FAULT_OBJS := $(FAULT_SRCS:%.c=$(B)/obj-faults/%.o) $(B)/obj/blob-faults.o
 $(B)/obj-faults/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TOOL_CFLAGS) -DUCR_FAULTS=1 -MMD -c -o $@ $<
 $(B)/tests/cr_restart-faults: $(B)/obj/src/cmd/cr_restart.o $(B)/obj/src/cmd/cmdline.o \
 		$(filter-out $(B)/obj/src/restart/restart.o $(B)/obj/src/restart/child.o \
-		$(B)/obj/blob.o,$(CORE_OBJS)) $(FAULT_OBJS)
+		$(B)/obj/src/restart/chain.o $(B)/obj/blob.o,$(CORE_OBJS)) $(FAULT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LIBS)
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "faults.h"
 #include "restart.h"
 #include "common/util.h"
 
@@ -115,6 +116,8 @@ static __attribute__((noreturn)) void checker_main(struct chain_check *c, int re
 		signal(ignored[i], SIG_IGN);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
+	prctl(PR_SET_NAME, "ucr-check");	/* what ps shows beside cr_restart */
+	fault_pause("checker");
 	check_chain(c);
 	res.r = c->r;
 	for (const struct image *i = c->img; c->r && i != c->bad; i = i->base_img)

@@ -9,7 +9,8 @@
  *                           area N (from 0), as mmap would (ENOMEM)
  *   UCR_FAULT=thread:PID:N  it fails to create its thread N (EAGAIN)
  *   UCR_FAULT=pause:POINT   cr_restart waits at POINT (checked, created,
- *                           go, restored) on the FIFO UCR_FAULT_FIFO: it
+ *                           go, restored; checker: its page checker before
+ *                           it checks) on the FIFO UCR_FAULT_FIFO: it
  *                           opens it to write POINT, then to read until
  *                           the test closes it again
  */
