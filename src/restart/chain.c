@@ -86,8 +86,8 @@ int chain_load(struct image *img, const char *name, unsigned int flags)
 	return 0;
 }
 
-/* The checksums of the chain's page data: 0, or -EBADMSG with c->bad and
- * c->err saying where. */
+/* The checksums of the chain's page data, into c->r: 0, or -EBADMSG with
+ * c->bad and c->err saying where. */
 static void check_chain(struct chain_check *c)
 {
 	for (const struct image *i = c->img; i && !c->r; i = i->base_img) {
