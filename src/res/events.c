@@ -146,8 +146,14 @@ int events_dump(struct dump_ctx *ctx, const struct dump_fd *df, const char *targ
  */
 static int timer_make(const struct img_event *e)
 {
+	/* A periodic timer shows no time left once it expired unread (the
+	 * kernel forwards it only when it is read), or when it was due but
+	 * had not yet fired: armed with none it would be disarmed.  It goes
+	 * on at its next period, or at once when the expiry was still due. */
+	uint64_t value_ns = e->value_ns || !e->interval_ns ? e->value_ns :
+			    e->count ? e->interval_ns : 1;
 	struct itimerspec its = {
-		.it_value = { e->value_ns / 1000000000, e->value_ns % 1000000000 },
+		.it_value = { value_ns / 1000000000, value_ns % 1000000000 },
 		.it_interval = { e->interval_ns / 1000000000, e->interval_ns % 1000000000 },
 	};
 	int fd = timerfd_create(e->clockid, TFD_CLOEXEC), r = 0;

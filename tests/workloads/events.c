@@ -5,13 +5,16 @@
  * An eventfd at 42 (close-on-exec) with a dup of it, a semaphore eventfd
  * at 5 (O_NONBLOCK), a timerfd armed for 30 s every 7 s, one that ticks
  * every 20 ms, one disarmed, and a signalfd for SIGUSR2 and SIGWINCH
- * (O_NONBLOCK), both blocked.  After ready and SIGUSR1 it checks each:
+ * (O_NONBLOCK), both blocked; it says ready once the ticking one has
+ * expired (not read).  After ready and SIGUSR1 it checks each:
  * the counters, the dup sharing one counter, the semaphore's five reads,
- * the timers' intervals and time left, that the ticking one ticks, and a
+ * the timers' intervals and time left, that the ticking one ticks (and
+ * ticks again once read), and a
  * SIGUSR2 read from the signalfd; then prints PASS or FAIL.
  */
 #include "wl.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -65,6 +68,11 @@ static const char *check_timers(void)
 		return "the 20 ms timer lost its interval";
 	if (read(fast, &ticks, 8) != 8 || !ticks)
 		return "the 20 ms timer does not tick";
+	/* and goes on ticking once what it had was read */
+	if (poll(&(struct pollfd){ .fd = fast, .events = POLLIN }, 1, 5000) != 1)
+		return "the 20 ms timer stops ticking";
+	if (read(fast, &ticks, 8) != 8 || !ticks)
+		return "the 20 ms timer ticks no more";
 	if (timerfd_gettime(off, &its) || ts_ns(its.it_value) || ts_ns(its.it_interval))
 		return "the disarmed timer is armed";
 	return NULL;
@@ -107,6 +115,10 @@ int main(int argc, char **argv)
 	slow = timer(30000, 7000);
 	fast = timer(20, 20);
 	off = timer(0, 0);
+	/* the ticking one expired and not read when saved: the kernel then
+	 * shows it with no time left */
+	if (poll(&(struct pollfd){ .fd = fast, .events = POLLIN }, 1, 5000) != 1)
+		wl_die("the 20 ms timer does not expire");
 	wl_ready(argv[1]);
 	wl_wait_usr1();
 	why = check_eventfds();
