@@ -167,7 +167,8 @@ int memory_read(const struct dump_ctx *ctx, const struct img_area *a, uint64_t a
  * hashes (one per own page) unless NULL, and into the checksum of the
  * record ctx->w writes (img_record_sum: the caller puts the chunks).
  * next gives the next chunk (its length 0 at the end), or -errno after a
- * line; the chunk stays valid until the next call.  end stops and frees the reader (NULL: nothing).
+ * line; the chunk stays valid until the next call.  end stops and frees
+ * the reader (NULL: nothing).
  */
 struct page_reader;
 int page_reader_start(struct page_reader **ret, struct dump_ctx *ctx, const struct img_area *a,
