@@ -3,7 +3,8 @@
 # of compressible text (tests/workloads/memory -c), beside the physical
 # limits on the same disk measured in the same run:
 #   - dd writing as much (with and without fsync: cr_checkpoint syncs by
-#     default, --nosync does not), dd reading the context file (page cache),
+#     default, --nosync does not) right beside each checkpoint, its ratio
+#     the median of the pairs' (beside), dd reading the context file (page cache),
 #     and anon-read reading it into fresh anonymous memory, the floor of any
 #     restore that copies;
 # for each: cr_checkpoint (sync, --nosync, the --cow downtime, --compress
@@ -245,20 +246,39 @@ start() {
 }
 stop() { { kill -9 "$pid"; wait "$pid"; } 2>/dev/null || true; }
 
-floors() {
-	local s=$1
-	timed "dd_sync.$s" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" conv=fsync status=none
-	rm -f "$dir/dd.out"
-	timed "dd_nosync.$s" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" status=none
+# beside SYNC KEY COMMAND...: COMMAND timed as KEY, right beside dd
+# writing as many bytes ($s MiB, with conv=fsync when SYNC is sync),
+# timed as dd_SYNC.KEY, and the pair's ratio recorded as pair.KEY.  The
+# two run in turns, dd first in one pair and second in the next.  On this
+# kind of virtual machine the cost of writing a file is mostly the host's
+# for the memory the guest takes afresh (the guest gives freed memory
+# back: virtio-balloon's free page reporting), which changes by several
+# times within seconds: a floor measured once a run said little about a
+# checkpoint measured a minute later.
+dd_turn=0
+beside() {
+	local sync=$1 key=$2 ddkey=dd_$1.$2 conv=()
+	shift 2
+	[ "$sync" = sync ] && conv=(conv=fsync)
+	dd_turn=$((1 - dd_turn))
+	[ "$dd_turn" = 1 ] && floor_dd "$ddkey" "${conv[@]}"
+	timed "$key" "$@"
+	[ "$dd_turn" = 0 ] && floor_dd "$ddkey" "${conv[@]}"
+	rec "pair.$key" "$(awk -v a="$(tail -1 "$dir/res.$key")" -v b="$(tail -1 "$dir/res.$ddkey")" \
+		'BEGIN { print (b > 0 ? a / b : 0) }')"
+}
+# floor_dd KEY [conv=fsync]: dd writing $s MiB, timed as KEY, its file removed
+floor_dd() {
+	timed "$1" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" "${@:2}" status=none
 	rm -f "$dir/dd.out"
 }
 
 ucr() {
 	local k=$1 s=$2 key=$1.$2 t0 ms
 	start "$k" "$s" "$bin/cr_run"
-	timed "ck_sync.$key" "$bin/cr_checkpoint" -q -f "$dir/ctx" "$pid"
+	beside sync "ck_sync.$key" "$bin/cr_checkpoint" -q -f "$dir/ctx" "$pid"
 	rm -f "$dir/ctx"
-	timed "ck_nosync.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	beside nosync "ck_nosync.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
 	ms=$("$bin/cr_checkpoint" -v --cow --nosync -f "$dir/ctx.cow" "$pid" 2>&1 |
 	     sed -n 's/.*ran again after \([0-9.]*\) ms.*/\1/p')
 	rec "cow_ms.$key" "${ms:-nan}"
@@ -289,11 +309,11 @@ ucr() {
 # ucr_threads KIND SIZE: the same with the mapping filled by 4 threads,
 # which the checkpoint holds: its --nosync checkpoint and eager restart
 ucr_threads() {
-	local key=$1.$2
+	local key=$1.$2 s=$2
 	wl_opts=(-T 4)
 	start "$1" "$2" "$bin/cr_run"
 	wl_opts=()
-	timed "ck_nosync_t4.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
+	beside nosync "ck_nosync_t4.$key" "$bin/cr_checkpoint" -q --nosync -f "$dir/ctx" "$pid"
 	stop
 	restarted "rst_t4.$key" "$dir/ctx"
 	rm -f "$dir/ctx"
@@ -451,7 +471,6 @@ echo "$runs runs of: ${sizes[*]} MiB, random and text; in $dir"
 # (bash says "Killed" of every workload a checkpointer kills: not news)
 for ((run = 1; run <= runs; run++)); do
 	for s in "${sizes[@]}"; do
-		floors "$s"
 		for k in random text; do
 			ucr "$k" "$s"
 			[ "$k" = random ] && [ -n "$user" ] && user_round "$s"
@@ -470,13 +489,17 @@ for ((run = 1; run <= runs; run++)); do
 	echo "run $run done"
 done 2> >(grep -v ' Killed ' >&2)
 
-# line LABEL KEY [FLOOR-KEY]: the median, and its ratio to the floor's
-# (and the failures counted in fail.KEY, loudly)
+# line LABEL KEY [FLOOR-KEY]: the median, and its ratio to the floor's:
+# the median of the ratios of KEY's pairs with it when they were measured
+# side by side (beside), else the ratio of the medians (and the failures
+# counted in fail.KEY, loudly)
 line() {
 	local v f
 	v=$(med "$2")
 	if [ -z "$v" ]; then
 		:
+	elif [ -f "$dir/res.pair.$2" ]; then
+		printf '  %-40s %8.3f s  %5.2fx %s\n' "$1" "$v" "$(med "pair.$2")" "${4:-} beside it"
 	elif [ -n "${3:-}" ] && f=$(med "$3") && [ -n "$f" ]; then
 		printf '  %-40s %8.3f s  %5.2fx %s\n' "$1" "$v" "$(awk -v a="$v" -v b="$f" \
 			'BEGIN { print (b > 0 ? a / b : 0) }')" "${4:-}"
@@ -499,13 +522,15 @@ speed() {
 echo
 echo "medians of $runs runs ($(nproc) CPUs, load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 for s in "${sizes[@]}"; do
-	echo "dd, $s MiB: write + fsync $(med "dd_sync.$s") s, write $(med "dd_nosync.$s") s"
 	for k in random text; do
 		key=$k.$s
 		echo "$s MiB of $k data (context file $(mib "size.$key"))"
-		line "cr_checkpoint (sync)" "ck_sync.$key" "dd_sync.$s" "dd+fsync"
-		line "cr_checkpoint --nosync" "ck_nosync.$key" "dd_nosync.$s" "dd"
-		line "cr_checkpoint --nosync, 4 threads" "ck_nosync_t4.$key" "dd_nosync.$s" "dd"
+		echo "  dd beside each checkpoint: write + fsync $(med "dd_sync.ck_sync.$key") s," \
+		     "write $(med "dd_nosync.ck_nosync.$key") s (4 threads': $(med "dd_nosync.ck_nosync_t4.$key") s)"
+		line "cr_checkpoint (sync)" "ck_sync.$key" "dd_sync.ck_sync.$key" "dd+fsync"
+		line "cr_checkpoint --nosync" "ck_nosync.$key" "dd_nosync.ck_nosync.$key" "dd"
+		line "cr_checkpoint --nosync, 4 threads" "ck_nosync_t4.$key" \
+			"dd_nosync.ck_nosync_t4.$key" "dd"
 		printf '  %-40s %8.1f ms %5.1f%% of --nosync\n' "cr_checkpoint --cow: downtime" \
 			"$(med "cow_ms.$key")" "$(awk -v a="$(med "cow_ms.$key")" \
 			-v b="$(med "ck_nosync.$key")" 'BEGIN { print a / 10 / b }')"
