@@ -81,6 +81,8 @@ static inline long sys_shmat(int shmid, unsigned long addr, int flags)
 
 static inline long sys_madvise(unsigned long addr, size_t len, int advice)
 { return sys_call3(__NR_madvise, addr, len, advice); }
+static inline long sys_fallocate(int fd, int mode, uint64_t off, uint64_t len)
+{ return sys_call4(__NR_fallocate, fd, mode, off, len); }
 
 static inline long sys_socket(int domain, int type, int proto)
 { return sys_call3(__NR_socket, domain, type, proto); }

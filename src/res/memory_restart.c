@@ -166,6 +166,15 @@ int memory_saved_read(const struct image *img, const struct image_process *p, ui
 	return pread(src->fd, buf, len, off) == (ssize_t)len ? 0 : -EIO;
 }
 
+/* A run's PLAN_RUN_* flags, of pages in file src: its pages are released
+ * as they are read when src is our copy in memory of a compressed file or
+ * a stream (chain_check_start then checks them before the restorers
+ * read). */
+static uint32_t run_flags(const struct image *src)
+{
+	return src->stream_fd >= 0 ? PLAN_RUN_RELEASE : 0;
+}
+
 /* The plan's runs for a run of the base: one per run of the file of the
  * chain that holds its pages; into pr, unless NULL.  Their number, or
  * -errno. */
@@ -189,7 +198,8 @@ static long base_runs(const struct image *img, const struct image_process *p,
 			pages = (end - addr) / IMG_PAGE_SIZE;
 		if (pr)
 			pr[n] = (struct plan_run){ .addr = addr, .len = pages * IMG_PAGE_SIZE,
-						   .file_off = off, .fd = src->rst_fd };
+						   .file_off = off, .fd = src->rst_fd,
+						   .flags = run_flags(src) };
 		n++;
 		addr += pages * IMG_PAGE_SIZE;
 	}
@@ -292,6 +302,7 @@ int memory_plan(struct rst_ctx *ctx, struct plan *plan)
 				.addr = a->start + run->first * IMG_PAGE_SIZE,
 				.len = run->n_pages * IMG_PAGE_SIZE,
 				.file_off = off, .fd = ctx->img->rst_fd,
+				.flags = run_flags(ctx->img),
 			};
 			off += run->n_pages * IMG_PAGE_SIZE;
 		}

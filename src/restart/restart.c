@@ -300,8 +300,11 @@ static pid_t restart_image(struct image *img, const struct restart_opts *o, cons
 	/* the checker before the namespaces: not a process of the restart's
 	 * pid namespace; with --lazy the pages stay in the file, unread:
 	 * unchecked */
-	if (!r && !o->lazy)
+	if (!r && !o->lazy) {
 		chain_check_start(check, img, name);
+		if (!check->pending)	/* checked already: a damaged file goes no further */
+			r = chain_check_end(check);
+	}
 	if (!r && own_userns)
 		r = enter_own_namespaces(&rs);
 	if (r)

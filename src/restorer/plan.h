@@ -110,8 +110,13 @@ struct plan_area {
 struct plan_run {
 	uint64_t addr, len, file_off;
 	int32_t fd;
-	uint32_t pad;
+	uint32_t flags;		/* PLAN_RUN_* */
 };
+
+/* fd is cr_restart's copy of the file in memory (decompressed, or read
+ * from a stream), which nothing reads again: the blob frees each piece
+ * of it once read, and the process's pages take the memory it held. */
+#define PLAN_RUN_RELEASE 0x1
 
 /* [vdso], [vvar], [vvar_vclock]: moved from where the kernel put them. */
 struct plan_special {

@@ -10,6 +10,7 @@
  * cr_restart reports it, and no half-restored process runs on.
  */
 #include <asm/prctl.h>
+#include <linux/falloc.h>
 #include <linux/mman.h>
 #include <linux/prctl.h>
 #include <linux/rseq.h>
@@ -131,21 +132,35 @@ static void blob_move_special(const struct plan *p)
 
 #define READ_CHUNK (32ULL << 20)
 
-static void blob_read(const struct plan *p, int fd, uint64_t addr, uint64_t len, uint64_t off)
+static void blob_read(const struct plan *p, const struct plan_run *run)
 {
-	/* Faulting the pages in one by one during the copy costs several
-	 * times the copy itself; populating the run first avoids the traps.
-	 * Failure only costs speed (kernels before 5.14 lack it). */
-	sys_madvise(addr, len, MADV_POPULATE_WRITE);
-	while (len) {
-		/* in chunks when cr_restart draws its progress line */
-		uint64_t want = p->report_reads && len > READ_CHUNK ? READ_CHUNK : len;
-		long n = sys_pread(fd, (void *)addr, want, off);
+	uint64_t addr = run->addr, len = run->len, off = run->file_off;
+	int release = run->flags & PLAN_RUN_RELEASE;
 
+	/* Faulting the pages in one by one during the copy costs several
+	 * times the copy itself; populating them first avoids the traps.
+	 * Failure only costs speed (kernels before 5.14 lack it).  A copy to
+	 * release goes a chunk at a time, each chunk's pages made just after
+	 * the last one's copy was freed: they are then mostly the same
+	 * memory, which a virtual machine's host need not provide afresh. */
+	if (!release)
+		sys_madvise(addr, len, MADV_POPULATE_WRITE);
+	while (len) {
+		/* in chunks, too, when cr_restart draws its progress line */
+		uint64_t want = (release || p->report_reads) && len > READ_CHUNK ? READ_CHUNK : len;
+		long n;
+
+		if (release)
+			sys_madvise(addr, want, MADV_POPULATE_WRITE);
+		n = sys_pread(run->fd, (void *)addr, want, off);
 		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			blob_fail(p, STEP_READ, n ? n : -EIO, addr);
+		/* failure only costs memory: the copy is freed with the file */
+		if (release)
+			sys_fallocate(run->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+				      (uint64_t)n);
 		if (p->report_reads)
 			blob_report(p, STEP_READ_PROGRESS, 0, (uint64_t)n);
 		addr += n;
@@ -296,7 +311,7 @@ static void blob_map_areas(const struct plan *p)
 		for (uint64_t j = 0; j < a->n_runs; j++) {
 			const struct plan_run *run = &runs[a->first_run + j];
 
-			blob_read(p, run->fd, run->addr, run->len, run->file_off);
+			blob_read(p, run);
 		}
 		if (prot != a->prot) {
 			r = sys_mprotect(a->start, len, a->prot);

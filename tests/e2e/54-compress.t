@@ -3,16 +3,17 @@
 # context file each, compressed on every CPU, and cr_restart decompresses
 # them on every CPU.  A process holding compressible text comes back
 # exactly from a file much smaller than the plain one, also through pipes
-# both ways.  Memory mostly random is stored in raw frames where it does
+# both ways, and the copy cr_restart decompresses into is freed as the
+# process's memory is read from it.  Memory mostly random is stored in raw frames where it does
 # not compress, at most 1% larger than plain, and comes back too; memory
 # all random makes a plain file (a sample of it does not compress), which
 # comes back as fast as one made without --compress.  A file with a byte
 # flipped in a frame, or cut short, is refused with a message and nothing
-# is created.
+# is created (its pages are checked before any process is).
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/memory"
-plan 30
+need "$bin/cr_run" "$bin/cr_checkpoint" "$bin/cr_restart" "$bin/cr_info" "$wl/memory" "$fbin"
+plan 34
 
 # saved NAME MEMORY-OPTIONS...: the memory workload checkpointed plain
 # ($T/NAME.plain), compressed ($T/NAME.ctx) and compressed into a pipe
@@ -75,6 +76,29 @@ fi
 restored text "from the compressed file" "$T/text.ctx"
 restored text "from the compressed stream through a pipe" -F 3 3< <(cat "$T/text.piped")
 
+# memfd_bytes PID: the bytes the decompressed copy of cr_restart PID holds
+memfd_bytes() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[[ $(readlink "$f" 2>/dev/null) == /memfd:ucr-context* ]] &&
+			stat -L -c '%b %B' "$f" | awk '{ print $1 * $2 }' && return 0
+	done
+	return 1
+}
+# (the test build's UCR_FAULT=pause:restored holds it once the processes
+# have their memory, before they run)
+start_faulty freed pause:restored "$fbin" "$T/text.ctx"
+paused freed restored
+ok $? "freed: cr_restart pauses once the process has its memory"
+held=$(memfd_bytes "$rpid")
+check "freed: its decompressed copy was freed as it was read (${held:-no} bytes left of 64 MiB)" \
+	[ "${held:-$((64 << 20))}" -lt $((8 << 20)) ]
+go_on freed
+: >"$T/freed.out"
+usr1_restored "$orig" "$rpid" 60
+is "$?" 0 "freed: the process then runs, and its memory check exits 0" || diag_file "$T/freed.err"
+wait_pid_free "$orig"
+
 # --- mostly incompressible: random data (brk) before some text ------------------------
 saved mixed -c -m 16 -b 48
 zsize=$(stat -c %s "$T/mixed.ctx")
@@ -82,8 +106,10 @@ psize=$(stat -c %s "$T/mixed.plain")
 "$bin/cr_info" "$T/mixed.ctx" >"$T/mixed.info" 2>&1
 grep -q "zstd-compressed" "$T/mixed.info"
 ok $? "mixed: the file is compressed" || diag_file "$T/mixed.info"
+# between: a number over half another and at most 1% more than it
+between() { [ $(($1 * 2)) -gt "$2" ] && [ $(($1 * 100)) -le $(($2 * 101)) ]; }
 check "mixed: its random part stored raw, the file over half the plain one ($zsize, $psize bytes)" \
-	[ $((zsize * 2)) -gt "$psize" ] && [ $((zsize * 100)) -le $((psize * 101)) ]
+	between "$zsize" "$psize"
 restored mixed "from the compressed file" "$T/mixed.ctx"
 
 # --- incompressible: random ---------------------------------------------------------
@@ -107,5 +133,14 @@ restart_refused short "a compressed file cut short" "cut short" "$T/short.ctx"
 flipped_copy "$T/mixed.ctx" "$T/rflip.ctx" >/dev/null
 # a raw frame has no checksum of zstd's: the record's catches the flip
 restart_refused rflip "a byte flipped in a raw frame" "checksum mismatch in record" "$T/rflip.ctx"
+# the copy in memory is checked before the restorers free it: a damaged
+# file never gets as far as its processes (UCR_FAULT=pause:created would
+# hold cr_restart there, and nobody answers that pause)
+start_faulty early pause:created "$fbin" "$T/rflip.ctx"
+wait_exit "$rpid" 20
+status=$?
+[ "$status" = 255 ] && kill_tree "$rpid"
+check "rflip: refused before any process is created (exit status $status)" \
+	failed_cleanly "$status"
 ! alive "$orig"
 ok $? "no damaged file created a process"
