@@ -249,28 +249,31 @@ stop() { { kill -9 "$pid"; wait "$pid"; } 2>/dev/null || true; }
 # beside SYNC KEY COMMAND...: COMMAND timed as KEY, right beside dd
 # writing as many bytes ($s MiB, with conv=fsync when SYNC is sync),
 # timed as dd_SYNC.KEY, and the pair's ratio recorded as pair.KEY.  The
-# two run in turns, dd first in one pair and second in the next.  On this
-# kind of virtual machine the cost of writing a file is mostly the host's
-# for the memory the guest takes afresh (the guest gives freed memory
-# back: virtio-balloon's free page reporting), which changes by several
-# times within seconds: a floor measured once a run said little about a
-# checkpoint measured a minute later.
+# pair starts after a sync, with nothing dirty, and its two run in turns,
+# dd first in one pair and second in the next, the second always beside
+# the first one's file (dd's is removed after both).  On this kind of
+# virtual machine the cost of writing a file is mostly the host's for the
+# memory the guest takes afresh (the guest gives freed memory back:
+# virtio-balloon's free page reporting), which changes by several times
+# within seconds, and the writeback of earlier files can meet either: a
+# floor measured once a run said little about a checkpoint a minute later.
 dd_turn=0
 beside() {
 	local sync=$1 key=$2 ddkey=dd_$1.$2 conv=()
 	shift 2
 	[ "$sync" = sync ] && conv=(conv=fsync)
 	dd_turn=$((1 - dd_turn))
+	sync
 	[ "$dd_turn" = 1 ] && floor_dd "$ddkey" "${conv[@]}"
 	timed "$key" "$@"
 	[ "$dd_turn" = 0 ] && floor_dd "$ddkey" "${conv[@]}"
+	rm -f "$dir/dd.out"
 	rec "pair.$key" "$(awk -v a="$(tail -1 "$dir/res.$key")" -v b="$(tail -1 "$dir/res.$ddkey")" \
 		'BEGIN { print (b > 0 ? a / b : 0) }')"
 }
-# floor_dd KEY [conv=fsync]: dd writing $s MiB, timed as KEY, its file removed
+# floor_dd KEY [conv=fsync]: dd writing $s MiB into $dir/dd.out, timed as KEY
 floor_dd() {
 	timed "$1" dd if=/dev/zero of="$dir/dd.out" bs=1M count="$s" "${@:2}" status=none
-	rm -f "$dir/dd.out"
 }
 
 ucr() {
