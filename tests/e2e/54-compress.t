@@ -4,10 +4,11 @@
 # them on every CPU.  A process holding compressible text comes back
 # exactly from a file much smaller than the plain one, also through pipes
 # both ways, and the copy cr_restart decompresses into is freed as the
-# process's memory is read from it.  Memory mostly random is stored in raw frames where it does
-# not compress, at most 1% larger than plain, and comes back too; memory
-# all random makes a plain file (a sample of it does not compress), which
-# comes back as fast as one made without --compress.  A file with a byte
+# process's memory is read from it.  Memory mostly random is stored in raw
+# frames where it does not compress, at most 1% larger than plain, and
+# comes back too; memory all random makes a plain file (a sample of it
+# does not compress), which comes back as fast as one made without
+# --compress.  A file with a byte
 # flipped in a frame, or cut short, is refused with a message and nothing
 # is created (its pages are checked before any process is).
 # shellcheck source=SCRIPTDIR/../lib.sh
